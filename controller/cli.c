@@ -1,0 +1,153 @@
+/* cli — see cli.h. */
+#include "controller/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology/util.h"
+
+int cli_parse_string(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        if (!*value)
+                return diag_set(d, -EINVAL, "--%s needs a value: --%s %s", o->name, o->name, o->arg);
+        *(const char **)dst = value;
+        return 0;
+}
+
+int cli_parse_uint(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        uint64_t v;
+        if (parse_u64(value, &v) < 0 || v > 65535)
+                return diag_set(d, -EINVAL, "--%s %s: expected a whole number from 0 to 65535", o->name, value);
+        *(unsigned *)dst = (unsigned)v;
+        return 0;
+}
+
+int cli_parse_node(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        uint64_t v;
+        if (parse_u64(value, &v) < 0 || v > 1023)
+                return diag_set(d, -EINVAL, "--%s %s: expected a NUMA node number (0, 1, ...)", o->name, value);
+        *(int *)dst = (int)v;
+        return 0;
+}
+
+int cli_parse_size(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        uint64_t v;
+        if (parse_size(value, &v) < 0 || v == 0)
+                return diag_set(d, -EINVAL, "--%s %s: expected a size such as 2M, 1G or 512M", o->name, value);
+        *(uint64_t *)dst = v;
+        return 0;
+}
+
+static unsigned edit_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        if (la > 63 || lb > 63)
+                return 64;
+        unsigned row[64];
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (unsigned)j;
+        for (size_t i = 1; i <= la; i++) {
+                unsigned diag = row[0];
+                row[0] = (unsigned)i;
+                for (size_t j = 1; j <= lb; j++) {
+                        unsigned up = row[j];
+                        unsigned best = diag + (a[i - 1] != b[j - 1]);
+                        if (row[j] + 1 < best)
+                                best = row[j] + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag = up;
+                }
+        }
+        return row[lb];
+}
+
+const char *cli_closest(const char *name, const struct cli_option *table, size_t n) {
+        const char *best = NULL;
+        unsigned best_d = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned dist = edit_distance(name, table[i].name);
+                /* A prefix is as good as a near miss: "--pmd" means "--pmd-cores". */
+                if (strncmp(table[i].name, name, strlen(name)) == 0)
+                        dist = 1;
+                if (!best || dist < best_d) {
+                        best = table[i].name;
+                        best_d = dist;
+                }
+        }
+        /* Farther than a third of the word is a different word. */
+        return best && best_d <= 1 + strlen(name) / 3 ? best : NULL;
+}
+
+static const struct cli_option *find(const char *name, size_t len, const struct cli_option *table, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (strlen(table[i].name) == len && strncmp(table[i].name, name, len) == 0)
+                        return &table[i];
+        return NULL;
+}
+
+int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, int *ret_optind,
+              bool *ret_help, struct diag *d) {
+        int i = 1;
+        *ret_help = false;
+        for (; i < argc; i++) {
+                const char *a = argv[i];
+                if (strcmp(a, "--") == 0) {
+                        i++;
+                        break;
+                }
+                if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                        *ret_help = true;
+                        continue;
+                }
+                if (a[0] != '-' || a[1] == '\0')
+                        break; /* first positional argument */
+                if (a[1] != '-')
+                        return diag_set(d, -EINVAL, "%s: isolab takes long options only (--name value); see isolab %s --help",
+                                        a, argv[0]);
+                const char *name = a + 2, *eq = strchr(name, '=');
+                size_t len = eq ? (size_t)(eq - name) : strlen(name);
+                const struct cli_option *o = find(name, len, table, n);
+                if (!o) {
+                        _cleanup_free_ char *bare = strndup(name, len);
+                        const char *close = bare ? cli_closest(bare, table, n) : NULL;
+                        if (close)
+                                return diag_set(d, -EINVAL, "unknown option --%s for %s; did you mean --%s?", bare,
+                                                argv[0], close);
+                        return diag_set(d, -EINVAL, "unknown option --%s for %s; see isolab %s --help",
+                                        bare ? bare : name, argv[0], argv[0]);
+                }
+                void *dst = (char *)opts + o->offset;
+                if (!o->arg) {
+                        if (eq)
+                                return diag_set(d, -EINVAL, "--%s takes no value", o->name);
+                        *(bool *)dst = true;
+                        continue;
+                }
+                const char *value = eq ? eq + 1 : NULL;
+                if (!value) {
+                        if (i + 1 >= argc)
+                                return diag_set(d, -EINVAL, "--%s needs a value: --%s %s", o->name, o->name, o->arg);
+                        value = argv[++i];
+                }
+                int r = o->parse(o, value, dst, d);
+                if (r < 0)
+                        return r;
+        }
+        *ret_optind = i;
+        return 0;
+}
+
+void cli_help(FILE *f, const char *verb, const char *usage, const char *summary, const struct cli_option *table,
+              size_t n) {
+        fprintf(f, "usage: isolab %s %s\n\n%s\n\noptions:\n", verb, usage, summary);
+        for (size_t i = 0; i < n; i++) {
+                char left[64];
+                snprintf(left, sizeof(left), "--%s%s%s", table[i].name, table[i].arg ? " " : "",
+                         table[i].arg ? table[i].arg : "");
+                fprintf(f, "  %-28s %s\n", left, table[i].help);
+        }
+        fprintf(f, "  %-28s %s\n", "--help", "this text");
+}

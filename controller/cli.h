@@ -1,0 +1,47 @@
+/* cli — one declarative table per verb drives option parsing and --help.
+ *
+ * After fio's options.c: an option is a row (name, argument, help, parser, where the
+ * value goes), so the command line and the help cannot drift apart, and the scenario
+ * file parser can later read the same rows.  Errors are one sentence naming the option
+ * and the fix; an unknown option names the closest valid one. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "topology/diag.h"
+
+/* Exit codes of the isolab command. */
+#define EXIT_RUNTIME 1 /* the machine or a library failed */
+#define EXIT_USAGE 2   /* bad input: option, file, value; nothing was changed */
+
+struct cli_option;
+typedef int (*cli_parse_fn)(const struct cli_option *o, const char *value, void *dst, struct diag *d);
+
+struct cli_option {
+        const char *name;   /* long option, without "--" */
+        const char *arg;    /* argument name for the help ("N", "FILE"); NULL: a flag */
+        const char *help;   /* one line */
+        cli_parse_fn parse; /* converts and stores the value; NULL for flags (bool) */
+        size_t offset;      /* where in the verb's options struct the value goes */
+};
+
+/* Parsers for common value kinds.  Each names the option in its error. */
+int cli_parse_string(const struct cli_option *o, const char *value, void *dst, struct diag *d); /* const char * */
+int cli_parse_uint(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* unsigned */
+int cli_parse_node(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* int, -1 unset */
+int cli_parse_size(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* uint64_t bytes */
+
+/* Parses argv[1..] (argv[0] is the verb) into opts.  Options may be "--name value" or
+ * "--name=value"; "--help"/"-h" sets *ret_help.  Positional arguments are left in
+ * argv[*ret_optind..argc).  Returns 0 or -EINVAL with d set. */
+int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, int *ret_optind,
+              bool *ret_help, struct diag *d);
+
+/* Prints "usage: isolab VERB USAGE", the summary and the option table. */
+void cli_help(FILE *f, const char *verb, const char *usage, const char *summary, const struct cli_option *table,
+              size_t n);
+
+/* The option name in table closest to name (edit distance), or NULL if none is close. */
+const char *cli_closest(const char *name, const struct cli_option *table, size_t n);

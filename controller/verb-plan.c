@@ -1,0 +1,161 @@
+/* isolab plan — where the PMD threads, the generator, the neighbours and the hugepages
+ * would go, and why.  Changes nothing, so it also plans for machines described by an
+ * hwloc XML file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/render.h"
+#include "controller/verbs.h"
+#include "topology/plan.h"
+#include "topology/util.h"
+
+struct plan_opts {
+        struct machine_opts m;
+        unsigned pmd_cores;
+        unsigned gen_cores;
+        int node;
+        const char *ports;
+        const char *noise;
+        uint64_t hugepage_size;
+        uint64_t hugepage_mem;
+        bool hugepage_size_set;
+};
+
+static int parse_hugepage_size(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        if (strcmp(value, "auto") == 0) {
+                *(uint64_t *)dst = 0;
+                return 0;
+        }
+        uint64_t v;
+        if (parse_size(value, &v) < 0 || (v != (2ULL << 20) && v != (1ULL << 30) && v != (16ULL << 30) &&
+                                          v != (32ULL << 20) && v != (512ULL << 20) && v != (64ULL << 10)))
+                return diag_set(d, -EINVAL, "--%s %s: expected auto, 2M or 1G (the x86 hugepage sizes)", o->name, value);
+        *(uint64_t *)dst = v;
+        return 0;
+}
+
+static const struct cli_option plan_options[] = {
+        MACHINE_CLI_OPTIONS(struct plan_opts, m),
+        { "pmd-cores", "N", "PMD threads of the NF, one whole core each (default 1)", cli_parse_uint,
+          offsetof(struct plan_opts, pmd_cores) },
+        { "gen-cores", "N", "traffic generator cores (default 1)", cli_parse_uint, offsetof(struct plan_opts, gen_cores) },
+        { "ports", "PCI,PCI", "the NF's NIC ports by PCI address; omit for virtual links", cli_parse_string,
+          offsetof(struct plan_opts, ports) },
+        { "node", "N", "use this NUMA node instead of choosing (e.g. to put the NF away from its NIC)", cli_parse_node,
+          offsetof(struct plan_opts, node) },
+        { "noise-placement", "MODE,...", "plan neighbours: same-core, sibling, same-llc, same-node, other-node, any, all",
+          cli_parse_string, offsetof(struct plan_opts, noise) },
+        { "hugepage-size", "SIZE", "auto (1G where the node has some reserved, else 2M), 2M or 1G", parse_hugepage_size,
+          offsetof(struct plan_opts, hugepage_size) },
+        { "hugepage-mem", "SIZE", "hugepage memory per DPDK process (default 512M)", cli_parse_size,
+          offsetof(struct plan_opts, hugepage_mem) },
+};
+
+static int parse_noise(const char *list, unsigned *ret, struct diag *d) {
+        _cleanup_free_ char *copy = strdup(list);
+        if (!copy)
+                return -ENOMEM;
+        unsigned mask = 0;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (strcmp(w, "all") == 0) {
+                        mask |= (1u << _NOISE_PLACEMENT_MAX) - 1;
+                        continue;
+                }
+                int m = noise_placement_from_string(w);
+                if (m < 0)
+                        return diag_set(d, -EINVAL,
+                                        "--noise-placement: unknown mode \"%s\"; use same-core, sibling, same-llc, "
+                                        "same-node, other-node, any or all",
+                                        w);
+                mask |= 1u << m;
+        }
+        if (!mask)
+                return diag_set(d, -EINVAL, "--noise-placement needs at least one mode, e.g. same-core");
+        *ret = mask;
+        return 0;
+}
+
+/* Splits "a,b" into a NULL-terminated vector pointing into copy. */
+static int split_ports(char *copy, const char ***ret, unsigned *ret_n) {
+        unsigned n = 0;
+        const char **v = NULL;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                const char **nv = realloc(v, (n + 2) * sizeof(*v));
+                if (!nv) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n++] = w;
+                v[n] = NULL;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int verb_plan(int argc, char **argv) {
+        struct plan_opts o = { .pmd_cores = 1, .gen_cores = 1, .node = -1 };
+        struct diag d = { 0 };
+        bool help;
+        int optind_, r;
+
+        r = cli_parse(argc, argv, plan_options, ELEMENTSOF(plan_options), &o, &optind_, &help, &d);
+        if (r < 0) {
+                report_error(&d, r);
+                return EXIT_USAGE;
+        }
+        if (help) {
+                cli_help(stdout, "plan", "[options]",
+                         "Show where the NF's PMD threads, the traffic generator, noisy neighbours and hugepages\n"
+                         "would go on this machine (or the one --topology describes), with the reason for each\n"
+                         "choice and a warning for each compromise.  Changes nothing.",
+                         plan_options, ELEMENTSOF(plan_options));
+                return 0;
+        }
+        if (optind_ < argc) {
+                fprintf(stderr, "isolab: plan takes no argument, got \"%s\"; see isolab plan --help\n", argv[optind_]);
+                return EXIT_USAGE;
+        }
+
+        struct plan_request req = {
+                .pmd_cores = o.pmd_cores, .gen_cores = o.gen_cores, .node = o.node,
+                .hugepage_size = o.hugepage_size, .hugepage_mem = o.hugepage_mem,
+        };
+        if (o.noise && (r = parse_noise(o.noise, &req.noise_mask, &d)) < 0) {
+                report_error(&d, r);
+                return EXIT_USAGE;
+        }
+        _cleanup_free_ char *ports_copy = o.ports ? strdup(o.ports) : NULL;
+        _cleanup_free_ const char **ports = NULL;
+        if (o.ports) {
+                if (!ports_copy || split_ports(ports_copy, &ports, &req.n_ports) < 0)
+                        return EXIT_RUNTIME;
+                if (req.n_ports == 0) {
+                        fprintf(stderr, "isolab: --ports needs PCI addresses, e.g. --ports 0000:06:00.0,0000:06:00.1\n");
+                        return EXIT_USAGE;
+                }
+                req.ports = ports;
+        }
+
+        _cleanup_(topo_freep) struct topo *t = NULL;
+        r = machine_load(&o.m, &t);
+        if (r != 0)
+                return r;
+        _cleanup_(plan_freep) struct plan *p = NULL;
+        r = plan_make(t, &req, &p, &d);
+        if (r < 0) {
+                report_error(&d, r);
+                return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        }
+        r = o.m.json ? render_plan_json(stdout, t, p) : render_plan_text(stdout, t, p);
+        if (r < 0) {
+                report_error(NULL, r);
+                return EXIT_RUNTIME;
+        }
+        return 0;
+}

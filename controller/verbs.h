@@ -1,0 +1,42 @@
+/* verbs — the isolab commands, one table row each (after tmux's cmd_table and
+ * systemd's verbs.c).  Adding a verb is one file and one row in main.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "controller/cli.h"
+#include "topology/topo.h"
+
+struct verb {
+        const char *name;
+        const char *summary;          /* one line for `isolab --help` */
+        int (*run)(int argc, char **argv); /* argv[0] is the verb; returns an exit code */
+};
+
+int verb_topo(int argc, char **argv);
+int verb_plan(int argc, char **argv);
+
+/* Options every verb that looks at a machine understands. */
+struct machine_opts {
+        const char *topology;   /* --topology FILE */
+        const char *synthetic;  /* --synthetic DESC */
+        const char *cmdline;    /* --kernel-cmdline STRING */
+        bool json;              /* --json */
+};
+
+#define MACHINE_CLI_OPTIONS(type, member)                                                                          \
+        { "topology", "FILE", "plan for the machine in this hwloc XML file (lstopo --of xml)", cli_parse_string,  \
+          offsetof(type, member.topology) },                                                                       \
+        { "synthetic", "DESC", "plan for an hwloc synthetic machine, e.g. \"package:2 core:8 pu:2\"",              \
+          cli_parse_string, offsetof(type, member.synthetic) },                                                    \
+        { "kernel-cmdline", "STRING", "judge isolation against this kernel command line, not /proc/cmdline",      \
+          cli_parse_string, offsetof(type, member.cmdline) },                                                      \
+        { "json", NULL, "print JSON instead of text", NULL, offsetof(type, member.json) }
+
+/* Loads the machine the options describe; prints the error and returns an exit code
+ * (EXIT_USAGE for a bad file or description) when it fails, 0 on success. */
+int machine_load(const struct machine_opts *o, struct topo **ret);
+
+/* Prints "isolab: MESSAGE" once, at the boundary. */
+void report_error(const struct diag *d, int r);

@@ -1,0 +1,84 @@
+/* hugepages — see hugepages.h. */
+#include "topology/hugepages.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology/util.h"
+
+static int read_count(const char *dir, const char *name, uint64_t *ret, struct diag *d) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        _cleanup_free_ char *text = NULL;
+        int r = read_small_file(path, &text);
+        if (r < 0)
+                return diag_set(d, r, "cannot read %s: %s", path, strerror(-r));
+        r = parse_u64(text, ret);
+        if (r < 0)
+                return diag_set(d, r, "%s holds \"%s\", not a page count", path, text);
+        return 0;
+}
+
+static void sort_pools(struct hugepage_node *n) {
+        for (unsigned i = 1; i < n->n_pools; i++)
+                for (unsigned j = i; j > 0 && n->pool[j - 1].page_size > n->pool[j].page_size; j--) {
+                        struct hugepage_pool t = n->pool[j];
+                        n->pool[j] = n->pool[j - 1];
+                        n->pool[j - 1] = t;
+                }
+}
+
+int hugepages_read_node(const char *sysfs_root, unsigned node, struct hugepage_node *ret, struct diag *d) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/devices/system/node/node%u/hugepages", sysfs_root, node);
+
+        struct hugepage_node n = { 0 };
+        DIR *dh = opendir(dir);
+        if (!dh) {
+                if (errno == ENOENT) {
+                        *ret = n;
+                        return 0;
+                }
+                return diag_set(d, -errno, "cannot open %s: %s", dir, strerror(errno));
+        }
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(dh)) != NULL) {
+                uint64_t kib;
+                char unit[8];
+                int consumed = 0;
+                if (sscanf(de->d_name, "hugepages-%" SCNu64 "%7[kB]%n", &kib, unit, &consumed) != 2 ||
+                    strcmp(unit, "kB") != 0 || de->d_name[consumed] != '\0')
+                        continue;
+                if (n.n_pools == HUGEPAGE_MAX_POOLS)
+                        break;
+                char pdir[4096 + 256];
+                snprintf(pdir, sizeof(pdir), "%s/%s", dir, de->d_name);
+                struct hugepage_pool *p = &n.pool[n.n_pools];
+                p->page_size = kib * 1024;
+                r = read_count(pdir, "nr_hugepages", &p->total, d);
+                if (r < 0)
+                        break;
+                r = read_count(pdir, "free_hugepages", &p->free, d);
+                if (r < 0)
+                        break;
+                n.n_pools++;
+        }
+        closedir(dh);
+        if (r < 0)
+                return r;
+        sort_pools(&n);
+        *ret = n;
+        return 0;
+}
+
+const struct hugepage_pool *hugepages_find(const struct hugepage_node *n, uint64_t page_size) {
+        for (unsigned i = 0; i < n->n_pools; i++)
+                if (n->pool[i].page_size == page_size)
+                        return &n->pool[i];
+        return NULL;
+}

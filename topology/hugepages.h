@@ -1,0 +1,32 @@
+/* hugepages — per-NUMA-node hugepage pools as the kernel reports them in sysfs.
+ *
+ * DPDK backs its memory with hugepages; a PMD whose mbufs sit on the other socket pays
+ * a remote access for every packet.  The planner therefore reads the pools node by node
+ * (/sys/devices/system/node/nodeN/hugepages/hugepages-<size>kB/{nr,free}_hugepages),
+ * not the system-wide totals in /proc/meminfo. */
+#pragma once
+
+#include <stdint.h>
+
+#include "topology/diag.h"
+
+#define HUGEPAGE_MAX_POOLS 4
+
+struct hugepage_pool {
+        uint64_t page_size; /* bytes */
+        uint64_t total;     /* pages reserved in the pool (nr_hugepages) */
+        uint64_t free;      /* pages not in use (free_hugepages) */
+};
+
+struct hugepage_node {
+        unsigned n_pools;                             /* pools found, sorted by page size */
+        struct hugepage_pool pool[HUGEPAGE_MAX_POOLS];
+};
+
+/* Reads node's pools below sysfs_root (normally "/sys"; tests pass a temporary tree).
+ * A node without a hugepages directory (kernel without hugetlbfs) has no pools and is
+ * not an error.  Returns 0 or -errno with d set. */
+int hugepages_read_node(const char *sysfs_root, unsigned node, struct hugepage_node *ret, struct diag *d);
+
+/* The pool of the given page size, or NULL. */
+const struct hugepage_pool *hugepages_find(const struct hugepage_node *n, uint64_t page_size);
