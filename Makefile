@@ -1,0 +1,119 @@
+# isolab — build, test, install.
+#
+#   make deps      install the Debian packages the project needs (idempotent)
+#   make           build the controller and the agents into build/
+#   make check     run the Criterion suites (unit, then system tests as root)
+#   make demo      the README's main job
+#   make install   PREFIX=/usr/local DESTDIR=
+#
+# Our code builds with -Wall -Wextra -Werror.  libdpdk's cflags (-march, -include
+# rte_config.h) are given only to agent translation units that use DPDK; the controller
+# never links DPDK (DESIGN.md, "Processes").
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKG_CONFIG ?= pkg-config
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
+
+# Debian packages: `make deps` installs exactly these.
+DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
+            libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox
+
+CTL_PKGS  := hwloc jansson
+DPDK_PKGS := libdpdk
+TEST_PKGS := criterion
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline.c topology/hugepages.c \
+             topology/topo.c topology/plan.c
+CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c
+AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
+UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
+             tests/unit/test-plan.c tests/unit/test-cli.c tests/unit/test-diag.c
+SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+BINS := $(BUILD)/isolab $(BUILD)/isolab-nf $(BUILD)/isolab-gen $(BUILD)/isolab-noise
+
+.SECONDARY:
+.PHONY: all deps check check-unit check-system demo install clean golden bench
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(AGENT_LIBS)) -c -o $@ $<
+
+# Only the agent files that include DPDK headers get libdpdk's flags.
+DPDK_SRC := agents/common/eal.c agents/nf/main.c agents/gen/main.c
+$(call obj,$(DPDK_SRC)): $(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call pc_cflags,$(DPDK_PKGS)) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(TEST_PKGS)) -DISOLAB_BUILD='"$(abspath $(BUILD))"' \
+	  -DISOLAB_SRC='"$(abspath .)"' -c -o $@ $<
+
+$(BUILD)/libisolab-topo.a: $(call obj,$(TOPO_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/libisolab-ctl.a: $(call obj,$(CTL_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/isolab: $(BUILD)/controller/main.o $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
+
+AGENT_LIBS := jansson libsystemd
+
+$(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/main.o $(BUILD)/agents/common/eal.o \
+                                        $(call obj,$(AGENT_COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS))
+
+$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(AGENT_LIBS))
+
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
+
+$(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
+
+# The README's test command.  Unit tests need no root; system tests need root and say so.
+check: check-unit check-system
+check-unit: $(BINS) $(BUILD)/test-unit
+	$(BUILD)/test-unit --jobs=2 $(CRITERION_ARGS)
+check-system: $(BINS) $(BUILD)/test-system
+	$(BUILD)/test-system --jobs=1 $(CRITERION_ARGS)
+
+# Regenerate the golden outputs after a reviewed change of the planner or renderers.
+golden: $(BUILD)/isolab
+	tests/golden/regen.sh $(BUILD)/isolab
+
+demo: $(BINS)
+	$(BUILD)/isolab topo
+	$(BUILD)/isolab plan
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: all $(words $(DEB_PKGS)) packages present"; fi
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

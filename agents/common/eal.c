@@ -1,0 +1,26 @@
+/* eal — see eal.h. */
+#include "agents/common/eal.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_version.h>
+
+int agent_eal_init(int argc, char **argv) {
+        if (rte_eal_init(argc, argv) < 0) {
+                int r = rte_errno;
+                fprintf(stderr, "%s: EAL initialisation failed: %s\n", argv[0], rte_strerror(r));
+                return -r;
+        }
+        return 0;
+}
+
+void agent_eal_fini(void) {
+        rte_eal_cleanup();
+}
+
+const char *agent_eal_version(void) {
+        return rte_version();
+}

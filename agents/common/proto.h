@@ -1,0 +1,35 @@
+/* proto — the only contract between the controller and the agents (DESIGN.md).
+ *
+ * JSON, one object per line, on the agent's stdin (requests) and stdout (replies).
+ *   request:  {"id": 7, "cmd": "hello", ...arguments}
+ *   reply:    {"id": 7, "ok": true, ...result}
+ *             {"id": 7, "ok": false, "error": "one sentence"}
+ * "id" is optional and echoed.  A malformed line or an unknown command gets an error
+ * reply and the agent keeps running.  The version changes whenever a request or a
+ * reply changes incompatibly; `hello` reports it. */
+#pragma once
+
+#include <jansson.h>
+#include <stdio.h>
+
+#define ISOLAB_PROTO_VERSION 1
+
+struct proto_cmd;
+
+/* A command handler: reads req, adds its result to reply (an object that already
+ * holds "id" and "ok": true).  Returns 0, or a negative errno after setting *ret_error
+ * (a malloc'ed sentence) — the reply then says ok=false with that error. */
+typedef int (*proto_handler)(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata);
+
+struct proto_cmd {
+        const char *name;
+        proto_handler handler;
+};
+
+/* Handles one request line: parses it, dispatches to the matching command and returns
+ * the reply object (never NULL unless out of memory).  *ret_quit is set when the command
+ * was "quit".  Pure: no I/O, so it is unit-tested. */
+json_t *proto_handle_line(const char *line, const struct proto_cmd *cmds, size_t n, void *userdata, int *ret_quit);
+
+/* Writes reply as one line to f and flushes; returns 0 or -EIO. */
+int proto_write(FILE *f, json_t *reply);
