@@ -35,7 +35,7 @@ TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
-             tests/unit/test-plan.c tests/unit/test-cli.c tests/unit/test-diag.c
+             tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -79,7 +79,8 @@ $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/mai
 $(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(AGENT_LIBS))
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(BUILD)/libisolab-ctl.a \
+                    $(BUILD)/libisolab-topo.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 
 $(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a

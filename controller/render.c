@@ -10,16 +10,11 @@
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
+/* CPU sets are strings in the kernel's list format ("0-3,8"), as in sysfs and cgroup
+ * files: compact, and read back with cpulist_parse(). */
 static json_t *cpus_json(hwloc_const_bitmap_t s) {
-        json_t *a = json_array();
-        if (!a)
-                return NULL;
-        int cpu;
-        hwloc_bitmap_foreach_begin(cpu, s) {
-                json_array_append_new(a, json_integer(cpu));
-        }
-        hwloc_bitmap_foreach_end();
-        return a;
+        _cleanup_free_ char *l = cpulist_format(s);
+        return l ? json_string(l) : NULL;
 }
 
 static json_t *str_or_null(const char *s) {
@@ -116,7 +111,7 @@ json_t *topo_to_json(const struct topo *t) {
 static json_t *role_json(const struct plan_role *r) {
         json_t *o = json_object();
         json_object_set_new(o, "available", json_boolean(r->available));
-        json_object_set_new(o, "cpus", r->available ? cpus_json(r->cpus) : json_array());
+        json_object_set_new(o, "cpus", r->available ? cpus_json(r->cpus) : json_string(""));
         json_object_set_new(o, "reason", json_string(r->reason));
         return o;
 }

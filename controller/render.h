@@ -2,7 +2,7 @@
  *
  * Renderers read the models (topo.h, plan.h) and write into a FILE *, so the tests
  * compare them with golden files through open_memstream().  The JSON document is a
- * stable interface: keys are only ever added. */
+ * stable interface: keys are only ever added.  CPU sets are kernel CPU list strings. */
 #pragma once
 
 #include <jansson.h>

@@ -1,0 +1,169 @@
+/* The isolab command as a user runs it: exit codes, one-sentence errors on stderr and
+ * nothing on stdout for bad input, and the documented outputs for good input. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIX ISOLAB_SRC "/tests/fixtures/topologies/"
+
+struct run {
+        int status;  /* exit code */
+        char *out;
+        char *err;
+};
+
+static char *slurp_fd(int fd) {
+        lseek(fd, 0, SEEK_SET);
+        char *buf = NULL;
+        size_t cap = 0;
+        FILE *f = fdopen(fd, "r");
+        if (getdelim(&buf, &cap, '\0', f) < 0) {
+                free(buf);
+                buf = strdup("");
+        }
+        fclose(f);
+        return buf;
+}
+
+/* Runs build/isolab with the given arguments (NULL-terminated), no shell. */
+static struct run isolab(const char *arg, ...) {
+        const char *argv[32] = { ISOLAB_BUILD "/isolab" };
+        int n = 1;
+        va_list ap;
+        va_start(ap, arg);
+        for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+
+        char o[] = "/tmp/isolab-out-XXXXXX", e[] = "/tmp/isolab-err-XXXXXX";
+        int fo = mkstemp(o), fe = mkstemp(e);
+        cr_assert(fo >= 0 && fe >= 0);
+        unlink(o);
+        unlink(e);
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                dup2(fo, 1);
+                dup2(fe, 2);
+                execv(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        int st;
+        cr_assert_eq(waitpid(pid, &st, 0), pid);
+        cr_assert(WIFEXITED(st), "isolab %s died", arg);
+        return (struct run){ .status = WEXITSTATUS(st), .out = slurp_fd(fo), .err = slurp_fd(fe) };
+}
+
+static void run_free(struct run *r) {
+        free(r->out);
+        free(r->err);
+}
+
+/* Bad input: exit 2, nothing on stdout, exactly one line on stderr that starts with
+ * "isolab: " and contains `needle`. */
+static void expect_usage_error(struct run r, const char *needle) {
+        cr_expect_eq(r.status, 2, "exit %d, stderr: %s", r.status, r.err);
+        cr_expect_str_empty(r.out, "stdout: %s", r.out);
+        cr_expect(strncmp(r.err, "isolab: ", 8) == 0, "stderr: %s", r.err);
+        size_t len = strlen(r.err);
+        cr_expect(len > 0 && r.err[len - 1] == '\n' && strchr(r.err, '\n') == r.err + len - 1,
+                  "not one line: %s", r.err);
+        cr_expect(strstr(r.err, needle) != NULL, "\"%s\" not in: %s", needle, r.err);
+        run_free(&r);
+}
+
+Test(cli, unknown_topology_file) {
+        expect_usage_error(isolab("topo", "--topology", "/nonexistent/machine.xml", NULL),
+                           "--topology /nonexistent/machine.xml: No such file or directory");
+}
+
+Test(cli, malformed_topology_xml) {
+        char path[] = "/tmp/isolab-bad-XXXXXX";
+        int fd = mkstemp(path);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, "<topology version=\"2.0\"><object", 32), 32);
+        close(fd);
+        struct run r = isolab("plan", "--topology", path, NULL);
+        unlink(path);
+        expect_usage_error(r, "is not a valid hwloc XML topology");
+}
+
+Test(cli, port_not_on_the_machine) {
+        expect_usage_error(isolab("plan", "--topology", FIX "d430-2s-x710-socket0.xml", "--ports", "0000:81:00.0", NULL),
+                           "has no network controller at 0000:81:00.0; its NICs are 0000:06:00.0, 0000:06:00.1");
+}
+
+Test(cli, more_pmd_cores_than_the_node_has) {
+        expect_usage_error(isolab("plan", "--topology", FIX "vm-1s-2c.xml", "--pmd-cores", "4", NULL),
+                           "--pmd-cores 4: node 0 of");
+}
+
+Test(cli, bad_values_and_unknown_options) {
+        expect_usage_error(isolab("plan", "--pmd-cores", "two", NULL), "--pmd-cores two: expected a whole number");
+        expect_usage_error(isolab("plan", "--pmd-core", "2", NULL), "did you mean --pmd-cores?");
+        expect_usage_error(isolab("plan", "--hugepage-size", "3M", NULL), "--hugepage-size 3M");
+        expect_usage_error(isolab("plan", "--noise-placement", "same-rack", NULL), "unknown mode \"same-rack\"");
+        expect_usage_error(isolab("plan", "--pmd-cores", NULL), "--pmd-cores needs a value");
+        expect_usage_error(isolab("plan", "-p", "2", NULL), "long options only");
+        expect_usage_error(isolab("plan", "extra", NULL), "plan takes no argument");
+        expect_usage_error(isolab("plna", NULL), "did you mean \"plan\"?");
+        expect_usage_error(isolab("topo", "--synthetic", "package:x", NULL), "is not an hwloc synthetic description");
+        expect_usage_error(isolab("topo", "--topology", FIX "vm-1s-2c.xml", "--synthetic", "core:2", NULL),
+                           "give one of them");
+        expect_usage_error(isolab("topo", "--kernel-cmdline", "isolcpus=1-", NULL), "isolcpus=1- is not a CPU list");
+}
+
+Test(cli, plan_d430_three_pmd_cores) {
+        struct run r = isolab("plan", "--topology", FIX "d430-2s-x710-socket0.xml", "--ports", "0000:06:00.0,0000:06:00.1",
+                              "--pmd-cores", "3", NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_expect_str_empty(r.err);
+        cr_expect(strstr(r.out, "PMD threads        2,4,6") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "idle SMT siblings  18,20,22") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "local to NIC 0000:06:00.0") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "2 x 1 GiB") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "No warnings.") != NULL, "%s", r.out);
+        run_free(&r);
+}
+
+Test(cli, topo_json_of_the_vm_fixture) {
+        struct run r = isolab("topo", "--topology", FIX "vm-1s-2c.xml", "--json", NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        json_error_t e;
+        json_t *doc = json_loads(r.out, 0, &e);
+        cr_assert_not_null(doc, "%s", e.text);
+        json_t *t = json_object_get(doc, "topology");
+        cr_expect_eq(json_array_size(json_object_get(t, "nodes")), 1);
+        cr_expect_eq(json_integer_value(json_object_get(t, "cores")), 2);
+        cr_expect_str_eq(json_string_value(json_object_get(t, "hostname")), "vm");
+        cr_expect(json_is_null(json_object_get(t, "isolation")));
+        json_t *pool = json_array_get(json_object_get(json_array_get(json_object_get(t, "nodes"), 0), "hugepages"), 0);
+        cr_expect_eq(json_integer_value(json_object_get(pool, "page_size")), 2097152);
+        cr_expect_eq(json_integer_value(json_object_get(pool, "total")), 1024);
+        json_decref(doc);
+        run_free(&r);
+}
+
+Test(cli, help_lists_verbs_and_every_option) {
+        struct run r = isolab("--help", NULL);
+        cr_expect_eq(r.status, 0);
+        cr_expect(strstr(r.out, "topo") && strstr(r.out, "plan"), "%s", r.out);
+        run_free(&r);
+        r = isolab("plan", "--help", NULL);
+        cr_expect_eq(r.status, 0);
+        static const char *const opts[] = { "--topology FILE", "--synthetic DESC", "--kernel-cmdline", "--json",
+                                            "--pmd-cores N",   "--gen-cores N",    "--ports",          "--node N",
+                                            "--noise-placement", "--hugepage-size", "--hugepage-mem" };
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+                cr_expect(strstr(r.out, opts[i]) != NULL, "%s missing from plan --help", opts[i]);
+        run_free(&r);
+        r = isolab(NULL);
+        cr_expect_eq(r.status, 2);
+        run_free(&r);
+}

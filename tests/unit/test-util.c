@@ -1,0 +1,57 @@
+/* Small helpers: diagnostics, numbers and sizes. */
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#include "topology/diag.h"
+#include "topology/util.h"
+
+Test(diag, keeps_the_first_failure) {
+        struct diag d = { 0 };
+        cr_expect_eq(diag_set(&d, -ENOENT, "first %d", 1), -ENOENT);
+        cr_expect_eq(diag_set(&d, EINVAL, "second"), -EINVAL);
+        cr_expect_str_eq(d.msg, "first 1");
+        cr_expect_eq(d.err, -ENOENT);
+        diag_clear(&d);
+        cr_expect_eq(d.err, 0);
+        cr_expect_eq(diag_set(NULL, -EPERM, "nowhere"), -EPERM);
+}
+
+Test(util, parse_u64_is_strict) {
+        uint64_t v;
+        cr_expect_eq(parse_u64("42", &v), 0);
+        cr_expect_eq(v, 42);
+        cr_expect_eq(parse_u64("", &v), -EINVAL);
+        cr_expect_eq(parse_u64("-1", &v), -EINVAL);
+        cr_expect_eq(parse_u64(" 1", &v), -EINVAL);
+        cr_expect_eq(parse_u64("1x", &v), -EINVAL);
+        cr_expect_eq(parse_u64("99999999999999999999999", &v), -ERANGE);
+}
+
+Test(util, sizes_parse_in_binary_units) {
+        static const struct {
+                const char *in;
+                uint64_t want;
+        } ok[] = {
+                { "2M", 2ULL << 20 }, { "2MiB", 2ULL << 20 }, { "1G", 1ULL << 30 }, { "1GB", 1ULL << 30 },
+                { "512", 512 },       { "64K", 64ULL << 10 }, { "3T", 3ULL << 40 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                uint64_t v = 0;
+                cr_expect_eq(parse_size(ok[i].in, &v), 0, "%s", ok[i].in);
+                cr_expect_eq(v, ok[i].want, "%s", ok[i].in);
+        }
+        uint64_t v;
+        cr_expect_eq(parse_size("2X", &v), -EINVAL);
+        cr_expect_eq(parse_size("M", &v), -EINVAL);
+        cr_expect_eq(parse_size("2 M", &v), -EINVAL);
+        cr_expect_eq(parse_size("99999999999T", &v), -ERANGE);
+}
+
+Test(util, sizes_format_exactly) {
+        char b[32];
+        cr_expect_str_eq(format_size(2ULL << 20, b, sizeof(b)), "2 MiB");
+        cr_expect_str_eq(format_size(1ULL << 30, b, sizeof(b)), "1 GiB");
+        cr_expect_str_eq(format_size(1536ULL << 20, b, sizeof(b)), "1536 MiB");
+        cr_expect_str_eq(format_size(4096, b, sizeof(b)), "4 KiB");
+        cr_expect_str_eq(format_size(1000, b, sizeof(b)), "1000 B");
+}
