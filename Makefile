@@ -87,6 +87,8 @@ $(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/l
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 
 # The README's test command.  Unit tests need no root; system tests need root and say so.
+CRITERION_ARGS ?= --verbose
+
 check: check-unit check-system
 check-unit: $(BINS) $(BUILD)/test-unit
 	$(BUILD)/test-unit --jobs=2 $(CRITERION_ARGS)
@@ -94,12 +96,13 @@ check-system: $(BINS) $(BUILD)/test-system
 	$(BUILD)/test-system --jobs=1 $(CRITERION_ARGS)
 
 # Regenerate the golden outputs after a reviewed change of the planner or renderers.
-golden: $(BUILD)/isolab
-	tests/golden/regen.sh $(BUILD)/isolab
+golden: $(BUILD)/test-unit
+	ISOLAB_UPDATE_GOLDEN=1 $(BUILD)/test-unit --filter 'golden/*'
+	git diff --stat tests/golden
 
 demo: $(BINS)
 	$(BUILD)/isolab topo
-	$(BUILD)/isolab plan
+	$(BUILD)/isolab plan --noise-placement all
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
