@@ -151,3 +151,23 @@ void cli_help(FILE *f, const char *verb, const char *usage, const char *summary,
         }
         fprintf(f, "  %-28s %s\n", "--help", "this text");
 }
+
+int cli_verb_start(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, const char *summary) {
+        struct diag d = { 0 };
+        bool help;
+        int optind_;
+        if (cli_parse(argc, argv, table, n, opts, &optind_, &help, &d) < 0) {
+                fprintf(stderr, "isolab: %s\n", d.msg);
+                return EXIT_USAGE;
+        }
+        if (help) {
+                cli_help(stdout, argv[0], "[options]", summary, table, n);
+                return 0;
+        }
+        if (optind_ < argc) {
+                fprintf(stderr, "isolab: %s takes no argument, got \"%s\"; see isolab %s --help\n", argv[0], argv[optind_],
+                        argv[0]);
+                return EXIT_USAGE;
+        }
+        return -1;
+}

@@ -39,6 +39,12 @@ int cli_parse_size(const struct cli_option *o, const char *value, void *dst, str
 int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, int *ret_optind,
               bool *ret_help, struct diag *d);
 
+/* The start every verb shares: parses argv into opts, prints the help when asked, and
+ * rejects positional arguments (no verb takes any yet).  Returns -1 when the verb should
+ * go on, else the exit code to return now (0 after --help, EXIT_USAGE after an error,
+ * which it has printed). */
+int cli_verb_start(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, const char *summary);
+
 /* Prints "usage: isolab VERB USAGE", the summary and the option table. */
 void cli_help(FILE *f, const char *verb, const char *usage, const char *summary, const struct cli_option *table,
               size_t n);

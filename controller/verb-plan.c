@@ -20,7 +20,6 @@ struct plan_opts {
         const char *noise;
         uint64_t hugepage_size;
         uint64_t hugepage_mem;
-        bool hugepage_size_set;
 };
 
 static int parse_hugepage_size(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
@@ -101,26 +100,12 @@ static int split_ports(char *copy, const char ***ret, unsigned *ret_n) {
 int verb_plan(int argc, char **argv) {
         struct plan_opts o = { .pmd_cores = 1, .gen_cores = 1, .node = -1 };
         struct diag d = { 0 };
-        bool help;
-        int optind_, r;
-
-        r = cli_parse(argc, argv, plan_options, ELEMENTSOF(plan_options), &o, &optind_, &help, &d);
-        if (r < 0) {
-                report_error(&d, r);
-                return EXIT_USAGE;
-        }
-        if (help) {
-                cli_help(stdout, "plan", "[options]",
-                         "Show where the NF's PMD threads, the traffic generator, noisy neighbours and hugepages\n"
-                         "would go on this machine (or the one --topology describes), with the reason for each\n"
-                         "choice and a warning for each compromise.  Changes nothing.",
-                         plan_options, ELEMENTSOF(plan_options));
-                return 0;
-        }
-        if (optind_ < argc) {
-                fprintf(stderr, "isolab: plan takes no argument, got \"%s\"; see isolab plan --help\n", argv[optind_]);
-                return EXIT_USAGE;
-        }
+        int r = cli_verb_start(argc, argv, plan_options, ELEMENTSOF(plan_options), &o,
+                               "Show where the NF's PMD threads, the traffic generator, noisy neighbours and hugepages\n"
+                               "would go on this machine (or the one --topology describes), with the reason for each\n"
+                               "choice and a warning for each compromise.  Changes nothing.");
+        if (r >= 0)
+                return r;
 
         struct plan_request req = {
                 .pmd_cores = o.pmd_cores, .gen_cores = o.gen_cores, .node = o.node,

@@ -39,26 +39,11 @@ int machine_load(const struct machine_opts *o, struct topo **ret) {
 
 int verb_topo(int argc, char **argv) {
         struct topo_opts o = { 0 };
-        struct diag d = { 0 };
-        bool help;
-        int optind_, r;
-
-        r = cli_parse(argc, argv, topo_options, ELEMENTSOF(topo_options), &o, &optind_, &help, &d);
-        if (r < 0) {
-                report_error(&d, r);
-                return EXIT_USAGE;
-        }
-        if (help) {
-                cli_help(stdout, "topo", "[options]",
-                         "Show the machine: NUMA nodes and their hugepage pools, L3 caches, cores and SMT siblings,\n"
-                         "PCI NICs and their node, and the kernel's CPU isolation settings.",
-                         topo_options, ELEMENTSOF(topo_options));
-                return 0;
-        }
-        if (optind_ < argc) {
-                fprintf(stderr, "isolab: topo takes no argument, got \"%s\"; see isolab topo --help\n", argv[optind_]);
-                return EXIT_USAGE;
-        }
+        int r = cli_verb_start(argc, argv, topo_options, ELEMENTSOF(topo_options), &o,
+                               "Show the machine: NUMA nodes and their hugepage pools, L3 caches, cores and SMT siblings,\n"
+                               "PCI NICs and their node, and the kernel's CPU isolation settings.");
+        if (r >= 0)
+                return r;
         _cleanup_(topo_freep) struct topo *t = NULL;
         r = machine_load(&o.m, &t);
         if (r != 0)

@@ -29,7 +29,8 @@ int read_small_file(const char *path, char **ret) {
         return 0;
 }
 
-int parse_u64(const char *s, uint64_t *ret) {
+/* Reads the leading decimal digits of s; *ret_end points after them. */
+static int parse_leading_u64(const char *s, uint64_t *ret, const char **ret_end) {
         if (!s || !isdigit((unsigned char)s[0]))
                 return -EINVAL;
         errno = 0;
@@ -37,6 +38,17 @@ int parse_u64(const char *s, uint64_t *ret) {
         unsigned long long v = strtoull(s, &end, 10);
         if (errno == ERANGE)
                 return -ERANGE;
+        *ret = v;
+        *ret_end = end;
+        return 0;
+}
+
+int parse_u64(const char *s, uint64_t *ret) {
+        uint64_t v;
+        const char *end;
+        int r = parse_leading_u64(s, &v, &end);
+        if (r < 0)
+                return r;
         if (*end != '\0')
                 return -EINVAL;
         *ret = v;
@@ -52,13 +64,11 @@ int parse_size(const char *s, uint64_t *ret) {
                 { "M", 20 },  { "MiB", 20 }, { "MB", 20 },  { "G", 30 },  { "GiB", 30 },
                 { "GB", 30 }, { "T", 40 },  { "TiB", 40 }, { "TB", 40 },
         };
-        if (!s || !isdigit((unsigned char)s[0]))
-                return -EINVAL;
-        errno = 0;
-        char *end;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
+        uint64_t v;
+        const char *end;
+        int r = parse_leading_u64(s, &v, &end);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 if (strcmp(end, units[i].suffix) != 0)
                         continue;

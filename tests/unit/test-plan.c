@@ -289,6 +289,16 @@ Test(plan, one_core_machine_is_planned_with_warnings) {
         topo_free(t);
 }
 
+Test(plan, one_smt_core_shares_the_pmd_sibling_with_housekeeping) {
+        struct topo *t = load(NULL, "package:1 core:1 pu:2", NULL);
+        struct plan *p = make(t, (struct plan_request){ .pmd_cores = 1, .gen_cores = 1, .node = -1 });
+        expect_cpus(p->pmd.cpus, "0");
+        expect_cpus(p->pmd_siblings, "1");
+        cr_expect(has_warning(p, "SMT sibling shared: CPU 1"));
+        plan_free(p);
+        topo_free(t);
+}
+
 Test(plan, smt_without_l3_gives_siblings_but_no_llc_placement) {
         struct topo *t = load(NULL, "package:1 core:4 pu:2", NULL);
         struct plan *p = make(t, (struct plan_request){ .pmd_cores = 1, .gen_cores = 1, .node = -1,
