@@ -34,8 +34,11 @@ TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
+# Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
+DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
-             tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c
+             tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
+             tests/unit/test-dataplane.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -79,9 +82,9 @@ $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/mai
 $(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(AGENT_LIBS))
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(BUILD)/libisolab-ctl.a \
-                    $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(call obj,$(DP_SRC)) \
+                    $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
 
 $(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
