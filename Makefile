@@ -54,7 +54,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(AGENT_LIBS)) -c -o $@ $<
 
 # Only the agent files that include DPDK headers get libdpdk's flags.
-DPDK_SRC := agents/common/eal.c agents/nf/main.c agents/gen/main.c
+DPDK_SRC := agents/common/eal.c agents/common/port.c agents/nf/main.c agents/gen/main.c
 $(call obj,$(DPDK_SRC)): $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call pc_cflags,$(DPDK_PKGS)) -c -o $@ $<
@@ -76,8 +76,8 @@ $(BUILD)/isolab: $(BUILD)/controller/main.o $(BUILD)/libisolab-ctl.a $(BUILD)/li
 AGENT_LIBS := jansson libsystemd
 
 $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/main.o $(BUILD)/agents/common/eal.o \
-                                        $(call obj,$(AGENT_COMMON_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS))
+                                        $(BUILD)/agents/common/port.o $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS)) -lm
 
 $(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(AGENT_LIBS))

@@ -43,8 +43,19 @@ int agent_main(struct agent *a, int argc, char **argv) {
         sigaddset(&ss, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &ss, NULL);
 
-        if (a->init && a->init(argc, argv) < 0)
+        /* stdout carries the protocol and nothing else.  DPDK's EAL logs to stdout, and
+         * so may any library: keep the real stdout for replies and send fd 1 to stderr. */
+        int proto_fd = dup(STDOUT_FILENO);
+        FILE *out = proto_fd >= 0 ? fdopen(proto_fd, "w") : NULL;
+        if (!out || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+                fprintf(stderr, "isolab-%s: cannot set up the protocol stream: %m\n", a->role);
                 return 1;
+        }
+
+        if (a->init && a->init(argc, argv) < 0) {
+                fclose(out);
+                return 1;
+        }
 
         size_t n = a->n_cmds + 2;
         struct proto_cmd *cmds = calloc(n, sizeof(*cmds));
@@ -64,13 +75,14 @@ int agent_main(struct agent *a, int argc, char **argv) {
         while (!quit && getline(&line, &cap, stdin) >= 0) {
                 if (line[strspn(line, " \t\r\n")] == '\0')
                         continue;
-                if (proto_write(stdout, proto_handle_line(line, cmds, n, a, &quit)) < 0) {
+                if (proto_write(out, proto_handle_line(line, cmds, n, a, &quit)) < 0) {
                         rc = 1;
                         break;
                 }
         }
         free(line);
         free(cmds);
+        fclose(out);
         if (a->fini)
                 a->fini();
         return rc;

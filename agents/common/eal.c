@@ -9,12 +9,13 @@
 #include <rte_version.h>
 
 int agent_eal_init(int argc, char **argv) {
-        if (rte_eal_init(argc, argv) < 0) {
-                int r = rte_errno;
+        int r = rte_eal_init(argc, argv);
+        if (r < 0) {
+                r = rte_errno;
                 fprintf(stderr, "%s: EAL initialisation failed: %s\n", argv[0], rte_strerror(r));
                 return -r;
         }
-        return 0;
+        return r;
 }
 
 void agent_eal_fini(void) {

@@ -1,8 +1,9 @@
 /* eal — the DPDK agents' EAL hooks for agent_main(): one rte_eal_init per run. */
 #pragma once
 
-/* rte_eal_init(argc, argv); prints "isolab-ROLE: EAL initialisation failed: REASON" on
- * failure and returns -errno. */
+/* rte_eal_init(argc, argv); returns the number of arguments EAL consumed (the agent's
+ * own options follow them), or prints "PROGRAM: EAL initialisation failed: REASON" and
+ * returns -errno. */
 int agent_eal_init(int argc, char **argv);
 void agent_eal_fini(void);
 /* "DPDK 22.11.11" */

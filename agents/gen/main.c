@@ -1,14 +1,461 @@
-/* isolab-gen — the traffic generator: paced UDP streams stamped with the TSC, latency
- * and loss on receive (DESIGN.md, "Processes").  This build is the skeleton: EAL, the
- * protocol loop and readiness; TX/RX and the trial command arrive with issue #3. */
-#include <stddef.h>
+/* isolab-gen — the traffic generator (MoonGen's role in the study): paced UDP streams of
+ * one frame size, every packet stamped with a sequence number and the TSC; on receive,
+ * one-way latency of every test packet into a log-linear histogram, loss, reordering
+ * and duplicates (DESIGN.md, "Processes").
+ *
+ * It sends on --tx-port and receives on --rx-port (default 0 and 1: the NF forwards
+ * port 0 to port 1).  With one worker lcore, that lcore both sends and receives; with two
+ * or more, the first sends and the second receives.  A `trial` request runs one
+ * measurement: warm up, send for the duration, stop, let the link drain, read the
+ * counters, reply with one result object.  Self-test: give the generator a vhost port and
+ * a virtio-user port on the same socket and send from one to the other — the latency of
+ * the link alone, the measurement floor.
+ *
+ * Usage: isolab-gen EAL-ARGS -- [--tx-port N] [--rx-port N] [--link-speed BPS]
+ *                               [--mbufs N] [--mbuf-size BYTES] */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
 
 #include "agents/common/agent.h"
 #include "agents/common/eal.h"
+#include "agents/common/frame.h"
+#include "agents/common/histo.h"
+#include "agents/common/pacing.h"
+#include "agents/common/port.h"
+#include "agents/common/seqtrack.h"
+
+/* ---- tunables ------------------------------------------------------------------------------ */
+
+#define GEN_BURST 32
+#define GEN_MAX_FLOWS 1024
+#define GEN_WARMUP_BIT (1ULL << 63) /* sequence numbers of warm-up packets: not measured */
+#define GEN_LINK_WAIT_MS 5000
+
+static struct {
+        unsigned tx_port, rx_port;
+        uint64_t link_bps;
+        unsigned mbufs;
+        unsigned mbuf_size;  /* data room */
+} opt = { .tx_port = 0, .rx_port = 1, .link_bps = 10000000000ULL, .mbufs = 16383,
+          .mbuf_size = RTE_MBUF_DEFAULT_DATAROOM };
+
+/* ---- one trial: parameters in, counters out ----------------------------------------------------- */
+
+struct trial {
+        /* in */
+        unsigned frame_size;
+        unsigned flows;
+        double rate;            /* packets per second; 0: as fast as possible */
+        uint64_t warmup_tsc, duration_tsc, drain_tsc;
+        /* shared between the TX and RX lcores */
+        volatile bool tx_done;  /* set by TX when it stops sending */
+        /* out, TX side (written by the TX lcore) */
+        uint64_t offered;       /* packets the schedule asked for during the measurement */
+        uint64_t sent;          /* accepted by the device */
+        uint64_t warm_sent;
+        uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
+        /* out, RX side (written by the RX lcore) */
+        uint64_t rx, rx_warm, rx_other;
+        struct seqtrack seq;
+        struct histo lat;       /* one-way latency, ns */
+};
+
+static struct trial *cur;
+static struct rte_mempool *pool;
+static uint8_t tmpl[GEN_MAX_FLOWS][FRAME_HDR_LEN];
+static uint64_t tsc_hz, ns_mult; /* ns = cycles * ns_mult >> 32 */
+static unsigned tx_lcore, rx_lcore;
+
+static inline uint64_t cycles_to_ns(uint64_t c) {
+        return (uint64_t)(((unsigned __int128)c * ns_mult) >> 32);
+}
+
+/* ---- the data path -------------------------------------------------------------------------- */
+
+static inline void rx_poll(struct trial *t) {
+        struct rte_mbuf *pkts[GEN_BURST];
+        uint16_t n = rte_eth_rx_burst((uint16_t)opt.rx_port, 0, pkts, GEN_BURST);
+        if (n == 0)
+                return;
+        uint64_t now = rte_rdtsc();
+        for (uint16_t i = 0; i < n; i++) {
+                uint64_t seq, tsc;
+                const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+                if (!frame_parse(d, rte_pktmbuf_data_len(pkts[i]), &seq, &tsc)) {
+                        t->rx_other++;
+                        continue;
+                }
+                if (seq & GEN_WARMUP_BIT) {
+                        t->rx_warm++;
+                        continue;
+                }
+                t->rx++;
+                histo_add(&t->lat, now > tsc ? cycles_to_ns(now - tsc) : 0);
+                seqtrack_add(&t->seq, seq);
+        }
+        rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* Sends what the schedule says is due; returns the number due. */
+static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, uint64_t flag, uint64_t *sent) {
+        uint64_t now = rte_rdtsc();
+        unsigned due = pacer_due(p, now, GEN_BURST);
+        if (due == 0)
+                return 0;
+        struct rte_mbuf *pkts[GEN_BURST];
+        if (rte_pktmbuf_alloc_bulk(pool, pkts, due) != 0)
+                return 0; /* out of mbufs: the device still holds them; try again */
+        const size_t len = frame_len(t->frame_size);
+        for (unsigned i = 0; i < due; i++) {
+                uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+                uint64_t q = *seq + i;
+                memcpy(d, tmpl[q % t->flows], FRAME_HDR_LEN);
+                frame_stamp(d, q | flag, now);
+                pkts[i]->data_len = (uint16_t)len;
+                pkts[i]->pkt_len = (uint32_t)len;
+        }
+        uint16_t ok = rte_eth_tx_burst((uint16_t)opt.tx_port, 0, pkts, (uint16_t)due);
+        if (ok < due)
+                rte_pktmbuf_free_bulk(pkts + ok, due - ok);
+        /* Paced: the schedule moves on whether or not the device took them (what it did
+         * not take is the link's loss).  Unpaced: only what was taken counts. */
+        unsigned counted = p->interval_fp ? due : ok;
+        pacer_sent(p, counted);
+        *seq += counted;
+        *sent += ok;
+        return counted;
+}
+
+static void tx_run(struct trial *t, bool also_rx) {
+        struct pacer p;
+        uint64_t seq = 0, start = rte_rdtsc();
+        pacer_init(&p, tsc_hz, t->rate, start);
+        /* Warm-up: the same stream, marked so the receiver leaves it out. */
+        while (rte_rdtsc() - start < t->warmup_tsc) {
+                tx_due(t, &p, &seq, GEN_WARMUP_BIT, &t->warm_sent);
+                if (also_rx)
+                        rx_poll(t);
+        }
+        seq = 0;
+        t->tx_start = rte_rdtsc();
+        pacer_init(&p, tsc_hz, t->rate, t->tx_start);
+        uint64_t end = t->tx_start + t->duration_tsc;
+        while (rte_rdtsc() < end) {
+                t->offered += tx_due(t, &p, &seq, 0, &t->sent);
+                if (also_rx)
+                        rx_poll(t);
+        }
+        t->tx_end = rte_rdtsc();
+        __atomic_store_n(&t->tx_done, true, __ATOMIC_RELEASE);
+}
+
+static void rx_run(struct trial *t) {
+        while (!__atomic_load_n(&t->tx_done, __ATOMIC_ACQUIRE))
+                rx_poll(t);
+        /* Let the link drain: counters are read after traffic stops (RFC 2544 §26.1). */
+        uint64_t end = rte_rdtsc() + t->drain_tsc;
+        while (rte_rdtsc() < end)
+                rx_poll(t);
+}
+
+static int lcore_main(void *arg) {
+        (void)arg;
+        unsigned me = rte_lcore_id();
+        if (me == tx_lcore && me == rx_lcore) {
+                tx_run(cur, true);
+                rx_run(cur);
+        } else if (me == tx_lcore) {
+                tx_run(cur, false);
+        } else if (me == rx_lcore) {
+                rx_run(cur);
+        }
+        return 0;
+}
+
+/* ---- the trial command ---------------------------------------------------------------------- */
+
+static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* "line", "max", "N%" (of the emulated link) or a number of packets per second. */
+static int parse_rate(json_t *v, unsigned frame_size, double *ret, char **ret_error) {
+        double line = pacing_line_rate(opt.link_bps, frame_size);
+        if (!v || (json_is_string(v) && strcmp(json_string_value(v), "line") == 0)) {
+                *ret = line;
+                return 0;
+        }
+        if (json_is_number(v) && json_number_value(v) > 0) {
+                *ret = json_number_value(v);
+                return 0;
+        }
+        const char *s = json_string_value(v);
+        if (s && strcmp(s, "max") == 0) {
+                *ret = 0;
+                return 0;
+        }
+        char *end;
+        double pct = s ? strtod(s, &end) : 0;
+        if (s && end != s && strcmp(end, "%") == 0 && pct > 0 && pct <= 100) {
+                *ret = line * pct / 100.0;
+                return 0;
+        }
+        return fail(ret_error, "trial: rate must be \"line\", \"max\", a percentage like \"50%%\" or packets per second");
+}
+
+static json_t *latency_json(const struct histo *h) {
+        json_t *buckets = json_array();
+        for (unsigned i = 0; i < HISTO_BUCKETS; i++)
+                if (h->bucket[i])
+                        json_array_append_new(buckets, json_pack("[I, I]", (json_int_t)histo_bucket_low(i),
+                                                                 (json_int_t)h->bucket[i]));
+        return json_pack("{s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "samples",
+                         (json_int_t)h->count, "min_ns", (json_int_t)(h->count ? h->min : 0), "mean_ns", h->mean,
+                         "stdev_ns", histo_stdev(h), "max_ns", (json_int_t)h->max, "p50_ns",
+                         (json_int_t)histo_percentile(h, 50), "p90_ns", (json_int_t)histo_percentile(h, 90), "p99_ns",
+                         (json_int_t)histo_percentile(h, 99), "p99_9_ns", (json_int_t)histo_percentile(h, 99.9),
+                         "p99_99_ns", (json_int_t)histo_percentile(h, 99.99), "overflow", (json_int_t)h->overflow,
+                         "buckets", buckets);
+}
+
+static double number(json_t *req, const char *key, double dflt) {
+        json_t *v = json_object_get(req, key);
+        return v ? json_number_value(v) : dflt;
+}
+
+static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)userdata;
+        unsigned frame_size = (unsigned)number(req, "frame_size", 64);
+        unsigned flows = (unsigned)number(req, "flows", 1);
+        double duration = number(req, "duration", 1.0), warmup = number(req, "warmup", 0.0);
+        double drain = number(req, "drain", 0.1);
+        size_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+
+        if (frame_size < FRAME_MIN_SIZE || frame_size > FRAME_MAX_SIZE)
+                return fail(ret_error, "trial: frame_size %u is outside %d..%d", frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
+        if (frame_len(frame_size) > room)
+                return fail(ret_error, "trial: frame_size %u needs mbufs of %zu bytes, these have %zu; start isolab-gen with --mbuf-size 9216",
+                            frame_size, frame_len(frame_size), room);
+        if (flows < 1 || flows > GEN_MAX_FLOWS)
+                return fail(ret_error, "trial: flows must be 1..%d", GEN_MAX_FLOWS);
+        if (!(duration > 0 && duration <= 3600) || !(warmup >= 0 && warmup <= 600) || !(drain >= 0 && drain <= 10))
+                return fail(ret_error, "trial: duration (0..3600 s), warmup (0..600 s) and drain (0..10 s) are seconds");
+        double rate = 0;
+        if (parse_rate(json_object_get(req, "rate"), frame_size, &rate, ret_error) < 0)
+                return -EINVAL;
+        for (unsigned p = 0; p < 2; p++) {
+                unsigned port = p ? opt.rx_port : opt.tx_port;
+                if (!port_wait_link((uint16_t)port, GEN_LINK_WAIT_MS))
+                        return fail(ret_error, "trial: port %u link is down after %d ms: is the NF attached to it?", port,
+                                    GEN_LINK_WAIT_MS);
+        }
+
+        struct trial *t = rte_zmalloc("trial", sizeof(*t), RTE_CACHE_LINE_SIZE);
+        if (!t)
+                return fail(ret_error, "trial: out of memory");
+        t->frame_size = frame_size;
+        t->flows = flows;
+        t->rate = rate;
+        t->warmup_tsc = (uint64_t)(warmup * (double)tsc_hz);
+        t->duration_tsc = (uint64_t)(duration * (double)tsc_hz);
+        t->drain_tsc = (uint64_t)(drain * (double)tsc_hz);
+        histo_init(&t->lat);
+        seqtrack_init(&t->seq);
+        struct frame_tmpl ft = { .src_ip = 0xC6120001, .dst_ip = 0xC6130001, .src_port = 1024, .frame_size = frame_size };
+        struct rte_ether_addr mac;
+        rte_eth_macaddr_get((uint16_t)opt.tx_port, &mac);
+        memcpy(ft.src_mac, mac.addr_bytes, 6);
+        memcpy(ft.dst_mac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x01 }, 6);
+        for (unsigned f = 0; f < flows; f++)
+                frame_build_headers(tmpl[f], &ft, f);
+
+        struct rte_eth_stats before[2], after[2];
+        rte_eth_stats_get((uint16_t)opt.tx_port, &before[0]);
+        rte_eth_stats_get((uint16_t)opt.rx_port, &before[1]);
+        cur = t;
+        rte_eal_mp_remote_launch(lcore_main, NULL, SKIP_MAIN);
+        rte_eal_mp_wait_lcore();
+        cur = NULL;
+        rte_eth_stats_get((uint16_t)opt.tx_port, &after[0]);
+        rte_eth_stats_get((uint16_t)opt.rx_port, &after[1]);
+
+        bool links = port_link_up((uint16_t)opt.tx_port) && port_link_up((uint16_t)opt.rx_port);
+        if (!links) {
+                rte_free(t);
+                return fail(ret_error, "trial: a link went down during the trial (the NF side disconnected or died)");
+        }
+
+        double secs = (double)(t->tx_end - t->tx_start) / (double)tsc_hz;
+        double expected = rate > 0 ? rate * duration : (double)t->offered;
+        uint64_t not_taken = t->offered - t->sent; /* paced packets the device refused */
+        uint64_t lost = t->offered > t->rx ? t->offered - t->rx : 0;
+        double rx_pps = t->rx / secs, tx_pps = t->sent / secs;
+        json_t *res = json_pack(
+                "{s:i, s:i, s:f, s:f, s:f, s:f,"
+                " s:{s:I, s:I, s:I, s:f, s:f, s:b},"
+                " s:{s:I, s:I, s:I, s:I, s:I},"
+                " s:{s:I, s:f, s:I, s:I},"
+                " s:f, s:f, s:f, s:o,"
+                " s:{s:I, s:I, s:I, s:I}}",
+                "frame_size", frame_size, "flows", flows, "rate_requested_pps", rate, "duration", duration, "warmup",
+                warmup, "seconds", secs,
+                "tx", "offered", (json_int_t)t->offered, "sent", (json_int_t)t->sent, "not_taken_by_link",
+                (json_int_t)not_taken, "pps", tx_pps, "offered_pps", t->offered / secs,
+                /* The generator could not keep to the schedule: a shortfall of more than 0.1 %
+                 * is the generator's limit, never the NF's loss. */
+                "generator_shortfall", rate > 0 && (double)t->offered < expected * 0.999,
+                "rx", "packets", (json_int_t)t->rx, "warmup", (json_int_t)t->rx_warm, "other", (json_int_t)t->rx_other,
+                "reordered", (json_int_t)t->seq.reordered, "duplicates", (json_int_t)t->seq.duplicates,
+                "loss", "packets", (json_int_t)lost, "ratio", t->offered ? (double)lost / (double)t->offered : 0.0,
+                "at_link", (json_int_t)not_taken, "after_link", (json_int_t)(t->sent > t->rx ? t->sent - t->rx : 0),
+                "mpps", rx_pps / 1e6, "gbps_l2", pacing_l2_bps(rx_pps, frame_size) / 1e9, "gbps_l1",
+                pacing_l1_bps(rx_pps, frame_size) / 1e9, "latency", latency_json(&t->lat),
+                "ports", "tx_port_tx", (json_int_t)(after[0].opackets - before[0].opackets), "tx_port_oerrors",
+                (json_int_t)(after[0].oerrors - before[0].oerrors), "rx_port_rx",
+                (json_int_t)(after[1].ipackets - before[1].ipackets), "rx_port_imissed",
+                (json_int_t)(after[1].imissed - before[1].imissed));
+        rte_free(t);
+        if (!res)
+                return fail(ret_error, "trial: out of memory for the result");
+        json_object_set_new(reply, "result", res);
+        return 0;
+}
+
+static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)req, (void)ret_error, (void)userdata;
+        json_t *ps = json_array();
+        for (uint16_t p = 0; p < rte_eth_dev_count_avail(); p++)
+                json_array_append_new(ps, port_json(p));
+        json_object_set_new(reply, "ports", ps);
+        json_object_set_new(reply, "tsc_hz", json_integer((json_int_t)tsc_hz));
+        json_object_set_new(reply, "tx_lcore", json_integer(tx_lcore));
+        json_object_set_new(reply, "rx_lcore", json_integer(rx_lcore));
+        return 0;
+}
+
+/* ---- arguments and main ----------------------------------------------------------------------- */
+
+static int parse_args(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "tx-port", required_argument, NULL, 't' },    { "rx-port", required_argument, NULL, 'r' },
+                { "link-speed", required_argument, NULL, 'l' }, { "mbufs", required_argument, NULL, 'n' },
+                { "mbuf-size", required_argument, NULL, 's' },  { NULL, 0, NULL, 0 },
+        };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                char *end;
+                errno = 0;
+                unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
+                if (c == '?' || errno || *end || end == optarg) {
+                        fprintf(stderr, "isolab-gen: bad option or value; see the usage at the top of agents/gen/main.c\n");
+                        return -EINVAL;
+                }
+                switch (c) {
+                case 't': opt.tx_port = (unsigned)v; break;
+                case 'r': opt.rx_port = (unsigned)v; break;
+                case 'l': opt.link_bps = v; break;
+                case 'n': opt.mbufs = (unsigned)v; break;
+                case 's': opt.mbuf_size = (unsigned)v; break;
+                }
+        }
+        if (opt.link_bps < 1000000 || opt.mbufs < 1023 || opt.mbuf_size < 128 || opt.mbuf_size > 65000) {
+                fprintf(stderr, "isolab-gen: --link-speed is in bit/s (>= 1000000), --mbufs >= 1023, --mbuf-size 128..65000\n");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int gen_init(int argc, char **argv) {
+        int r = agent_eal_init(argc, argv);
+        if (r < 0)
+                return r;
+        argv[r] = argv[0];
+        argc -= r;
+        argv += r;
+        if (parse_args(argc, argv) < 0)
+                goto fail;
+        tsc_hz = rte_get_tsc_hz();
+        ns_mult = (uint64_t)((1e9 * 4294967296.0) / (double)tsc_hz);
+
+        unsigned n_ports = rte_eth_dev_count_avail();
+        if (opt.tx_port >= n_ports || opt.rx_port >= n_ports) {
+                fprintf(stderr, "isolab-gen: --tx-port %u / --rx-port %u, but there are %u ports (--vdev or -a)\n",
+                        opt.tx_port, opt.rx_port, n_ports);
+                goto fail;
+        }
+        unsigned l, n = 0;
+        tx_lcore = rx_lcore = RTE_MAX_LCORE;
+        RTE_LCORE_FOREACH_WORKER(l) {
+                if (n == 0)
+                        tx_lcore = rx_lcore = l;
+                else if (n == 1)
+                        rx_lcore = l;
+                n++;
+        }
+        if (n == 0) {
+                fprintf(stderr, "isolab-gen: no worker lcore: give EAL at least two lcores (-l MAIN,WORKER...)\n");
+                goto fail;
+        }
+        pool = rte_pktmbuf_pool_create("isolab_gen", opt.mbufs, 256, 0, (uint16_t)(opt.mbuf_size + RTE_PKTMBUF_HEADROOM),
+                                       rte_eth_dev_socket_id((uint16_t)opt.tx_port));
+        if (!pool) {
+                fprintf(stderr, "isolab-gen: cannot create a pool of %u mbufs: %s\n", opt.mbufs, rte_strerror(rte_errno));
+                goto fail;
+        }
+        for (uint16_t p = 0; p < n_ports; p++) {
+                char err[256];
+                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
+                if (port_start(p, &pc, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "isolab-gen: %s\n", err);
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        agent_eal_fini();
+        return -EINVAL;
+}
+
+static void gen_fini(void) {
+        for (uint16_t p = 0; p < rte_eth_dev_count_avail(); p++) {
+                rte_eth_dev_stop(p);
+                rte_eth_dev_close(p);
+        }
+        agent_eal_fini();
+}
+
+static const struct proto_cmd gen_cmds[] = {
+        { "trial", cmd_trial },
+        { "stats", cmd_stats },
+};
 
 int main(int argc, char **argv) {
         struct agent a = {
-                .role = "gen", .init = agent_eal_init, .fini = agent_eal_fini, .runtime = agent_eal_version(),
+                .role = "gen", .cmds = gen_cmds, .n_cmds = sizeof(gen_cmds) / sizeof(gen_cmds[0]),
+                .init = gen_init, .fini = gen_fini, .runtime = agent_eal_version(),
         };
         return agent_main(&a, argc, argv);
 }

@@ -1,14 +1,460 @@
-/* isolab-nf — the network function: an in-process DPDK L2 forwarder that measures itself
- * from the inside (DESIGN.md, "Processes").  This build is the skeleton: EAL, the
- * protocol loop and readiness; port setup, PMD lcores and metrics arrive with issue #3. */
-#include <stddef.h>
+/* isolab-nf — the network function under test: an in-process DPDK L2 forwarder that
+ * measures itself from the inside (DESIGN.md, "Processes").
+ *
+ * It reads top to bottom as its life, like DPDK's examples/l2fwd: tunables, per-lcore
+ * state, the data path, argument parsing, the protocol commands, main.  Ports are paired
+ * 0<->1, 2<->3, ...: what arrives on one leaves on the other, as plain io forwarding or,
+ * with --mac-rewrite, l2fwd's MAC rewrite.  Each PMD lcore polls its RX queues (given by
+ * --assign, like OVS pmd-rxq-affinity, or round robin) and owns one TX queue on every
+ * port, so no queue is shared.
+ *
+ * Metrics from the inside, per PMD lcore, written only by that lcore: packets, bursts,
+ * loop iterations, busy and idle cycles, and a poll-gap histogram — the time between two
+ * consecutive iterations.  A PMD thread never sleeps, so a gap of tens of microseconds is
+ * the thread not running: preempted by another task, or throttled by a CFS quota.
+ *
+ * Usage: isolab-nf EAL-ARGS -- [--mac-rewrite] [--rxq N] [--burst N] [--drain-us N]
+ *                              [--mbufs N] [--assign PORT:QUEUE@LCORE,...] */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_malloc.h>
+#include <rte_telemetry.h>
 
 #include "agents/common/agent.h"
 #include "agents/common/eal.h"
+#include "agents/common/port.h"
+
+/* ---- tunables -------------------------------------------------------------------------- */
+
+#define NF_MAX_RX_PER_LCORE 16
+#define NF_MAX_PORTS 16
+#define NF_GAP_BUCKETS 48      /* log2 of the gap in TSC cycles: up to 2^48 cycles (a day) */
+#define NF_STALL_NS 10000      /* a poll gap above 10 us is a stall */
+
+static struct {
+        bool mac_rewrite;
+        unsigned rxq;          /* RX queues per port */
+        unsigned burst;
+        unsigned drain_us;     /* TX buffer drain period, as in l2fwd */
+        unsigned mbufs;
+        const char *assign;
+} opt = { .rxq = 1, .burst = 32, .drain_us = 100, .mbufs = 16383 };
+
+/* ---- per-lcore state --------------------------------------------------------------------- */
+
+/* Counters of one PMD lcore.  Written only by that lcore with relaxed atomic stores (on
+ * x86 a plain store), read by the control thread as a snapshot without locks. */
+struct nf_stats {
+        uint64_t iterations;       /* loop iterations */
+        uint64_t busy_iterations;  /* iterations that received packets */
+        uint64_t busy_cycles;      /* TSC cycles spent in busy iterations */
+        uint64_t idle_cycles;      /* ... and in idle ones */
+        uint64_t rx, tx, tx_drops; /* packets */
+        uint64_t bursts;           /* non-empty RX bursts */
+        uint64_t stalls;           /* poll gaps above NF_STALL_NS */
+        uint64_t max_gap;          /* longest poll gap, cycles */
+        uint64_t gap[NF_GAP_BUCKETS]; /* poll gaps by log2(cycles) */
+        int32_t cpu;               /* CPU the lcore last ran on */
+        int32_t tid;               /* its thread id */
+};
+
+#define STAT_SET(s, f, v) __atomic_store_n(&(s)->f, (v), __ATOMIC_RELAXED)
+#define STAT_ADD(s, f, n) STAT_SET(s, f, (s)->f + (n))
+
+struct nf_lcore {
+        unsigned n_rx;
+        struct {
+                uint16_t port, queue;
+        } rx[NF_MAX_RX_PER_LCORE];
+        uint16_t txq;                                     /* own TX queue on every port */
+        struct rte_eth_dev_tx_buffer *txbuf[NF_MAX_PORTS];
+        uint64_t unsent;                                  /* the buffers' drop counter */
+        struct nf_stats stats __rte_cache_aligned;
+} __rte_cache_aligned;
+
+static struct nf_lcore lcores[RTE_MAX_LCORE];
+static unsigned n_ports;
+static struct rte_ether_addr port_mac[NF_MAX_PORTS];
+static struct rte_mempool *pool;
+static volatile bool running;      /* PMD lcores loop while set */
+static uint64_t tsc_hz;
+
+/* ---- the data path ----------------------------------------------------------------------- */
+
+static inline uint16_t peer(uint16_t port) {
+        return port ^ 1;
+}
+
+static inline void mac_rewrite(struct rte_mbuf *m, uint16_t dst) {
+        struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+        /* l2fwd: 02:00:00:00:00:<port> as destination, the port's own MAC as source. */
+        uint64_t *d = (uint64_t *)&eth->dst_addr;
+        *d = 0x000000000002ULL + ((uint64_t)dst << 40);
+        rte_ether_addr_copy(&port_mac[dst], &eth->src_addr);
+}
+
+static int pmd_loop(void *arg) {
+        (void)arg;
+        struct nf_lcore *lc = &lcores[rte_lcore_id()];
+        struct nf_stats *s = &lc->stats;
+        struct rte_mbuf *pkts[64];
+        const unsigned burst = opt.burst;
+        const uint64_t drain = (tsc_hz + 999999) / 1000000 * opt.drain_us;
+        const uint64_t stall = tsc_hz / (1000000000 / NF_STALL_NS);
+
+        STAT_SET(s, tid, rte_sys_gettid());
+        STAT_SET(s, cpu, sched_getcpu());
+        uint64_t prev = rte_rdtsc(), last_drain = prev;
+
+        while (running) {
+                uint64_t now = rte_rdtsc(), gap = now - prev;
+                prev = now;
+                unsigned b = gap ? 63u - (unsigned)__builtin_clzll(gap) : 0;
+                STAT_ADD(s, gap[b < NF_GAP_BUCKETS ? b : NF_GAP_BUCKETS - 1], 1);
+                if (gap > s->max_gap)
+                        STAT_SET(s, max_gap, gap);
+                if (gap > stall)
+                        STAT_ADD(s, stalls, 1);
+
+                uint64_t sent = 0;
+                if (now - last_drain > drain) {
+                        for (unsigned p = 0; p < n_ports; p++)
+                                sent += rte_eth_tx_buffer_flush(p, lc->txq, lc->txbuf[p]);
+                        last_drain = now;
+                        /* Where the thread runs, sampled at drain time (rdtscp/rdpid, no system call). */
+                        STAT_SET(s, cpu, sched_getcpu());
+                }
+
+                uint64_t got = 0;
+                for (unsigned i = 0; i < lc->n_rx; i++) {
+                        uint16_t port = lc->rx[i].port, dst = peer(port);
+                        uint16_t n = rte_eth_rx_burst(port, lc->rx[i].queue, pkts, burst);
+                        if (n == 0)
+                                continue;
+                        got += n;
+                        STAT_ADD(s, bursts, 1);
+                        for (uint16_t k = 0; k < n; k++) {
+                                if (opt.mac_rewrite)
+                                        mac_rewrite(pkts[k], dst);
+                                sent += rte_eth_tx_buffer(dst, lc->txq, lc->txbuf[dst], pkts[k]);
+                        }
+                }
+                uint64_t end = rte_rdtsc();
+                STAT_ADD(s, iterations, 1);
+                if (got) {
+                        STAT_ADD(s, busy_iterations, 1);
+                        STAT_ADD(s, busy_cycles, end - now);
+                        STAT_ADD(s, rx, got);
+                } else {
+                        STAT_ADD(s, idle_cycles, end - now);
+                }
+                if (sent)
+                        STAT_ADD(s, tx, sent);
+                if (lc->unsent != s->tx_drops)
+                        STAT_SET(s, tx_drops, lc->unsent);
+        }
+        for (unsigned p = 0; p < n_ports; p++)
+                STAT_ADD(s, tx, rte_eth_tx_buffer_flush(p, lc->txq, lc->txbuf[p]));
+        STAT_SET(s, tx_drops, lc->unsent);
+        return 0;
+}
+
+/* ---- argument parsing and checks ----------------------------------------------------------- */
+
+static int parse_uint(const char *name, const char *v, unsigned lo, unsigned hi, unsigned *ret) {
+        char *end;
+        errno = 0;
+        unsigned long x = strtoul(v, &end, 10);
+        if (errno || *end || end == v || x < lo || x > hi) {
+                fprintf(stderr, "isolab-nf: --%s %s: expected a number from %u to %u\n", name, v, lo, hi);
+                return -EINVAL;
+        }
+        *ret = (unsigned)x;
+        return 0;
+}
+
+static int parse_args(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "mac-rewrite", no_argument, NULL, 'm' }, { "rxq", required_argument, NULL, 'q' },
+                { "burst", required_argument, NULL, 'b' }, { "drain-us", required_argument, NULL, 'd' },
+                { "mbufs", required_argument, NULL, 'n' }, { "assign", required_argument, NULL, 'a' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                int r = 0;
+                switch (c) {
+                case 'm': opt.mac_rewrite = true; break;
+                case 'q': r = parse_uint("rxq", optarg, 1, NF_MAX_RX_PER_LCORE, &opt.rxq); break;
+                case 'b': r = parse_uint("burst", optarg, 1, 64, &opt.burst); break;
+                case 'd': r = parse_uint("drain-us", optarg, 1, 1000000, &opt.drain_us); break;
+                case 'n': r = parse_uint("mbufs", optarg, 1023, 4194303, &opt.mbufs); break;
+                case 'a': opt.assign = optarg; break;
+                default:
+                        fprintf(stderr, "isolab-nf: unknown option; see the usage at the top of agents/nf/main.c\n");
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_rx(unsigned lcore, unsigned port, unsigned queue) {
+        struct nf_lcore *lc = &lcores[lcore];
+        if (lc->n_rx == NF_MAX_RX_PER_LCORE)
+                return -ENOSPC;
+        lc->rx[lc->n_rx].port = (uint16_t)port;
+        lc->rx[lc->n_rx].queue = (uint16_t)queue;
+        lc->n_rx++;
+        return 0;
+}
+
+/* --assign P:Q@L,... or, without it, every (port, queue) round robin over the workers. */
+static int assign_queues(void) {
+        unsigned workers[RTE_MAX_LCORE], n_workers = 0, l;
+        RTE_LCORE_FOREACH_WORKER(l) workers[n_workers++] = l;
+        if (n_workers == 0) {
+                fprintf(stderr, "isolab-nf: no PMD lcore: give EAL at least two lcores (-l MAIN,PMD...)\n");
+                return -EINVAL;
+        }
+        for (unsigned w = 0; w < n_workers; w++)
+                lcores[workers[w]].txq = (uint16_t)w;
+        if (!opt.assign) {
+                unsigned k = 0;
+                for (unsigned q = 0; q < opt.rxq; q++)
+                        for (unsigned p = 0; p < n_ports; p++)
+                                if (add_rx(workers[k++ % n_workers], p, q) < 0)
+                                        return -ENOSPC;
+                return (int)n_workers;
+        }
+        char *copy = strdup(opt.assign), *save = NULL;
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                unsigned p, q, lc;
+                int used = 0;
+                if (sscanf(w, "%u:%u@%u%n", &p, &q, &lc, &used) != 3 || w[used] || p >= n_ports || q >= opt.rxq ||
+                    lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore()) {
+                        fprintf(stderr,
+                                "isolab-nf: --assign %s: expected PORT:QUEUE@LCORE with a port below %u, a queue below %u "
+                                "and a worker lcore\n",
+                                w, n_ports, opt.rxq);
+                        free(copy);
+                        return -EINVAL;
+                }
+                add_rx(lc, p, q);
+        }
+        free(copy);
+        return (int)n_workers;
+}
+
+/* ---- protocol commands ------------------------------------------------------------------- */
+
+static json_t *lcore_json(unsigned l) {
+        const struct nf_stats *s = &lcores[l].stats;
+#define LD(f) ((json_int_t)__atomic_load_n(&s->f, __ATOMIC_RELAXED))
+        uint64_t busy = (uint64_t)LD(busy_cycles), idle = (uint64_t)LD(idle_cycles);
+        json_t *gaps = json_array();
+        for (unsigned b = 0; b < NF_GAP_BUCKETS; b++) {
+                uint64_t n = (uint64_t)LD(gap[b]);
+                if (n)
+                        json_array_append_new(gaps, json_pack("{s:f, s:I}", "ge_ns", (double)(1ULL << b) * 1e9 / (double)tsc_hz,
+                                                              "count", (json_int_t)n));
+        }
+        json_t *rx = json_array();
+        for (unsigned i = 0; i < lcores[l].n_rx; i++)
+                json_array_append_new(rx, json_pack("{s:i, s:i}", "port", lcores[l].rx[i].port, "queue", lcores[l].rx[i].queue));
+        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:o}", "lcore", l,
+                         "tid", (int)LD(tid), "cpu", (int)LD(cpu), "rxq", rx, "rx", LD(rx), "tx", LD(tx), "tx_drops",
+                         LD(tx_drops), "bursts", LD(bursts), "iterations", LD(iterations), "busy_iterations",
+                         LD(busy_iterations), "busy_cycles", (json_int_t)busy, "idle_cycles", (json_int_t)idle,
+                         "busy_share", busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "stalls", LD(stalls),
+                         "max_gap_ns", (double)LD(max_gap) * 1e9 / (double)tsc_hz, "poll_gaps", gaps);
+#undef LD
+}
+
+static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)req, (void)ret_error, (void)userdata;
+        json_t *ls = json_array(), *ps = json_array();
+        unsigned l;
+        RTE_LCORE_FOREACH_WORKER(l) json_array_append_new(ls, lcore_json(l));
+        for (unsigned p = 0; p < n_ports; p++)
+                json_array_append_new(ps, port_json((uint16_t)p));
+        json_object_set_new(reply, "running", json_boolean(running));
+        json_object_set_new(reply, "tsc_hz", json_integer((json_int_t)tsc_hz));
+        json_object_set_new(reply, "lcores", ls);
+        json_object_set_new(reply, "ports", ps);
+        return 0;
+}
+
+static void launch(void) {
+        running = true;
+        rte_eal_mp_remote_launch(pmd_loop, NULL, SKIP_MAIN);
+}
+
+static void halt(void) {
+        running = false;
+        rte_eal_mp_wait_lcore();
+}
+
+static int cmd_start(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)req, (void)reply, (void)ret_error, (void)userdata;
+        if (!running)
+                launch();
+        return 0;
+}
+
+static int cmd_stop(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)req, (void)reply, (void)ret_error, (void)userdata;
+        if (running)
+                halt();
+        return 0;
+}
+
+/* Where the NF really runs: the controller compares it with the plan. */
+static json_t *placement_json(void) {
+        json_t *ports = json_array(), *pmds = json_array();
+        for (unsigned p = 0; p < n_ports; p++)
+                json_array_append_new(ports, json_pack("{s:i, s:i}", "port", p, "socket", rte_eth_dev_socket_id((uint16_t)p)));
+        unsigned l;
+        RTE_LCORE_FOREACH_WORKER(l) json_array_append_new(pmds, json_pack("{s:i, s:i, s:i}", "lcore", l, "tid",
+                                                                             lcores[l].stats.tid, "cpu",
+                                                                             lcores[l].stats.cpu));
+        return json_pack("{s:i, s:o, s:o, s:b}", "mempool_socket", pool->socket_id, "ports", ports, "pmd", pmds,
+                         "mac_rewrite", opt.mac_rewrite);
+}
+
+static int cmd_placement(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)req, (void)ret_error, (void)userdata;
+        json_object_update_new(reply, placement_json());
+        return 0;
+}
+
+/* /isolab/nf/stats for dpdk-telemetry.py: totals over the PMD lcores. */
+static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d) {
+        (void)cmd, (void)params;
+        uint64_t rx = 0, tx = 0, drops = 0, stalls = 0, busy = 0, idle = 0;
+        unsigned l;
+        RTE_LCORE_FOREACH_WORKER(l) {
+                const struct nf_stats *s = &lcores[l].stats;
+                rx += __atomic_load_n(&s->rx, __ATOMIC_RELAXED);
+                tx += __atomic_load_n(&s->tx, __ATOMIC_RELAXED);
+                drops += __atomic_load_n(&s->tx_drops, __ATOMIC_RELAXED);
+                stalls += __atomic_load_n(&s->stalls, __ATOMIC_RELAXED);
+                busy += __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
+                idle += __atomic_load_n(&s->idle_cycles, __ATOMIC_RELAXED);
+        }
+        rte_tel_data_start_dict(d);
+        rte_tel_data_add_dict_u64(d, "rx", rx);
+        rte_tel_data_add_dict_u64(d, "tx", tx);
+        rte_tel_data_add_dict_u64(d, "tx_drops", drops);
+        rte_tel_data_add_dict_u64(d, "stalls", stalls);
+        rte_tel_data_add_dict_u64(d, "busy_cycles", busy);
+        rte_tel_data_add_dict_u64(d, "idle_cycles", idle);
+        return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static int nf_init(int argc, char **argv) {
+        int r = agent_eal_init(argc, argv);
+        if (r < 0)
+                return r;
+        /* EAL consumed r arguments; ours follow, with argv[0] kept for getopt. */
+        argv[r] = argv[0];
+        argc -= r;
+        argv += r;
+        if (parse_args(argc, argv) < 0)
+                goto fail;
+        tsc_hz = rte_get_tsc_hz();
+
+        n_ports = rte_eth_dev_count_avail();
+        if (n_ports == 0 || n_ports % 2 || n_ports > NF_MAX_PORTS) {
+                fprintf(stderr,
+                        "isolab-nf: %u ports; the NF forwards between port pairs and needs an even number up to %u "
+                        "(--vdev or -a)\n",
+                        n_ports, NF_MAX_PORTS);
+                goto fail;
+        }
+        int n_workers = assign_queues();
+        if (n_workers < 0)
+                goto fail;
+        /* mbufs live where the first port is: a PMD on another node is a placement
+         * mistake the report shows (port and mempool sockets), not one the NF hides. */
+        pool = port_pool("isolab_nf", opt.mbufs, rte_eth_dev_socket_id(0));
+        if (!pool) {
+                fprintf(stderr, "isolab-nf: cannot create a pool of %u mbufs: %s\n", opt.mbufs, rte_strerror(rte_errno));
+                goto fail;
+        }
+        for (unsigned p = 0; p < n_ports; p++) {
+                char err[256];
+                struct port_conf pc = { .nb_rxq = (uint16_t)opt.rxq, .nb_txq = (uint16_t)n_workers, .pool = pool };
+                if (port_start((uint16_t)p, &pc, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "isolab-nf: %s\n", err);
+                        goto fail;
+                }
+                rte_eth_macaddr_get((uint16_t)p, &port_mac[p]);
+        }
+        unsigned l;
+        RTE_LCORE_FOREACH_WORKER(l) {
+                for (unsigned p = 0; p < n_ports; p++) {
+                        struct rte_eth_dev_tx_buffer *b =
+                                rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(opt.burst), 0, rte_lcore_to_socket_id(l));
+                        if (!b) {
+                                fprintf(stderr, "isolab-nf: out of memory for TX buffers\n");
+                                goto fail;
+                        }
+                        rte_eth_tx_buffer_init(b, (uint16_t)opt.burst);
+                        rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, &lcores[l].unsent);
+                        lcores[l].txbuf[p] = b;
+                }
+        }
+        rte_telemetry_register_cmd("/isolab/nf/stats", telemetry_stats, "isolab-nf PMD totals: rx, tx, drops, stalls, cycles");
+        launch();
+        return 0;
+fail:
+        agent_eal_fini();
+        return -EINVAL;
+}
+
+static void nf_fini(void) {
+        if (running)
+                halt();
+        for (unsigned p = 0; p < n_ports; p++) {
+                rte_eth_dev_stop((uint16_t)p);
+                rte_eth_dev_close((uint16_t)p);
+        }
+        agent_eal_fini();
+}
+
+
+static const struct proto_cmd nf_cmds[] = {
+        { "stats", cmd_stats },
+        { "start", cmd_start },
+        { "stop", cmd_stop },
+        { "placement", cmd_placement },
+};
 
 int main(int argc, char **argv) {
         struct agent a = {
-                .role = "nf", .init = agent_eal_init, .fini = agent_eal_fini, .runtime = agent_eal_version(),
+                .role = "nf", .cmds = nf_cmds, .n_cmds = sizeof(nf_cmds) / sizeof(nf_cmds[0]),
+                .init = nf_init, .fini = nf_fini, .runtime = agent_eal_version(),
         };
         return agent_main(&a, argc, argv);
 }
