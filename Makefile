@@ -39,7 +39,8 @@ DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c
-SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c
+SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
+             tests/system/agentproc.c tests/system/sysfix.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -96,7 +97,7 @@ check: check-unit check-system
 check-unit: $(BINS) $(BUILD)/test-unit
 	$(BUILD)/test-unit --jobs=2 $(CRITERION_ARGS)
 check-system: $(BINS) $(BUILD)/test-system
-	$(BUILD)/test-system --jobs=1 $(CRITERION_ARGS)
+	$(BUILD)/test-system --jobs=2 $(CRITERION_ARGS)
 
 # Regenerate the golden outputs after a reviewed change of the planner or renderers.
 golden: $(BUILD)/test-unit

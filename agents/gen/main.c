@@ -7,12 +7,16 @@
  * port 0 to port 1).  With one worker lcore, that lcore both sends and receives; with two
  * or more, the first sends and the second receives.  A `trial` request runs one
  * measurement: warm up, send for the duration, stop, let the link drain, read the
- * counters, reply with one result object.  Self-test: give the generator a vhost port and
- * a virtio-user port on the same socket and send from one to the other — the latency of
- * the link alone, the measurement floor.
+ * counters, reply with one result object.
  *
- * Usage: isolab-gen EAL-ARGS -- [--tx-port N] [--rx-port N] [--link-speed BPS]
- *                               [--mbufs N] [--mbuf-size BYTES] */
+ * Self-test (--selftest SOCKET): no NF.  The generator starts its vhost port 0 (whose
+ * iface is SOCKET), then attaches a virtio-user port of its own to that socket and sends
+ * from it to port 0: the latency and loss of the link alone, the measurement floor.  The
+ * virtio-user port is hot-plugged after port 0 starts because a vhost port only opens
+ * its socket when started.
+ *
+ * Usage: isolab-gen EAL-ARGS -- [--tx-port N] [--rx-port N] [--selftest SOCKET]
+ *                               [--link-speed BPS] [--mbufs N] [--mbuf-size BYTES] */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -52,6 +57,7 @@ static struct {
         uint64_t link_bps;
         unsigned mbufs;
         unsigned mbuf_size;  /* data room */
+        const char *selftest; /* vhost socket to loop back to */
 } opt = { .tx_port = 0, .rx_port = 1, .link_bps = 10000000000ULL, .mbufs = 16383,
           .mbuf_size = RTE_MBUF_DEFAULT_DATAROOM };
 
@@ -265,11 +271,12 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         double rate = 0;
         if (parse_rate(json_object_get(req, "rate"), frame_size, &rate, ret_error) < 0)
                 return -EINVAL;
+        double link_wait = number(req, "link_timeout", GEN_LINK_WAIT_MS / 1000.0);
         for (unsigned p = 0; p < 2; p++) {
                 unsigned port = p ? opt.rx_port : opt.tx_port;
-                if (!port_wait_link((uint16_t)port, GEN_LINK_WAIT_MS))
-                        return fail(ret_error, "trial: port %u link is down after %d ms: is the NF attached to it?", port,
-                                    GEN_LINK_WAIT_MS);
+                if (!port_wait_link((uint16_t)port, (unsigned)(link_wait * 1000)))
+                        return fail(ret_error, "trial: port %u link is down after %.1f s: is the NF attached to it?", port,
+                                    link_wait);
         }
 
         struct trial *t = rte_zmalloc("trial", sizeof(*t), RTE_CACHE_LINE_SIZE);
@@ -361,11 +368,16 @@ static int parse_args(int argc, char **argv) {
         static const struct option longopts[] = {
                 { "tx-port", required_argument, NULL, 't' },    { "rx-port", required_argument, NULL, 'r' },
                 { "link-speed", required_argument, NULL, 'l' }, { "mbufs", required_argument, NULL, 'n' },
-                { "mbuf-size", required_argument, NULL, 's' },  { NULL, 0, NULL, 0 },
+                { "mbuf-size", required_argument, NULL, 's' },  { "selftest", required_argument, NULL, 'S' },
+                { NULL, 0, NULL, 0 },
         };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                if (c == 'S') {
+                        opt.selftest = optarg;
+                        continue;
+                }
                 char *end;
                 errno = 0;
                 unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
@@ -401,7 +413,12 @@ static int gen_init(int argc, char **argv) {
         ns_mult = (uint64_t)((1e9 * 4294967296.0) / (double)tsc_hz);
 
         unsigned n_ports = rte_eth_dev_count_avail();
-        if (opt.tx_port >= n_ports || opt.rx_port >= n_ports) {
+        if (opt.selftest) {
+                /* Port 0 now, the loop-back port once port 0 listens (below). */
+                opt.rx_port = 0;
+                opt.tx_port = n_ports;
+        }
+        if ((opt.tx_port >= n_ports && !opt.selftest) || opt.rx_port >= n_ports) {
                 fprintf(stderr, "isolab-gen: --tx-port %u / --rx-port %u, but there are %u ports (--vdev or -a)\n",
                         opt.tx_port, opt.rx_port, n_ports);
                 goto fail;
@@ -420,7 +437,7 @@ static int gen_init(int argc, char **argv) {
                 goto fail;
         }
         pool = rte_pktmbuf_pool_create("isolab_gen", opt.mbufs, 256, 0, (uint16_t)(opt.mbuf_size + RTE_PKTMBUF_HEADROOM),
-                                       rte_eth_dev_socket_id((uint16_t)opt.tx_port));
+                                       rte_eth_dev_socket_id((uint16_t)(opt.selftest ? opt.rx_port : opt.tx_port)));
         if (!pool) {
                 fprintf(stderr, "isolab-gen: cannot create a pool of %u mbufs: %s\n", opt.mbufs, rte_strerror(rte_errno));
                 goto fail;
@@ -433,6 +450,22 @@ static int gen_init(int argc, char **argv) {
                         goto fail;
                 }
         }
+        if (opt.selftest) {
+                char devargs[512], err[256];
+                snprintf(devargs, sizeof(devargs), "net_virtio_user_selftest,path=%s,queues=1", opt.selftest);
+                r = rte_dev_probe(devargs);
+                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
+                if (r < 0 || rte_eth_dev_count_avail() != n_ports + 1) {
+                        fprintf(stderr, "isolab-gen: --selftest %s: cannot attach a virtio-user port to it (%s); it must be "
+                                        "port 0's vhost iface\n",
+                                opt.selftest, rte_strerror(-r));
+                        goto fail;
+                }
+                if (port_start((uint16_t)opt.tx_port, &pc, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "isolab-gen: %s\n", err);
+                        goto fail;
+                }
+        }
         return 0;
 fail:
         agent_eal_fini();
@@ -440,10 +473,13 @@ fail:
 }
 
 static void gen_fini(void) {
-        for (uint16_t p = 0; p < rte_eth_dev_count_avail(); p++) {
-                rte_eth_dev_stop(p);
-                rte_eth_dev_close(p);
-        }
+        uint16_t p;
+        /* Stop every port before closing any: closing renumbers nothing, but it does
+         * shrink the count of available ports. */
+        RTE_ETH_FOREACH_DEV(p)
+        rte_eth_dev_stop(p);
+        RTE_ETH_FOREACH_DEV(p)
+        rte_eth_dev_close(p);
         agent_eal_fini();
 }
 

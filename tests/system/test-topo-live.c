@@ -14,6 +14,7 @@
 #include "topology/cpulist.h"
 #include "topology/plan.h"
 #include "topology/util.h"
+#include "tests/system/sysfix.h"
 
 static void need_root(void) {
         if (geteuid() != 0)
@@ -87,21 +88,27 @@ Test(topo_live, matches_sysfs, .init = need_root) {
 
 /* ---- a real hugepage reservation -------------------------------------------------------- */
 
-#define NR "/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"
+#define NR SYSFIX_NR_2M
 static uint64_t saved_nr = UINT64_MAX;
+static int lock_fd = -1;
 
 static void reserve_setup(void) {
         need_root();
         if (access(NR, W_OK) < 0)
                 cr_skip_test("%s is not writable: no 2 MiB hugepage pool on node 0", NR);
+        lock_fd = sysfix_lock();
+        cr_assert_geq(lock_fd, 0);
         saved_nr = read_u64(NR);
 }
 
 static void reserve_teardown(void) {
-        if (saved_nr == UINT64_MAX)
-                return;
-        cr_expect_eq(write_u64(NR, saved_nr), 0);
-        cr_expect_eq(read_u64(NR), saved_nr, "the 2 MiB reservation on node 0 was not restored");
+        if (saved_nr != UINT64_MAX) {
+                cr_expect_eq(write_u64(NR, saved_nr), 0);
+                cr_expect_eq(read_u64(NR), saved_nr, "the 2 MiB reservation on node 0 was not restored");
+        }
+        saved_nr = UINT64_MAX;
+        sysfix_unlock(lock_fd);
+        lock_fd = -1;
 }
 
 Test(topo_live, a_real_reservation_shows_up_and_draws_the_plan, .init = reserve_setup, .fini = reserve_teardown) {
