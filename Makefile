@@ -21,7 +21,7 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
 
 # Debian packages: `make deps` installs exactly these.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
-            libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox
+            libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3
 
 CTL_PKGS  := hwloc jansson
 DPDK_PKGS := libdpdk
@@ -107,6 +107,10 @@ golden: $(BUILD)/test-unit
 demo: $(BINS)
 	$(BUILD)/isolab topo
 	$(BUILD)/isolab plan --noise-placement all
+
+# Benchmarks against dpdk-testpmd (root; not a test: it reports ratios, it asserts nothing).
+bench: $(BINS)
+	python3 bench/bench.py $(BENCH_ARGS)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

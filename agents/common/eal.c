@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_version.h>
 
@@ -24,4 +27,13 @@ void agent_eal_fini(void) {
 
 const char *agent_eal_version(void) {
         return rte_version();
+}
+
+void agent_wait_workers(void) {
+        unsigned l;
+        RTE_LCORE_FOREACH_WORKER(l) {
+                while (rte_eal_get_lcore_state(l) == RUNNING)
+                        nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+                rte_eal_wait_lcore(l); /* collects the return value; does not spin now */
+        }
 }

@@ -8,3 +8,8 @@ int agent_eal_init(int argc, char **argv);
 void agent_eal_fini(void);
 /* "DPDK 22.11.11" */
 const char *agent_eal_version(void);
+
+/* Waits for every worker lcore to finish, sleeping (1 ms steps) instead of spinning the
+ * way rte_eal_mp_wait_lcore() does: the control thread often shares a CPU with a
+ * worker, and a spinning waiter takes half of that CPU from it. */
+void agent_wait_workers(void);

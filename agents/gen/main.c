@@ -303,7 +303,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         rte_eth_stats_get((uint16_t)opt.rx_port, &before[1]);
         cur = t;
         rte_eal_mp_remote_launch(lcore_main, NULL, SKIP_MAIN);
-        rte_eal_mp_wait_lcore();
+        agent_wait_workers();
         cur = NULL;
         rte_eth_stats_get((uint16_t)opt.tx_port, &after[0]);
         rte_eth_stats_get((uint16_t)opt.rx_port, &after[1]);

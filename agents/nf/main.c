@@ -310,7 +310,7 @@ static void launch(void) {
 
 static void halt(void) {
         running = false;
-        rte_eal_mp_wait_lcore();
+        agent_wait_workers();
 }
 
 static int cmd_start(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""isolab benchmarks against dpdk-testpmd, on one virtual link, alternated in one run.
+
+  nf   isolab-nf vs testpmd as the NF (io forwarding; mac forwarding vs --mac-rewrite),
+       both fed by isolab-gen at its maximum rate.  On a small VM the generator cannot
+       saturate a PMD core, so Mpps at the receiver measures the generator; the figure
+       that compares the NFs is their cost per packet, which both report from the inside:
+       testpmd --record-core-cycles ("CPU cycles/packet", cycles of bursts that received
+       packets), isolab-nf busy_cycles / rx (cycles of loop iterations that received
+       packets).  Mpps per core = TSC Hz / cycles per packet.
+  gen  isolab-gen (every packet stamped with sequence number and TSC) vs testpmd txonly,
+       each alone on the generator CPU sending 64-byte frames as fast as it can into a
+       testpmd rxonly sink on the other CPU: Mpps per core.
+
+Pairs are run A,B then B,A alternately so drift of this shared machine affects both;
+ratios are reported with min/median/max over the pairs.  Never trust one absolute
+figure here.  Needs root: it reserves 2 MiB hugepages and mounts a private hugetlbfs,
+and puts both back however it ends.
+"""
+import argparse, json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build")
+NR = "/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"
+PAGES = 400  # three DPDK processes at -m 256 (128 pages each), and slack
+
+
+class Env:
+    """Hugepages and a private mount for the run; undone in close()."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="isolab-bench-")
+        os.chmod(self.dir, 0o700)
+        self.huge = os.path.join(self.dir, "huge")
+        os.mkdir(self.huge, 0o700)
+        self.saved = int(open(NR).read())
+        self.mounted = False
+        self.prefixes = []
+        open(NR, "w").write(str(self.saved + PAGES))
+        got = int(open(NR).read()) - self.saved
+        if got < PAGES:
+            raise SystemExit(f"bench: the kernel granted {got} of {PAGES} 2 MiB pages on node 0")
+        subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M,mode=0700", "nodev", self.huge], check=True)
+        self.mounted = True
+
+    def eal(self, prefix, lcores, vdevs):
+        self.prefixes.append(prefix)
+        args = ["--lcores", lcores, "--file-prefix", prefix, "--huge-dir", self.huge, "-m", "256",
+                "--single-file-segments", "--no-pci", "--log-level", "*:error"]
+        for v in vdevs:
+            args += ["--vdev", v]
+        return args
+
+    def sock(self, name):
+        return os.path.join(self.dir, name)
+
+    def close(self):
+        if self.mounted:
+            subprocess.run(["umount", self.huge])
+        open(NR, "w").write(str(self.saved))
+        for p in self.prefixes:
+            shutil.rmtree(f"/var/run/dpdk/{p}", ignore_errors=True)
+        try:
+            os.rmdir("/var/run/dpdk")
+        except OSError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Agent:
+    def __init__(self, argv):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def req(self, **o):
+        self.p.stdin.write(json.dumps(o) + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.p.args[0]} exited ({self.p.wait()})")
+        r = json.loads(line)
+        if not r.get("ok"):
+            raise RuntimeError(r.get("error"))
+        return r
+
+    def close(self):
+        try:
+            self.req(cmd="quit")
+        except Exception:
+            pass
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def testpmd(env, prefix, lcores, vdevs, args):
+    return subprocess.Popen(["dpdk-testpmd", *env.eal(prefix, lcores, vdevs), "--", *args, "--nb-cores=1", "-a",
+                             "--no-mlockall"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def stop(p):
+    p.send_signal(signal.SIGINT)
+    try:
+        return p.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.communicate()[0]
+
+
+def nf_once(env, kind, mode, duration, n):
+    s0, s1 = env.sock(f"nf{n}-0"), env.sock(f"nf{n}-1")
+    gen = Agent([os.path.join(BUILD, "isolab-gen"), *env.eal(f"bench-gen-{n}", "0@0,1@0",
+                [f"net_vhost0,iface={s0},queues=1", f"net_vhost1,iface={s1},queues=1"]), "--"])
+    vdevs = [f"net_virtio_user0,path={s0},queues=1", f"net_virtio_user1,path={s1},queues=1"]
+    try:
+        gen.req(cmd="hello")
+        if kind == "isolab":
+            nf = Agent([os.path.join(BUILD, "isolab-nf"), *env.eal(f"bench-nf-{n}", "0@0,1@1", vdevs), "--",
+                        *(["--mac-rewrite"] if mode == "mac" else [])])
+            try:
+                before = nf.req(cmd="stats")["lcores"][0]
+                res = gen.req(cmd="trial", frame_size=64, rate="max", duration=duration)["result"]
+                after = nf.req(cmd="stats")
+                lc, hz = after["lcores"][0], after["tsc_hz"]
+                cpp = (lc["busy_cycles"] - before["busy_cycles"]) / max(1, lc["rx"] - before["rx"])
+            finally:
+                nf.close()
+        else:
+            tp = testpmd(env, f"bench-tp-{n}", "0@0,1@1", vdevs,
+                         [f"--forward-mode={mode}", "--record-core-cycles", "--stats-period", "3600"])
+            try:
+                time.sleep(1.5)
+                res = gen.req(cmd="trial", frame_size=64, rate="max", duration=duration)["result"]
+            finally:
+                out = stop(tp)
+            m = re.search(r"CPU cycles/packet=([\d.]+).* at (\d+) MHz", out)
+            if not m:
+                raise RuntimeError("testpmd printed no cycles/packet:\n" + out[-2000:])
+            cpp, hz = float(m.group(1)), int(m.group(2)) * 1e6
+        return {"cycles_per_packet": cpp, "mpps_per_core": hz / cpp / 1e6, "rx_mpps": res["mpps"]}
+    finally:
+        gen.close()
+
+
+def wait_for_socket(path, timeout=15.0):
+    """A vhost port creates its socket only when started; a virtio-user that comes
+    earlier finds nothing to attach to."""
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > end:
+            raise RuntimeError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.05)
+
+
+def gen_once(env, kind, duration, n):
+    s0 = env.sock(f"gen{n}")
+    vhost = [f"net_vhost0,iface={s0},queues=1"]
+    if kind == "isolab":
+        g = Agent([os.path.join(BUILD, "isolab-gen"), *env.eal(f"bench-g-{n}", "0@0,1@0", vhost), "--",
+                   "--tx-port", "0", "--rx-port", "0"])
+    else:
+        g = testpmd(env, f"bench-g-{n}", "0@0,1@0", vhost,
+                    ["--forward-mode=txonly", "--txpkts=60", "--stats-period", "1"])
+    wait_for_socket(s0)
+    sink = testpmd(env, f"bench-sink-{n}", "0@0,1@1", [f"net_virtio_user0,path={s0},queues=1"],
+                   ["--forward-mode=rxonly", "--stats-period", "3600"])
+    try:
+        if kind == "isolab":
+            g.req(cmd="hello")
+            time.sleep(1.5)
+            res = g.req(cmd="trial", frame_size=64, rate="max", duration=duration)["result"]
+            sent = res["tx"]["sent"]
+            out = stop(sink)
+            sink = None
+            got = sum(int(x) for x in re.findall(r"RX-packets:\s+(\d+)", out.split("Accumulated")[-1])[:1])
+            # Cross-check: what the sink counted is what the generator says it sent.
+            if got < 0.99 * sent:
+                raise RuntimeError(f"the sink received {got} of the {sent} packets isolab-gen reports sent")
+            return {"mpps_per_core": res["tx"]["pps"] / 1e6, "sink_rx": got, "sent": sent}
+        time.sleep(2.0 + duration)
+        out = stop(g)
+        g = None
+        pps = [int(x) for x in re.findall(r"Tx-pps:\s+(\d+)", out)]
+        steady = pps[2:] or pps  # the first periods include the link coming up
+        if not steady:
+            raise RuntimeError("testpmd printed no Tx-pps:\n" + out[-2000:])
+        return {"mpps_per_core": statistics.median(steady) / 1e6}
+    finally:
+        if isinstance(g, Agent):
+            g.close()
+        elif g is not None:
+            stop(g)
+        if sink is not None:
+            stop(sink)
+
+
+def compare(name, pairs, fa, fb, key, higher_better=True):
+    rows, ratios = [], []
+    for i in range(pairs):
+        order = (("isolab", fa), ("testpmd", fb)) if i % 2 == 0 else (("testpmd", fb), ("isolab", fa))
+        got = {k: f(i) for k, f in order}
+        ratio = got["isolab"][key] / got["testpmd"][key]
+        ratios.append(ratio if higher_better else 1 / ratio)
+        rows.append((got["isolab"], got["testpmd"], ratios[-1]))
+        extra = ""
+        if "sink_rx" in got["isolab"]:
+            extra = f"  (sink counted {got['isolab']['sink_rx']} of {got['isolab']['sent']} sent)"
+        print(f"  pair {i + 1}: isolab {got['isolab'][key]:8.2f}  testpmd {got['testpmd'][key]:8.2f}  ratio {ratios[-1]:.3f}"
+              + extra, flush=True)
+    print(f"{name}: isolab/testpmd {key}: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}  "
+          f"max {max(ratios):.3f}  over {pairs} pairs\n", flush=True)
+    return ratios
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--duration", type=float, default=3.0, help="seconds of traffic per run")
+    ap.add_argument("what", nargs="*", default=["nf-io", "nf-mac", "gen"], help="nf-io, nf-mac, gen")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("bench: needs root (hugepages, hugetlbfs mount, DPDK)")
+    if shutil.which("dpdk-testpmd") is None:
+        raise SystemExit("bench: dpdk-testpmd not found: make deps installs it (Debian package dpdk-dev)")
+    env = Env()
+    n = [0]
+
+    def seq():
+        n[0] += 1
+        return n[0]
+
+    try:
+        print(f"isolab bench: {a.pairs} pairs, {a.duration} s per run, 64-byte frames, vhost-user <-> virtio-user\n")
+        for w in a.what:
+            if w in ("nf-io", "nf-mac"):
+                mode = w[3:]
+                print(f"NF, {mode} forwarding: Mpps per PMD core from cycles per packet (higher is better)")
+                compare(f"nf-{mode}", a.pairs, lambda i: nf_once(env, "isolab", mode, a.duration, seq()),
+                        lambda i: nf_once(env, "testpmd", mode, a.duration, seq()), "mpps_per_core")
+            elif w == "gen":
+                print("generator, 64 B as fast as possible into an rxonly sink: Mpps per core (higher is better)")
+                compare("gen", a.pairs, lambda i: gen_once(env, "isolab", a.duration, seq()),
+                        lambda i: gen_once(env, "testpmd", a.duration, seq()), "mpps_per_core")
+            else:
+                raise SystemExit(f"bench: unknown benchmark {w!r}; use nf-io, nf-mac or gen")
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    main()
