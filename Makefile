@@ -40,6 +40,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
+             tests/system/test-links.c \
              tests/system/agentproc.c tests/system/sysfix.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -55,7 +56,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(AGENT_LIBS)) -c -o $@ $<
 
 # Only the agent files that include DPDK headers get libdpdk's flags.
-DPDK_SRC := agents/common/eal.c agents/common/port.c agents/nf/main.c agents/gen/main.c
+DPDK_SRC := agents/common/eal.c agents/common/port.c agents/common/link.c agents/nf/main.c agents/gen/main.c
 $(call obj,$(DPDK_SRC)): $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call pc_cflags,$(DPDK_PKGS)) -c -o $@ $<
@@ -77,7 +78,8 @@ $(BUILD)/isolab: $(BUILD)/controller/main.o $(BUILD)/libisolab-ctl.a $(BUILD)/li
 AGENT_LIBS := jansson libsystemd
 
 $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/main.o $(BUILD)/agents/common/eal.o \
-                                        $(BUILD)/agents/common/port.o $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC))
+                                        $(BUILD)/agents/common/port.o $(BUILD)/agents/common/link.o \
+                                        $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS)) -lm
 
 $(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))

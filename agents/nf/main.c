@@ -13,8 +13,14 @@
  * consecutive iterations.  A PMD thread never sleeps, so a gap of tens of microseconds is
  * the thread not running: preempted by another task, or throttled by a CFS quota.
  *
- * Usage: isolab-nf EAL-ARGS -- [--mac-rewrite] [--rxq N] [--burst N] [--drain-us N]
- *                              [--mbufs N] [--assign PORT:QUEUE@LCORE,...] */
+ * Links (link.h): --link vhost|memif --link-dir DIR attaches the NF as the client side of
+ * --link-ports N ports (default 2) that the generator serves in DIR, each with
+ * --link-queues queue pairs (at least the number of PMD lcores and --rxq); or the ports
+ * come from EAL (--vdev, -a).
+ *
+ * Usage: isolab-nf EAL-ARGS -- [--link vhost|memif|pci] [--link-dir DIR] [--link-ports N]
+ *                              [--link-queues N] [--mac-rewrite] [--rxq N] [--burst N]
+ *                              [--drain-us N] [--mbufs N] [--assign PORT:QUEUE@LCORE,...] */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,6 +42,7 @@
 
 #include "agents/common/agent.h"
 #include "agents/common/eal.h"
+#include "agents/common/link.h"
 #include "agents/common/port.h"
 
 /* ---- tunables -------------------------------------------------------------------------- */
@@ -52,7 +59,10 @@ static struct {
         unsigned drain_us;     /* TX buffer drain period, as in l2fwd */
         unsigned mbufs;
         const char *assign;
-} opt = { .rxq = 1, .burst = 32, .drain_us = 100, .mbufs = 16383 };
+        enum link_kind link;
+        const char *link_dir;
+        unsigned link_ports, link_queues;
+} opt = { .rxq = 1, .burst = 32, .drain_us = 100, .mbufs = 16383, .link_ports = 2, .link_queues = 1 };
 
 /* ---- per-lcore state --------------------------------------------------------------------- */
 
@@ -192,6 +202,8 @@ static int parse_args(int argc, char **argv) {
                 { "mac-rewrite", no_argument, NULL, 'm' }, { "rxq", required_argument, NULL, 'q' },
                 { "burst", required_argument, NULL, 'b' }, { "drain-us", required_argument, NULL, 'd' },
                 { "mbufs", required_argument, NULL, 'n' }, { "assign", required_argument, NULL, 'a' },
+                { "link", required_argument, NULL, 'L' },  { "link-dir", required_argument, NULL, 'D' },
+                { "link-ports", required_argument, NULL, 'P' }, { "link-queues", required_argument, NULL, 'Q' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -205,12 +217,26 @@ static int parse_args(int argc, char **argv) {
                 case 'd': r = parse_uint("drain-us", optarg, 1, 1000000, &opt.drain_us); break;
                 case 'n': r = parse_uint("mbufs", optarg, 1023, 4194303, &opt.mbufs); break;
                 case 'a': opt.assign = optarg; break;
+                case 'D': opt.link_dir = optarg; break;
+                case 'P': r = parse_uint("link-ports", optarg, 2, NF_MAX_PORTS, &opt.link_ports); break;
+                case 'Q': r = parse_uint("link-queues", optarg, 1, 16, &opt.link_queues); break;
+                case 'L':
+                        opt.link = link_kind_from_string(optarg);
+                        if (opt.link == LINK_NONE) {
+                                fprintf(stderr, "isolab-nf: --link %s: use vhost, memif or pci\n", optarg);
+                                r = -EINVAL;
+                        }
+                        break;
                 default:
                         fprintf(stderr, "isolab-nf: unknown option; see the usage at the top of agents/nf/main.c\n");
                         return -EINVAL;
                 }
                 if (r < 0)
                         return r;
+        }
+        if ((opt.link == LINK_VHOST || opt.link == LINK_MEMIF) && !opt.link_dir) {
+                fprintf(stderr, "isolab-nf: --link vhost and --link memif need --link-dir DIR, where the generator serves\n");
+                return -EINVAL;
         }
         return 0;
 }
@@ -383,6 +409,11 @@ static int nf_init(int argc, char **argv) {
         if (parse_args(argc, argv) < 0)
                 goto fail;
         tsc_hz = rte_get_tsc_hz();
+        char lerr[512];
+        if (link_attach(opt.link, false, opt.link_dir, opt.link_ports, opt.link_queues, lerr, sizeof(lerr)) < 0) {
+                fprintf(stderr, "isolab-nf: %s\n", lerr);
+                goto fail;
+        }
 
         n_ports = rte_eth_dev_count_avail();
         if (n_ports == 0 || n_ports % 2 || n_ports > NF_MAX_PORTS) {

@@ -78,25 +78,20 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
 #define EAL_MEM "--huge-dir", huge, "-m", "128", "--single-file-segments", "--no-pci", "--log-level", "*:error"
 
 static void start_gen(bool selftest) {
-        static char vdev0[256], vdev1[256], sock0[200];
+        static char sock0[200];
         snprintf(gen.prefix, sizeof(gen.prefix), "isolab-test-%d-gen", (int)getpid());
-        snprintf(sock0, sizeof(sock0), "%s/s0", run);
-        snprintf(vdev0, sizeof(vdev0), "net_vhost0,iface=%s,queues=1", sock0);
-        snprintf(vdev1, sizeof(vdev1), "net_vhost1,iface=%s/s1,queues=1", run);
-        char *argv[32] = { ISOLAB_BUILD "/isolab-gen", "--lcores", "0@0,1@0", "--file-prefix", gen.prefix, EAL_MEM,
-                           "--vdev", vdev0 };
+        snprintf(sock0, sizeof(sock0), "%s/vhost-0.sock", run);
+        char *argv[32] = { ISOLAB_BUILD "/isolab-gen", "--lcores", "0@0,1@0", "--file-prefix", gen.prefix, EAL_MEM, "--",
+                           "--link", "vhost", "--link-dir", run };
         int n = 0;
         while (argv[n])
                 n++;
         if (selftest) {
-                /* No NF: the generator loops a virtio-user port of its own to port 0. */
-                argv[n++] = "--";
+                /* No NF: one vhost port, and the generator loops a virtio-user of its own to it. */
+                argv[n++] = "--link-ports";
+                argv[n++] = "1";
                 argv[n++] = "--selftest";
                 argv[n++] = sock0;
-        } else {
-                argv[n++] = "--vdev";
-                argv[n++] = vdev1;
-                argv[n++] = "--";
         }
         argv[n] = NULL;
         cr_assert_eq(aproc_start(&gen, argv, NULL), 0);
@@ -106,12 +101,9 @@ static void start_gen(bool selftest) {
 }
 
 static void start_nf(void) {
-        char vdev0[256], vdev1[256];
         snprintf(nf.prefix, sizeof(nf.prefix), "isolab-test-%d-nf", (int)getpid());
-        snprintf(vdev0, sizeof(vdev0), "net_virtio_user0,path=%s/s0,queues=1", run);
-        snprintf(vdev1, sizeof(vdev1), "net_virtio_user1,path=%s/s1,queues=1", run);
-        char *argv[] = { ISOLAB_BUILD "/isolab-nf", "--lcores", "0@0,1@1", "--file-prefix", nf.prefix, EAL_MEM,
-                         "--vdev", vdev0, "--vdev", vdev1, "--", NULL };
+        char *argv[] = { ISOLAB_BUILD "/isolab-nf", "--lcores", "0@0,1@1", "--file-prefix", nf.prefix, EAL_MEM, "--",
+                         "--link", "vhost", "--link-dir", run, NULL };
         cr_assert_eq(aproc_start(&nf, argv, NULL), 0);
         json_t *r = aproc_request(&nf, "{\"cmd\": \"hello\"}", 30000);
         cr_assert_not_null(r, "isolab-nf did not answer hello");

@@ -1,0 +1,129 @@
+/* link — see link.h. */
+#include "agents/common/link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+enum link_kind link_kind_from_string(const char *s) {
+        if (strcmp(s, "vhost") == 0)
+                return LINK_VHOST;
+        if (strcmp(s, "memif") == 0)
+                return LINK_MEMIF;
+        if (strcmp(s, "pci") == 0)
+                return LINK_PCI;
+        return LINK_NONE;
+}
+
+/* 0 when something accepts connections on path, else -errno of connect(). */
+static int try_connect(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+        close(fd);
+        return r;
+}
+
+int link_check_socket(const char *path, bool server, char *err, size_t errlen) {
+        struct sockaddr_un sa;
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                snprintf(err, errlen, "%s is too long for a unix socket (%zu bytes at most); use a shorter --link-dir",
+                         path, sizeof(sa.sun_path) - 1);
+                return -ENAMETOOLONG;
+        }
+        struct stat st;
+        if (!server) {
+                if (stat(path, &st) < 0) {
+                        snprintf(err, errlen, "no socket at %s: start the generator (the link's server side) first", path);
+                        return -ENOENT;
+                }
+                if (!S_ISSOCK(st.st_mode)) {
+                        snprintf(err, errlen, "%s is not a socket", path);
+                        return -ENOTSOCK;
+                }
+                /* No test connection here: a vhost-user server would take it for the
+                 * client.  The attach itself tells, and link_attach explains a failure. */
+                return 0;
+        }
+        if (stat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode)) {
+                        snprintf(err, errlen, "%s exists and is not a socket; remove it or use another --link-dir", path);
+                        return -EEXIST;
+                }
+                if (try_connect(path) == 0) {
+                        snprintf(err, errlen, "%s is busy: another process serves it; stop that process or use another --link-dir",
+                                 path);
+                        return -EADDRINUSE;
+                }
+                snprintf(err, errlen, "%s is a stale socket left by an earlier run; remove it (isolab cleanup does)", path);
+                return -EADDRINUSE;
+        }
+        return 0;
+}
+
+static int check_dir(const char *dir, char *err, size_t errlen) {
+        struct stat st;
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                snprintf(err, errlen, "--link-dir %s is not a directory; create it (mode 0700) first", dir);
+                return -ENOTDIR;
+        }
+        if (access(dir, W_OK | X_OK) < 0) {
+                snprintf(err, errlen, "--link-dir %s is not writable for this process", dir);
+                return -EACCES;
+        }
+        return 0;
+}
+
+int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, unsigned queues, char *err, size_t errlen) {
+        if (kind == LINK_PCI || kind == LINK_NONE)
+                return 0;
+        int r = check_dir(dir, err, errlen);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < n; i++) {
+                char path[256], devargs[512];
+                if (kind == LINK_VHOST)
+                        snprintf(path, sizeof(path), "%s/vhost-%u.sock", dir, i);
+                else
+                        snprintf(path, sizeof(path), "%s/memif.sock", dir);
+                /* memif multiplexes every port on one socket: check it once. */
+                if (kind == LINK_VHOST || i == 0) {
+                        r = link_check_socket(path, server, err, errlen);
+                        if (r < 0)
+                                return r;
+                }
+                if (kind == LINK_VHOST && server)
+                        snprintf(devargs, sizeof(devargs), "net_vhost%u,iface=%s,queues=%u", i, path, queues);
+                else if (kind == LINK_VHOST)
+                        snprintf(devargs, sizeof(devargs), "net_virtio_user%u,path=%s,queues=%u", i, path, queues);
+                else
+                        snprintf(devargs, sizeof(devargs), "net_memif%u,role=%s,id=%u,socket=%s,socket-abstract=no", i,
+                                 server ? "server" : "client", i, path);
+                unsigned before = rte_eth_dev_count_avail();
+                r = rte_dev_probe(devargs);
+                if (r < 0 || rte_eth_dev_count_avail() != before + 1) {
+                        if (!server && try_connect(path) < 0)
+                                snprintf(err, errlen, "cannot attach to %s: nothing accepts connections there (a stale socket, "
+                                                      "or the generator has not started its ports)",
+                                         path);
+                        else
+                                snprintf(err, errlen, "cannot create the %s port on %s: %s", kind == LINK_VHOST ? "vhost" : "memif",
+                                         path, rte_strerror(r < 0 ? -r : EIO));
+                        return r < 0 ? r : -EIO;
+                }
+        }
+        return 0;
+}

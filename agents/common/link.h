@@ -1,0 +1,34 @@
+/* link — the virtual links between generator and NF, set up by the agents themselves.
+ *
+ *   vhost   the generator owns vhost-user server sockets DIR/vhost-N.sock (the host or
+ *           vswitch side); the NF attaches to them with virtio-user (the container side).
+ *           The path DPDK documents for container NFs, and the one OVS-DPDK speaks.
+ *   memif   the generator is the memif server on DIR/memif.sock (ids 0..N-1), the NF the
+ *           client.
+ *   pci     real ports: whatever the EAL allow-list (-a ADDR) gave; nothing to attach.
+ *
+ * Before attaching, each socket path is checked, so a mistake is one sentence, not a
+ * DPDK log: the directory must be a writable directory; a server's socket must not
+ * exist yet (a live one is busy — another process serves it; a dead one is stale — left
+ * by an earlier run); a client's socket must exist and accept connections.  Devices are
+ * hot-plugged after EAL starts (rte_dev_probe), because a vhost port only listens once
+ * started and its client can only attach after that. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum link_kind { LINK_NONE, LINK_VHOST, LINK_MEMIF, LINK_PCI };
+
+/* "vhost", "memif", "pci"; LINK_NONE for anything else. */
+enum link_kind link_kind_from_string(const char *s);
+
+/* Checks path for a server to create (server) or a client to attach to (!server).
+ * Returns 0, or -errno with err holding the sentence. */
+int link_check_socket(const char *path, bool server, char *err, size_t errlen);
+
+/* Creates (server: the generator) or attaches (client: the NF) n ports of the given
+ * kind in dir, each with `queues` queue pairs.  Their port ids follow any ports EAL
+ * already made.  A server's ports must then be started (port_start) before a client
+ * can attach.  Returns 0 or -errno with err set. */
+int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, unsigned queues, char *err, size_t errlen);
