@@ -2,7 +2,9 @@
 #include "agents/common/agent.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +36,63 @@ static int cmd_quit(const struct proto_cmd *cmd, json_t *req, json_t *reply, cha
         return 0;
 }
 
+volatile sig_atomic_t agent_interrupted;
+
+/* Reads one line from fd into *line (without the newline), keeping what follows in buf.
+ * Returns 1 for a line, 0 at end of input, -errno on error.  Call only when poll says fd
+ * is readable or buf already holds a line. */
+struct linebuf {
+        char *buf;
+        size_t len, cap;
+};
+
+static int take_line(struct linebuf *lb, char **ret) {
+        char *nl = lb->len ? memchr(lb->buf, '\n', lb->len) : NULL;
+        if (!nl)
+                return 0;
+        size_t n = (size_t)(nl - lb->buf);
+        char *line = strndup(lb->buf, n);
+        if (!line)
+                return -ENOMEM;
+        memmove(lb->buf, nl + 1, lb->len - n - 1);
+        lb->len -= n + 1;
+        *ret = line;
+        return 1;
+}
+
+static int fill(struct linebuf *lb, int fd) {
+        if (lb->cap - lb->len < 4096) {
+                char *b = realloc(lb->buf, lb->cap + 65536);
+                if (!b)
+                        return -ENOMEM;
+                lb->buf = b;
+                lb->cap += 65536;
+        }
+        ssize_t n = read(fd, lb->buf + lb->len, lb->cap - lb->len);
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+        lb->len += (size_t)n;
+        return n > 0;
+}
+
 int agent_main(struct agent *a, int argc, char **argv) {
-        /* rte_eal_init starts threads: block the signals the agent handles first, so they
-         * are delivered to the main thread's loop only (STYLE.md, "Cleanup").  For now the
-         * loop ends on "quit" or end of input; SIGTERM's default action stays. */
+        /* rte_eal_init starts threads: block the signals the agent handles before it, so
+         * no thread takes them and the main loop reads them from a signalfd (STYLE.md,
+         * "Cleanup").  SIGTERM, SIGINT and SIGHUP end the agent cleanly: PMDs stopped,
+         * ports closed (which removes a server's sockets), EAL cleaned up. */
         sigset_t ss;
         sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
         sigaddset(&ss, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &ss, NULL);
+        sigdelset(&ss, SIGPIPE);
+        int sfd = signalfd(-1, &ss, SFD_CLOEXEC);
+        if (sfd < 0) {
+                fprintf(stderr, "isolab-%s: signalfd: %m\n", a->role);
+                return 1;
+        }
 
         /* stdout carries the protocol and nothing else.  DPDK's EAL logs to stdout, and
          * so may any library: keep the real stdout for replies and send fd 1 to stderr. */
@@ -69,20 +120,55 @@ int agent_main(struct agent *a, int argc, char **argv) {
         memcpy(cmds + 2, a->cmds, a->n_cmds * sizeof(*cmds));
 
         sd_notify(0, "READY=1");
-        char *line = NULL;
-        size_t cap = 0;
-        int quit = 0, rc = 0;
-        while (!quit && getline(&line, &cap, stdin) >= 0) {
-                if (line[strspn(line, " \t\r\n")] == '\0')
-                        continue;
-                if (proto_write(out, proto_handle_line(line, cmds, n, a, &quit)) < 0) {
+        struct linebuf lb = { 0 };
+        int quit = 0, rc = 0, eof = 0;
+        while (!quit) {
+                char *line = NULL;
+                int r = take_line(&lb, &line);
+                if (r < 0) {
                         rc = 1;
                         break;
                 }
+                if (r == 0) {
+                        if (eof)
+                                break;
+                        struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                        if (poll(p, 2, -1) < 0 && errno != EINTR) {
+                                rc = 1;
+                                break;
+                        }
+                        if (p[1].revents & POLLIN) {
+                                struct signalfd_siginfo si;
+                                if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                        fprintf(stderr, "isolab-%s: %s: stopping\n", a->role, strsignal((int)si.ssi_signo));
+                                break;
+                        }
+                        if (p[0].revents & (POLLIN | POLLHUP)) {
+                                r = fill(&lb, STDIN_FILENO);
+                                if (r < 0) {
+                                        rc = 1;
+                                        break;
+                                }
+                                if (r == 0) {
+                                        /* End of input: answer a last unterminated line, then stop. */
+                                        eof = 1;
+                                        if (lb.len && lb.buf[lb.len - 1] != '\n')
+                                                lb.buf[lb.len++] = '\n'; /* fill() always leaves room */
+                                }
+                        }
+                        continue;
+                }
+                if (line[strspn(line, " \t\r")] != '\0' &&
+                    proto_write(out, proto_handle_line(line, cmds, n, a, &quit)) < 0)
+                        rc = 1;
+                free(line);
+                if (rc)
+                        break;
         }
-        free(line);
+        free(lb.buf);
         free(cmds);
         fclose(out);
+        close(sfd);
         if (a->fini)
                 a->fini();
         return rc;

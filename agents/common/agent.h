@@ -16,6 +16,12 @@ struct agent {
         const char *runtime;            /* reported by hello, e.g. "DPDK 22.11.11"; NULL: none */
 };
 
+#include <signal.h>
+
+/* Set when SIGTERM, SIGINT or SIGHUP arrives while a command runs (agent_wait_workers
+ * notices); long-running data-path loops check it and end early. */
+extern volatile sig_atomic_t agent_interrupted;
+
 /* Runs the agent: init(argc, argv), READY=1 to NOTIFY_SOCKET (a no-op without one),
  * requests until "quit" or end of input, fini.  Returns the process exit code. */
 int agent_main(struct agent *a, int argc, char **argv);

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <time.h>
+
+#include "agents/common/agent.h"
 
 #include <rte_eal.h>
 #include <rte_launch.h>
@@ -32,8 +35,15 @@ const char *agent_eal_version(void) {
 void agent_wait_workers(void) {
         unsigned l;
         RTE_LCORE_FOREACH_WORKER(l) {
-                while (rte_eal_get_lcore_state(l) == RUNNING)
+                while (rte_eal_get_lcore_state(l) == RUNNING) {
                         nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+                        /* A stop signal is blocked (agent_main reads it later): tell the
+                         * workers now, so a long trial ends early. */
+                        sigset_t pending;
+                        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+                                                          sigismember(&pending, SIGINT) || sigismember(&pending, SIGHUP)))
+                                agent_interrupted = 1;
+                }
                 rte_eal_wait_lcore(l); /* collects the return value; does not spin now */
         }
 }

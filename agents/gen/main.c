@@ -161,7 +161,7 @@ static void tx_run(struct trial *t, bool also_rx) {
         uint64_t seq = 0, start = rte_rdtsc();
         pacer_init(&p, tsc_hz, t->rate, start);
         /* Warm-up: the same stream, marked so the receiver leaves it out. */
-        while (rte_rdtsc() - start < t->warmup_tsc) {
+        while (rte_rdtsc() - start < t->warmup_tsc && !agent_interrupted) {
                 tx_due(t, &p, &seq, GEN_WARMUP_BIT, &t->warm_sent);
                 if (also_rx)
                         rx_poll(t);
@@ -170,7 +170,7 @@ static void tx_run(struct trial *t, bool also_rx) {
         t->tx_start = rte_rdtsc();
         pacer_init(&p, tsc_hz, t->rate, t->tx_start);
         uint64_t end = t->tx_start + t->duration_tsc;
-        while (rte_rdtsc() < end) {
+        while (rte_rdtsc() < end && !agent_interrupted) {
                 t->offered += tx_due(t, &p, &seq, 0, &t->sent);
                 if (also_rx)
                         rx_poll(t);
@@ -316,6 +316,10 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         rte_eth_stats_get((uint16_t)opt.tx_port, &after[0]);
         rte_eth_stats_get((uint16_t)opt.rx_port, &after[1]);
 
+        if (agent_interrupted) {
+                rte_free(t);
+                return fail(ret_error, "trial: interrupted by a signal; the agent is stopping");
+        }
         bool links = port_link_up((uint16_t)opt.tx_port) && port_link_up((uint16_t)opt.rx_port);
         if (!links) {
                 rte_free(t);

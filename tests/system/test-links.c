@@ -4,6 +4,7 @@
  * runs on --no-huge memory here; the hugepage path is tested in test-dataplane.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,4 +180,26 @@ Test(links, an_nf_without_generator_and_a_bad_directory_are_named) {
         expect_refusal(na, "is not a directory");
         nf_argv(na, "carrier-pigeon", dir);
         expect_refusal(na, "--link carrier-pigeon: use vhost, memif or pci");
+}
+
+Test(links, sigterm_ends_a_trial_early_and_the_agents_cleanly) {
+        char *ga[32], *na[32];
+        gen_argv(ga, "vhost", dir, gen_prefix);
+        nf_argv(na, "vhost", dir);
+        start(&gen, ga, gen_prefix);
+        start(&nf, na, nf_prefix);
+        fprintf(gen.in, "{\"cmd\": \"trial\", \"frame_size\": 64, \"rate\": 100000, \"duration\": 60}\n");
+        fflush(gen.in);
+        sleep(1);
+        kill(gen.pid, SIGTERM);
+        /* The trial's reply comes at once, not after 60 s: it was interrupted. */
+        json_t *reply = aproc_request(&gen, "", 10000);
+        cr_assert_not_null(reply, "no reply within 10 s of SIGTERM");
+        cr_expect(json_is_false(json_object_get(reply, "ok")));
+        cr_expect(strstr(json_string_value(json_object_get(reply, "error")), "interrupted") != NULL);
+        json_decref(reply);
+        cr_expect_eq(aproc_wait(&gen, 10), 0, "the generator did not exit cleanly on SIGTERM");
+        cr_expect_not(exists("vhost-0.sock") || exists("vhost-1.sock"), "sockets left after SIGTERM");
+        kill(nf.pid, SIGTERM);
+        cr_expect_eq(aproc_wait(&nf, 10), 0, "the NF did not exit cleanly on SIGTERM");
 }
