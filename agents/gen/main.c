@@ -91,6 +91,7 @@ struct trial {
 };
 
 static struct trial *cur;
+static unsigned default_flows = 1; /* flows of a trial that does not say (configure) */
 static struct rte_mempool *pool;
 static uint8_t tmpl[GEN_MAX_FLOWS][FRAME_HDR_LEN];
 static uint64_t tsc_hz, ns_mult; /* ns = cycles * ns_mult >> 32 */
@@ -262,7 +263,7 @@ static double number(json_t *req, const char *key, double dflt) {
 static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
         (void)cmd, (void)userdata;
         unsigned frame_size = (unsigned)number(req, "frame_size", 64);
-        unsigned flows = (unsigned)number(req, "flows", 1);
+        unsigned flows = (unsigned)number(req, "flows", default_flows);
         double duration = number(req, "duration", 1.0), warmup = number(req, "warmup", 0.0);
         double drain = number(req, "drain", 0.1);
         size_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
@@ -359,6 +360,23 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         if (!res)
                 return fail(ret_error, "trial: out of memory for the result");
         json_object_set_new(reply, "result", res);
+        return 0;
+}
+
+/* configure {link_speed, flows}: the emulated link speed that "line" and "N%" rates
+ * refer to, and the flows a trial uses when it does not say. */
+static int cmd_configure(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)userdata;
+        json_t *ls = json_object_get(req, "link_speed"), *fl = json_object_get(req, "flows");
+        if ((ls && (!json_is_number(ls) || json_number_value(ls) < 1e6)) ||
+            (fl && (!json_is_integer(fl) || json_integer_value(fl) < 1 || json_integer_value(fl) > GEN_MAX_FLOWS)))
+                return fail(ret_error, "configure: link_speed is bit/s (>= 1000000), flows 1..%d", GEN_MAX_FLOWS);
+        if (ls)
+                opt.link_bps = (uint64_t)json_number_value(ls);
+        if (fl)
+                default_flows = (unsigned)json_integer_value(fl);
+        json_object_set_new(reply, "config", json_pack("{s:I, s:i}", "link_speed", (json_int_t)opt.link_bps, "flows",
+                                                       default_flows));
         return 0;
 }
 
@@ -523,6 +541,7 @@ static void gen_fini(void) {
 static const struct proto_cmd gen_cmds[] = {
         { "trial", cmd_trial },
         { "stats", cmd_stats },
+        { "configure", cmd_configure },
 };
 
 int main(int argc, char **argv) {

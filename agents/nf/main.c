@@ -315,6 +315,11 @@ static json_t *lcore_json(unsigned l) {
 #undef LD
 }
 
+static json_t *config_json(void) {
+        return json_pack("{s:b, s:i, s:i, s:i}", "mac_rewrite", opt.mac_rewrite, "burst", opt.burst, "drain_us",
+                         opt.drain_us, "rxq", opt.rxq);
+}
+
 static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
         (void)cmd, (void)req, (void)ret_error, (void)userdata;
         json_t *ls = json_array(), *ps = json_array();
@@ -323,6 +328,7 @@ static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         for (unsigned p = 0; p < n_ports; p++)
                 json_array_append_new(ps, port_json((uint16_t)p));
         json_object_set_new(reply, "running", json_boolean(running));
+        json_object_set_new(reply, "config", config_json());
         json_object_set_new(reply, "tsc_hz", json_integer((json_int_t)tsc_hz));
         json_object_set_new(reply, "lcores", ls);
         json_object_set_new(reply, "ports", ps);
@@ -350,6 +356,40 @@ static int cmd_stop(const struct proto_cmd *cmd, json_t *req, json_t *reply, cha
         (void)cmd, (void)req, (void)reply, (void)ret_error, (void)userdata;
         if (running)
                 halt();
+        return 0;
+}
+
+/* configure {mac_rewrite, burst, drain_us}: the forwarding knobs that need no port
+ * restart.  The PMD lcores read them in their loop, so they are changed with the lcores
+ * stopped, and restarted if they were running. */
+static int cmd_configure(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)cmd, (void)userdata;
+        json_t *mr = json_object_get(req, "mac_rewrite"), *b = json_object_get(req, "burst"),
+               *d = json_object_get(req, "drain_us");
+        if ((mr && !json_is_boolean(mr)) || (b && (!json_is_integer(b) || json_integer_value(b) < 1 || json_integer_value(b) > 64)) ||
+            (d && (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 1000000))) {
+                *ret_error = strdup("configure: mac_rewrite is true or false, burst 1..64, drain_us 1..1000000");
+                return -EINVAL;
+        }
+        bool was = running;
+        if (was)
+                halt();
+        if (mr)
+                opt.mac_rewrite = json_is_true(mr);
+        if (b) {
+                opt.burst = (unsigned)json_integer_value(b);
+                /* The TX buffers flush at their size: keep it equal to the burst. */
+                unsigned l;
+                RTE_LCORE_FOREACH_WORKER(l) for (unsigned p = 0; p < n_ports; p++) {
+                        rte_eth_tx_buffer_flush((uint16_t)p, lcores[l].txq, lcores[l].txbuf[p]);
+                        lcores[l].txbuf[p]->size = (uint16_t)opt.burst;
+                }
+        }
+        if (d)
+                opt.drain_us = (unsigned)json_integer_value(d);
+        if (was)
+                launch();
+        json_object_set_new(reply, "config", config_json());
         return 0;
 }
 
@@ -446,7 +486,7 @@ static int nf_init(int argc, char **argv) {
         RTE_LCORE_FOREACH_WORKER(l) {
                 for (unsigned p = 0; p < n_ports; p++) {
                         struct rte_eth_dev_tx_buffer *b =
-                                rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(opt.burst), 0, rte_lcore_to_socket_id(l));
+                                rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(64), 0, rte_lcore_to_socket_id(l));
                         if (!b) {
                                 fprintf(stderr, "isolab-nf: out of memory for TX buffers\n");
                                 goto fail;
@@ -480,6 +520,7 @@ static const struct proto_cmd nf_cmds[] = {
         { "start", cmd_start },
         { "stop", cmd_stop },
         { "placement", cmd_placement },
+        { "configure", cmd_configure },
 };
 
 int main(int argc, char **argv) {

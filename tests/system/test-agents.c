@@ -132,6 +132,13 @@ Test(agents, noise_speaks_the_protocol) {
 
 Test(agents, gen_speaks_the_protocol) {
         start_gen();
+        json_t *r = ask(&gen, "{\"cmd\": \"configure\", \"link_speed\": 25000000000, \"flows\": 8}");
+        cr_expect(json_is_true(json_object_get(r, "ok")));
+        cr_expect_eq(json_integer_value(json_object_get(json_object_get(r, "config"), "link_speed")), 25000000000LL);
+        json_decref(r);
+        r = ask(&gen, "{\"cmd\": \"configure\", \"flows\": 0}");
+        cr_expect(json_is_false(json_object_get(r, "ok")));
+        json_decref(r);
         conversation(&gen, "gen", true);
 }
 
@@ -159,7 +166,50 @@ Test(agents, nf_reports_where_it_runs_and_stops_and_starts) {
         json_decref(r);
         r = ask(&nf, "{\"cmd\": \"start\"}");
         json_decref(r);
+
+        /* configure changes the forwarding knobs, keeps the PMDs running, rejects nonsense. */
+        r = ask(&nf, "{\"cmd\": \"configure\", \"mac_rewrite\": false, \"burst\": 16, \"drain_us\": 50}");
+        cr_expect(json_is_true(json_object_get(r, "ok")));
+        json_t *cfg = json_object_get(r, "config");
+        cr_expect(json_is_false(json_object_get(cfg, "mac_rewrite")));
+        cr_expect_eq(json_integer_value(json_object_get(cfg, "burst")), 16);
+        cr_expect_eq(json_integer_value(json_object_get(cfg, "drain_us")), 50);
+        json_decref(r);
+        r = ask(&nf, "{\"cmd\": \"stats\"}");
+        cr_expect(json_is_true(json_object_get(r, "running")));
+        json_decref(r);
+        r = ask(&nf, "{\"cmd\": \"configure\", \"burst\": 1000}");
+        cr_expect(json_is_false(json_object_get(r, "ok")));
+        json_decref(r);
         conversation(&nf, "nf", true);
+}
+
+/* The NF's counters, read the way dpdk-telemetry.py reads them: the telemetry socket. */
+Test(agents, nf_stats_through_dpdk_telemetry) {
+        start_gen();
+        start_nf();
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/var/run/dpdk/%s/dpdk_telemetry.v2", nf.prefix);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s: %s", sa.sun_path, strerror(errno));
+        char buf[16384];
+        ssize_t n = read(fd, buf, sizeof(buf) - 1); /* the greeting: version, pid, max_output_len */
+        cr_assert_gt(n, 0);
+        cr_assert_eq(write(fd, "/isolab/nf/stats", 16), 16);
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        cr_assert_gt(n, 0);
+        buf[n] = '\0';
+        json_t *doc = json_loads(buf, 0, NULL);
+        cr_assert_not_null(doc, "not JSON: %s", buf);
+        json_t *st = json_object_get(doc, "/isolab/nf/stats");
+        cr_assert(json_is_object(st), "%s", buf);
+        static const char *const keys[] = { "rx", "tx", "tx_drops", "stalls", "busy_cycles", "idle_cycles" };
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                cr_expect(json_is_integer(json_object_get(st, keys[i])), "%s missing in %s", keys[i], buf);
+        cr_expect_gt(json_integer_value(json_object_get(st, "idle_cycles")), 0, "the PMD has been polling");
+        json_decref(doc);
 }
 
 Test(agents, end_of_input_ends_the_agent) {
