@@ -128,29 +128,17 @@ static int pmd_loop(void *arg) {
 
         STAT_SET(s, tid, rte_sys_gettid());
         STAT_SET(s, cpu, sched_getcpu());
-        /* One TSC read per iteration: the end of one iteration is the start of the next,
-         * so `now - prev` is both the poll gap and the iteration's length. */
         uint64_t prev = rte_rdtsc(), last_drain = prev;
-        uint64_t got = 0;
 
         while (running) {
                 uint64_t now = rte_rdtsc(), gap = now - prev;
-                /* Account the iteration that just ended. */
-                STAT_ADD(s, iterations, 1);
-                if (got) {
-                        STAT_ADD(s, busy_iterations, 1);
-                        STAT_ADD(s, busy_cycles, gap);
-                        STAT_ADD(s, rx, got);
-                } else {
-                        STAT_ADD(s, idle_cycles, gap);
-                }
+                prev = now;
                 unsigned b = gap ? 63u - (unsigned)__builtin_clzll(gap) : 0;
                 STAT_ADD(s, gap[b < NF_GAP_BUCKETS ? b : NF_GAP_BUCKETS - 1], 1);
                 if (gap > s->max_gap)
                         STAT_SET(s, max_gap, gap);
                 if (gap > stall)
                         STAT_ADD(s, stalls, 1);
-                prev = now;
 
                 uint64_t sent = 0;
                 if (now - last_drain > drain) {
@@ -161,7 +149,7 @@ static int pmd_loop(void *arg) {
                         STAT_SET(s, cpu, sched_getcpu());
                 }
 
-                got = 0;
+                uint64_t got = 0;
                 for (unsigned i = 0; i < lc->n_rx; i++) {
                         uint16_t port = lc->rx[i].port, dst = peer(port);
                         uint16_t n = rte_eth_rx_burst(port, lc->rx[i].queue, pkts, burst);
@@ -175,13 +163,20 @@ static int pmd_loop(void *arg) {
                                 sent += rte_eth_tx_buffer(dst, lc->txq, lc->txbuf[dst], pkts[k]);
                         }
                 }
+                uint64_t end = rte_rdtsc();
+                STAT_ADD(s, iterations, 1);
+                if (got) {
+                        STAT_ADD(s, busy_iterations, 1);
+                        STAT_ADD(s, busy_cycles, end - now);
+                        STAT_ADD(s, rx, got);
+                } else {
+                        STAT_ADD(s, idle_cycles, end - now);
+                }
                 if (sent)
                         STAT_ADD(s, tx, sent);
                 if (lc->unsent != s->tx_drops)
                         STAT_SET(s, tx_drops, lc->unsent);
         }
-        if (got) /* the last iteration's packets */
-                STAT_ADD(s, rx, got);
         for (unsigned p = 0; p < n_ports; p++)
                 STAT_ADD(s, tx, rte_eth_tx_buffer_flush(p, lc->txq, lc->txbuf[p]));
         STAT_SET(s, tx_drops, lc->unsent);
