@@ -6,7 +6,8 @@
  * 0<->1, 2<->3, ...: what arrives on one leaves on the other, as plain io forwarding or,
  * with --mac-rewrite, l2fwd's MAC rewrite.  Each PMD lcore polls its RX queues (given by
  * --assign, like OVS pmd-rxq-affinity, or round robin) and owns one TX queue on every
- * port, so no queue is shared.
+ * port, so no queue is shared.  Full RX bursts go straight to the peer's TX queue; partial
+ * ones are buffered, as in l2fwd, and leave when the buffer fills or at the drain timer.
  *
  * Metrics from the inside, per PMD lcore, written only by that lcore: packets, bursts,
  * loop iterations, busy and idle cycles, and a poll-gap histogram — the time between two
@@ -157,11 +158,23 @@ static int pmd_loop(void *arg) {
                                 continue;
                         got += n;
                         STAT_ADD(s, bursts, 1);
-                        for (uint16_t k = 0; k < n; k++) {
-                                if (opt.mac_rewrite)
+                        if (opt.mac_rewrite)
+                                for (uint16_t k = 0; k < n; k++)
                                         mac_rewrite(pkts[k], dst);
-                                sent += rte_eth_tx_buffer(dst, lc->txq, lc->txbuf[dst], pkts[k]);
+                        /* A full burst needs no aggregation: send it as it is (testpmd io
+                         * does the same).  Partial bursts are buffered, as in l2fwd, and go
+                         * out when the buffer fills or at the drain timer. */
+                        if (n == burst && lc->txbuf[dst]->length == 0) {
+                                uint16_t ok = rte_eth_tx_burst(dst, lc->txq, pkts, n);
+                                sent += ok;
+                                if (ok < n) {
+                                        lc->unsent += n - ok;
+                                        rte_pktmbuf_free_bulk(pkts + ok, n - ok);
+                                }
+                                continue;
                         }
+                        for (uint16_t k = 0; k < n; k++)
+                                sent += rte_eth_tx_buffer(dst, lc->txq, lc->txbuf[dst], pkts[k]);
                 }
                 uint64_t end = rte_rdtsc();
                 STAT_ADD(s, iterations, 1);
