@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,43 @@ enum link_kind link_kind_from_string(const char *s) {
         if (strcmp(s, "pci") == 0)
                 return LINK_PCI;
         return LINK_NONE;
+}
+
+int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *prog) {
+        char *end;
+        unsigned long v;
+        switch (c) {
+        case LINK_OPT_KIND:
+                o->kind = link_kind_from_string(arg);
+                if (o->kind == LINK_NONE) {
+                        fprintf(stderr, "%s: --link %s: use vhost, memif or pci\n", prog, arg);
+                        return -EINVAL;
+                }
+                return 1;
+        case LINK_OPT_DIR:
+                o->dir = arg;
+                return 1;
+        case LINK_OPT_PORTS:
+        case LINK_OPT_QUEUES:
+                errno = 0;
+                v = strtoul(arg, &end, 10);
+                if (errno || *end || end == arg || v < 1 || v > 16) {
+                        fprintf(stderr, "%s: --%s %s: expected a number from 1 to 16\n", prog,
+                                c == LINK_OPT_PORTS ? "link-ports" : "link-queues", arg);
+                        return -EINVAL;
+                }
+                *(c == LINK_OPT_PORTS ? &o->ports : &o->queues) = (unsigned)v;
+                return 1;
+        }
+        return 0;
+}
+
+int link_opts_check(const struct link_opts *o, const char *prog) {
+        if ((o->kind == LINK_VHOST || o->kind == LINK_MEMIF) && !o->dir) {
+                fprintf(stderr, "%s: --link vhost and --link memif need --link-dir DIR for their sockets\n", prog);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 /* 0 when something accepts connections on path, else -errno of connect(). */

@@ -27,6 +27,30 @@ enum link_kind link_kind_from_string(const char *s);
  * Returns 0, or -errno with err holding the sentence. */
 int link_check_socket(const char *path, bool server, char *err, size_t errlen);
 
+/* The --link options both agents take. */
+struct link_opts {
+        enum link_kind kind;   /* LINK_NONE: ports come from EAL (--vdev, -a) */
+        const char *dir;       /* --link-dir */
+        unsigned ports;        /* --link-ports, default 2 */
+        unsigned queues;       /* --link-queues, default 1 */
+};
+
+#define LINK_OPTS_DEFAULT { .kind = LINK_NONE, .ports = 2, .queues = 1 }
+
+/* getopt_long entries; their values are LINK_OPT_* and go to link_opts_parse(). */
+enum { LINK_OPT_KIND = 0x1000, LINK_OPT_DIR, LINK_OPT_PORTS, LINK_OPT_QUEUES };
+#define LINK_LONGOPTS                                                                       \
+        { "link", required_argument, NULL, LINK_OPT_KIND },                                 \
+        { "link-dir", required_argument, NULL, LINK_OPT_DIR },                              \
+        { "link-ports", required_argument, NULL, LINK_OPT_PORTS },                          \
+        { "link-queues", required_argument, NULL, LINK_OPT_QUEUES }
+
+/* Handles one of the LINK_OPT_* options; returns 1 if c was one (0 if not), or -EINVAL
+ * after printing "PROG: --OPTION VALUE: ..." to stderr. */
+int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *prog);
+/* After parsing: vhost and memif need a directory.  Returns 0 or -EINVAL (printed). */
+int link_opts_check(const struct link_opts *o, const char *prog);
+
 /* Creates (server: the generator) or attaches (client: the NF) n ports of the given
  * kind in dir, each with `queues` queue pairs.  Their port ids follow any ports EAL
  * already made.  A server's ports must then be started (port_start) before a client

@@ -63,10 +63,8 @@ static struct {
         unsigned mbufs;
         unsigned mbuf_size;  /* data room */
         const char *selftest; /* vhost socket to loop back to */
-        enum link_kind link;
-        const char *link_dir;
-        unsigned link_ports, link_queues;
-} opt = { .link_ports = 2, .link_queues = 1, .tx_port = 0, .rx_port = 1, .link_bps = 10000000000ULL, .mbufs = 16383,
+        struct link_opts link;
+} opt = { .link = LINK_OPTS_DEFAULT, .tx_port = 0, .rx_port = 1, .link_bps = 10000000000ULL, .mbufs = 16383,
           .mbuf_size = RTE_MBUF_DEFAULT_DATAROOM };
 
 /* ---- one trial: parameters in, counters out ----------------------------------------------------- */
@@ -399,23 +397,18 @@ static int parse_args(int argc, char **argv) {
                 { "tx-port", required_argument, NULL, 't' },    { "rx-port", required_argument, NULL, 'r' },
                 { "link-speed", required_argument, NULL, 'l' }, { "mbufs", required_argument, NULL, 'n' },
                 { "mbuf-size", required_argument, NULL, 's' },  { "selftest", required_argument, NULL, 'S' },
-                { "link", required_argument, NULL, 'L' },       { "link-dir", required_argument, NULL, 'D' },
-                { "link-ports", required_argument, NULL, 'P' }, { "link-queues", required_argument, NULL, 'Q' },
-                { NULL, 0, NULL, 0 },
+                LINK_LONGOPTS,                                  { NULL, 0, NULL, 0 },
         };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-                if (c == 'S' || c == 'D') {
-                        *(c == 'S' ? &opt.selftest : &opt.link_dir) = optarg;
+                int r = link_opts_parse(&opt.link, c, optarg, "isolab-gen");
+                if (r < 0)
+                        return r;
+                if (r > 0)
                         continue;
-                }
-                if (c == 'L') {
-                        opt.link = link_kind_from_string(optarg);
-                        if (opt.link == LINK_NONE) {
-                                fprintf(stderr, "isolab-gen: --link %s: use vhost, memif or pci\n", optarg);
-                                return -EINVAL;
-                        }
+                if (c == 'S') {
+                        opt.selftest = optarg;
                         continue;
                 }
                 char *end;
@@ -431,18 +424,10 @@ static int parse_args(int argc, char **argv) {
                 case 'l': opt.link_bps = v; break;
                 case 'n': opt.mbufs = (unsigned)v; break;
                 case 's': opt.mbuf_size = (unsigned)v; break;
-                case 'P': opt.link_ports = (unsigned)v; break;
-                case 'Q': opt.link_queues = (unsigned)v; break;
                 }
         }
-        if ((opt.link == LINK_VHOST || opt.link == LINK_MEMIF) && !opt.link_dir) {
-                fprintf(stderr, "isolab-gen: --link vhost and --link memif need --link-dir DIR for their sockets\n");
+        if (link_opts_check(&opt.link, "isolab-gen") < 0)
                 return -EINVAL;
-        }
-        if (opt.link_ports < 1 || opt.link_ports > 16 || opt.link_queues < 1 || opt.link_queues > 16) {
-                fprintf(stderr, "isolab-gen: --link-ports and --link-queues are 1..16\n");
-                return -EINVAL;
-        }
         if (opt.link_bps < 1000000 || opt.mbufs < 1023 || opt.mbuf_size < 128 || opt.mbuf_size > 65000) {
                 fprintf(stderr, "isolab-gen: --link-speed is in bit/s (>= 1000000), --mbufs >= 1023, --mbuf-size 128..65000\n");
                 return -EINVAL;
@@ -462,7 +447,7 @@ static int gen_init(int argc, char **argv) {
         tsc_hz = rte_get_tsc_hz();
         ns_mult = (uint64_t)((1e9 * 4294967296.0) / (double)tsc_hz);
         char lerr[512];
-        if (link_attach(opt.link, true, opt.link_dir, opt.link_ports, opt.link_queues, lerr, sizeof(lerr)) < 0) {
+        if (link_attach(opt.link.kind, true, opt.link.dir, opt.link.ports, opt.link.queues, lerr, sizeof(lerr)) < 0) {
                 fprintf(stderr, "isolab-gen: %s\n", lerr);
                 goto fail;
         }

@@ -60,10 +60,8 @@ static struct {
         unsigned drain_us;     /* TX buffer drain period, as in l2fwd */
         unsigned mbufs;
         const char *assign;
-        enum link_kind link;
-        const char *link_dir;
-        unsigned link_ports, link_queues;
-} opt = { .rxq = 1, .burst = 32, .drain_us = 100, .mbufs = 16383, .link_ports = 2, .link_queues = 1 };
+        struct link_opts link;
+} opt = { .rxq = 1, .burst = 32, .drain_us = 100, .mbufs = 16383, .link = LINK_OPTS_DEFAULT };
 
 /* ---- per-lcore state --------------------------------------------------------------------- */
 
@@ -215,14 +213,16 @@ static int parse_args(int argc, char **argv) {
                 { "mac-rewrite", no_argument, NULL, 'm' }, { "rxq", required_argument, NULL, 'q' },
                 { "burst", required_argument, NULL, 'b' }, { "drain-us", required_argument, NULL, 'd' },
                 { "mbufs", required_argument, NULL, 'n' }, { "assign", required_argument, NULL, 'a' },
-                { "link", required_argument, NULL, 'L' },  { "link-dir", required_argument, NULL, 'D' },
-                { "link-ports", required_argument, NULL, 'P' }, { "link-queues", required_argument, NULL, 'Q' },
-                { NULL, 0, NULL, 0 },
+                LINK_LONGOPTS,                             { NULL, 0, NULL, 0 },
         };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-                int r = 0;
+                int r = link_opts_parse(&opt.link, c, optarg, "isolab-nf");
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'm': opt.mac_rewrite = true; break;
                 case 'q': r = parse_uint("rxq", optarg, 1, NF_MAX_RX_PER_LCORE, &opt.rxq); break;
@@ -230,16 +230,6 @@ static int parse_args(int argc, char **argv) {
                 case 'd': r = parse_uint("drain-us", optarg, 1, 1000000, &opt.drain_us); break;
                 case 'n': r = parse_uint("mbufs", optarg, 1023, 4194303, &opt.mbufs); break;
                 case 'a': opt.assign = optarg; break;
-                case 'D': opt.link_dir = optarg; break;
-                case 'P': r = parse_uint("link-ports", optarg, 2, NF_MAX_PORTS, &opt.link_ports); break;
-                case 'Q': r = parse_uint("link-queues", optarg, 1, 16, &opt.link_queues); break;
-                case 'L':
-                        opt.link = link_kind_from_string(optarg);
-                        if (opt.link == LINK_NONE) {
-                                fprintf(stderr, "isolab-nf: --link %s: use vhost, memif or pci\n", optarg);
-                                r = -EINVAL;
-                        }
-                        break;
                 default:
                         fprintf(stderr, "isolab-nf: unknown option; see the usage at the top of agents/nf/main.c\n");
                         return -EINVAL;
@@ -247,11 +237,7 @@ static int parse_args(int argc, char **argv) {
                 if (r < 0)
                         return r;
         }
-        if ((opt.link == LINK_VHOST || opt.link == LINK_MEMIF) && !opt.link_dir) {
-                fprintf(stderr, "isolab-nf: --link vhost and --link memif need --link-dir DIR, where the generator serves\n");
-                return -EINVAL;
-        }
-        return 0;
+        return link_opts_check(&opt.link, "isolab-nf");
 }
 
 static int add_rx(unsigned lcore, unsigned port, unsigned queue) {
@@ -463,7 +449,7 @@ static int nf_init(int argc, char **argv) {
                 goto fail;
         tsc_hz = rte_get_tsc_hz();
         char lerr[512];
-        if (link_attach(opt.link, false, opt.link_dir, opt.link_ports, opt.link_queues, lerr, sizeof(lerr)) < 0) {
+        if (link_attach(opt.link.kind, false, opt.link.dir, opt.link.ports, opt.link.queues, lerr, sizeof(lerr)) < 0) {
                 fprintf(stderr, "isolab-nf: %s\n", lerr);
                 goto fail;
         }

@@ -1,5 +1,6 @@
 /* agentproc — see agentproc.h. */
 #include "tests/system/agentproc.h"
+#include "tests/system/sysfix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,10 +78,10 @@ void aproc_stop(struct aproc *a) {
                 a->pid = 0;
         }
         if (a->prefix[0]) {
-                char cmd[256];
-                snprintf(cmd, sizeof(cmd), "rm -rf '/var/run/dpdk/%s'", a->prefix);
-                if (system(cmd) != 0)
-                        fprintf(stderr, "agentproc: could not remove /var/run/dpdk/%s\n", a->prefix);
+                char path[128];
+                snprintf(path, sizeof(path), "/var/run/dpdk/%s", a->prefix);
+                if (sysfix_rm_rf(path) < 0)
+                        fprintf(stderr, "agentproc: could not remove %s\n", path);
                 a->prefix[0] = '\0';
         }
 }

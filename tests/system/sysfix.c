@@ -4,8 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
 
 int sysfix_lock(void) {
         int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -41,4 +46,19 @@ int sysfix_write_long(const char *path, long v) {
                 return -errno;
         fprintf(f, "%ld\n", v);
         return fclose(f) == 0 ? 0 : -errno;
+}
+
+int sysfix_rm_rf(const char *path) {
+        char cmd[600];
+        if (!path[0] || strchr(path, '\''))
+                return -EINVAL;
+        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
+        return system(cmd) == 0 ? 0 : -EIO;
+}
+
+/* As root, EAL keeps runtime files under /var/run/dpdk and creates that directory.
+ * Once every test has finished, the runner removes it again if it is empty. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
+        (void)stats;
+        rmdir("/var/run/dpdk");
 }

@@ -16,3 +16,7 @@ void sysfix_unlock(int fd);
 /* Reads or writes a sysfs number; read returns -1 on failure. */
 long sysfix_read_long(const char *path);
 int sysfix_write_long(const char *path, long v);
+
+/* Removes a test's temporary directory (or a DPDK runtime directory) and everything in
+ * it.  Returns 0 or -errno. */
+int sysfix_rm_rf(const char *path);

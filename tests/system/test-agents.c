@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tests/system/agentproc.h"
+#include "tests/system/sysfix.h"
 
 static char dir[] = "/tmp/isolab-agent-XXXXXX";
 static char notify_path[100];
@@ -44,17 +45,9 @@ static void teardown(void) {
         if (notify_fd >= 0)
                 close(notify_fd);
         notify_fd = -1;
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        cr_expect_eq(system(cmd), 0);
+        cr_expect_eq(sysfix_rm_rf(dir), 0);
 }
 
-/* As root, EAL keeps runtime files under /var/run/dpdk and creates that directory.
- * Once every test has finished, the runner removes it again if it is empty. */
-ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
-        (void)stats;
-        rmdir("/var/run/dpdk");
-}
 
 TestSuite(agents, .init = setup, .fini = teardown, .timeout = 90);
 

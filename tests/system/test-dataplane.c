@@ -62,15 +62,9 @@ static void teardown(void) {
         saved_nr = -1;
         sysfix_unlock(lock_fd);
         lock_fd = -1;
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        cr_expect_eq(system(cmd), 0);
+        cr_expect_eq(sysfix_rm_rf(dir), 0);
 }
 
-ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
-        (void)stats;
-        rmdir("/var/run/dpdk");
-}
 
 /* EAL arguments shared by both agents: hugepages from our private mount.  virtio-user
  * needs --single-file-segments, which DPDK 22.11 refuses with --huge-unlink: the page

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tests/system/agentproc.h"
+#include "tests/system/sysfix.h"
 
 static char dir[] = "/tmp/isolab-link-XXXXXX";
 static struct aproc gen, nf;
@@ -34,9 +35,7 @@ static void setup(void) {
 static void teardown(void) {
         aproc_stop(&nf);
         aproc_stop(&gen);
-        char cmd[512];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '/var/run/dpdk/%s' '/var/run/dpdk/%s'", dir, gen_prefix, nf_prefix);
-        cr_expect_eq(system(cmd), 0);
+        cr_expect_eq(sysfix_rm_rf(dir), 0);
 }
 
 TestSuite(links, .init = setup, .fini = teardown, .timeout = 90);
@@ -158,9 +157,9 @@ Test(links, a_busy_socket_is_named) {
         start(&gen, ga, gen_prefix);
         gen_argv(gb, "vhost", dir, other);
         expect_refusal(gb, "vhost-0.sock is busy: another process serves it");
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf '/var/run/dpdk/%s'", other);
-        cr_expect_eq(system(cmd), 0);
+        char path[128];
+        snprintf(path, sizeof(path), "/var/run/dpdk/%s", other);
+        cr_expect_eq(sysfix_rm_rf(path), 0);
         /* The refused generator did not disturb the one that serves. */
         json_t *r = aproc_request(&gen, "{\"cmd\": \"stats\"}", 10000);
         cr_expect(r && json_is_true(json_object_get(r, "ok")));
