@@ -36,6 +36,12 @@ static void teardown(void) {
         aproc_stop(&nf);
         aproc_stop(&gen);
         cr_expect_eq(sysfix_rm_rf(dir), 0);
+        /* Agents run by run_capture() (the refused ones) leave their EAL runtime dirs. */
+        char path[128];
+        snprintf(path, sizeof(path), "/var/run/dpdk/%s", gen_prefix);
+        cr_expect_eq(sysfix_rm_rf(path), 0);
+        snprintf(path, sizeof(path), "/var/run/dpdk/%s", nf_prefix);
+        cr_expect_eq(sysfix_rm_rf(path), 0);
 }
 
 TestSuite(links, .init = setup, .fini = teardown, .timeout = 90);
