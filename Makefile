@@ -23,7 +23,7 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
             libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3
 
-CTL_PKGS  := hwloc jansson
+CTL_PKGS  := hwloc jansson libcgroup
 DPDK_PKGS := libdpdk
 TEST_PKGS := criterion
 
@@ -32,15 +32,16 @@ pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
-CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c
+CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
+             controller/cgroup.c controller/cgroup-v1.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
-             tests/unit/test-dataplane.c
+             tests/unit/test-dataplane.c tests/unit/test-cgroup.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
-             tests/system/test-links.c \
+             tests/system/test-links.c tests/system/test-cgroup-live.c \
              tests/system/agentproc.c tests/system/sysfix.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -73,7 +74,7 @@ $(BUILD)/libisolab-ctl.a: $(call obj,$(CTL_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/isolab: $(BUILD)/controller/main.o $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS)) -lm
 
 AGENT_LIBS := jansson libsystemd
 
@@ -90,7 +91,7 @@ $(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(cal
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
 
 $(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
 
 # The README's test command.  Unit tests need no root; system tests need root and say so.
 CRITERION_ARGS ?= --verbose

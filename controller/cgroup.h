@@ -1,0 +1,98 @@
+/* cgroup — CPU quotas and cpusets for the agents, one interface over three backends.
+ *
+ * The NF, the generator and every neighbour get their own group under one subtree,
+ * isolab/<run>/{gen,nf,noise-N}, so a run is found, limited, measured and removed as a
+ * whole.  Hosts differ per controller, not per machine: this VM is hybrid (cpu and cpuset
+ * on cgroup v1, cgroup2 mounted with no controllers), a current server is pure v2, a
+ * systemd host wants a delegated subtree.  Detection is therefore per controller, and
+ * the backends are ops structs (STYLE.md, "Shape"):
+ *
+ *   v1       libcgroup: cpu.cfs_quota_us / cpu.cfs_period_us, cpuset.cpus / cpuset.mems.
+ *   v2       files: cpu.max, cpuset.cpus / cpuset.mems, "+cpu +cpuset" in each parent's
+ *            cgroup.subtree_control.
+ *   systemd  (issue #4, not yet) a transient scope with CPUQuotaPerSecUSec,
+ *            CPUQuotaPeriodUSec, AllowedCPUs and Delegate=yes.
+ *
+ * Every write is read back: libcgroup can report success for a half-done operation and
+ * the kernel may adjust a value. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "topology/diag.h"
+
+enum cg_mode { CG_NONE, CG_V1, CG_V2 };
+
+struct cg_mounts {
+        enum cg_mode cpu, cpuset;     /* where each controller lives */
+        char cpu_root[256];           /* its hierarchy's mount point */
+        char cpuset_root[256];
+        char unified[256];            /* the cgroup2 mount, "" when none */
+};
+
+const char *cg_mode_name(enum cg_mode m);
+
+/* Detection from the text of /proc/self/mountinfo and of the cgroup2 root's
+ * cgroup.controllers (NULL when there is no cgroup2 mount).  A controller bound to a v1
+ * hierarchy is v1 even if cgroup2 is mounted (the kernel allows each controller in one
+ * place only).  Pure, for tests; cg_detect() reads the files. */
+int cg_detect_parse(const char *mountinfo, const char *v2_controllers, struct cg_mounts *ret, struct diag *d);
+int cg_detect(struct cg_mounts *ret, struct diag *d);
+
+/* ---- CPU quota arithmetic -------------------------------------------------------------- */
+
+#define CG_PERIOD_MIN_US 1000ULL    /* the kernel refuses shorter periods and quotas */
+#define CG_PERIOD_MAX_US 1000000ULL
+
+struct cg_quota {
+        uint64_t quota_us;   /* CPU time per period for the whole group */
+        uint64_t period_us;
+};
+
+/* percent of `cores` CPUs (100 % of 2 PMD cores = 2 CPUs) per period_us.  Errors, one
+ * sentence each: a percentage outside (0, 100], a period outside 1 ms..1 s, a quota under
+ * the kernel's 1 ms minimum (with the shortest period that works). */
+int cg_quota_compute(double percent, unsigned cores, uint64_t period_us, struct cg_quota *ret, struct diag *d);
+/* "50000 100000" for cpu.max. */
+void cg_quota_v2(const struct cg_quota *q, char *buf, size_t len);
+/* systemd's CPUQuotaPerSecUSec: CPU time per second of wall time. */
+uint64_t cg_quota_systemd_per_sec_us(const struct cg_quota *q);
+
+/* ---- groups ------------------------------------------------------------------------------ */
+
+struct cg_cpu_stat {
+        uint64_t nr_periods, nr_throttled;
+        uint64_t throttled_us;
+        uint64_t usage_us;       /* CPU time used; v1 reads it from cpuacct when mounted */
+        bool has_usage;
+};
+
+struct cg;
+
+struct cg_ops {
+        const char *name;
+        int (*create)(struct cg *cg, const char *rel, struct diag *d);
+        int (*set_quota)(struct cg *cg, const char *rel, const struct cg_quota *q, struct diag *d);
+        int (*set_cpuset)(struct cg *cg, const char *rel, const char *cpus, const char *mems, struct diag *d);
+        int (*attach)(struct cg *cg, const char *rel, pid_t pid, struct diag *d);
+        int (*cpu_stat)(struct cg *cg, const char *rel, struct cg_cpu_stat *ret, struct diag *d);
+        int (*destroy)(struct cg *cg, const char *rel, struct diag *d); /* the leaf only */
+};
+
+struct cg {
+        const struct cg_ops *ops;
+        struct cg_mounts m;
+        /* Directory operations of the v2 backend; tests replace them to emulate the
+         * kernel on a temporary tree (a new cgroup comes with its control files). */
+        int (*mkdir)(const char *path);
+        int (*rmdir)(const char *path);
+};
+
+extern const struct cg_ops cg_v1_ops;
+extern const struct cg_ops cg_v2_ops;
+
+/* Chooses the backend for the detected mounts: both controllers on v1, or both on v2.
+ * A split (cpu on one, cpuset on the other) is refused with the reason. */
+int cg_open(struct cg *cg, const struct cg_mounts *m, struct diag *d);
