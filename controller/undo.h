@@ -1,0 +1,34 @@
+/* undo — every side effect of a run pushes the action that reverts it.
+ *
+ * Reserving hugepages, mounting hugetlbfs, creating a cgroup, starting an agent: each
+ * pushes its undo, and undo_run() reverts them newest first — after success, after an
+ * error, after SIGINT (DESIGN.md, "A run", step 3 and 6).  An undo that fails is
+ * reported and the others still run: a stuck cgroup must not keep a mount in place. */
+#pragma once
+
+#include <stddef.h>
+
+#include "topology/diag.h"
+
+typedef int (*undo_fn)(void *data, struct diag *d);
+
+struct undo_entry {
+        undo_fn fn;
+        void *data;              /* owned: freed after fn runs */
+        char what[160];          /* "unmount /run/isolab/x/huge", for reports */
+};
+
+struct undo {
+        struct undo_entry *v;
+        size_t n, cap;
+};
+
+/* Pushes fn(data); takes ownership of data (malloc'ed, may be NULL).  Returns 0 or
+ * -ENOMEM, in which case fn is run at once, so nothing is left behind. */
+int undo_push(struct undo *u, undo_fn fn, void *data, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Runs every entry newest first and empties the stack.  Each failure is passed to
+ * report (may be NULL) with its entry; returns the number of failures. */
+unsigned undo_run(struct undo *u, void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx);
+
+void undo_free(struct undo *u);
