@@ -23,7 +23,7 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
             libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3
 
-CTL_PKGS  := hwloc jansson libcgroup
+CTL_PKGS  := hwloc jansson libcgroup libsystemd
 DPDK_PKGS := libdpdk
 TEST_PKGS := criterion
 
@@ -33,7 +33,8 @@ pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
-             controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c
+             controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
+             controller/runner.c controller/verb-sweep.c controller/verb-report.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c

@@ -40,6 +40,90 @@ int cli_parse_size(const struct cli_option *o, const char *value, void *dst, str
         return 0;
 }
 
+int parse_duration_us(const char *s, uint64_t *ret) {
+        static const struct {
+                const char *unit;
+                double us;
+        } units[] = { { "", 1e6 }, { "s", 1e6 }, { "ms", 1e3 }, { "us", 1 } };
+        if (!s || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.'))
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcmp(end, units[i].unit) == 0) {
+                        double us = v * units[i].us;
+                        if (us > 1e15)
+                                return -ERANGE;
+                        *ret = (uint64_t)(us + 0.5);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int cli_parse_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        uint64_t v;
+        if (parse_duration_us(value, &v) < 0)
+                return diag_set(d, -EINVAL, "--%s %s: expected a duration such as 10s, 500ms or 2.5s", o->name, value);
+        *(uint64_t *)dst = v;
+        return 0;
+}
+
+/* Calls each(elem, i) for the comma-separated elements of s. */
+static int each_elem(const char *opt, const char *s, size_t max, struct diag *d, int (*each)(const char *, size_t, void *),
+                     void *ctx) {
+        _cleanup_free_ char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        size_t n = 0;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (n == max)
+                        return diag_set(d, -EINVAL, "--%s: at most %zu values", opt, max);
+                if (each(w, n, ctx) < 0)
+                        return diag_set(d, -EINVAL, "--%s: \"%s\" is not valid here", opt, w);
+                n++;
+        }
+        if (n == 0)
+                return diag_set(d, -EINVAL, "--%s needs at least one value", opt);
+        return (int)n;
+}
+
+static int one_percent(const char *w, size_t i, void *ctx) {
+        char *end;
+        double v = strtod(w, &end);
+        if (end == w || (*end && strcmp(end, "%") != 0) || !(v > 0 && v <= 100))
+                return -EINVAL;
+        ((double *)ctx)[i] = v;
+        return 0;
+}
+
+static int one_duration(const char *w, size_t i, void *ctx) {
+        return parse_duration_us(w, &((uint64_t *)ctx)[i]);
+}
+
+static int one_uint(const char *w, size_t i, void *ctx) {
+        uint64_t v;
+        if (parse_u64(w, &v) < 0 || v > 1000000)
+                return -EINVAL;
+        ((unsigned *)ctx)[i] = (unsigned)v;
+        return 0;
+}
+
+int cli_list_percent(const char *opt, const char *s, double *v, size_t max, struct diag *d) {
+        return each_elem(opt, s, max, d, one_percent, v);
+}
+
+int cli_list_duration(const char *opt, const char *s, uint64_t *v, size_t max, struct diag *d) {
+        return each_elem(opt, s, max, d, one_duration, v);
+}
+
+int cli_list_uint(const char *opt, const char *s, unsigned *v, size_t max, struct diag *d) {
+        return each_elem(opt, s, max, d, one_uint, v);
+}
+
 static unsigned edit_distance(const char *a, const char *b) {
         size_t la = strlen(a), lb = strlen(b);
         if (la > 63 || lb > 63)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "topology/diag.h"
@@ -32,6 +33,16 @@ int cli_parse_string(const struct cli_option *o, const char *value, void *dst, s
 int cli_parse_uint(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* unsigned */
 int cli_parse_node(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* int, -1 unset */
 int cli_parse_size(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* uint64_t bytes */
+int cli_parse_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d); /* uint64_t us */
+
+/* Strict duration: "10s", "500ms", "250us", "1.5s"; a bare number is seconds. */
+int parse_duration_us(const char *s, uint64_t *ret);
+
+/* Comma lists: percentages ("100,75,12.5%"), durations ("100ms,10ms"), whole numbers.
+ * Each returns the count (<= max) or -EINVAL with d naming the option and element. */
+int cli_list_percent(const char *opt, const char *s, double *v, size_t max, struct diag *d);
+int cli_list_duration(const char *opt, const char *s, uint64_t *v, size_t max, struct diag *d);
+int cli_list_uint(const char *opt, const char *s, unsigned *v, size_t max, struct diag *d);
 
 /* Parses argv[1..] (argv[0] is the verb) into opts.  Options may be "--name value" or
  * "--name=value"; "--help"/"-h" sets *ret_help.  Positional arguments are left in

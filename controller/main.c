@@ -16,6 +16,8 @@
 static const struct verb verbs[] = {
         { "topo", "show the machine: NUMA nodes, hugepages, caches, cores, NICs, isolation", verb_topo },
         { "plan", "show where PMD threads, generator, neighbours and hugepages would go, and why", verb_plan },
+        { "sweep", "sweep the NF's CPU quota and measure rate, loss, latency and throttling (root)", verb_sweep },
+        { "report", "render a run's results as the study's table (text, csv, json)", verb_report },
 };
 
 static void usage(FILE *f) {

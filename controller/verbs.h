@@ -16,6 +16,8 @@ struct verb {
 
 int verb_topo(int argc, char **argv);
 int verb_plan(int argc, char **argv);
+int verb_sweep(int argc, char **argv);
+int verb_report(int argc, char **argv);
 
 /* Options every verb that looks at a machine understands. */
 struct machine_opts {

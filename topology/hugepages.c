@@ -82,3 +82,21 @@ const struct hugepage_pool *hugepages_find(const struct hugepage_node *n, uint64
                         return &n->pool[i];
         return NULL;
 }
+
+int hugepages_set_node(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t count, uint64_t *ret_granted,
+                       struct diag *d) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/devices/system/node/node%u/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
+                 sysfs_root, node, page_size / 1024);
+        FILE *f = fopen(path, "we");
+        if (!f)
+                return diag_set(d, -errno, "cannot open %s: %s (is this node offering %" PRIu64 " kB pages?)", path,
+                                strerror(errno), page_size / 1024);
+        fprintf(f, "%" PRIu64 "\n", count);
+        if (fclose(f) != 0 && errno != 0)
+                return diag_set(d, -errno, "writing %" PRIu64 " to %s failed: %s", count, path, strerror(errno));
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/devices/system/node/node%u/hugepages/hugepages-%" PRIu64 "kB", sysfs_root, node,
+                 page_size / 1024);
+        return read_count(dir, "nr_hugepages", ret_granted, d);
+}

@@ -30,3 +30,9 @@ int hugepages_read_node(const char *sysfs_root, unsigned node, struct hugepage_n
 
 /* The pool of the given page size, or NULL. */
 const struct hugepage_pool *hugepages_find(const struct hugepage_node *n, uint64_t page_size);
+
+/* Sets node's reservation of page_size pages to count and reads back what the kernel
+ * granted (it may give fewer when memory is fragmented).  Returns 0 with *ret_granted,
+ * or -errno with d naming the sysfs file. */
+int hugepages_set_node(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t count, uint64_t *ret_granted,
+                       struct diag *d);

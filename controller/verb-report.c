@@ -1,0 +1,199 @@
+/* isolab report DIR — the study's Tables 5 and 6 as one table, from trials.jsonl.
+ *
+ * One row per (period, frame size, quota): forwarded Mpps mean and standard deviation
+ * over the repetitions, loss, latency (mean of the trials' p50 and p99, the worst max,
+ * mean stdev), the NF cgroup's throttled share of periods, the PMD threads' achieved CPU
+ * share, and the proportional-scaling column: rate at this quota / rate at 100 % (the
+ * study's question: does an NF at q % of a CPU forward q % of the packets?).  Renders
+ * text, CSV or JSON from one model. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/verbs.h"
+#include "topology/util.h"
+
+struct report_opts {
+        const char *format;
+};
+
+static const struct cli_option report_options[] = {
+        { "format", "FMT", "text (default), csv or json", cli_parse_string, offsetof(struct report_opts, format) },
+};
+
+struct row {
+        double quota;
+        long period_us;
+        long frame_size;
+        unsigned n, errors;
+        double mpps_sum, mpps_sq, loss_sum, p50_sum, p99_sum, max_ns, stdev_sum, thr_sum, share_sum;
+};
+
+static double num(json_t *o, const char *path) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", path);
+        json_t *v = o;
+        for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+                v = json_object_get(v, k);
+        return json_number_value(v);
+}
+
+static int cmp_rows(const void *a, const void *b) {
+        const struct row *x = a, *y = b;
+        if (x->period_us != y->period_us)
+                return x->period_us > y->period_us ? -1 : 1;
+        if (x->frame_size != y->frame_size)
+                return x->frame_size < y->frame_size ? -1 : 1;
+        return x->quota > y->quota ? -1 : x->quota < y->quota;
+}
+
+static double mean(double sum, unsigned n) {
+        return n ? sum / n : NAN;
+}
+
+static double stdev(const struct row *r) {
+        if (r->n < 2)
+                return 0;
+        double m = r->mpps_sum / r->n;
+        double v = (r->mpps_sq - r->n * m * m) / (r->n - 1);
+        return v > 0 ? sqrt(v) : 0;
+}
+
+/* The row at 100 % with the same period and frame size, for the proportional column. */
+static const struct row *full(const struct row *rows, size_t n, const struct row *r) {
+        for (size_t i = 0; i < n; i++)
+                if (rows[i].quota == 100 && rows[i].period_us == r->period_us && rows[i].frame_size == r->frame_size &&
+                    rows[i].n)
+                        return &rows[i];
+        return NULL;
+}
+
+int verb_report(int argc, char **argv) {
+        struct report_opts o = { 0 };
+        int optind_;
+        bool help;
+        struct diag d = { 0 };
+        if (cli_parse(argc, argv, report_options, ELEMENTSOF(report_options), &o, &optind_, &help, &d) < 0) {
+                report_error(&d, -EINVAL);
+                return EXIT_USAGE;
+        }
+        if (help) {
+                cli_help(stdout, "report", "DIR [options]",
+                         "Render a run's results (DIR/trials.jsonl) as the study's table: rate, loss, latency and\n"
+                         "throttling per CPU quota, with rate at q / rate at 100 %.",
+                         report_options, ELEMENTSOF(report_options));
+                return 0;
+        }
+        if (optind_ != argc - 1) {
+                fprintf(stderr, "isolab: report takes one results directory, e.g. isolab report results/sweep-...\n");
+                return EXIT_USAGE;
+        }
+        const char *fmt = o.format ? o.format : "text";
+        if (strcmp(fmt, "text") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
+                fprintf(stderr, "isolab: --format %s: use text, csv or json\n", fmt);
+                return EXIT_USAGE;
+        }
+        char path[600];
+        snprintf(path, sizeof(path), "%s/trials.jsonl", argv[optind_]);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f) {
+                fprintf(stderr, "isolab: cannot read %s: %s; give a directory made by isolab sweep\n", path, strerror(errno));
+                return EXIT_USAGE;
+        }
+        struct row rows[256];
+        size_t nrows = 0;
+        unsigned lineno = 0;
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                lineno++;
+                json_t *t = json_loads(line, 0, NULL);
+                if (!t) {
+                        fprintf(stderr, "isolab: %s:%u is not a JSON line; skipped\n", path, lineno);
+                        continue;
+                }
+                double q = num(t, "quota");
+                long per = (long)json_integer_value(json_object_get(t, "period_us"));
+                long fs = (long)json_integer_value(json_object_get(t, "frame_size"));
+                struct row *r = NULL;
+                for (size_t i = 0; i < nrows; i++)
+                        if (rows[i].quota == q && rows[i].period_us == per && rows[i].frame_size == fs)
+                                r = &rows[i];
+                if (!r && nrows < 256) {
+                        r = &rows[nrows++];
+                        *r = (struct row){ .quota = q, .period_us = per, .frame_size = fs };
+                }
+                if (r && json_object_get(t, "error"))
+                        r->errors++;
+                else if (r) {
+                        double mpps = num(t, "result.mpps");
+                        r->n++;
+                        r->mpps_sum += mpps;
+                        r->mpps_sq += mpps * mpps;
+                        r->loss_sum += 100 * num(t, "result.loss.ratio");
+                        r->p50_sum += num(t, "result.latency.p50_ns");
+                        r->p99_sum += num(t, "result.latency.p99_ns");
+                        r->stdev_sum += num(t, "result.latency.stdev_ns");
+                        if (num(t, "result.latency.max_ns") > r->max_ns)
+                                r->max_ns = num(t, "result.latency.max_ns");
+                        r->thr_sum += num(t, "cgroup.throttled_pct");
+                        r->share_sum += num(t, "pmd.cpu_share");
+                }
+                json_decref(t);
+        }
+        qsort(rows, nrows, sizeof(rows[0]), cmp_rows);
+
+        if (strcmp(fmt, "json") == 0) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < nrows; i++) {
+                        const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
+                        json_array_append_new(
+                                a, json_pack("{s:f, s:I, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
+                                             "quota", r->quota, "period_us", (json_int_t)r->period_us, "frame_size",
+                                             (json_int_t)r->frame_size, "trials", r->n, "failed", r->errors, "mpps_mean",
+                                             mean(r->mpps_sum, r->n), "mpps_stdev", stdev(r), "loss_pct",
+                                             mean(r->loss_sum, r->n), "p50_us", mean(r->p50_sum, r->n) / 1e3, "p99_us",
+                                             mean(r->p99_sum, r->n) / 1e3, "max_us", r->max_ns / 1e3, "stdev_us",
+                                             mean(r->stdev_sum, r->n) / 1e3, "throttled_pct", mean(r->thr_sum, r->n),
+                                             "cpu_share", mean(r->share_sum, r->n),
+                                             "rate_vs_100", f100 ? json_real(mean(r->mpps_sum, r->n) / mean(f100->mpps_sum, f100->n))
+                                                                 : json_null()));
+                }
+                json_dumpf(a, stdout, JSON_INDENT(2));
+                putchar('\n');
+                json_decref(a);
+                return 0;
+        }
+        bool csv = strcmp(fmt, "csv") == 0;
+        if (csv)
+                printf("quota_pct,period_us,frame_size,trials,failed,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
+                       "stdev_us,throttled_pct,cpu_share,rate_vs_100\n");
+        else
+                printf("%7s %7s %6s %4s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n",
+                       "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
+        for (size_t i = 0; i < nrows; i++) {
+                const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
+                double m = mean(r->mpps_sum, r->n);
+                double prop = f100 ? m / mean(f100->mpps_sum, f100->n) : NAN;
+                if (csv)
+                        printf("%g,%ld,%ld,%u,%u,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->quota, r->period_us,
+                               r->frame_size, r->n, r->errors, m, stdev(r), mean(r->loss_sum, r->n),
+                               mean(r->p50_sum, r->n) / 1e3, mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3,
+                               mean(r->stdev_sum, r->n) / 1e3, mean(r->thr_sum, r->n), mean(r->share_sum, r->n), prop);
+                else {
+                        char rate[48], per[32], q[32], pr[32];
+                        snprintf(rate, sizeof(rate), "%.3f ± %.3f", m, stdev(r));
+                        snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                        snprintf(q, sizeof(q), "%g%%", r->quota);
+                        snprintf(pr, sizeof(pr), isnan(prop) ? "-" : "%.2f", prop);
+                        printf("%7s %7s %6ld %4u  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
+                               r->frame_size, r->n, rate, mean(r->loss_sum, r->n), mean(r->p50_sum, r->n) / 1e3,
+                               mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3, mean(r->stdev_sum, r->n) / 1e3,
+                               mean(r->thr_sum, r->n), mean(r->share_sum, r->n), pr, r->errors ? "  (failed trials)" : "");
+                }
+        }
+        return 0;
+}

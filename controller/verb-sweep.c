@@ -1,0 +1,676 @@
+/* isolab sweep — the CPU-quota sweep, end to end (DESIGN.md, "A run").
+ *
+ * The study gave the OVS-DPDK container `docker --cpus` of 100 % down to 12.5 % and
+ * measured by hand; this verb does it on the planned placement: plan, check every input
+ * before touching anything, then (each step pushing its undo) a private run directory,
+ * hugepages on the planned node (read back), a private hugetlbfs mount, isolab/<run>/
+ * {gen,nf} cgroups with their cpusets, the generator and the NF inside them, and for
+ * every point of the matrix: set the NF's quota, snapshot, run one trial, snapshot, and
+ * append one line to trials.jsonl (fsync'ed: an interrupted run loses no finished
+ * trial).  The undo stack runs on success, error and SIGINT/SIGTERM/SIGHUP. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "controller/cgroup.h"
+#include "controller/matrix.h"
+#include "controller/render.h"
+#include "controller/runner.h"
+#include "controller/undo.h"
+#include "controller/verbs.h"
+#include "topology/cpulist.h"
+#include "topology/plan.h"
+#include "topology/util.h"
+
+#define MAX_LIST 32
+
+struct sweep_opts {
+        const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
+        unsigned repetitions, pmd_cores;
+        uint64_t duration_us, warmup_us, link_speed;
+        bool shuffle, no_huge;
+        unsigned seed;
+};
+
+static const struct cli_option sweep_options[] = {
+        { "cpu-quota", "LIST", "NF CPU quotas in % of its PMD cores (default 100,75,50,25,12.5)", cli_parse_string,
+          offsetof(struct sweep_opts, quotas) },
+        { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
+          offsetof(struct sweep_opts, periods) },
+        { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
+          offsetof(struct sweep_opts, frame_sizes) },
+        { "repetitions", "N", "repetitions of the whole matrix (default 1)", cli_parse_uint,
+          offsetof(struct sweep_opts, repetitions) },
+        { "duration", "DUR", "measured traffic per trial (default 10s)", cli_parse_duration,
+          offsetof(struct sweep_opts, duration_us) },
+        { "warmup", "DUR", "traffic before each measurement, left out of it (default 2s)", cli_parse_duration,
+          offsetof(struct sweep_opts, warmup_us) },
+        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", cli_parse_string,
+          offsetof(struct sweep_opts, rate) },
+        { "link-speed", "BPS", "emulated link speed for line and N% (default 10G)", cli_parse_size,
+          offsetof(struct sweep_opts, link_speed) },
+        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_uint, offsetof(struct sweep_opts, pmd_cores) },
+        { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct sweep_opts, link) },
+        { "shuffle", NULL, "shuffle the order within each repetition (the seed is recorded)", NULL,
+          offsetof(struct sweep_opts, shuffle) },
+        { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct sweep_opts, seed) },
+        { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge) },
+        { "out", "DIR", "results directory (default results/sweep-UTCTIME)", cli_parse_string,
+          offsetof(struct sweep_opts, out) },
+};
+
+/* ---- undo actions ------------------------------------------------------------------------ */
+
+struct undo_nr {
+        unsigned node;
+        uint64_t page_size, old;
+};
+
+static int undo_hugepages(void *data, struct diag *d) {
+        struct undo_nr *u = data;
+        uint64_t got;
+        int r = hugepages_set_node("/sys", u->node, u->page_size, u->old, &got, d);
+        if (r == 0 && got != u->old)
+                r = diag_set(d, -EBUSY, "the hugepage reservation on node %u is %" PRIu64 ", not the %" PRIu64 " it was",
+                             u->node, got, u->old);
+        return r;
+}
+
+static int undo_umount(void *data, struct diag *d) {
+        if (umount2(data, 0) < 0 && errno != EINVAL)
+                return diag_set(d, -errno, "cannot unmount %s: %s", (char *)data, strerror(errno));
+        return 0;
+}
+
+static int undo_rmdir_tree(void *data, struct diag *d) {
+        /* The run directory holds sockets and the (unmounted) hugetlbfs mount point. */
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", (char *)data);
+        if (system(cmd) != 0)
+                return diag_set(d, -EIO, "cannot remove %s", (char *)data);
+        return 0;
+}
+
+struct undo_cg {
+        struct cg *cg;
+        char rel[256];
+};
+
+static int undo_cgroup(void *data, struct diag *d) {
+        struct undo_cg *u = data;
+        return u->cg->ops->destroy(u->cg, u->rel, d);
+}
+
+struct undo_agent {
+        struct runner *r;
+        struct runner_agent *a;
+        char prefix[96];
+};
+
+static int undo_agent(void *data, struct diag *d) {
+        struct undo_agent *u = data;
+        runner_stop(u->r, u->a, 10000);
+        char path[160];
+        snprintf(path, sizeof(path), "/var/run/dpdk/%s", u->prefix);
+        undo_rmdir_tree(path, NULL);
+        rmdir("/var/run/dpdk");
+        if (u->a->exit_code != 0)
+                return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
+        return 0;
+}
+
+static void report_undo(const struct undo_entry *e, const struct diag *d, void *ctx) {
+        (void)ctx;
+        fprintf(stderr, "isolab: teardown: %s: %s\n", e->what, d->msg);
+}
+
+/* ---- per-thread scheduler counters of the PMD threads ------------------------------------- */
+
+struct sched_snap {
+        uint64_t run_ns, wait_ns;        /* /proc/PID/task/TID/schedstat: on CPU, waiting on a run queue */
+        uint64_t nonvoluntary;           /* involuntary context switches */
+};
+
+static void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
+        *s = (struct sched_snap){ 0 };
+        size_t i;
+        json_t *lc;
+        json_array_foreach(lcores, i, lc) {
+                int tid = (int)json_integer_value(json_object_get(lc, "tid"));
+                char path[96];
+                _cleanup_free_ char *text = NULL;
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);
+                if (read_small_file(path, &text) == 0) {
+                        uint64_t a, b;
+                        if (sscanf(text, "%" SCNu64 " %" SCNu64, &a, &b) == 2) {
+                                s->run_ns += a;
+                                s->wait_ns += b;
+                        }
+                }
+                free(text);
+                text = NULL;
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, tid);
+                if (read_small_file(path, &text) == 0) {
+                        const char *p = strstr(text, "nonvoluntary_ctxt_switches:");
+                        uint64_t v;
+                        if (p && sscanf(p + 27, "%" SCNu64, &v) == 1)
+                                s->nonvoluntary += v;
+                }
+        }
+}
+
+static json_int_t sum_lcores(json_t *stats, const char *key) {
+        json_int_t sum = 0;
+        size_t i;
+        json_t *lc;
+        json_array_foreach(json_object_get(stats, "lcores"), i, lc) sum += json_integer_value(json_object_get(lc, key));
+        return sum;
+}
+
+static double max_lcores(json_t *stats, const char *key) {
+        double m = 0;
+        size_t i;
+        json_t *lc;
+        json_array_foreach(json_object_get(stats, "lcores"), i, lc) {
+                double v = json_number_value(json_object_get(lc, key));
+                if (v > m)
+                        m = v;
+        }
+        return m;
+}
+
+/* ---- the verb ---------------------------------------------------------------------------- */
+
+static int fail_usage(struct diag *d, int r) {
+        report_error(d, r);
+        return EXIT_USAGE;
+}
+
+static char *utc_stamp(char *buf, size_t len) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+        return buf;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        char tmp[512];
+        snprintf(tmp, sizeof(tmp), "%s", path);
+        for (char *p = tmp + 1; *p; p++)
+                if (*p == '/') {
+                        *p = '\0';
+                        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        *p = '/';
+                }
+        return mkdir(tmp, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static json_t *rate_json(const char *rate, struct diag *d) {
+        if (!rate || strcmp(rate, "line") == 0 || strcmp(rate, "max") == 0)
+                return json_string(rate ? rate : "line");
+        size_t n = strlen(rate);
+        char *end;
+        double v = strtod(rate, &end);
+        if (end != rate && n && rate[n - 1] == '%' && end == rate + n - 1 && v > 0 && v <= 100)
+                return json_string(rate);
+        if (end != rate && *end == '\0' && v > 0)
+                return json_real(v);
+        diag_set(d, -EINVAL, "--rate %s: use line, max, a percentage such as 50%%, or packets per second", rate);
+        return NULL;
+}
+
+int verb_sweep(int argc, char **argv) {
+        struct sweep_opts o = { .repetitions = 1, .pmd_cores = 1, .duration_us = 10000000, .warmup_us = 2000000,
+                                .link_speed = 10000000000ULL };
+        int r = cli_verb_start(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o,
+                               "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
+                               "latency and throttling at each step, on the planned placement.  Needs root.");
+        if (r >= 0)
+                return r;
+        struct diag d = { 0 };
+
+        /* ---- every input checked before anything on the machine changes ---- */
+        double quotas[MAX_LIST];
+        uint64_t periods[MAX_LIST];
+        unsigned sizes[MAX_LIST];
+        int nq = cli_list_percent("cpu-quota", o.quotas ? o.quotas : "100,75,50,25,12.5", quotas, MAX_LIST, &d);
+        int np = nq < 0 ? nq : cli_list_duration("cpu-period", o.periods ? o.periods : "100ms", periods, MAX_LIST, &d);
+        int nf = np < 0 ? np : cli_list_uint("frame-sizes", o.frame_sizes ? o.frame_sizes : "64", sizes, MAX_LIST, &d);
+        if (nf < 0)
+                return fail_usage(&d, nf);
+        for (int i = 0; i < nf; i++)
+                if (sizes[i] < 64 || sizes[i] > 1518)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--frame-sizes: %u is outside 64..1518 bytes", sizes[i]));
+        for (int q = 0; q < nq; q++)
+                for (int p = 0; p < np; p++) {
+                        struct cg_quota cq;
+                        if ((r = cg_quota_compute(quotas[q], o.pmd_cores, periods[p], &cq, &d)) < 0)
+                                return fail_usage(&d, r);
+                }
+        if (o.repetitions < 1 || o.pmd_cores < 1)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--repetitions and --pmd-cores are at least 1"));
+        if (o.duration_us < 100000 || o.duration_us > 3600000000ULL)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--duration: give 100ms to 1h"));
+        const char *link = o.link ? o.link : "vhost";
+        if (strcmp(link, "vhost") != 0 && strcmp(link, "memif") != 0)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--link %s: use vhost or memif", link));
+        json_t *rate = rate_json(o.rate, &d);
+        if (!rate)
+                return fail_usage(&d, -EINVAL);
+        if (geteuid() != 0) {
+                json_decref(rate);
+                fprintf(stderr, "isolab: sweep needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo\n");
+                return EXIT_USAGE;
+        }
+        struct cg cg = { 0 };
+        struct cg_mounts mounts;
+        if ((r = cg_detect(&mounts, &d)) < 0 || (r = cg_open(&cg, &mounts, &d)) < 0) {
+                json_decref(rate);
+                return fail_usage(&d, r);
+        }
+        _cleanup_(topo_freep) struct topo *t = NULL;
+        struct machine_opts mo = { 0 };
+        if ((r = machine_load(&mo, &t)) != 0) {
+                json_decref(rate);
+                return r;
+        }
+        _cleanup_(plan_freep) struct plan *p = NULL;
+        struct plan_request req = { .pmd_cores = o.pmd_cores, .gen_cores = 1, .node = -1 };
+        if ((r = plan_make(t, &req, &p, &d)) < 0) {
+                json_decref(rate);
+                return fail_usage(&d, r);
+        }
+        unsigned seed = o.seed ? o.seed : (unsigned)time(NULL);
+        struct matrix_spec ms = { quotas, (size_t)nq, periods, (size_t)np, sizes, (size_t)nf, o.repetitions, o.shuffle, seed };
+        _cleanup_free_ struct matrix_point *pts = NULL;
+        size_t npts;
+        if (matrix_expand(&ms, &pts, &npts) < 0) {
+                json_decref(rate);
+                return EXIT_RUNTIME;
+        }
+
+        char stamp[32], run_id[64], out[512], run_dir[256];
+        utc_stamp(stamp, sizeof(stamp));
+        snprintf(run_id, sizeof(run_id), "sweep-%s", stamp);
+        for (char *c = run_id; *c; c++)
+                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
+        snprintf(out, sizeof(out), "%s", o.out ? o.out : "");
+        if (!o.out)
+                snprintf(out, sizeof(out), "results/sweep-%s", stamp);
+        if ((r = mkdir_p(out, 0755)) < 0 || access(out, W_OK) < 0) {
+                json_decref(rate);
+                fprintf(stderr, "isolab: --out %s: %s; give a writable directory\n", out, strerror(r < 0 ? -r : errno));
+                return EXIT_USAGE;
+        }
+        char path[600];
+        snprintf(path, sizeof(path), "%s/trials.jsonl", out);
+        int tfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (tfd < 0) {
+                json_decref(rate);
+                fprintf(stderr, "isolab: cannot open %s: %s\n", path, strerror(errno));
+                return EXIT_USAGE;
+        }
+
+        /* ---- from here on, every change pushes its undo ---- */
+        struct undo undo = { 0 };
+        struct runner run = { 0 };
+        bool runner_up = false;
+        int rc = EXIT_RUNTIME;
+        char hk[16], gen_cpu[16], mems[16], huge_dir[300], link_dir[300], notify[300];
+        _cleanup_free_ char *pmd_list = cpulist_format(p->pmd.cpus);
+        snprintf(hk, sizeof(hk), "%d", hwloc_bitmap_first(p->housekeeping.cpus));
+        snprintf(gen_cpu, sizeof(gen_cpu), "%d", hwloc_bitmap_first(p->gen.cpus));
+        snprintf(mems, sizeof(mems), "%d", p->node);
+
+        if (mkdir_p("/run/isolab", 0700) < 0)
+                goto out;
+        snprintf(run_dir, sizeof(run_dir), "/run/isolab/%s", run_id);
+        if (mkdir(run_dir, 0700) < 0) {
+                fprintf(stderr, "isolab: cannot create %s: %s\n", run_dir, strerror(errno));
+                goto out;
+        }
+        undo_push(&undo, undo_rmdir_tree, strdup(run_dir), "remove %s", run_dir);
+        snprintf(huge_dir, sizeof(huge_dir), "%s/huge", run_dir);
+        snprintf(link_dir, sizeof(link_dir), "%s/link", run_dir);
+        snprintf(notify, sizeof(notify), "%s/notify", run_dir);
+        mkdir(huge_dir, 0700);
+        mkdir(link_dir, 0700);
+
+        uint64_t granted = 0;
+        if (!o.no_huge) {
+                const struct topo_node *n = topo_node_by_os_index(t, (unsigned)p->node);
+                const struct hugepage_pool *pool = hugepages_find(&n->huge, p->huge.page_size);
+                uint64_t total = pool ? pool->total : 0, free_ = pool ? pool->free : 0;
+                if (free_ < p->huge.needed) {
+                        struct undo_nr *u = malloc(sizeof(*u));
+                        *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, total };
+                        if ((r = hugepages_set_node("/sys", (unsigned)p->node, p->huge.page_size,
+                                                    total + p->huge.needed - free_, &granted, &d)) < 0) {
+                                free(u);
+                                report_error(&d, r);
+                                goto out;
+                        }
+                        undo_push(&undo, undo_hugepages, u, "restore %" PRIu64 " hugepages on node %d", total, p->node);
+                        if (granted < total + p->huge.needed - free_) {
+                                fprintf(stderr, "isolab: node %d granted %" PRIu64 " of %" PRIu64 " hugepages; run with --no-huge or free memory\n",
+                                        p->node, granted - total, p->huge.needed - free_);
+                                goto out;
+                        }
+                }
+                char opts[64];
+                snprintf(opts, sizeof(opts), "pagesize=%" PRIu64 "K,mode=0700", p->huge.page_size / 1024);
+                if (mount("nodev", huge_dir, "hugetlbfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+                        fprintf(stderr, "isolab: cannot mount hugetlbfs at %s: %s\n", huge_dir, strerror(errno));
+                        goto out;
+                }
+                undo_push(&undo, undo_umount, strdup(huge_dir), "unmount %s", huge_dir);
+        }
+
+        /* cgroups: isolab/<run>/{gen,nf}; the parents are removed by the undo too. */
+        const char *roles[] = { "gen", "nf" };
+        char rel[2][200], run_rel[96];
+        snprintf(run_rel, sizeof(run_rel), "isolab/%s", run_id);
+        for (int i = 0; i < 2; i++) {
+                snprintf(rel[i], sizeof(rel[i]), "%s/%s", run_rel, roles[i]);
+                if ((r = cg.ops->create(&cg, rel[i], &d)) < 0) {
+                        report_error(&d, r);
+                        goto out;
+                }
+                if (i == 0) {
+                        struct undo_cg *u = calloc(1, sizeof(*u));
+                        u->cg = &cg;
+                        snprintf(u->rel, sizeof(u->rel), "%s", run_rel);
+                        undo_push(&undo, undo_cgroup, u, "remove cgroup %s", run_rel);
+                }
+                struct undo_cg *u = calloc(1, sizeof(*u));
+                u->cg = &cg;
+                snprintf(u->rel, sizeof(u->rel), "%.200s", rel[i]);
+                undo_push(&undo, undo_cgroup, u, "remove cgroup %s", rel[i]);
+                /* The main (control) lcore runs on the housekeeping CPU, so that CPU is in
+                 * the cpuset too; the quota then also covers the control thread, which
+                 * sleeps.  Written in the kernel's canonical list form, which the read-back
+                 * compares with. */
+                hwloc_bitmap_t set = hwloc_bitmap_dup(p->housekeeping.cpus);
+                hwloc_bitmap_or(set, set, i == 0 ? p->gen.cpus : p->pmd.cpus);
+                _cleanup_free_ char *cpus = cpulist_format(set);
+                hwloc_bitmap_free(set);
+                if (!cpus || (r = cg.ops->set_cpuset(&cg, rel[i], cpus, mems, &d)) < 0) {
+                        report_error(&d, r);
+                        goto out;
+                }
+        }
+
+        if ((r = runner_init(&run, notify, &d)) < 0) {
+                report_error(&d, r);
+                goto out;
+        }
+        runner_up = true;
+
+        /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
+        char lc_gen[64], lc_nf[256], pfx[2][96], mem_mb[16], speed[32], logpath[2][600];
+        snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
+        size_t l = (size_t)snprintf(lc_nf, sizeof(lc_nf), "0@%s", hk);
+        unsigned k = 1;
+        int cpu;
+        hwloc_bitmap_foreach_begin(cpu, p->pmd.cpus) {
+                l += (size_t)snprintf(lc_nf + l, sizeof(lc_nf) - l, ",%u@%d", k++, cpu);
+        }
+        hwloc_bitmap_foreach_end();
+        snprintf(mem_mb, sizeof(mem_mb), "%" PRIu64, (p->huge.per_process * p->huge.page_size) >> 20);
+        snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
+        char queues[8];
+        snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
+        struct runner_agent *agent[2] = { NULL, NULL };
+        for (int i = 0; i < 2; i++) {
+                snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
+                snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
+                char bin[600];
+                snprintf(bin, sizeof(bin), "%s/isolab-%s", getenv("ISOLAB_LIBEXEC") ? getenv("ISOLAB_LIBEXEC") : ".",
+                         roles[i]);
+                if (!getenv("ISOLAB_LIBEXEC")) {
+                        /* Agents live beside the isolab binary. */
+                        char self[512];
+                        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                        self[n > 0 ? n : 0] = '\0';
+                        char *slash = strrchr(self, '/');
+                        if (slash)
+                                *slash = '\0';
+                        snprintf(bin, sizeof(bin), "%s/isolab-%s", self, roles[i]);
+                }
+                char *av[40];
+                int n = 0;
+                av[n++] = bin;
+                av[n++] = "--lcores";
+                av[n++] = i == 0 ? lc_gen : lc_nf;
+                av[n++] = "--file-prefix";
+                av[n++] = pfx[i];
+                if (o.no_huge) {
+                        av[n++] = "--no-huge";
+                        av[n++] = "-m";
+                        av[n++] = "512";
+                } else {
+                        av[n++] = "--huge-dir";
+                        av[n++] = huge_dir;
+                        av[n++] = "-m";
+                        av[n++] = mem_mb;
+                }
+                av[n++] = "--single-file-segments";
+                av[n++] = "--no-pci";
+                av[n++] = "--log-level";
+                av[n++] = "*:error";
+                av[n++] = "--";
+                av[n++] = "--link";
+                av[n++] = (char *)link;
+                av[n++] = "--link-dir";
+                av[n++] = link_dir;
+                av[n++] = "--link-queues";
+                av[n++] = queues;
+                if (i == 0) {
+                        av[n++] = "--link-speed";
+                        av[n++] = speed;
+                }
+                av[n] = NULL;
+                int lfd = open(logpath[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                agent[i] = runner_start(&run, roles[i], av, &cg, rel[i], lfd, &d);
+                if (lfd >= 0)
+                        close(lfd);
+                if (!agent[i]) {
+                        report_error(&d, -EIO);
+                        goto out;
+                }
+                struct undo_agent *u = calloc(1, sizeof(*u));
+                u->r = &run;
+                u->a = agent[i];
+                snprintf(u->prefix, sizeof(u->prefix), "%s", pfx[i]);
+                undo_push(&undo, undo_agent, u, "stop %s", roles[i]);
+                if ((r = runner_wait_ready(&run, agent[i], 60000, &d)) < 0) {
+                        report_error(&d, r);
+                        fprintf(stderr, "isolab: see %s\n", logpath[i]);
+                        goto out;
+                }
+        }
+
+        /* ---- run.json: the environment and the placement, planned and actual ---- */
+        json_t *placement = NULL, *hello = NULL, *reqj = json_pack("{s:s}", "cmd", "placement");
+        runner_request(&run, agent[1], reqj, 10000, &placement, &d);
+        json_decref(reqj);
+        reqj = json_pack("{s:s}", "cmd", "hello");
+        runner_request(&run, agent[1], reqj, 10000, &hello, &d);
+        json_decref(reqj);
+        json_t *warnings = json_array();
+        for (unsigned i = 0; i < p->n_warnings; i++)
+                json_array_append_new(warnings, json_string(p->warnings[i]));
+        size_t ii;
+        json_t *pmd;
+        json_array_foreach(json_object_get(placement, "pmd"), ii, pmd) {
+                int actual = (int)json_integer_value(json_object_get(pmd, "cpu"));
+                if (!hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
+                        char w[160];
+                        snprintf(w, sizeof(w), "PMD lcore %lld runs on CPU %d, the plan said %s",
+                                 (long long)json_integer_value(json_object_get(pmd, "lcore")), actual, pmd_list);
+                        json_array_append_new(warnings, json_string(w));
+                }
+        }
+        if (o.no_huge)
+                json_array_append_new(warnings, json_string("NO HUGEPAGES: DPDK ran on 4 KiB pages (--no-huge); "
+                                                            "figures are not comparable with a hugepage run"));
+        struct utsname un;
+        uname(&un);
+        json_t *cfg = json_pack("{s:o, s:o, s:o, s:i, s:f, s:f, s:O, s:I, s:i, s:s, s:b, s:i, s:b}", "cpu_quota", json_array(),
+                                "cpu_period_us", json_array(), "frame_sizes", json_array(), "repetitions", o.repetitions,
+                                "duration", o.duration_us / 1e6, "warmup", o.warmup_us / 1e6, "rate", rate, "link_speed",
+                                (json_int_t)o.link_speed, "pmd_cores", o.pmd_cores, "link", link, "shuffle", o.shuffle,
+                                "seed", seed, "no_huge", o.no_huge);
+        for (int i = 0; i < nq; i++)
+                json_array_append_new(json_object_get(cfg, "cpu_quota"), json_real(quotas[i]));
+        for (int i = 0; i < np; i++)
+                json_array_append_new(json_object_get(cfg, "cpu_period_us"), json_integer((json_int_t)periods[i]));
+        for (int i = 0; i < nf; i++)
+                json_array_append_new(json_object_get(cfg, "frame_sizes"), json_integer(sizes[i]));
+        json_t *runj = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:o, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:I}",
+                                 "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool", "isolab sweep",
+                                 "host", "name", un.nodename, "kernel", un.release, "cmdline",
+                                 t->iso.cmdline ? t->iso.cmdline : "", "config", cfg, "topology", topo_to_json(t), "plan",
+                                 plan_to_json(p), "placement_actual", placement ? placement : json_null(), "cgroup",
+                                 "backend", cg.ops->name, "cpu_root", cg.m.cpu_root, "warnings", warnings, "dpdk",
+                                 json_incref(json_object_get(hello, "runtime")), "hugepages_granted", (json_int_t)granted);
+        json_decref(hello);
+        json_decref(cfg);
+        snprintf(path, sizeof(path), "%s/run.json", out);
+        if (json_dump_file(runj, path, JSON_INDENT(2)) < 0)
+                fprintf(stderr, "isolab: cannot write %s\n", path);
+        json_decref(runj);
+
+        /* ---- the trials ---- */
+        pid_t nf_pid = agent[1]->pid;
+        int failed = 0;
+        for (size_t i = 0; i < npts && !run.interrupted; i++) {
+                const struct matrix_point *pt = &pts[i];
+                struct cg_quota q;
+                cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
+                if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
+                        report_error(&d, r);
+                        failed = 1;
+                        break;
+                }
+                fprintf(stderr, "isolab: trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B rep %u ...", i + 1, npts,
+                        pt->quota, pt->period_us, pt->frame_size, pt->repetition + 1);
+                json_t *s0 = NULL, *s1 = NULL, *res = NULL;
+                struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
+                struct sched_snap h0, h1;
+                json_t *sreq = json_pack("{s:s}", "cmd", "stats");
+                r = runner_request(&run, agent[1], sreq, 10000, &s0, &d);
+                if (r >= 0)
+                        r = cg.ops->cpu_stat(&cg, rel[1], &c0, &d);
+                if (r >= 0)
+                        sched_read(nf_pid, json_object_get(s0, "lcores"), &h0);
+                uint64_t t0 = 0;
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                t0 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+                json_t *treq = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", "cmd", "trial", "frame_size", pt->frame_size,
+                                         "rate", rate, "duration", o.duration_us / 1e6, "warmup", o.warmup_us / 1e6,
+                                         "drain", 0.1);
+                if (r >= 0)
+                        r = runner_request(&run, agent[0], treq, (int)((o.duration_us + o.warmup_us) / 1000) + 30000, &res,
+                                           &d);
+                json_decref(treq);
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                uint64_t t1 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+                if (r >= 0)
+                        r = runner_request(&run, agent[1], sreq, 10000, &s1, &d);
+                if (r >= 0)
+                        r = cg.ops->cpu_stat(&cg, rel[1], &c1, &d);
+                json_decref(sreq);
+                json_t *line;
+                if (r < 0) {
+                        line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
+                                         pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
+                                         "frame_size", pt->frame_size, "error", d.msg);
+                        fprintf(stderr, " failed: %s\n", d.msg);
+                        failed = 1;
+                } else {
+                        sched_read(nf_pid, json_object_get(s1, "lcores"), &h1);
+                        double wall_ns = (double)(t1 - t0);
+                        json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
+                        json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
+                        uint64_t periods_d = c1.nr_periods - c0.nr_periods;
+                        json_t *result = json_object_get(res, "result");
+                        line = json_pack(
+                                "{s:I, s:i, s:f, s:I, s:I, s:i, s:O,"
+                                " s:{s:I, s:I, s:I, s:I, s:f, s:f},"
+                                " s:{s:I, s:I, s:I, s:f},"
+                                " s:{s:f, s:I, s:I}}",
+                                "index", (json_int_t)pt->index, "repetition", pt->repetition, "quota", pt->quota,
+                                "period_us", (json_int_t)pt->period_us, "quota_us", (json_int_t)q.quota_us, "frame_size",
+                                pt->frame_size, "result", result,
+                                "nf", "rx", sum_lcores(s1, "rx") - sum_lcores(s0, "rx"), "tx",
+                                sum_lcores(s1, "tx") - sum_lcores(s0, "tx"), "tx_drops",
+                                sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops"), "stalls",
+                                sum_lcores(s1, "stalls") - sum_lcores(s0, "stalls"), "busy_share",
+                                busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns_ever",
+                                max_lcores(s1, "max_gap_ns"),
+                                "cgroup", "nr_periods", (json_int_t)periods_d, "nr_throttled",
+                                (json_int_t)(c1.nr_throttled - c0.nr_throttled), "throttled_us",
+                                (json_int_t)(c1.throttled_us - c0.throttled_us), "throttled_pct",
+                                periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0,
+                                "pmd", "cpu_share", wall_ns > 0 ? (double)(h1.run_ns - h0.run_ns) / wall_ns / o.pmd_cores : 0.0,
+                                "nonvoluntary_ctxt_switches", (json_int_t)(h1.nonvoluntary - h0.nonvoluntary),
+                                "runqueue_wait_ns", (json_int_t)(h1.wait_ns - h0.wait_ns));
+                        fprintf(stderr, " %.3f Mpps, loss %.2f%%, throttled %.0f%%\n",
+                                json_number_value(json_object_get(result, "mpps")),
+                                100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),
+                                periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0);
+                }
+                char *text = json_dumps(line, JSON_COMPACT);
+                json_decref(line);
+                json_decref(s0);
+                json_decref(s1);
+                json_decref(res);
+                /* One whole line per write, then fsync: a crash leaves whole lines only. */
+                bool written = text && dprintf(tfd, "%s\n", text) > 0 && fsync(tfd) == 0;
+                free(text);
+                if (!written) {
+                        fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s\n", out, strerror(errno));
+                        failed = 1;
+                }
+                if (failed)
+                        break;
+        }
+        if (run.interrupted)
+                fprintf(stderr, "\nisolab: %s: stopping; the finished trials are in %s/trials.jsonl\n",
+                        strsignal(run.interrupted), out);
+        rc = failed || run.interrupted ? EXIT_RUNTIME : 0;
+out:
+        close(tfd);
+        json_decref(rate);
+        unsigned bad = undo_run(&undo, report_undo, NULL);
+        undo_free(&undo);
+        if (runner_up)
+                runner_done(&run);
+        rmdir("/run/isolab"); /* when no other run uses it */
+        /* isolab/ itself goes when no other run uses it. */
+        char top[512];
+        snprintf(top, sizeof(top), "%s/isolab", cg.m.cpu_root);
+        rmdir(top);
+        snprintf(top, sizeof(top), "%s/isolab", cg.m.cpuset_root);
+        rmdir(top);
+        if (bad)
+                rc = EXIT_RUNTIME;
+        if (rc == 0) {
+                fprintf(stderr, "isolab: results in %s\n", out);
+                char *av[] = { "report", out, NULL };
+                return verb_report(2, av);
+        }
+        return rc;
+}
