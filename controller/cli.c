@@ -174,20 +174,26 @@ static const struct cli_option *find(const char *name, size_t len, const struct 
 
 int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, int *ret_optind,
               bool *ret_help, struct diag *d) {
-        int i = 1;
+        /* Options may come before or after positional arguments (GNU style): positionals
+         * are collected and moved behind the options, in their order. */
+        char *pos[argc > 0 ? argc : 1];
+        int npos = 0, i = 1;
         *ret_help = false;
         for (; i < argc; i++) {
                 const char *a = argv[i];
                 if (strcmp(a, "--") == 0) {
-                        i++;
+                        for (i++; i < argc; i++)
+                                pos[npos++] = argv[i];
                         break;
                 }
                 if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         *ret_help = true;
                         continue;
                 }
-                if (a[0] != '-' || a[1] == '\0')
-                        break; /* first positional argument */
+                if (a[0] != '-' || a[1] == '\0') {
+                        pos[npos++] = argv[i];
+                        continue;
+                }
                 if (a[1] != '-')
                         return diag_set(d, -EINVAL, "%s: isolab takes long options only (--name value); see isolab %s --help",
                                         a, argv[0]);
@@ -220,7 +226,9 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
                 if (r < 0)
                         return r;
         }
-        *ret_optind = i;
+        for (int k = 0; k < npos; k++)
+                argv[argc - npos + k] = pos[k];
+        *ret_optind = argc - npos;
         return 0;
 }
 

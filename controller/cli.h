@@ -45,8 +45,8 @@ int cli_list_duration(const char *opt, const char *s, uint64_t *v, size_t max, s
 int cli_list_uint(const char *opt, const char *s, unsigned *v, size_t max, struct diag *d);
 
 /* Parses argv[1..] (argv[0] is the verb) into opts.  Options may be "--name value" or
- * "--name=value"; "--help"/"-h" sets *ret_help.  Positional arguments are left in
- * argv[*ret_optind..argc).  Returns 0 or -EINVAL with d set. */
+ * "--name=value", before or after positional arguments; "--help"/"-h" sets *ret_help.
+ * Positional arguments are moved, in order, to argv[*ret_optind..argc).  Returns 0 or -EINVAL with d set. */
 int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, int *ret_optind,
               bool *ret_help, struct diag *d);
 

@@ -1,0 +1,201 @@
+/* isolab sweep for real, as root: a short sweep on this machine, then the same
+ * interrupted by SIGINT.  Both change the hugepage reservation, so they hold the
+ * sysfix lock; both check that the machine is as it was afterwards. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "controller/cgroup.h"
+#include "tests/system/sysfix.h"
+
+static char out[] = "/tmp/isolab-sweep-XXXXXX";
+static int lock_fd = -1;
+static long saved_nr = -1;
+static pid_t sweep = -1;
+static struct cg_mounts mounts;
+
+static void setup(void) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root: the sweep makes cgroups, reserves hugepages and mounts hugetlbfs");
+        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+                cr_skip_test("needs 2 CPUs: the generator and the NF poll on separate CPUs");
+        cr_assert_not_null(mkdtemp(out));
+        lock_fd = sysfix_lock();
+        cr_assert_geq(lock_fd, 0);
+        saved_nr = sysfix_read_long(SYSFIX_NR_2M);
+        struct diag d = { 0 };
+        cr_assert_eq(cg_detect(&mounts, &d), 0, "%s", d.msg);
+}
+
+static void teardown(void) {
+        if (sweep > 0) {
+                kill(sweep, SIGKILL);
+                waitpid(sweep, NULL, 0);
+                sweep = -1;
+        }
+        if (saved_nr >= 0)
+                cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), saved_nr, "the hugepage reservation was not restored");
+        saved_nr = -1;
+        sysfix_unlock(lock_fd);
+        lock_fd = -1;
+        sysfix_rm_rf(out);
+}
+
+TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 180);
+
+static pid_t start_sweep(const char *quotas, const char *duration) {
+        char dir[128];
+        snprintf(dir, sizeof(dir), "%s/run", out);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", quotas, "--duration", duration, "--warmup",
+                      "0.3s", "--out", dir, (char *)NULL);
+                _exit(127);
+        }
+        return pid;
+}
+
+/* The run's cgroup directories under isolab/ in the cpu hierarchy, if any. */
+static int count_isolab_groups(bool *nf_seen) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/isolab", mounts.cpu_root);
+        DIR *dh = opendir(path);
+        if (!dh)
+                return 0;
+        int n = 0;
+        for (struct dirent *e; (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+                        continue;
+                n++;
+                char nf[1024];
+                struct stat st;
+                snprintf(nf, sizeof(nf), "%s/%s/nf", path, e->d_name);
+                if (nf_seen && stat(nf, &st) == 0)
+                        *nf_seen = true;
+        }
+        closedir(dh);
+        return n;
+}
+
+static bool hugetlbfs_under_run_isolab(void) {
+        char *m = NULL;
+        FILE *f = fopen("/proc/mounts", "re");
+        size_t cap = 0;
+        bool found = false;
+        while (f && getline(&m, &cap, f) > 0)
+                if (strstr(m, "hugetlbfs") && strstr(m, "/run/isolab/"))
+                        found = true;
+        free(m);
+        if (f)
+                fclose(f);
+        return found;
+}
+
+static json_t *trials(size_t *ret_n) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
+        FILE *f = fopen(path, "re");
+        json_t *a = json_array();
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+                json_t *t = json_loads(line, 0, NULL);
+                cr_assert_not_null(t, "a torn line in trials.jsonl: %s", line);
+                json_array_append_new(a, t);
+        }
+        free(line);
+        if (f)
+                fclose(f);
+        *ret_n = json_array_size(a);
+        return a;
+}
+
+static double num(json_t *t, const char *a, const char *b) {
+        json_t *v = json_object_get(t, a);
+        return json_number_value(b ? json_object_get(v, b) : v);
+}
+
+static void expect_machine_clean(void) {
+        cr_expect_eq(count_isolab_groups(NULL), 0, "isolab cgroups left");
+        cr_expect_not(hugetlbfs_under_run_isolab(), "a hugetlbfs mount left");
+        struct stat st;
+        cr_expect_neq(stat("/run/isolab", &st), 0, "/run/isolab left");
+        cr_expect_eq(system("pgrep -x isolab-nf >/dev/null || pgrep -x isolab-gen >/dev/null"), 256,
+                     "an agent outlived the sweep");
+}
+
+Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
+        sweep = start_sweep("100,25,12.5", "1s");
+        bool nf_seen = false;
+        int st;
+        while (waitpid(sweep, &st, WNOHANG) == 0) {
+                count_isolab_groups(&nf_seen);
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        }
+        sweep = -1;
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "isolab sweep failed (status %d); see %s/run/*.log", st, out);
+        cr_expect(nf_seen, "the nf cgroup was never seen during the run");
+        expect_machine_clean();
+
+        size_t n;
+        json_t *a = trials(&n);
+        cr_assert_eq(n, 3);
+        json_t *q100 = NULL, *q25 = NULL, *q12 = NULL;
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                double q = num(t, "quota", NULL);
+                *(q == 100 ? &q100 : q == 25 ? &q25 : &q12) = t;
+        }
+        cr_assert(q100 && q25 && q12);
+        cr_expect_gt(num(q25, "cgroup", "nr_throttled"), 0, "no throttled period at 25 %%");
+        double r100 = json_number_value(json_object_get(json_object_get(q100, "result"), "mpps"));
+        double r12 = json_number_value(json_object_get(json_object_get(q12, "result"), "mpps"));
+        cr_expect_gt(r100, 0);
+        cr_expect_lt(r12, 0.5 * r100, "12.5 %% forwarded %.3f Mpps, 100 %% %.3f", r12, r100);
+        json_decref(a);
+
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run --format csv > /dev/null", out);
+        cr_expect_eq(system(cmd), 0, "isolab report failed on the run");
+        snprintf(cmd, sizeof(cmd), "%s/run/run.json", out);
+        json_t *run = json_load_file(cmd, 0, NULL);
+        cr_assert_not_null(run, "run.json is missing or not JSON");
+        cr_expect(json_is_object(json_object_get(run, "plan")));
+        cr_expect(json_is_object(json_object_get(run, "placement_actual")));
+        json_decref(run);
+}
+
+Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
+        sweep = start_sweep("100,75,50,25,12.5", "1s");
+        char path[128];
+        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
+        struct stat st;
+        for (int i = 0; i < 600 && (stat(path, &st) < 0 || st.st_size == 0); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
+        kill(sweep, SIGINT);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_geq(n, 1);
+        cr_expect_lt(n, 5, "the sweep ran to its end despite SIGINT");
+        json_decref(a);
+        expect_machine_clean();
+}
