@@ -108,9 +108,11 @@ golden: $(BUILD)/test-unit
 	ISOLAB_UPDATE_GOLDEN=1 $(BUILD)/test-unit --filter 'golden/*'
 	git diff --stat tests/golden
 
+# The README's main job: a short CPU-quota sweep on this machine (root), and its table.
+DEMO_ARGS ?= --cpu-quota 100,75,50,25,12.5 --frame-sizes 64 --repetitions 3 --duration 2s --warmup 1s
 demo: $(BINS)
-	$(BUILD)/isolab topo
-	$(BUILD)/isolab plan --noise-placement all
+	$(BUILD)/isolab plan
+	$(BUILD)/isolab sweep $(DEMO_ARGS)
 
 # Benchmarks against dpdk-testpmd (root; not a test: it reports ratios, it asserts nothing).
 bench: $(BINS)

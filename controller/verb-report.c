@@ -1,6 +1,8 @@
 /* isolab report DIR — the study's Tables 5 and 6 as one table, from trials.jsonl.
  *
- * One row per (period, frame size, quota): forwarded Mpps mean and standard deviation
+ * One row per (period, frame size, quota): the offered rate (what the generator really
+ * sent: loss is relative to it; a row where the generator could not keep to the
+ * requested rate is marked), forwarded Mpps mean and standard deviation
  * over the repetitions, loss, latency (mean of the trials' p50 and p99, the worst max,
  * mean stdev), the NF cgroup's throttled share of periods, the PMD threads' achieved CPU
  * share, and the proportional-scaling column: rate at this quota / rate at 100 % (the
@@ -28,8 +30,8 @@ struct row {
         double quota;
         long period_us;
         long frame_size;
-        unsigned n, errors;
-        double mpps_sum, mpps_sq, loss_sum, p50_sum, p99_sum, max_ns, stdev_sum, thr_sum, share_sum;
+        unsigned n, errors, shortfall;
+        double offered_sum, mpps_sum, mpps_sq, loss_sum, p50_sum, p99_sum, max_ns, stdev_sum, thr_sum, share_sum;
 };
 
 static double num(json_t *o, const char *path) {
@@ -131,6 +133,10 @@ int verb_report(int argc, char **argv) {
                 else if (r) {
                         double mpps = num(t, "result.mpps");
                         r->n++;
+                        r->offered_sum += num(t, "result.tx.offered_pps") / 1e6;
+                        if (json_is_true(json_object_get(json_object_get(json_object_get(t, "result"), "tx"),
+                                                         "generator_shortfall")))
+                                r->shortfall++;
                         r->mpps_sum += mpps;
                         r->mpps_sq += mpps * mpps;
                         r->loss_sum += 100 * num(t, "result.loss.ratio");
@@ -151,9 +157,11 @@ int verb_report(int argc, char **argv) {
                 for (size_t i = 0; i < nrows; i++) {
                         const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
                         json_array_append_new(
-                                a, json_pack("{s:f, s:I, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
+                                a, json_pack("{s:f, s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
                                              "quota", r->quota, "period_us", (json_int_t)r->period_us, "frame_size",
-                                             (json_int_t)r->frame_size, "trials", r->n, "failed", r->errors, "mpps_mean",
+                                             (json_int_t)r->frame_size, "trials", r->n, "failed", r->errors,
+                                             "generator_shortfall", r->shortfall, "offered_mpps",
+                                             mean(r->offered_sum, r->n), "mpps_mean",
                                              mean(r->mpps_sum, r->n), "mpps_stdev", stdev(r), "loss_pct",
                                              mean(r->loss_sum, r->n), "p50_us", mean(r->p50_sum, r->n) / 1e3, "p99_us",
                                              mean(r->p99_sum, r->n) / 1e3, "max_us", r->max_ns / 1e3, "stdev_us",
@@ -169,18 +177,18 @@ int verb_report(int argc, char **argv) {
         }
         bool csv = strcmp(fmt, "csv") == 0;
         if (csv)
-                printf("quota_pct,period_us,frame_size,trials,failed,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
+                printf("quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
                        "stdev_us,throttled_pct,cpu_share,rate_vs_100\n");
         else
-                printf("%7s %7s %6s %4s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n",
-                       "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
+                printf("%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n",
+                       "offered", "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
         for (size_t i = 0; i < nrows; i++) {
                 const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
                 double m = mean(r->mpps_sum, r->n);
                 double prop = f100 ? m / mean(f100->mpps_sum, f100->n) : NAN;
                 if (csv)
-                        printf("%g,%ld,%ld,%u,%u,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->quota, r->period_us,
-                               r->frame_size, r->n, r->errors, m, stdev(r), mean(r->loss_sum, r->n),
+                        printf("%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->quota,
+                               r->period_us, r->frame_size, r->n, r->errors, r->shortfall, mean(r->offered_sum, r->n), m, stdev(r), mean(r->loss_sum, r->n),
                                mean(r->p50_sum, r->n) / 1e3, mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3,
                                mean(r->stdev_sum, r->n) / 1e3, mean(r->thr_sum, r->n), mean(r->share_sum, r->n), prop);
                 else {
@@ -189,11 +197,18 @@ int verb_report(int argc, char **argv) {
                         snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
                         snprintf(q, sizeof(q), "%g%%", r->quota);
                         snprintf(pr, sizeof(pr), isnan(prop) ? "-" : "%.2f", prop);
-                        printf("%7s %7s %6ld %4u  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
-                               r->frame_size, r->n, rate, mean(r->loss_sum, r->n), mean(r->p50_sum, r->n) / 1e3,
+                        printf("%7s %7s %6ld %4u %7.3f%s  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
+                               r->frame_size, r->n, mean(r->offered_sum, r->n), r->shortfall ? "*" : " ", rate, mean(r->loss_sum, r->n), mean(r->p50_sum, r->n) / 1e3,
                                mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3, mean(r->stdev_sum, r->n) / 1e3,
                                mean(r->thr_sum, r->n), mean(r->share_sum, r->n), pr, r->errors ? "  (failed trials)" : "");
                 }
+        }
+        if (!csv) {
+                bool any = false;
+                for (size_t i = 0; i < nrows; i++)
+                        any |= rows[i].shortfall > 0;
+                if (any)
+                        printf("* the generator could not offer the requested rate; loss is relative to what it offered\n");
         }
         return 0;
 }
