@@ -167,3 +167,46 @@ Test(cli, help_lists_verbs_and_every_option) {
         cr_expect_eq(r.status, 2);
         run_free(&r);
 }
+
+/* The report renderers against golden files; ISOLAB_UPDATE_GOLDEN=1 (make golden) rewrites them. */
+static void report_golden(const char *format) {
+        struct run r = isolab("report", ISOLAB_SRC "/tests/fixtures/sweep-small", "--format", format, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        char path[512];
+        snprintf(path, sizeof(path), ISOLAB_SRC "/tests/golden/report-small.%s", format);
+        if (getenv("ISOLAB_UPDATE_GOLDEN")) {
+                FILE *f = fopen(path, "w");
+                cr_assert_not_null(f);
+                fputs(r.out, f);
+                fclose(f);
+        }
+        int fd = open(path, O_RDONLY);
+        cr_assert_geq(fd, 0, "%s is missing; run make golden and review it", path);
+        char *want = slurp_fd(fd);
+        cr_expect_str_eq(r.out, want, "%s differs; if intended, run make golden and review the diff", path);
+        free(want);
+        run_free(&r);
+}
+
+Test(golden, report_text) {
+        report_golden("text");
+}
+
+Test(golden, report_csv) {
+        report_golden("csv");
+}
+
+Test(golden, report_json) {
+        report_golden("json");
+}
+
+Test(cli, report_bad_input) {
+        expect_usage_error(isolab("report", "/nonexistent/run", NULL), "cannot read /nonexistent/run/trials.jsonl");
+        expect_usage_error(isolab("report", ISOLAB_SRC "/tests/fixtures/sweep-small", "--format", "xml", NULL),
+                           "--format xml: use text, csv or json");
+        expect_usage_error(isolab("sweep", "--cpu-quota", "5", "--cpu-period", "1ms", NULL),
+                           "under the kernel's 1 ms minimum; use a period of at least 20000 us");
+        expect_usage_error(isolab("sweep", "--cpu-quota", "0", NULL), "--cpu-quota");
+        expect_usage_error(isolab("sweep", "--frame-sizes", "32", NULL), "32 is outside 64..1518 bytes");
+        expect_usage_error(isolab("sweep", "--duration", "soon", NULL), "--duration soon: expected a duration");
+}
