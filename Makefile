@@ -34,7 +34,8 @@ TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
-             controller/runner.c controller/verb-sweep.c controller/verb-report.c
+             controller/runner.c controller/verb-sweep.c controller/verb-report.c \
+             controller/cleanup.c controller/verb-cleanup.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c

@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
         { "plan", "show where PMD threads, generator, neighbours and hugepages would go, and why", verb_plan },
         { "sweep", "sweep the NF's CPU quota and measure rate, loss, latency and throttling (root)", verb_sweep },
         { "report", "render a run's results as the study's table (text, csv, json)", verb_report },
+        { "cleanup", "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)", verb_cleanup },
 };
 
 static void usage(FILE *f) {

@@ -6,6 +6,7 @@
  * reported and the others still run: a stuck cgroup must not keep a mount in place. */
 #pragma once
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "topology/diag.h"
@@ -16,12 +17,24 @@ struct undo_entry {
         undo_fn fn;
         void *data;              /* owned: freed after fn runs */
         char what[160];          /* "unmount /run/isolab/x/huge", for reports */
+        json_t *record;          /* the same action as data for `isolab cleanup`, or NULL */
 };
 
+/* With a state file set, every entry's record is kept there (rewritten atomically at
+ * each push and pop): if the controller dies without running its undo, `isolab cleanup`
+ * reads the file and does the same work (cleanup.h). */
 struct undo {
         struct undo_entry *v;
         size_t n, cap;
+        char *state_path;
 };
+
+/* Keeps the records in path from now on (the file is written at the next push). */
+int undo_set_state_file(struct undo *u, const char *path);
+
+/* undo_push with a record for the state file ({"kind": ..., ...}; ownership taken). */
+int undo_push_rec(struct undo *u, undo_fn fn, void *data, json_t *record, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
 
 /* Pushes fn(data); takes ownership of data (malloc'ed, may be NULL).  Returns 0 or
  * -ENOMEM, in which case fn is run at once, so nothing is left behind. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "controller/cgroup.h"
+#include "controller/cleanup.h"
 #include "controller/matrix.h"
 #include "controller/render.h"
 #include "controller/runner.h"
@@ -124,6 +125,11 @@ static int undo_agent(void *data, struct diag *d) {
         rmdir("/var/run/dpdk");
         if (u->a->exit_code != 0)
                 return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
+        return 0;
+}
+
+static int undo_nothing(void *data, struct diag *d) {
+        (void)data, (void)d;
         return 0;
 }
 
@@ -332,6 +338,9 @@ int verb_sweep(int argc, char **argv) {
         snprintf(gen_cpu, sizeof(gen_cpu), "%d", hwloc_bitmap_first(p->gen.cpus));
         snprintf(mems, sizeof(mems), "%d", p->node);
 
+        /* What an earlier run left (it died before its undo ran) goes first. */
+        if (cleanup_all(0) > 0)
+                fprintf(stderr, "isolab: an earlier run left things behind that could not be removed; see isolab cleanup\n");
         if (mkdir_p("/run/isolab", 0700) < 0)
                 goto out;
         snprintf(run_dir, sizeof(run_dir), "/run/isolab/%s", run_id);
@@ -339,7 +348,16 @@ int verb_sweep(int argc, char **argv) {
                 fprintf(stderr, "isolab: cannot create %s: %s\n", run_dir, strerror(errno));
                 goto out;
         }
-        undo_push(&undo, undo_rmdir_tree, strdup(run_dir), "remove %s", run_dir);
+        char state[300];
+        snprintf(state, sizeof(state), "%s/state.json", run_dir);
+        undo_set_state_file(&undo, state);
+        undo_push_rec(&undo, undo_rmdir_tree, strdup(run_dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", run_dir),
+                      "remove %s", run_dir);
+        /* Who owns the run: cleanup leaves a live controller's run alone. */
+        undo_push_rec(&undo, undo_nothing, NULL,
+                      json_pack("{s:s, s:i, s:I}", "kind", "controller", "pid", (int)getpid(), "starttime",
+                                (json_int_t)proc_starttime(getpid())),
+                      "controller");
         snprintf(huge_dir, sizeof(huge_dir), "%s/huge", run_dir);
         snprintf(link_dir, sizeof(link_dir), "%s/link", run_dir);
         snprintf(notify, sizeof(notify), "%s/notify", run_dir);
@@ -360,7 +378,10 @@ int verb_sweep(int argc, char **argv) {
                                 report_error(&d, r);
                                 goto out;
                         }
-                        undo_push(&undo, undo_hugepages, u, "restore %" PRIu64 " hugepages on node %d", total, p->node);
+                        undo_push_rec(&undo, undo_hugepages, u,
+                                      json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", p->node, "page_size",
+                                                (json_int_t)p->huge.page_size, "count", (json_int_t)total),
+                                      "restore %" PRIu64 " hugepages on node %d", total, p->node);
                         if (granted < total + p->huge.needed - free_) {
                                 fprintf(stderr, "isolab: node %d granted %" PRIu64 " of %" PRIu64 " hugepages; run with --no-huge or free memory\n",
                                         p->node, granted - total, p->huge.needed - free_);
@@ -373,7 +394,8 @@ int verb_sweep(int argc, char **argv) {
                         fprintf(stderr, "isolab: cannot mount hugetlbfs at %s: %s\n", huge_dir, strerror(errno));
                         goto out;
                 }
-                undo_push(&undo, undo_umount, strdup(huge_dir), "unmount %s", huge_dir);
+                undo_push_rec(&undo, undo_umount, strdup(huge_dir), json_pack("{s:s, s:s}", "kind", "umount", "path", huge_dir),
+                              "unmount %s", huge_dir);
         }
 
         /* cgroups: isolab/<run>/{gen,nf}; the parents are removed by the undo too. */
@@ -390,12 +412,14 @@ int verb_sweep(int argc, char **argv) {
                         struct undo_cg *u = calloc(1, sizeof(*u));
                         u->cg = &cg;
                         snprintf(u->rel, sizeof(u->rel), "%s", run_rel);
-                        undo_push(&undo, undo_cgroup, u, "remove cgroup %s", run_rel);
+                        undo_push_rec(&undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", run_rel),
+                                      "remove cgroup %s", run_rel);
                 }
                 struct undo_cg *u = calloc(1, sizeof(*u));
                 u->cg = &cg;
                 snprintf(u->rel, sizeof(u->rel), "%.200s", rel[i]);
-                undo_push(&undo, undo_cgroup, u, "remove cgroup %s", rel[i]);
+                undo_push_rec(&undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", rel[i]),
+                              "remove cgroup %s", rel[i]);
                 /* The main (control) lcore runs on the housekeeping CPU, so that CPU is in
                  * the cpuset too; the quota then also covers the control thread, which
                  * sleeps.  Written in the kernel's canonical list form, which the read-back
@@ -492,7 +516,10 @@ int verb_sweep(int argc, char **argv) {
                 u->r = &run;
                 u->a = agent[i];
                 snprintf(u->prefix, sizeof(u->prefix), "%s", pfx[i]);
-                undo_push(&undo, undo_agent, u, "stop %s", roles[i]);
+                undo_push_rec(&undo, undo_agent, u,
+                              json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)agent[i]->pid, "starttime",
+                                        (json_int_t)proc_starttime(agent[i]->pid), "prefix", pfx[i]),
+                              "stop %s", roles[i]);
                 if ((r = runner_wait_ready(&run, agent[i], 60000, &d)) < 0) {
                         report_error(&d, r);
                         fprintf(stderr, "isolab: see %s\n", logpath[i]);

@@ -18,6 +18,7 @@ int verb_topo(int argc, char **argv);
 int verb_plan(int argc, char **argv);
 int verb_sweep(int argc, char **argv);
 int verb_report(int argc, char **argv);
+int verb_cleanup(int argc, char **argv);
 
 /* Options every verb that looks at a machine understands. */
 struct machine_opts {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,4 +199,32 @@ Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
         cr_expect_lt(n, 5, "the sweep ran to its end despite SIGINT");
         json_decref(a);
         expect_machine_clean();
+}
+
+/* kill -9 of the controller mid-run leaves agents, cgroups, a mount and a reservation;
+ * `isolab cleanup` removes all of it.  The test is a child subreaper so the orphaned
+ * agents come back to it to be reaped (this VM's PID 1 does not reap). */
+Test(sweep, kill_9_then_cleanup_leaves_nothing) {
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        sweep = start_sweep("100,50,25,12.5", "2s");
+        char path[128];
+        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
+        struct stat st;
+        for (int i = 0; i < 600 && (stat(path, &st) < 0 || st.st_size == 0); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
+        kill(sweep, SIGKILL);
+        cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
+        sweep = -1;
+        cr_expect_gt(count_isolab_groups(NULL), 0, "the killed run should have left its cgroups");
+        int status = system(ISOLAB_BUILD "/isolab cleanup --quiet");
+        cr_expect_eq(status, 0, "isolab cleanup failed");
+        /* Reap the agents cleanup killed (we are their subreaper now). */
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        expect_machine_clean();
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_geq(n, 1, "the finished trial is kept");
+        json_decref(a);
 }

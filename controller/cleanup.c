@@ -1,0 +1,192 @@
+/* cleanup — see cleanup.h. */
+#include "controller/cleanup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "controller/cgroup.h"
+#include "topology/hugepages.h"
+#include "topology/util.h"
+
+unsigned long long proc_starttime(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        if (read_small_file(path, &text) < 0)
+                return 0;
+        /* The command name may hold spaces and parentheses: fields resume after the last ')'.
+         * A zombie is dead for our purposes (an orphan may stay one where PID 1 does not
+         * reap): it holds no cgroup, no file, no memory. */
+        char *p = strrchr(text, ')');
+        unsigned long long t = 0;
+        if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+                return 0;
+        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+                return 0;
+        return t;
+}
+
+static int rm_rf(const char *path) {
+        char cmd[600];
+        if (!path[0] || strchr(path, '\'') || strncmp(path, "/", 1) != 0)
+                return -EINVAL;
+        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
+        return system(cmd) == 0 ? 0 : -EIO;
+}
+
+static int do_agent(json_t *rec, struct diag *d) {
+        pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
+        unsigned long long start = (unsigned long long)json_integer_value(json_object_get(rec, "starttime"));
+        const char *prefix = json_string_value(json_object_get(rec, "prefix"));
+        if (pid > 0 && start && proc_starttime(pid) == start) {
+                kill(pid, SIGKILL);
+                for (int i = 0; i < 100 && proc_starttime(pid) == start; i++)
+                        nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+                if (proc_starttime(pid) == start)
+                        return diag_set(d, -EBUSY, "agent pid %d does not die", (int)pid);
+        }
+        if (prefix && strchr(prefix, '/') == NULL) {
+                char path[256];
+                snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
+                rm_rf(path);
+                rmdir("/var/run/dpdk");
+        }
+        return 0;
+}
+
+static int do_cgroup(json_t *rec, struct diag *d) {
+        static struct cg cg;
+        static int opened;
+        if (!opened) {
+                struct cg_mounts m;
+                int r = cg_detect(&m, d);
+                if (r < 0 || (r = cg_open(&cg, &m, d)) < 0)
+                        return r;
+                opened = 1;
+        }
+        const char *rel = json_string_value(json_object_get(rec, "rel"));
+        if (!rel || strncmp(rel, "isolab/", 7) != 0 || strstr(rel, ".."))
+                return diag_set(d, -EINVAL, "state file names cgroup \"%s\", outside isolab/", rel ? rel : "?");
+        return cg.ops->destroy(&cg, rel, d);
+}
+
+static int do_umount(json_t *rec, struct diag *d) {
+        const char *path = json_string_value(json_object_get(rec, "path"));
+        if (!path || strncmp(path, "/run/isolab/", 12) != 0)
+                return diag_set(d, -EINVAL, "state file names a mount outside /run/isolab");
+        if (umount2(path, 0) < 0 && errno != EINVAL && errno != ENOENT)
+                return diag_set(d, -errno, "cannot unmount %s: %s", path, strerror(errno));
+        return 0;
+}
+
+static int do_hugepages(json_t *rec, struct diag *d) {
+        uint64_t got;
+        return hugepages_set_node("/sys", (unsigned)json_integer_value(json_object_get(rec, "node")),
+                                  (uint64_t)json_integer_value(json_object_get(rec, "page_size")),
+                                  (uint64_t)json_integer_value(json_object_get(rec, "count")), &got, d);
+}
+
+static int do_rmtree(json_t *rec, struct diag *d) {
+        const char *path = json_string_value(json_object_get(rec, "path"));
+        if (!path || strncmp(path, "/run/isolab/", 12) != 0)
+                return diag_set(d, -EINVAL, "state file names a directory outside /run/isolab");
+        return rm_rf(path) < 0 ? diag_set(d, -EIO, "cannot remove %s", path) : 0;
+}
+
+static const struct {
+        const char *kind;
+        int (*fn)(json_t *rec, struct diag *d);
+} handlers[] = {
+        { "agent", do_agent }, { "cgroup", do_cgroup }, { "umount", do_umount },
+        { "hugepages", do_hugepages }, { "rmtree", do_rmtree },
+};
+
+static int clean_one(const char *run_dir, int verbose) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/state.json", run_dir);
+        json_error_t e;
+        json_t *a = json_load_file(path, 0, &e);
+        if (!json_is_array(a)) {
+                json_decref(a);
+                fprintf(stderr, "isolab: cleanup: %s is unreadable (%s); remove what it held by hand\n", path, e.text);
+                return 1;
+        }
+        json_t *owner = NULL;
+        size_t i;
+        json_t *rec;
+        json_array_foreach(a, i, rec) if (strcmp(json_string_value(json_object_get(rec, "kind")) ?: "", "controller") == 0) owner = rec;
+        if (owner) {
+                pid_t pid = (pid_t)json_integer_value(json_object_get(owner, "pid"));
+                unsigned long long st = (unsigned long long)json_integer_value(json_object_get(owner, "starttime"));
+                if (pid > 0 && proc_starttime(pid) == st && pid != getpid()) {
+                        fprintf(stderr, "isolab: cleanup: %s belongs to running controller %d; left alone\n", run_dir,
+                                (int)pid);
+                        json_decref(a);
+                        return 1;
+                }
+        }
+        int failed = 0;
+        for (size_t k = json_array_size(a); k-- > 0;) {
+                rec = json_array_get(a, k);
+                const char *kind = json_string_value(json_object_get(rec, "kind"));
+                for (size_t h = 0; kind && h < ELEMENTSOF(handlers); h++) {
+                        if (strcmp(kind, handlers[h].kind) != 0)
+                                continue;
+                        struct diag d = { 0 };
+                        int r = handlers[h].fn(rec, &d);
+                        char *desc = json_dumps(rec, JSON_COMPACT);
+                        if (r < 0) {
+                                failed++;
+                                fprintf(stderr, "isolab: cleanup: %s: %s\n", desc ? desc : kind, d.msg[0] ? d.msg : strerror(-r));
+                        } else if (verbose)
+                                fprintf(stderr, "isolab: cleanup: done %s\n", desc ? desc : kind);
+                        free(desc);
+                }
+        }
+        json_decref(a);
+        return failed;
+}
+
+/* The isolab/ parent groups, when no run uses them any more. */
+static void remove_empty_parents(void) {
+        struct cg_mounts m;
+        if (cg_detect(&m, NULL) == 0) {
+                char path[300];
+                snprintf(path, sizeof(path), "%s/isolab", m.cpu_root);
+                rmdir(path);
+                snprintf(path, sizeof(path), "%s/isolab", m.cpuset_root);
+                rmdir(path);
+        }
+}
+
+int cleanup_all(int verbose) {
+        DIR *dh = opendir("/run/isolab");
+        if (!dh) {
+                if (errno != ENOENT)
+                        return -errno;
+                remove_empty_parents();
+                return 0;
+        }
+        int failed = 0;
+        for (struct dirent *e; (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char dir[300], st[600];
+                snprintf(dir, sizeof(dir), "/run/isolab/%s", e->d_name);
+                snprintf(st, sizeof(st), "%s/state.json", dir);
+                if (access(st, F_OK) == 0)
+                        failed += clean_one(dir, verbose);
+        }
+        closedir(dh);
+        rmdir("/run/isolab");
+        remove_empty_parents();
+        return failed;
+}

@@ -1,0 +1,22 @@
+/* cleanup — undo what a run that died left on the machine.
+ *
+ * A run records every side effect in /run/isolab/<run>/state.json (undo.h) and removes
+ * the file when its own undo has run.  A state file that is still there belongs to a run
+ * that died (kill -9, power, a bug): `isolab cleanup`, and every `isolab sweep` before it
+ * starts, replay it newest first.  Agents are killed by pid only after checking that the
+ * pid still belongs to them (its start time), never by name. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "topology/diag.h"
+
+/* The start time of pid in clock ticks since boot (/proc/PID/stat field 22), or 0 when
+ * it is gone or a zombie. */
+unsigned long long proc_starttime(pid_t pid);
+
+/* Cleans every run whose state file is left under /run/isolab, except one whose
+ * controller is still alive.  Prints one line per action to stderr when verbose.
+ * Returns the number of failed actions plus runs left alone because their controller
+ * still runs (0: nothing is left), or -errno. */
+int cleanup_all(int verbose);

@@ -1,0 +1,37 @@
+/* isolab cleanup — remove what interrupted runs left: agents (by pid, after checking the
+ * pid is still theirs), cgroups, hugetlbfs mounts, hugepage reservations, run
+ * directories.  See cleanup.h. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "controller/cleanup.h"
+#include "controller/verbs.h"
+#include "topology/util.h"
+
+struct cleanup_opts {
+        bool quiet;
+};
+
+static const struct cli_option cleanup_options[] = {
+        { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet) },
+};
+
+int verb_cleanup(int argc, char **argv) {
+        struct cleanup_opts o = { 0 };
+        int r = cli_verb_start(argc, argv, cleanup_options, ELEMENTSOF(cleanup_options), &o,
+                               "Remove what interrupted isolab runs left on this machine (root).");
+        if (r >= 0)
+                return r;
+        if (geteuid() != 0) {
+                fprintf(stderr, "isolab: cleanup needs root (cgroups, mounts, hugepages); run it with sudo\n");
+                return EXIT_USAGE;
+        }
+        r = cleanup_all(!o.quiet);
+        if (r < 0) {
+                report_error(NULL, r);
+                return EXIT_RUNTIME;
+        }
+        if (!o.quiet)
+                fprintf(stderr, "isolab: cleanup: %s\n", r ? "something is left (see above)" : "nothing left");
+        return r ? EXIT_RUNTIME : 0;
+}
