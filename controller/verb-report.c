@@ -152,6 +152,12 @@ int verb_report(int argc, char **argv) {
         }
         qsort(rows, nrows, sizeof(rows[0]), cmp_rows);
 
+        /* The run's warnings (placement mismatches, no hugepages, compromises of the plan)
+         * belong above its figures. */
+        snprintf(path, sizeof(path), "%s/run.json", argv[optind_]);
+        json_t *run = json_load_file(path, 0, NULL);
+        json_t *warnings = json_object_get(run, "warnings");
+
         if (strcmp(fmt, "json") == 0) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < nrows; i++) {
@@ -170,12 +176,19 @@ int verb_report(int argc, char **argv) {
                                              "rate_vs_100", f100 ? json_real(mean(r->mpps_sum, r->n) / mean(f100->mpps_sum, f100->n))
                                                                  : json_null()));
                 }
-                json_dumpf(a, stdout, JSON_INDENT(2));
+                json_t *doc = json_pack("{s:o, s:O}", "rows", a, "warnings", warnings ? warnings : json_array());
+                json_dumpf(doc, stdout, JSON_INDENT(2));
                 putchar('\n');
-                json_decref(a);
+                json_decref(doc);
+                json_decref(run);
                 return 0;
         }
         bool csv = strcmp(fmt, "csv") == 0;
+        size_t wi;
+        json_t *w;
+        if (!csv)
+                json_array_foreach(warnings, wi, w) printf("! %s\n", json_string_value(w));
+        json_decref(run);
         if (csv)
                 printf("quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
                        "stdev_us,throttled_pct,cpu_share,rate_vs_100\n");

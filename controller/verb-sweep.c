@@ -173,6 +173,34 @@ static void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
         }
 }
 
+/* Where a process's hugepage memory really is: /proc/PID/numa_maps lists each mapping with
+ * its pages per node ("N0=64") and page size.  Returns {"NODE": bytes, ...}. */
+static json_t *numa_huge_json(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
+        json_t *o = json_object();
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+                if (!strstr(line, " huge "))
+                        continue;
+                const char *ps = strstr(line, "kernelpagesize_kB=");
+                uint64_t kb = ps ? strtoull(ps + 18, NULL, 10) : 0;
+                for (char *t = strstr(line, " N"); t; t = strstr(t + 1, " N")) {
+                        unsigned node;
+                        uint64_t pages;
+                        if (sscanf(t, " N%u=%" SCNu64, &node, &pages) != 2)
+                                continue;
+                        char key[16];
+                        snprintf(key, sizeof(key), "%u", node);
+                        json_int_t cur = json_integer_value(json_object_get(o, key));
+                        json_object_set_new(o, key, json_integer(cur + (json_int_t)(pages * kb * 1024)));
+                }
+        }
+        return o;
+}
+
 static json_int_t sum_lcores(json_t *stats, const char *key) {
         json_int_t sum = 0;
         size_t i;
@@ -450,6 +478,17 @@ int verb_sweep(int argc, char **argv) {
                 l += (size_t)snprintf(lc_nf + l, sizeof(lc_nf) - l, ",%u@%d", k++, cpu);
         }
         hwloc_bitmap_foreach_end();
+        /* --socket-mem takes MB per node in node order: all of it on the planned node, so
+         * DPDK cannot fall back to a remote one. */
+        char socket_mem[128] = "";
+        for (int nd = 0; nd <= p->node; nd++) {
+                size_t sl = strlen(socket_mem);
+                if (nd < p->node)
+                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "0,");
+                else
+                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "%" PRIu64,
+                                 (p->huge.per_process * p->huge.page_size) >> 20);
+        }
         snprintf(mem_mb, sizeof(mem_mb), "%" PRIu64, (p->huge.per_process * p->huge.page_size) >> 20);
         snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
         char queues[8];
@@ -485,8 +524,8 @@ int verb_sweep(int argc, char **argv) {
                 } else {
                         av[n++] = "--huge-dir";
                         av[n++] = huge_dir;
-                        av[n++] = "-m";
-                        av[n++] = mem_mb;
+                        av[n++] = "--socket-mem";
+                        av[n++] = socket_mem;
                 }
                 av[n++] = "--single-file-segments";
                 av[n++] = "--no-pci";
@@ -548,6 +587,26 @@ int verb_sweep(int argc, char **argv) {
                         json_array_append_new(warnings, json_string(w));
                 }
         }
+        /* Hugepage memory per node, for both agents: DPDK allocates it at EAL init. */
+        json_t *mem_nodes = json_object();
+        for (int i = 0; i < 2; i++) {
+                json_t *m = numa_huge_json(agent[i]->pid);
+                const char *key;
+                json_t *v;
+                json_object_foreach(m, key, v) {
+                        if (atoi(key) != p->node) {
+                                char w[200];
+                                snprintf(w, sizeof(w), "%s: %lld MiB of hugepage memory on node %s, the plan said node %d",
+                                         roles[i], (long long)(json_integer_value(v) >> 20), key, p->node);
+                                json_array_append_new(warnings, json_string(w));
+                        }
+                }
+                json_object_set_new(mem_nodes, roles[i], m);
+        }
+        if (placement)
+                json_object_set_new(placement, "hugepage_bytes_per_node", mem_nodes);
+        else
+                json_decref(mem_nodes);
         if (o.no_huge)
                 json_array_append_new(warnings, json_string("NO HUGEPAGES: DPDK ran on 4 KiB pages (--no-huge); "
                                                             "figures are not comparable with a hugepage run"));
