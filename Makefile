@@ -35,13 +35,14 @@ TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
-             controller/cleanup.c controller/verb-cleanup.c
+             controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
-             tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c
+             tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
+             tests/unit/test-cgroup-systemd.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c

@@ -10,8 +10,9 @@
  *   v1       libcgroup: cpu.cfs_quota_us / cpu.cfs_period_us, cpuset.cpus / cpuset.mems.
  *   v2       files: cpu.max, cpuset.cpus / cpuset.mems, "+cpu +cpuset" in each parent's
  *            cgroup.subtree_control.
- *   systemd  (issue #4, not yet) a transient scope with CPUQuotaPerSecUSec,
- *            CPUQuotaPeriodUSec, AllowedCPUs and Delegate=yes.
+ *   systemd  a transient scope with CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
+ *            AllowedCPUs and Delegate=yes: the messages are built and tested
+ *            (cgroup-systemd.h); sending them is not written yet.
  *
  * Every write is read back: libcgroup can report success for a half-done operation and
  * the kernel may adjust a value. */
