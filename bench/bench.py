@@ -200,6 +200,12 @@ def compare(name, pairs, fa, fb, key, higher_better=True):
     for i in range(pairs):
         order = (("isolab", fa), ("testpmd", fb)) if i % 2 == 0 else (("testpmd", fb), ("isolab", fa))
         got = {k: f(i) for k, f in order}
+        if not got["isolab"][key] or not got["testpmd"][key]:
+            # A side that measured nothing (a link that never came up) says nothing about
+            # the other: the pair is discarded, and said so.
+            print(f"  pair {i + 1}: discarded, isolab {got['isolab'][key]:.2f} testpmd {got['testpmd'][key]:.2f}",
+                  flush=True)
+            continue
         ratio = got["isolab"][key] / got["testpmd"][key]
         ratios.append(ratio if higher_better else 1 / ratio)
         rows.append((got["isolab"], got["testpmd"], ratios[-1]))
@@ -208,6 +214,9 @@ def compare(name, pairs, fa, fb, key, higher_better=True):
             extra = f"  (sink counted {got['isolab']['sink_rx']} of {got['isolab']['sent']} sent)"
         print(f"  pair {i + 1}: isolab {got['isolab'][key]:8.2f}  testpmd {got['testpmd'][key]:8.2f}  ratio {ratios[-1]:.3f}"
               + extra, flush=True)
+    if not ratios:
+        print(f"{name}: no valid pair\n", flush=True)
+        return ratios
     print(f"{name}: isolab/testpmd {key}: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}  "
           f"max {max(ratios):.3f}  over {pairs} pairs\n", flush=True)
     return ratios

@@ -129,6 +129,16 @@ static double num(json_t *t, const char *a, const char *b) {
         return json_number_value(b ? json_object_get(v, b) : v);
 }
 
+/* Waits (at most 30 s) until the running sweep has written its first trial line. */
+static void wait_first_trial(void) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
+        struct stat st = { 0 };
+        for (int i = 0; i < 600 && (stat(path, &st) < 0 || st.st_size == 0); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
+}
+
 static void expect_machine_clean(void) {
         cr_expect_eq(count_isolab_groups(NULL), 0, "isolab cgroups left");
         cr_expect_not(hugetlbfs_under_run_isolab(), "a hugetlbfs mount left");
@@ -182,12 +192,7 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
 
 Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
         sweep = start_sweep("100,75,50,25,12.5", "1s");
-        char path[128];
-        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
-        struct stat st;
-        for (int i = 0; i < 600 && (stat(path, &st) < 0 || st.st_size == 0); i++)
-                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
-        cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
+        wait_first_trial();
         kill(sweep, SIGINT);
         int status;
         cr_assert_eq(waitpid(sweep, &status, 0), sweep);
@@ -207,12 +212,7 @@ Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
 Test(sweep, kill_9_then_cleanup_leaves_nothing) {
         cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
         sweep = start_sweep("100,50,25,12.5", "2s");
-        char path[128];
-        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
-        struct stat st;
-        for (int i = 0; i < 600 && (stat(path, &st) < 0 || st.st_size == 0); i++)
-                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
-        cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
+        wait_first_trial();
         kill(sweep, SIGKILL);
         cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
         sweep = -1;
