@@ -204,7 +204,13 @@ int verb_report(int argc, char **argv) {
                                r->period_us, r->frame_size, r->n, r->errors, r->shortfall, mean(r->offered_sum, r->n), m, stdev(r), mean(r->loss_sum, r->n),
                                mean(r->p50_sum, r->n) / 1e3, mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3,
                                mean(r->stdev_sum, r->n) / 1e3, mean(r->thr_sum, r->n), mean(r->share_sum, r->n), prop);
-                else {
+                else if (r->n == 0) {
+                        char per[32], q[32];
+                        snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                        snprintf(q, sizeof(q), "%g%%", r->quota);
+                        printf("%7s %7s %6ld %4u %8s  %17s  (all %u trials failed: see trials.jsonl)\n", q, per, r->frame_size,
+                               r->n, "-", "-", r->errors);
+                } else {
                         char rate[48], per[32], q[32], pr[32];
                         snprintf(rate, sizeof(rate), "%.3f ± %.3f", m, stdev(r));
                         snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);

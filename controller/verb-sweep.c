@@ -37,7 +37,7 @@ struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
         unsigned repetitions, pmd_cores;
         uint64_t duration_us, warmup_us, link_speed;
-        bool shuffle, no_huge;
+        bool shuffle, no_huge, restart;
         unsigned seed;
 };
 
@@ -64,6 +64,8 @@ static const struct cli_option sweep_options[] = {
           offsetof(struct sweep_opts, shuffle) },
         { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct sweep_opts, seed) },
         { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge) },
+        { "restart-agents", NULL, "when an agent dies, record the failed trial, restart both agents and go on (3 times at most)",
+          NULL, offsetof(struct sweep_opts, restart) },
         { "out", "DIR", "results directory (default results/sweep-UTCTIME)", cli_parse_string,
           offsetof(struct sweep_opts, out) },
 };
@@ -118,13 +120,43 @@ struct undo_agent {
 
 static int undo_agent(void *data, struct diag *d) {
         struct undo_agent *u = data;
+        /* An agent that had died already was reported with its trial (and maybe restarted). */
+        bool was_dead = u->a->exited;
         runner_stop(u->r, u->a, 10000);
         char path[160];
         snprintf(path, sizeof(path), "/var/run/dpdk/%s", u->prefix);
         undo_rmdir_tree(path, NULL);
         rmdir("/var/run/dpdk");
-        if (u->a->exit_code != 0)
+        if (!was_dead && u->a->exit_code != 0)
                 return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
+        return 0;
+}
+
+/* Starts one agent inside its cgroup, records its undo (and state for cleanup), waits
+ * for READY=1.  A restart appends to the agent's log. */
+static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, const char *role, char *const av[],
+                       const char *rel, const char *prefix, const char *logpath, bool restart,
+                       struct runner_agent **ret, struct diag *d) {
+        int lfd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC | (restart ? O_APPEND : O_TRUNC), 0644);
+        struct runner_agent *a = runner_start(run, role, av, cg, rel, lfd, d);
+        if (lfd >= 0)
+                close(lfd);
+        if (!a)
+                return d->err ? d->err : -EIO;
+        struct undo_agent *u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->r = run;
+        u->a = a;
+        snprintf(u->prefix, sizeof(u->prefix), "%s", prefix);
+        undo_push_rec(undo, undo_agent, u,
+                      json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)a->pid, "starttime",
+                                (json_int_t)proc_starttime(a->pid), "prefix", prefix),
+                      "stop %s", role);
+        int r = runner_wait_ready(run, a, 60000, d);
+        if (r < 0)
+                return r;
+        *ret = a;
         return 0;
 }
 
@@ -494,77 +526,62 @@ int verb_sweep(int argc, char **argv) {
         char queues[8];
         snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
         struct runner_agent *agent[2] = { NULL, NULL };
+        char bin[2][600], *av[2][40];
         for (int i = 0; i < 2; i++) {
                 snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
                 snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
-                char bin[600];
-                snprintf(bin, sizeof(bin), "%s/isolab-%s", getenv("ISOLAB_LIBEXEC") ? getenv("ISOLAB_LIBEXEC") : ".",
-                         roles[i]);
-                if (!getenv("ISOLAB_LIBEXEC")) {
-                        /* Agents live beside the isolab binary. */
-                        char self[512];
-                        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                        self[n > 0 ? n : 0] = '\0';
+                /* Agents live beside the isolab binary, or in $ISOLAB_LIBEXEC. */
+                char self[512] = ".";
+                if (getenv("ISOLAB_LIBEXEC")) {
+                        snprintf(self, sizeof(self), "%s", getenv("ISOLAB_LIBEXEC"));
+                } else {
+                        ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                        self[sn > 0 ? sn : 0] = '\0';
                         char *slash = strrchr(self, '/');
                         if (slash)
                                 *slash = '\0';
-                        snprintf(bin, sizeof(bin), "%s/isolab-%s", self, roles[i]);
                 }
-                char *av[40];
+                snprintf(bin[i], sizeof(bin[i]), "%.500s/isolab-%s", self, roles[i]);
                 int n = 0;
-                av[n++] = bin;
-                av[n++] = "--lcores";
-                av[n++] = i == 0 ? lc_gen : lc_nf;
-                av[n++] = "--file-prefix";
-                av[n++] = pfx[i];
+                char **v = av[i];
+                v[n++] = bin[i];
+                v[n++] = "--lcores";
+                v[n++] = i == 0 ? lc_gen : lc_nf;
+                v[n++] = "--file-prefix";
+                v[n++] = pfx[i];
                 if (o.no_huge) {
-                        av[n++] = "--no-huge";
-                        av[n++] = "-m";
-                        av[n++] = "512";
+                        v[n++] = "--no-huge";
+                        v[n++] = "-m";
+                        v[n++] = "512";
                 } else {
-                        av[n++] = "--huge-dir";
-                        av[n++] = huge_dir;
-                        av[n++] = "--socket-mem";
-                        av[n++] = socket_mem;
+                        v[n++] = "--huge-dir";
+                        v[n++] = huge_dir;
+                        v[n++] = "--socket-mem";
+                        v[n++] = socket_mem;
                 }
-                av[n++] = "--single-file-segments";
-                av[n++] = "--no-pci";
-                av[n++] = "--log-level";
-                av[n++] = "*:error";
-                av[n++] = "--";
-                av[n++] = "--link";
-                av[n++] = (char *)link;
-                av[n++] = "--link-dir";
-                av[n++] = link_dir;
-                av[n++] = "--link-queues";
-                av[n++] = queues;
+                v[n++] = "--single-file-segments";
+                v[n++] = "--no-pci";
+                v[n++] = "--log-level";
+                v[n++] = "*:error";
+                v[n++] = "--";
+                v[n++] = "--link";
+                v[n++] = (char *)link;
+                v[n++] = "--link-dir";
+                v[n++] = link_dir;
+                v[n++] = "--link-queues";
+                v[n++] = queues;
                 if (i == 0) {
-                        av[n++] = "--link-speed";
-                        av[n++] = speed;
+                        v[n++] = "--link-speed";
+                        v[n++] = speed;
                 }
-                av[n] = NULL;
-                int lfd = open(logpath[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                agent[i] = runner_start(&run, roles[i], av, &cg, rel[i], lfd, &d);
-                if (lfd >= 0)
-                        close(lfd);
-                if (!agent[i]) {
-                        report_error(&d, -EIO);
-                        goto out;
-                }
-                struct undo_agent *u = calloc(1, sizeof(*u));
-                u->r = &run;
-                u->a = agent[i];
-                snprintf(u->prefix, sizeof(u->prefix), "%s", pfx[i]);
-                undo_push_rec(&undo, undo_agent, u,
-                              json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)agent[i]->pid, "starttime",
-                                        (json_int_t)proc_starttime(agent[i]->pid), "prefix", pfx[i]),
-                              "stop %s", roles[i]);
-                if ((r = runner_wait_ready(&run, agent[i], 60000, &d)) < 0) {
+                v[n] = NULL;
+        }
+        for (int i = 0; i < 2; i++)
+                if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], logpath[i], false, &agent[i], &d)) < 0) {
                         report_error(&d, r);
                         fprintf(stderr, "isolab: see %s\n", logpath[i]);
                         goto out;
                 }
-        }
 
         /* ---- run.json: the environment and the placement, planned and actual ---- */
         json_t *placement = NULL, *hello = NULL, *reqj = json_pack("{s:s}", "cmd", "placement");
@@ -639,7 +656,7 @@ int verb_sweep(int argc, char **argv) {
 
         /* ---- the trials ---- */
         pid_t nf_pid = agent[1]->pid;
-        int failed = 0;
+        int failed = 0, restarts = 0;
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
@@ -730,6 +747,26 @@ int verb_sweep(int argc, char **argv) {
                         fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s\n", out, strerror(errno));
                         failed = 1;
                 }
+                /* An agent died: with --restart-agents, both start again (a new generator
+                 * makes new sockets, which the NF must attach to) and the sweep goes on. */
+                if (failed && o.restart && !run.interrupted && (agent[0]->exited || agent[1]->exited) &&
+                    restarts < (RUNNER_MAX_AGENTS - 2) / 2) {
+                        restarts++;
+                        fprintf(stderr, "isolab: restarting the agents (%d of %d)\n", restarts, (RUNNER_MAX_AGENTS - 2) / 2);
+                        for (int j = 1; j >= 0; j--)
+                                runner_stop(&run, agent[j], 10000);
+                        diag_clear(&d);
+                        for (int j = 0; j < 2 && failed; j++)
+                                if ((r = start_agent(&run, &undo, &cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true,
+                                                     &agent[j], &d)) < 0) {
+                                        report_error(&d, r);
+                                        break;
+                                }
+                        if (r >= 0) {
+                                failed = 0;
+                                nf_pid = agent[1]->pid;
+                        }
+                }
                 if (failed)
                         break;
         }
@@ -755,8 +792,8 @@ out:
                 rc = EXIT_RUNTIME;
         if (rc == 0) {
                 fprintf(stderr, "isolab: results in %s\n", out);
-                char *av[] = { "report", out, NULL };
-                return verb_report(2, av);
+                char *rav[] = { "report", out, NULL };
+                return verb_report(2, rav);
         }
         return rc;
 }

@@ -54,7 +54,7 @@ static void teardown(void) {
 
 TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 180);
 
-static pid_t start_sweep(const char *quotas, const char *duration) {
+static pid_t start_sweep_args(const char *quotas, const char *duration, const char *extra) {
         char dir[128];
         snprintf(dir, sizeof(dir), "%s/run", out);
         pid_t pid = fork();
@@ -63,10 +63,14 @@ static pid_t start_sweep(const char *quotas, const char *duration) {
                 dup2(null, 1);
                 dup2(null, 2);
                 execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", quotas, "--duration", duration, "--warmup",
-                      "0.3s", "--out", dir, (char *)NULL);
+                      "0.3s", "--out", dir, extra, (char *)NULL);
                 _exit(127);
         }
         return pid;
+}
+
+static pid_t start_sweep(const char *quotas, const char *duration) {
+        return start_sweep_args(quotas, duration, NULL);
 }
 
 /* The run's cgroup directories under isolab/ in the cpu hierarchy, if any. */
@@ -227,4 +231,25 @@ Test(sweep, kill_9_then_cleanup_leaves_nothing) {
         json_t *a = trials(&n);
         cr_expect_geq(n, 1, "the finished trial is kept");
         json_decref(a);
+}
+
+/* --restart-agents: the NF killed in the middle of a sweep fails that trial (recorded
+ * with its reason), both agents start again, the remaining trials run. */
+Test(sweep, restart_agents_after_the_nf_dies) {
+        sweep = start_sweep_args("100,50,25", "1s", "--restart-agents");
+        wait_first_trial();
+        cr_assert_eq(system("pkill -9 -x isolab-nf"), 0, "no isolab-nf to kill");
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+        size_t n, errors = 0;
+        json_t *a = trials(&n);
+        cr_expect_eq(n, 3, "every point has its line");
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) if (json_object_get(t, "error")) errors++;
+        cr_expect_eq(errors, 1, "exactly the trial during which the NF died failed");
+        json_decref(a);
+        expect_machine_clean();
 }
