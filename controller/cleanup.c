@@ -2,6 +2,7 @@
 #include "controller/cleanup.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -34,12 +35,19 @@ unsigned long long proc_starttime(pid_t pid) {
         return t;
 }
 
-static int rm_rf(const char *path) {
-        char cmd[600];
-        if (!path[0] || strchr(path, '\'') || strncmp(path, "/", 1) != 0)
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        (void)st, (void)ftw;
+        return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int cleanup_rm_rf(const char *path) {
+        if (path[0] != '/' || strcmp(path, "/") == 0)
                 return -EINVAL;
-        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
-        return system(cmd) == 0 ? 0 : -EIO;
+        /* Depth first, never following a symlink, never crossing into a mount (a
+         * hugetlbfs that failed to unmount stays untouched). */
+        if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+                return -EIO;
+        return 0;
 }
 
 static int do_agent(json_t *rec, struct diag *d) {
@@ -56,7 +64,7 @@ static int do_agent(json_t *rec, struct diag *d) {
         if (prefix && strchr(prefix, '/') == NULL) {
                 char path[256];
                 snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
-                rm_rf(path);
+                cleanup_rm_rf(path);
                 rmdir("/var/run/dpdk");
         }
         return 0;
@@ -98,7 +106,7 @@ static int do_rmtree(json_t *rec, struct diag *d) {
         const char *path = json_string_value(json_object_get(rec, "path"));
         if (!path || strncmp(path, "/run/isolab/", 12) != 0)
                 return diag_set(d, -EINVAL, "state file names a directory outside /run/isolab");
-        return rm_rf(path) < 0 ? diag_set(d, -EIO, "cannot remove %s", path) : 0;
+        return cleanup_rm_rf(path) < 0 ? diag_set(d, -EIO, "cannot remove %s", path) : 0;
 }
 
 static const struct {

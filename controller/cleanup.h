@@ -15,6 +15,11 @@
  * it is gone or a zombie. */
 unsigned long long proc_starttime(pid_t pid);
 
+/* Removes an absolute path and everything below it, without a shell (nftw): no symlink
+ * is followed and no mount crossed.  A path that is not there is not an error.
+ * Returns 0, -EINVAL for a relative path or "/", or -EIO. */
+int cleanup_rm_rf(const char *path);
+
 /* Cleans every run whose state file is left under /run/isolab, except one whose
  * controller is still alive.  Prints one line per action to stderr when verbose.
  * Returns the number of failed actions plus runs left alone because their controller

@@ -95,9 +95,7 @@ static int undo_umount(void *data, struct diag *d) {
 
 static int undo_rmdir_tree(void *data, struct diag *d) {
         /* The run directory holds sockets and the (unmounted) hugetlbfs mount point. */
-        char cmd[600];
-        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", (char *)data);
-        if (system(cmd) != 0)
+        if (cleanup_rm_rf(data) < 0)
                 return diag_set(d, -EIO, "cannot remove %s", (char *)data);
         return 0;
 }
@@ -370,8 +368,9 @@ int verb_sweep(int argc, char **argv) {
         snprintf(run_id, sizeof(run_id), "sweep-%s", stamp);
         for (char *c = run_id; *c; c++)
                 *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
-        snprintf(out, sizeof(out), "%s", o.out ? o.out : "");
-        if (!o.out)
+        if (o.out)
+                snprintf(out, sizeof(out), "%s", o.out);
+        else
                 snprintf(out, sizeof(out), "results/sweep-%s", stamp);
         if ((r = mkdir_p(out, 0755)) < 0 || access(out, W_OK) < 0) {
                 json_decref(rate);
@@ -430,18 +429,21 @@ int verb_sweep(int argc, char **argv) {
                 const struct hugepage_pool *pool = hugepages_find(&n->huge, p->huge.page_size);
                 uint64_t total = pool ? pool->total : 0, free_ = pool ? pool->free : 0;
                 if (free_ < p->huge.needed) {
+                        /* The undo goes first: a write whose read-back fails has still
+                         * changed the reservation. */
                         struct undo_nr *u = malloc(sizeof(*u));
-                        *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, total };
-                        if ((r = hugepages_set_node("/sys", (unsigned)p->node, p->huge.page_size,
-                                                    total + p->huge.needed - free_, &granted, &d)) < 0) {
-                                free(u);
-                                report_error(&d, r);
+                        if (!u)
                                 goto out;
-                        }
+                        *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, total };
                         undo_push_rec(&undo, undo_hugepages, u,
                                       json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", p->node, "page_size",
                                                 (json_int_t)p->huge.page_size, "count", (json_int_t)total),
                                       "restore %" PRIu64 " hugepages on node %d", total, p->node);
+                        if ((r = hugepages_set_node("/sys", (unsigned)p->node, p->huge.page_size,
+                                                    total + p->huge.needed - free_, &granted, &d)) < 0) {
+                                report_error(&d, r);
+                                goto out;
+                        }
                         if (granted < total + p->huge.needed - free_) {
                                 fprintf(stderr, "isolab: node %d granted %" PRIu64 " of %" PRIu64 " hugepages; run with --no-huge or free memory\n",
                                         p->node, granted - total, p->huge.needed - free_);
@@ -462,24 +464,28 @@ int verb_sweep(int argc, char **argv) {
         const char *roles[] = { "gen", "nf" };
         char rel[2][200], run_rel[96];
         snprintf(run_rel, sizeof(run_rel), "isolab/%s", run_id);
+        /* Undos go before the creates: a create that fails halfway leaves its parents,
+         * and removing a group that is not there is not an error. */
+        struct undo_cg *uc = calloc(1, sizeof(*uc));
+        if (!uc)
+                goto out;
+        uc->cg = &cg;
+        snprintf(uc->rel, sizeof(uc->rel), "%s", run_rel);
+        undo_push_rec(&undo, undo_cgroup, uc, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", run_rel),
+                      "remove cgroup %s", run_rel);
         for (int i = 0; i < 2; i++) {
                 snprintf(rel[i], sizeof(rel[i]), "%s/%s", run_rel, roles[i]);
-                if ((r = cg.ops->create(&cg, rel[i], &d)) < 0) {
-                        report_error(&d, r);
-                        goto out;
-                }
-                if (i == 0) {
-                        struct undo_cg *u = calloc(1, sizeof(*u));
-                        u->cg = &cg;
-                        snprintf(u->rel, sizeof(u->rel), "%s", run_rel);
-                        undo_push_rec(&undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", run_rel),
-                                      "remove cgroup %s", run_rel);
-                }
                 struct undo_cg *u = calloc(1, sizeof(*u));
+                if (!u)
+                        goto out;
                 u->cg = &cg;
                 snprintf(u->rel, sizeof(u->rel), "%.200s", rel[i]);
                 undo_push_rec(&undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", rel[i]),
                               "remove cgroup %s", rel[i]);
+                if ((r = cg.ops->create(&cg, rel[i], &d)) < 0) {
+                        report_error(&d, r);
+                        goto out;
+                }
                 /* The main (control) lcore runs on the housekeeping CPU, so that CPU is in
                  * the cpuset too; the quota then also covers the control thread, which
                  * sleeps.  Written in the kernel's canonical list form, which the read-back
@@ -501,7 +507,7 @@ int verb_sweep(int argc, char **argv) {
         runner_up = true;
 
         /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
-        char lc_gen[64], lc_nf[256], pfx[2][96], mem_mb[16], speed[32], logpath[2][600];
+        char lc_gen[64], lc_nf[256], pfx[2][96], speed[32], logpath[2][600];
         snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
         size_t l = (size_t)snprintf(lc_nf, sizeof(lc_nf), "0@%s", hk);
         unsigned k = 1;
@@ -521,7 +527,6 @@ int verb_sweep(int argc, char **argv) {
                         snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "%" PRIu64,
                                  (p->huge.per_process * p->huge.page_size) >> 20);
         }
-        snprintf(mem_mb, sizeof(mem_mb), "%" PRIu64, (p->huge.per_process * p->huge.page_size) >> 20);
         snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
         char queues[8];
         snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
@@ -590,6 +595,9 @@ int verb_sweep(int argc, char **argv) {
         reqj = json_pack("{s:s}", "cmd", "hello");
         runner_request(&run, agent[1], reqj, 10000, &hello, &d);
         json_decref(reqj);
+        /* Those two only decorate run.json: a failure of theirs must not become the
+         * message of a later, unrelated error. */
+        diag_clear(&d);
         json_t *warnings = json_array();
         for (unsigned i = 0; i < p->n_warnings; i++)
                 json_array_append_new(warnings, json_string(p->warnings[i]));
@@ -660,6 +668,7 @@ int verb_sweep(int argc, char **argv) {
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
+                diag_clear(&d);
                 cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
                 if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
                         report_error(&d, r);

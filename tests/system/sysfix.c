@@ -1,6 +1,8 @@
 /* sysfix — see sysfix.h. */
 #include "tests/system/sysfix.h"
 
+#include "controller/cleanup.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,11 +51,7 @@ int sysfix_write_long(const char *path, long v) {
 }
 
 int sysfix_rm_rf(const char *path) {
-        char cmd[600];
-        if (!path[0] || strchr(path, '\''))
-                return -EINVAL;
-        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
-        return system(cmd) == 0 ? 0 : -EIO;
+        return cleanup_rm_rf(path);
 }
 
 /* As root, EAL keeps runtime files under /var/run/dpdk and creates that directory.

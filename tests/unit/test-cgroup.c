@@ -208,6 +208,6 @@ Test(cgroup, v2_backend_on_a_tree, .init = tree_setup, .fini = tree_teardown) {
         cr_expect_neq(access(path, F_OK), 0, "the leaf is gone");
         /* Destroying what is gone is not an error (cleanup runs twice after a crash). */
         cr_expect_eq(cg.ops->destroy(&cg, "isolab/run-1/nf", &d), 0);
-        /* A value the kernel would not keep is caught by the read-back. */
+        /* Writing to a group that is not there is an error, not a silent no-op. */
         cr_expect_lt(cg.ops->set_quota(&cg, "isolab/run-1/missing", &q, &d), 0);
 }
