@@ -10,9 +10,10 @@
  *   v1       libcgroup: cpu.cfs_quota_us / cpu.cfs_period_us, cpuset.cpus / cpuset.mems.
  *   v2       files: cpu.max, cpuset.cpus / cpuset.mems, "+cpu +cpuset" in each parent's
  *            cgroup.subtree_control.
- *   systemd  a transient scope with CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
- *            AllowedCPUs and Delegate=yes: the messages are built and tested
- *            (cgroup-systemd.h); sending them is not written yet.
+ *   systemd  when systemd is PID 1 on cgroup v2: a transient scope per agent with
+ *            CPUQuotaPerSecUSec, CPUQuotaPeriodUSec, AllowedCPUs and Delegate=yes,
+ *            over sd-bus (cgroup-systemd.h).  ISOLAB_CGROUP_BACKEND=v2 forces plain
+ *            files instead (a delegated subtree, a container).
  *
  * Every write is read back: libcgroup can report success for a half-done operation and
  * the kernel may adjust a value. */
@@ -66,11 +67,12 @@ uint64_t cg_quota_systemd_per_sec_us(const struct cg_quota *q);
 struct cg_cpu_stat {
         uint64_t nr_periods, nr_throttled;
         uint64_t throttled_us;
-        uint64_t usage_us;       /* CPU time used; v1 reads it from cpuacct when mounted */
+        uint64_t usage_us;       /* CPU time used (v2 and systemd; v1 keeps it in cpuacct, not read) */
         bool has_usage;
 };
 
 struct cg;
+struct cg_sd;
 
 struct cg_ops {
         const char *name;
@@ -89,11 +91,16 @@ struct cg {
          * kernel on a temporary tree (a new cgroup comes with its control files). */
         int (*mkdir)(const char *path);
         int (*rmdir)(const char *path);
+        struct cg_sd *sd; /* the systemd backend's bus and pending scopes */
 };
 
 extern const struct cg_ops cg_v1_ops;
 extern const struct cg_ops cg_v2_ops;
+extern const struct cg_ops cg_systemd_ops;
 
 /* Chooses the backend for the detected mounts: both controllers on v1, or both on v2.
- * A split (cpu on one, cpuset on the other) is refused with the reason. */
+ * A split (cpu on one, cpuset on the other) is refused with the reason.  On v2 with
+ * systemd as PID 1 the systemd backend is chosen, unless ISOLAB_CGROUP_BACKEND=v2. */
 int cg_open(struct cg *cg, const struct cg_mounts *m, struct diag *d);
+/* Releases what cg_open() took (the systemd backend's bus). */
+void cg_close(struct cg *cg);

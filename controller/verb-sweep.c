@@ -8,6 +8,7 @@
  * every point of the matrix: set the NF's quota, snapshot, run one trial, snapshot, and
  * append one line to trials.jsonl (fsync'ed: an interrupted run loses no finished
  * trial).  The undo stack runs on success, error and SIGINT/SIGTERM/SIGHUP. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -173,6 +174,7 @@ static void report_undo(const struct undo_entry *e, const struct diag *d, void *
 struct sched_snap {
         uint64_t run_ns, wait_ns;        /* /proc/PID/task/TID/schedstat: on CPU, waiting on a run queue */
         uint64_t nonvoluntary;           /* involuntary context switches */
+        uint64_t process_ns;             /* all the process's threads on CPU */
 };
 
 static void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
@@ -201,6 +203,28 @@ static void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
                                 s->nonvoluntary += v;
                 }
         }
+}
+
+/* CPU time of all of a process's threads (the NF's PMD lcores plus its control,
+ * interrupt and telemetry threads), to show what the quota spent beside the PMDs. */
+static uint64_t process_run_ns(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = opendir(path);
+        uint64_t sum = 0;
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p2[96];
+                _cleanup_free_ char *text = NULL;
+                uint64_t v;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/schedstat", (int)pid, e->d_name);
+                if (read_small_file(p2, &text) == 0 && sscanf(text, "%" SCNu64, &v) == 1)
+                        sum += v;
+        }
+        if (dh)
+                closedir(dh);
+        return sum;
 }
 
 /* Where a process's hugepage memory really is: /proc/PID/numa_maps lists each mapping with
@@ -336,7 +360,7 @@ int verb_sweep(int argc, char **argv) {
                 fprintf(stderr, "isolab: sweep needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo\n");
                 return EXIT_USAGE;
         }
-        struct cg cg = { 0 };
+        _cleanup_(cg_close) struct cg cg = { 0 };
         struct cg_mounts mounts;
         if ((r = cg_detect(&mounts, &d)) < 0 || (r = cg_open(&cg, &mounts, &d)) < 0) {
                 json_decref(rate);
@@ -684,8 +708,10 @@ int verb_sweep(int argc, char **argv) {
                 r = runner_request(&run, agent[1], sreq, 10000, &s0, &d);
                 if (r >= 0)
                         r = cg.ops->cpu_stat(&cg, rel[1], &c0, &d);
-                if (r >= 0)
+                if (r >= 0) {
                         sched_read(nf_pid, json_object_get(s0, "lcores"), &h0);
+                        h0.process_ns = process_run_ns(nf_pid);
+                }
                 uint64_t t0 = 0;
                 struct timespec ts;
                 clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -713,6 +739,7 @@ int verb_sweep(int argc, char **argv) {
                         failed = 1;
                 } else {
                         sched_read(nf_pid, json_object_get(s1, "lcores"), &h1);
+                        h1.process_ns = process_run_ns(nf_pid);
                         double wall_ns = (double)(t1 - t0);
                         json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
                         json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
@@ -739,6 +766,17 @@ int verb_sweep(int argc, char **argv) {
                                 "pmd", "cpu_share", wall_ns > 0 ? (double)(h1.run_ns - h0.run_ns) / wall_ns / o.pmd_cores : 0.0,
                                 "nonvoluntary_ctxt_switches", (json_int_t)(h1.nonvoluntary - h0.nonvoluntary),
                                 "runqueue_wait_ns", (json_int_t)(h1.wait_ns - h0.wait_ns));
+                        /* Beside the PMDs, the quota also pays for the NF's other threads
+                         * (the control lcore on the housekeeping CPU; they sleep), as
+                         * Docker's --cpus does for a whole container: shown, not hidden. */
+                        uint64_t pmd_ns = h1.run_ns - h0.run_ns, all_ns = h1.process_ns - h0.process_ns;
+                        json_object_set_new(json_object_get(line, "nf"), "other_threads_cpu_ns",
+                                            json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
+                        /* The group's own CPU time, where the backend reads it (v2, systemd). */
+                        if (c0.has_usage && c1.has_usage && wall_ns > 0)
+                                json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
+                                                    json_real((double)(c1.usage_us - c0.usage_us) * 1000.0 / wall_ns /
+                                                              o.pmd_cores));
                         fprintf(stderr, " %.3f Mpps, loss %.2f%%, throttled %.0f%%\n",
                                 json_number_value(json_object_get(result, "mpps")),
                                 100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),

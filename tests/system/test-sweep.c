@@ -177,6 +177,9 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         }
         cr_assert(q100 && q25 && q12);
         cr_expect_gt(num(q25, "cgroup", "nr_throttled"), 0, "no throttled period at 25 %%");
+        /* The PMD share follows the quota; the NF's other threads cost next to nothing. */
+        cr_expect_lt(num(q12, "pmd", "cpu_share"), 0.3, "PMD CPU share at 12.5 %%: %.2f", num(q12, "pmd", "cpu_share"));
+        cr_expect(json_is_integer(json_object_get(json_object_get(q12, "nf"), "other_threads_cpu_ns")));
         double r100 = json_number_value(json_object_get(json_object_get(q100, "result"), "mpps"));
         double r12 = json_number_value(json_object_get(json_object_get(q12, "result"), "mpps"));
         cr_expect_gt(r100, 0);

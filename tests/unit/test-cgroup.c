@@ -69,6 +69,25 @@ Test(cgroup, a_split_between_versions_is_refused) {
         cr_expect(strstr(d.msg, "cpu controller is on cgroup v1 and cpuset on v2") != NULL, "%s", d.msg);
 }
 
+Test(cgroup, forced_backend_is_checked) {
+        struct cg_mounts m;
+        const char hybrid_mi[] = "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+                                 "33 31 0:30 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n";
+        cr_assert_eq(cg_detect_parse(hybrid_mi, NULL, &m, NULL), 0);
+        struct cg cg = { 0 };
+        struct diag d = { 0 };
+        setenv("ISOLAB_CGROUP_BACKEND", "systemd", 1);
+        cr_expect_eq(cg_open(&cg, &m, &d), -ENOTSUP);
+        cr_expect(strstr(d.msg, "ISOLAB_CGROUP_BACKEND=systemd needs the cpu controller on cgroup v2") != NULL, "%s", d.msg);
+        d = (struct diag){ 0 };
+        setenv("ISOLAB_CGROUP_BACKEND", "v3", 1);
+        cr_expect_eq(cg_open(&cg, &m, &d), -EINVAL);
+        cr_expect(strstr(d.msg, "use v2 or systemd") != NULL, "%s", d.msg);
+        unsetenv("ISOLAB_CGROUP_BACKEND");
+        cr_expect_eq(cg_open(&cg, &m, &d), 0, "unforced, v1 is v1");
+        cr_expect_str_eq(cg.ops->name, "v1");
+}
+
 Test(cgroup, quota_arithmetic) {
         struct cg_quota q;
         char buf[64];
