@@ -37,12 +37,14 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
+NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
+             agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
-             tests/unit/test-cgroup-systemd.c
+             tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c
@@ -86,10 +88,10 @@ $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/mai
                                         $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS)) -lm
 
-$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(AGENT_LIBS))
+$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC) $(NOISE_SRC)) $(BUILD)/topology/util.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(call pc_libs,$(AGENT_LIBS)) -lm
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(call obj,$(DP_SRC)) \
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(call obj,$(DP_SRC) $(NOISE_SRC)) \
                     $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
 

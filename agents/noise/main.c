@@ -1,11 +1,239 @@
-/* isolab-noise — the built-in noisy neighbours (DESIGN.md, "Processes").  It does
- * not use DPDK.  This build is the skeleton: the protocol loop and readiness; the
- * workload registry arrives with issue #5. */
-#include <stddef.h>
+/* isolab-noise — the built-in noisy neighbours (DESIGN.md, "Processes"; noise.h).
+ *
+ * As an agent (started by isolab, no arguments): the JSON-lines protocol with
+ *   list                                  the workloads, each with supported and reason
+ *   start {workload, options{k: v}, argv}  starts one (one at a time)
+ *   stats {reset}                         achieved rate over the window since the last
+ *                                         reset (or the start), with its 100 ms samples
+ *   stop                                  stops it; the final stats
+ * On its own, for people and tests:
+ *   isolab-noise --list
+ *   isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]
+ * prints one JSON object with the achieved rate. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "agents/common/agent.h"
+#include "agents/noise/noise.h"
+
+static struct noise_run run;
+static char **run_argv; /* exec's command, owned */
+
+static void free_argv(void) {
+        for (char **a = run_argv; a && *a; a++)
+                free(*a);
+        free(run_argv);
+        run_argv = NULL;
+}
+
+static json_t *stats_json(const struct noise_workload *w, const struct noise_stats *s) {
+        return json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:f, s:f, s:f}", "workload", w->name, "unit", w->unit, "rate", s->rate,
+                         "seconds", s->seconds, "work", (json_int_t)s->work, "samples", (json_int_t)s->n_samples, "min",
+                         s->min, "max", s->max, "stdev", s->stdev);
+}
+
+static int fail(char **ret_error, int r, const char *msg) {
+        *ret_error = strdup(msg);
+        return r;
+}
+
+static int cmd_list(const struct proto_cmd *c, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)c;
+        (void)req;
+        (void)ret_error;
+        (void)userdata;
+        json_t *a = json_array();
+        for (size_t i = 0; noise_workloads[i]; i++) {
+                const struct noise_workload *w = noise_workloads[i];
+                struct noise_opts o = { 0 };
+                char why[256] = "";
+                char *probe[] = { "true", NULL };
+                if (strcmp(w->name, "exec") == 0)
+                        o.argv = probe; /* exec runs whatever it is given */
+                int r = noise_supported(w, &o, why, sizeof(why));
+                json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "name", w->name, "stresses", w->stresses,
+                                                   "options", w->options, "unit", w->unit, "supported", r == 0, "reason", why));
+        }
+        json_object_set_new(reply, "workloads", a);
+        return 0;
+}
+
+static int cmd_start(const struct proto_cmd *c, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)c;
+        (void)userdata;
+        if (run.w)
+                return fail(ret_error, -EBUSY, "a workload is running; stop it first");
+        const char *name = json_string_value(json_object_get(req, "workload"));
+        const struct noise_workload *w = name ? noise_find(name) : NULL;
+        if (!w)
+                return fail(ret_error, -EINVAL, "start needs \"workload\": one of cpu, cache, membw, ctxsw, http, idle, exec");
+        struct noise_opts o = { 0 };
+        char err[512] = "";
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(req, "options"), k, v) {
+                char kv[256];
+                if (json_is_string(v))
+                        snprintf(kv, sizeof(kv), "%s=%s", k, json_string_value(v));
+                else if (json_is_integer(v))
+                        snprintf(kv, sizeof(kv), "%s=%lld", k, (long long)json_integer_value(v));
+                else if (json_is_number(v))
+                        snprintf(kv, sizeof(kv), "%s=%g", k, json_number_value(v));
+                else
+                        snprintf(kv, sizeof(kv), "%s=?", k);
+                if (noise_opt_set(&o, kv, err, sizeof(err)) < 0)
+                        return fail(ret_error, -EINVAL, err);
+        }
+        json_t *av = json_object_get(req, "argv");
+        free_argv();
+        if (json_array_size(av)) {
+                run_argv = calloc(json_array_size(av) + 1, sizeof(char *));
+                size_t i;
+                json_array_foreach(av, i, v) {
+                        if (!json_is_string(v)) {
+                                free_argv();
+                                return fail(ret_error, -EINVAL, "\"argv\" must be an array of strings");
+                        }
+                        run_argv[i] = strdup(json_string_value(v));
+                }
+                o.argv = run_argv;
+        }
+        int r = noise_start(&run, w, &o, err, sizeof(err));
+        if (r < 0)
+                return fail(ret_error, r, err);
+        json_object_set_new(reply, "workload", json_string(w->name));
+        json_object_set_new(reply, "unit", json_string(w->unit));
+        return 0;
+}
+
+static int cmd_stats(const struct proto_cmd *c, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)c;
+        (void)userdata;
+        if (!run.w)
+                return fail(ret_error, -ESRCH, "no workload is running");
+        struct noise_stats s;
+        noise_stats(&run, json_is_true(json_object_get(req, "reset")), &s);
+        json_object_update_new(reply, stats_json(run.w, &s));
+        return 0;
+}
+
+static int cmd_stop(const struct proto_cmd *c, json_t *req, json_t *reply, char **ret_error, void *userdata) {
+        (void)c;
+        (void)req;
+        (void)userdata;
+        if (!run.w)
+                return fail(ret_error, -ESRCH, "no workload is running");
+        const struct noise_workload *w = run.w;
+        struct noise_stats s;
+        noise_stop(&run, &s);
+        free_argv();
+        json_object_update_new(reply, stats_json(w, &s));
+        return 0;
+}
+
+static void fini(void) {
+        noise_stop(&run, NULL);
+        free_argv();
+}
+
+static const struct proto_cmd cmds[] = {
+        { "list", cmd_list },
+        { "start", cmd_start },
+        { "stats", cmd_stats },
+        { "stop", cmd_stop },
+};
+
+static int usage(int rc) {
+        fprintf(rc ? stderr : stdout,
+                "usage: isolab-noise                 (an agent: JSON lines on stdin/stdout, started by isolab)\n"
+                "       isolab-noise --list\n"
+                "       isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]\n");
+        return rc;
+}
+
+static int cli(int argc, char **argv) {
+        static const struct option lo[] = { { "list", no_argument, NULL, 'l' },       { "run", required_argument, NULL, 'r' },
+                                            { "duration", required_argument, NULL, 'd' }, { "set", required_argument, NULL, 's' },
+                                            { "help", no_argument, NULL, 'h' },       { 0 } };
+        const char *name = NULL;
+        double duration = 1;
+        struct noise_opts o = { 0 };
+        char err[512];
+        bool list = false;
+        int c;
+        while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+                char *end;
+                switch (c) {
+                case 'l':
+                        list = true;
+                        break;
+                case 'r':
+                        name = optarg;
+                        break;
+                case 'd':
+                        duration = strtod(optarg, &end);
+                        if (*end || !(duration > 0 && duration <= 86400)) {
+                                fprintf(stderr, "isolab-noise: --duration %s: give seconds, e.g. 0.5\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case 's':
+                        if (noise_opt_set(&o, optarg, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "isolab-noise: --set: %s\n", err);
+                                return 2;
+                        }
+                        break;
+                case 'h':
+                        return usage(0);
+                default:
+                        return usage(2);
+                }
+        }
+        if (list) {
+                json_t *reply = json_object();
+                char *e = NULL;
+                cmd_list(NULL, NULL, reply, &e, NULL);
+                size_t i;
+                json_t *w;
+                json_array_foreach(json_object_get(reply, "workloads"), i, w) {
+                        printf("%-6s %-58s %s\n", json_string_value(json_object_get(w, "name")),
+                               json_string_value(json_object_get(w, "options")),
+                               json_is_true(json_object_get(w, "supported")) ? json_string_value(json_object_get(w, "stresses"))
+                                                                              : json_string_value(json_object_get(w, "reason")));
+                }
+                json_decref(reply);
+                return 0;
+        }
+        const struct noise_workload *w = name ? noise_find(name) : NULL;
+        if (!w) {
+                fprintf(stderr, "isolab-noise: --run %s: unknown workload; isolab-noise --list shows them\n", name ? name : "");
+                return 2;
+        }
+        if (optind < argc)
+                o.argv = argv + optind;
+        if (noise_start(&run, w, &o, err, sizeof(err)) < 0) {
+                fprintf(stderr, "isolab-noise: %s\n", err);
+                return 1;
+        }
+        struct timespec ts = { (time_t)duration, (long)((duration - (double)(time_t)duration) * 1e9) };
+        nanosleep(&ts, NULL);
+        struct noise_stats s;
+        noise_stop(&run, &s);
+        json_t *j = stats_json(w, &s);
+        char *text = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", text);
+        free(text);
+        json_decref(j);
+        return 0;
+}
 
 int main(int argc, char **argv) {
-        struct agent a = { .role = "noise" };
+        if (argc > 1)
+                return cli(argc, argv);
+        struct agent a = { .role = "noise", .cmds = cmds, .n_cmds = sizeof(cmds) / sizeof(cmds[0]), .fini = fini };
         return agent_main(&a, argc, argv);
 }
