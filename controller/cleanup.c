@@ -61,7 +61,7 @@ static int do_agent(json_t *rec, struct diag *d) {
                 if (proc_starttime(pid) == start)
                         return diag_set(d, -EBUSY, "agent pid %d does not die", (int)pid);
         }
-        if (prefix && strchr(prefix, '/') == NULL) {
+        if (prefix && prefix[0] && strchr(prefix, '/') == NULL && strcmp(prefix, "..") != 0) {
                 char path[256];
                 snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
                 cleanup_rm_rf(path);

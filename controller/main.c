@@ -17,6 +17,7 @@ static const struct verb verbs[] = {
         { "topo", "show the machine: NUMA nodes, hugepages, caches, cores, NICs, isolation", verb_topo },
         { "plan", "show where PMD threads, generator, neighbours and hugepages would go, and why", verb_plan },
         { "sweep", "sweep the NF's CPU quota and measure rate, loss, latency and throttling (root)", verb_sweep },
+        { "noisy", "run the NF beside noisy neighbours, pinned and unpinned, with baselines (root)", verb_noisy },
         { "report", "render a run's results as the study's table (text, csv, json)", verb_report },
         { "cleanup", "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)", verb_cleanup },
 };

@@ -16,29 +16,37 @@ static uint64_t next(uint64_t *s) {
 int matrix_expand(const struct matrix_spec *spec, struct matrix_point **ret, size_t *ret_n) {
         if (!spec->n_quotas || !spec->n_periods || !spec->n_frame_sizes || !spec->repetitions)
                 return -EINVAL;
-        size_t per_rep = spec->n_quotas * spec->n_periods * spec->n_frame_sizes;
-        size_t n = per_rep * spec->repetitions;
+        size_t npin = spec->n_pinnings ? spec->n_pinnings : 1, nnb = spec->n_neighbours ? spec->n_neighbours : 1;
+        size_t per_block = nnb * spec->n_quotas * spec->n_periods * spec->n_frame_sizes;
+        size_t n = per_block * npin * spec->repetitions;
         struct matrix_point *v = calloc(n, sizeof(*v));
         if (!v)
                 return -ENOMEM;
         uint64_t state = spec->seed;
-        for (unsigned rep = 0; rep < spec->repetitions; rep++) {
-                struct matrix_point *block = v + rep * per_rep;
-                size_t k = 0;
-                for (size_t q = 0; q < spec->n_quotas; q++)
-                        for (size_t p = 0; p < spec->n_periods; p++)
-                                for (size_t f = 0; f < spec->n_frame_sizes; f++)
-                                        block[k++] = (struct matrix_point){ .repetition = rep, .quota = spec->quotas[q],
-                                                                            .period_us = spec->periods_us[p],
-                                                                            .frame_size = spec->frame_sizes[f] };
-                if (spec->shuffle)
-                        for (size_t i = per_rep - 1; i > 0; i--) { /* Fisher-Yates */
-                                size_t j = (size_t)(next(&state) % (i + 1));
-                                struct matrix_point t = block[i];
-                                block[i] = block[j];
-                                block[j] = t;
-                        }
-        }
+        struct matrix_point *block = v;
+        for (unsigned rep = 0; rep < spec->repetitions; rep++)
+                for (unsigned pin = 0; pin < npin; pin++, block += per_block) {
+                        size_t k = 0;
+                        for (unsigned nb = 0; nb < nnb; nb++)
+                                for (size_t q = 0; q < spec->n_quotas; q++)
+                                        for (size_t p = 0; p < spec->n_periods; p++)
+                                                for (size_t f = 0; f < spec->n_frame_sizes; f++)
+                                                        block[k++] = (struct matrix_point){
+                                                                .repetition = rep,
+                                                                .quota = spec->quotas[q],
+                                                                .period_us = spec->periods_us[p],
+                                                                .frame_size = spec->frame_sizes[f],
+                                                                .pinning = pin,
+                                                                .neighbour = nb,
+                                                        };
+                        if (spec->shuffle)
+                                for (size_t i = per_block - 1; i > 0; i--) { /* Fisher-Yates */
+                                        size_t j = (size_t)(next(&state) % (i + 1));
+                                        struct matrix_point t = block[i];
+                                        block[i] = block[j];
+                                        block[j] = t;
+                                }
+                }
         for (size_t i = 0; i < n; i++)
                 v[i].index = (unsigned)i;
         *ret = v;

@@ -24,7 +24,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static struct runner_agent *by_pid(struct runner *r, pid_t pid) {
         for (unsigned i = 0; i < r->n_agents; i++)
-                if (r->agents[i].pid == pid)
+                if (r->agents[i].pid == pid && !r->agents[i].released)
                         return &r->agents[i];
         return NULL;
 }
@@ -131,7 +131,12 @@ int runner_init(struct runner *r, const char *notify_path, struct diag *d) {
 
 struct runner_agent *runner_start(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
                                   int stderr_fd, struct diag *d) {
-        if (r->n_agents == RUNNER_MAX_AGENTS) {
+        /* A released slot is taken again (a neighbour per trial); else a new one. */
+        struct runner_agent *a = NULL;
+        for (unsigned i = 0; i < r->n_agents && !a; i++)
+                if (r->agents[i].released)
+                        a = &r->agents[i];
+        if (!a && r->n_agents == RUNNER_MAX_AGENTS) {
                 diag_set(d, -ENOSPC, "too many agents");
                 return NULL;
         }
@@ -165,8 +170,9 @@ struct runner_agent *runner_start(struct runner *r, const char *name, char *cons
         close(in[0]);
         close(out[1]);
         close(go[0]);
-        struct runner_agent *a = &r->agents[r->n_agents++];
-        *a = (struct runner_agent){ .pid = pid, .in_fd = in[1], .out_fd = out[0] };
+        if (!a)
+                a = &r->agents[r->n_agents++];
+        *a = (struct runner_agent){ .pid = pid, .in_fd = in[1], .out_fd = out[0], .generation = ++r->starts };
         snprintf(a->name, sizeof(a->name), "%s", name);
         int rc = sd_event_add_io(r->ev, &a->io, a->out_fd, EPOLLIN, on_output, a);
         if (rc >= 0)
@@ -285,17 +291,25 @@ void runner_stop(struct runner *r, struct runner_agent *a, int timeout_ms) {
         }
 }
 
+void runner_release(struct runner *r, struct runner_agent *a) {
+        if (a->released)
+                return;
+        runner_stop(r, a, 5000);
+        a->io = sd_event_source_unref(a->io);
+        a->child = sd_event_source_unref(a->child);
+        if (a->out_fd >= 0)
+                close(a->out_fd);
+        a->out_fd = -1;
+        json_decref(a->reply);
+        a->reply = NULL;
+        free(a->buf);
+        a->buf = NULL;
+        a->released = true;
+}
+
 void runner_done(struct runner *r) {
-        for (unsigned i = 0; i < r->n_agents; i++) {
-                struct runner_agent *a = &r->agents[i];
-                runner_stop(r, a, 5000);
-                sd_event_source_unref(a->io);
-                sd_event_source_unref(a->child);
-                if (a->out_fd >= 0)
-                        close(a->out_fd);
-                json_decref(a->reply);
-                free(a->buf);
-        }
+        for (unsigned i = 0; i < r->n_agents; i++)
+                runner_release(r, &r->agents[i]);
         r->n_agents = 0;
         sd_event_source_unref(r->notify_src);
         for (size_t i = 0; i < 3; i++)

@@ -17,7 +17,7 @@
 #include "controller/cgroup.h"
 #include "topology/diag.h"
 
-#define RUNNER_MAX_AGENTS 8
+#define RUNNER_MAX_AGENTS 16
 
 struct runner_agent {
         char name[32];            /* "gen", "nf", "noise-0" */
@@ -31,6 +31,8 @@ struct runner_agent {
         bool ready;               /* READY=1 received */
         bool exited;
         int exit_code;            /* 128+signal for a signal */
+        bool released;            /* stopped and freed: the slot can be taken again */
+        unsigned generation;      /* which start this slot holds (slots are reused) */
 };
 
 struct runner {
@@ -41,6 +43,7 @@ struct runner {
         struct runner_agent agents[RUNNER_MAX_AGENTS];
         unsigned n_agents;
         int interrupted;          /* the signal that asked us to stop, 0 if none */
+        unsigned starts;          /* agents started so far: the next generation */
 };
 
 /* Creates the loop, blocks SIGINT/SIGTERM/SIGHUP/SIGCHLD, binds NOTIFY_SOCKET at
@@ -63,3 +66,6 @@ int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int ti
 
 /* Asks the agent to quit, waits up to timeout_ms, then SIGKILLs; reaps it. */
 void runner_stop(struct runner *r, struct runner_agent *a, int timeout_ms);
+/* runner_stop, then frees what the runner holds for it; its slot is reused by the next
+ * runner_start.  a must not be used afterwards. */
+void runner_release(struct runner *r, struct runner_agent *a);

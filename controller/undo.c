@@ -75,9 +75,10 @@ int undo_push_rec(struct undo *u, undo_fn fn, void *data, json_t *record, const 
         return r;
 }
 
-unsigned undo_run(struct undo *u, void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx) {
+unsigned undo_run_to(struct undo *u, size_t mark,
+                     void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx) {
         unsigned failed = 0;
-        while (u->n > 0) {
+        while (u->n > mark) {
                 struct undo_entry *e = &u->v[--u->n];
                 struct diag d = { 0 };
                 if (e->fn(e->data, &d) < 0) {
@@ -91,6 +92,11 @@ unsigned undo_run(struct undo *u, void (*report)(const struct undo_entry *e, con
                         save_state(u);
                 }
         }
+        return failed;
+}
+
+unsigned undo_run(struct undo *u, void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx) {
+        unsigned failed = undo_run_to(u, 0, report, ctx);
         if (u->state_path) {
                 unlink(u->state_path);
                 free(u->state_path);

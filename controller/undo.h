@@ -44,4 +44,9 @@ int undo_push(struct undo *u, undo_fn fn, void *data, const char *fmt, ...) __at
  * report (may be NULL) with its entry; returns the number of failures. */
 unsigned undo_run(struct undo *u, void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx);
 
+/* The entries pushed since mark (u->n when the scope began, e.g. one trial's
+ * neighbour) run newest first and leave the stack; the state file keeps the rest. */
+unsigned undo_run_to(struct undo *u, size_t mark,
+                     void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx);
+
 void undo_free(struct undo *u);

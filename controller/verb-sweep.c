@@ -7,7 +7,14 @@
  * {gen,nf} cgroups with their cpusets, the generator and the NF inside them, and for
  * every point of the matrix: set the NF's quota, snapshot, run one trial, snapshot, and
  * append one line to trials.jsonl (fsync'ed: an interrupted run loses no finished
- * trial).  The undo stack runs on success, error and SIGINT/SIGTERM/SIGHUP. */
+ * trial).  The undo stack runs on success, error and SIGINT/SIGTERM/SIGHUP.
+ *
+ * isolab noisy is the same run with two more dimensions (issue #5): neighbours (an
+ * isolab-noise workload in its own cgroup isolab/<run>/noise-<placement>, on the CPUs
+ * the planner gives that placement; one process per trial, gone when the trial ends)
+ * and the NF's pinning (pinned: each PMD lcore on its planned CPU; unpinned: every lcore
+ * may run anywhere on the node, EAL --lcores with a CPU set per lcore).  Every pinning
+ * gets baseline trials without a neighbour, so every row has its reference. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +40,11 @@
 #include "topology/util.h"
 
 #define MAX_LIST 32
+#define MAX_RESTARTS 3 /* --restart-agents */
 
 struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
+        const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota;
         unsigned repetitions, pmd_cores;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart;
@@ -67,8 +76,28 @@ static const struct cli_option sweep_options[] = {
         { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge) },
         { "restart-agents", NULL, "when an agent dies, record the failed trial, restart both agents and go on (3 times at most)",
           NULL, offsetof(struct sweep_opts, restart) },
-        { "out", "DIR", "results directory (default results/sweep-UTCTIME)", cli_parse_string,
+        { "out", "DIR", "results directory (default results/VERB-UTCTIME)", cli_parse_string,
           offsetof(struct sweep_opts, out) },
+        { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
+          cli_parse_string, offsetof(struct sweep_opts, noise) },
+        { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
+          "(default same-core)", cli_parse_string, offsetof(struct sweep_opts, placement) },
+        { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
+          cli_parse_string, offsetof(struct sweep_opts, pinning) },
+        { "noise-opt", "K=V,...", "workload options for every neighbour: threads, load, size, node, keepalive",
+          cli_parse_string, offsetof(struct sweep_opts, noise_opt) },
+        { "noise-cmd", "CMD", "the command of the exec neighbour, split on spaces, run without a shell", cli_parse_string,
+          offsetof(struct sweep_opts, noise_cmd) },
+        { "noise-quota", "PCT", "CPU quota of each neighbour's cgroup, in % of one CPU (default none)", cli_parse_string,
+          offsetof(struct sweep_opts, noise_quota) },
+};
+
+/* One neighbour setting of the matrix; index 0 is the baseline (none). */
+struct neighbour {
+        char workload[16];
+        enum noise_placement placement;
+        char rel[200];            /* its cgroup */
+        char cpus[64];            /* its cpuset, as a list */
 };
 
 /* ---- undo actions ------------------------------------------------------------------------ */
@@ -114,19 +143,24 @@ static int undo_cgroup(void *data, struct diag *d) {
 struct undo_agent {
         struct runner *r;
         struct runner_agent *a;
-        char prefix[96];
+        unsigned generation;  /* the slot may hold a later agent by now */
+        char prefix[96];      /* DPDK's --file-prefix, "" for none */
 };
 
 static int undo_agent(void *data, struct diag *d) {
         struct undo_agent *u = data;
         /* An agent that had died already was reported with its trial (and maybe restarted). */
+        bool mine = u->a->generation == u->generation && !u->a->released;
         bool was_dead = u->a->exited;
-        runner_stop(u->r, u->a, 10000);
-        char path[160];
-        snprintf(path, sizeof(path), "/var/run/dpdk/%s", u->prefix);
-        undo_rmdir_tree(path, NULL);
-        rmdir("/var/run/dpdk");
-        if (!was_dead && u->a->exit_code != 0)
+        if (mine)
+                runner_release(u->r, u->a);
+        if (u->prefix[0]) {
+                char path[160];
+                snprintf(path, sizeof(path), "/var/run/dpdk/%s", u->prefix);
+                undo_rmdir_tree(path, NULL);
+                rmdir("/var/run/dpdk");
+        }
+        if (mine && !was_dead && u->a->exit_code != 0)
                 return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
         return 0;
 }
@@ -147,6 +181,7 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
                 return -ENOMEM;
         u->r = run;
         u->a = a;
+        u->generation = a->generation;
         snprintf(u->prefix, sizeof(u->prefix), "%s", prefix);
         undo_push_rec(undo, undo_agent, u,
                       json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)a->pid, "starttime",
@@ -156,6 +191,23 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
         if (r < 0)
                 return r;
         *ret = a;
+        return 0;
+}
+
+/* Stops both agents (the NF first) and starts them again, the generator first (it makes
+ * the sockets the NF attaches to); with nf_cpus, the NF's cpuset changes in between (a
+ * new pinning).  The old agents' undo entries stay and find their slots taken. */
+static int restart_agents(struct runner *run, struct undo *undo, struct cg *cg, const char *const roles[2], char rel[2][200],
+                          char *av[2][40], char pfx[2][96], char logpath[2][600], struct runner_agent *agent[2],
+                          const char *nf_cpus, const char *mems, struct diag *d) {
+        for (int j = 1; j >= 0; j--)
+                runner_release(run, agent[j]);
+        int r = 0;
+        if (nf_cpus && (r = cg->ops->set_cpuset(cg, rel[1], nf_cpus, mems, d)) < 0)
+                return r;
+        for (int j = 0; j < 2; j++)
+                if ((r = start_agent(run, undo, cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true, &agent[j], d)) < 0)
+                        return r;
         return 0;
 }
 
@@ -317,12 +369,138 @@ static json_t *rate_json(const char *rate, struct diag *d) {
         return NULL;
 }
 
+/* Agents live beside the isolab binary, or in $ISOLAB_LIBEXEC. */
+static void agent_bin(const char *role, char *buf, size_t len) {
+        char self[512] = ".";
+        if (getenv("ISOLAB_LIBEXEC")) {
+                snprintf(self, sizeof(self), "%s", getenv("ISOLAB_LIBEXEC"));
+        } else {
+                ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                self[sn > 0 ? sn : 0] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+        }
+        snprintf(buf, len, "%.500s/isolab-%s", self, role);
+}
+
+/* Splits a comma list in place; returns the number of items (at most max). */
+static int split_list(char *s, char **v, int max) {
+        int n = 0;
+        for (char *save = NULL, *w = strtok_r(s, ",", &save); w && n < max; w = strtok_r(NULL, ",", &save))
+                v[n++] = w;
+        return n;
+}
+
+/* Asks isolab-noise whether the workload can run here with these options (its
+ * supported(): a missing exec command, a node that does not exist...), before anything
+ * on the machine changes.  Its one-sentence reason goes to stderr. */
+static int noise_check(const char *workload, char **opts, int nopts, char **cmd, int ncmd) {
+        char bin[600];
+        agent_bin("noise", bin, sizeof(bin));
+        char *av[80];
+        int n = 0;
+        av[n++] = bin;
+        av[n++] = "--check";
+        av[n++] = (char *)workload;
+        for (int i = 0; i < nopts && n < 70; i++) {
+                av[n++] = "--set";
+                av[n++] = opts[i];
+        }
+        if (strcmp(workload, "exec") == 0) {
+                av[n++] = "--";
+                for (int i = 0; i < ncmd && n < 79; i++)
+                        av[n++] = cmd[i];
+        }
+        av[n] = NULL;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execv(bin, av);
+                fprintf(stderr, "isolab: cannot run %s: %s\n", bin, strerror(errno));
+                _exit(127);
+        }
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EINVAL;
+}
+
+/* Creates isolab/<run>/<name> with its cpuset, the undo pushed first. */
+static int create_group(struct undo *undo, struct cg *cg, const char *rel, hwloc_const_bitmap_t cpus, const char *mems,
+                        struct diag *d) {
+        struct undo_cg *u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->cg = cg;
+        snprintf(u->rel, sizeof(u->rel), "%s", rel);
+        undo_push_rec(undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", rel), "remove cgroup %s", rel);
+        int r = cg->ops->create(cg, rel, d);
+        if (r < 0)
+                return r;
+        /* Written in the kernel's canonical list form, which the read-back compares with. */
+        _cleanup_free_ char *list = cpulist_format(cpus);
+        return list ? cg->ops->set_cpuset(cg, rel, list, mems, d) : -ENOMEM;
+}
+
+/* The NF's lcores and cpuset for a pinning.  The main (control) lcore runs on the
+ * housekeeping CPU, so that CPU is in the cpuset too (the quota then also covers the
+ * control thread, which sleeps).  pinned: "0@HK,1@C1,2@C2..."; unpinned: every lcore on
+ * the whole node, "0@(NODE),1@(NODE)...", and the cpuset is the node. */
+static void nf_pinning(const struct plan *p, const struct topo *t, bool unpinned, char *lcores, size_t len,
+                       hwloc_bitmap_t cpuset) {
+        int hk = hwloc_bitmap_first(p->housekeeping.cpus);
+        hwloc_bitmap_copy(cpuset, p->housekeeping.cpus);
+        if (!unpinned) {
+                size_t l = (size_t)snprintf(lcores, len, "0@%d", hk);
+                unsigned k = 1;
+                int cpu;
+                hwloc_bitmap_foreach_begin(cpu, p->pmd.cpus) {
+                        l += (size_t)snprintf(lcores + l, len - l, ",%u@%d", k++, cpu);
+                }
+                hwloc_bitmap_foreach_end();
+                hwloc_bitmap_or(cpuset, cpuset, p->pmd.cpus);
+                return;
+        }
+        const struct topo_node *n = topo_node_by_os_index(t, (unsigned)p->node);
+        hwloc_bitmap_or(cpuset, cpuset, n->cpus);
+        _cleanup_free_ char *node = cpulist_format(cpuset);
+        size_t l = 0;
+        for (int k = 0; k <= hwloc_bitmap_weight(p->pmd.cpus); k++)
+                l += (size_t)snprintf(lcores + l, len - l, "%s%d@(%s)", k ? "," : "", k, node ? node : "0");
+}
+
+/* The memory nodes of a CPU set, as a list for cpuset.mems. */
+static void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, size_t len) {
+        hwloc_bitmap_t m = hwloc_bitmap_alloc();
+        for (unsigned i = 0; i < t->n_nodes; i++)
+                if (hwloc_bitmap_intersects(t->nodes[i].cpus, cpus))
+                        hwloc_bitmap_set(m, t->nodes[i].os_index);
+        _cleanup_free_ char *s = cpulist_format(m);
+        snprintf(buf, len, "%s", s && *s ? s : "0");
+        hwloc_bitmap_free(m);
+}
+
+static int experiment(int argc, char **argv, bool noisy);
+
 int verb_sweep(int argc, char **argv) {
+        return experiment(argc, argv, false);
+}
+
+int verb_noisy(int argc, char **argv) {
+        return experiment(argc, argv, true);
+}
+
+static int experiment(int argc, char **argv, bool noisy) {
         struct sweep_opts o = { .repetitions = 1, .pmd_cores = 1, .duration_us = 10000000, .warmup_us = 2000000,
                                 .link_speed = 10000000000ULL };
         int r = cli_verb_start(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o,
-                               "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
-                               "latency and throttling at each step, on the planned placement.  Needs root.");
+                               noisy ? "Run the NF next to noisy neighbours (isolab-noise workloads) on chosen placements,\n"
+                                       "with its PMD threads pinned and/or unpinned, and baseline trials without one;\n"
+                                       "measure what the NF suffered and what the neighbour got done.  Needs root."
+                                     : "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
+                                       "latency and throttling at each step, on the planned placement.  Needs root.");
         if (r >= 0)
                 return r;
         struct diag d = { 0 };
@@ -331,7 +509,9 @@ int verb_sweep(int argc, char **argv) {
         double quotas[MAX_LIST];
         uint64_t periods[MAX_LIST];
         unsigned sizes[MAX_LIST];
-        int nq = cli_list_percent("cpu-quota", o.quotas ? o.quotas : "100,75,50,25,12.5", quotas, MAX_LIST, &d);
+        const char *verb = noisy ? "noisy" : "sweep";
+        int nq = cli_list_percent("cpu-quota", o.quotas ? o.quotas : noisy ? "100" : "100,75,50,25,12.5", quotas, MAX_LIST,
+                                  &d);
         int np = nq < 0 ? nq : cli_list_duration("cpu-period", o.periods ? o.periods : "100ms", periods, MAX_LIST, &d);
         int nf = np < 0 ? np : cli_list_uint("frame-sizes", o.frame_sizes ? o.frame_sizes : "64", sizes, MAX_LIST, &d);
         if (nf < 0)
@@ -352,12 +532,73 @@ int verb_sweep(int argc, char **argv) {
         const char *link = o.link ? o.link : "vhost";
         if (strcmp(link, "vhost") != 0 && strcmp(link, "memif") != 0)
                 return fail_usage(&d, diag_set(&d, -EINVAL, "--link %s: use vhost or memif", link));
+        /* Neighbours, their placements and options, the NF's pinnings. */
+        char noise_buf[256], place_buf[256], pin_buf[64], nopt_buf[512], ncmd_buf[1024];
+        char *noise_v[16], *place_v[8], *pin_v[4], *nopt_v[16], *ncmd_v[64];
+        snprintf(noise_buf, sizeof(noise_buf), "%s", o.noise ? o.noise : noisy ? "cpu" : "");
+        snprintf(place_buf, sizeof(place_buf), "%s", o.placement ? o.placement : "same-core");
+        snprintf(pin_buf, sizeof(pin_buf), "%s", o.pinning ? o.pinning : "pinned");
+        snprintf(nopt_buf, sizeof(nopt_buf), "%s", o.noise_opt ? o.noise_opt : "");
+        snprintf(ncmd_buf, sizeof(ncmd_buf), "%s", o.noise_cmd ? o.noise_cmd : "");
+        int n_noise = split_list(noise_buf, noise_v, 16), n_place = split_list(place_buf, place_v, 8);
+        int n_pin = split_list(pin_buf, pin_v, 4), n_nopt = split_list(nopt_buf, nopt_v, 16), n_ncmd = 0;
+        for (char *save = NULL, *w = strtok_r(ncmd_buf, " \t", &save); w && n_ncmd < 63; w = strtok_r(NULL, " \t", &save))
+                ncmd_v[n_ncmd++] = w;
+        ncmd_v[n_ncmd] = NULL;
+        static const char *const workloads[] = { "cpu", "cache", "membw", "ctxsw", "http", "idle", "exec" };
+        enum noise_placement places[8];
+        bool unpinned[4];
+        double noise_quota = 0;
+        if (!n_noise && (o.placement || o.noise_opt || o.noise_cmd || o.noise_quota))
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement, --noise-opt, --noise-cmd and --noise-quota "
+                                                            "need --noise WORKLOAD,..."));
+        for (int i = 0; i < n_noise; i++) {
+                bool known = false;
+                for (size_t k = 0; k < ELEMENTSOF(workloads); k++)
+                        known |= strcmp(noise_v[i], workloads[k]) == 0;
+                if (!known)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--noise %s: use cpu, cache, membw, ctxsw, http, idle "
+                                                                    "or exec", noise_v[i]));
+                for (int k = 0; k < i; k++)
+                        if (strcmp(noise_v[k], noise_v[i]) == 0)
+                                return fail_usage(&d, diag_set(&d, -EINVAL, "--noise names %s twice", noise_v[i]));
+        }
+        for (int i = 0; i < n_place; i++) {
+                int m = noise_placement_from_string(place_v[i]);
+                if (m < 0 || m >= _NOISE_PLACEMENT_MAX)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--placement %s: use same-core, sibling, same-llc, "
+                                                                    "same-node, other-node or any", place_v[i]));
+                places[i] = (enum noise_placement)m;
+                for (int k = 0; k < i; k++)
+                        if (places[k] == places[i])
+                                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement names %s twice", place_v[i]));
+        }
+        for (int i = 0; i < n_pin; i++) {
+                if (strcmp(pin_v[i], "pinned") && strcmp(pin_v[i], "unpinned"))
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning %s: use pinned, unpinned or both", pin_v[i]));
+                unpinned[i] = pin_v[i][0] == 'u';
+                if (i && unpinned[0] == unpinned[i])
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning names %s twice", pin_v[i]));
+        }
+        struct cg_quota noise_cq = { 0 };
+        if (o.noise_quota && cli_list_percent("noise-quota", o.noise_quota, &noise_quota, 1, &d) != 1)
+                return fail_usage(&d, -EINVAL);
+        if (o.noise_quota && (noise_quota < 1 || cg_quota_compute(noise_quota, 1, 100000, &noise_cq, NULL) < 0))
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--noise-quota %s: give 1 to 100 (%% of one CPU per 100 ms)",
+                                               o.noise_quota));
+        /* The workloads' own checks (options, a missing exec command), by isolab-noise. */
+        for (int i = 0; i < n_noise; i++)
+                if (noise_check(noise_v[i], nopt_v, n_nopt, ncmd_v, n_ncmd) < 0) {
+                        fprintf(stderr, "isolab: --noise %s cannot run with these options (see above); nothing was changed\n",
+                                noise_v[i]);
+                        return EXIT_USAGE;
+                }
         json_t *rate = rate_json(o.rate, &d);
         if (!rate)
                 return fail_usage(&d, -EINVAL);
         if (geteuid() != 0) {
                 json_decref(rate);
-                fprintf(stderr, "isolab: sweep needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo\n");
+                fprintf(stderr, "isolab: %s needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo\n", verb);
                 return EXIT_USAGE;
         }
         _cleanup_(cg_close) struct cg cg = { 0 };
@@ -374,30 +615,62 @@ int verb_sweep(int argc, char **argv) {
         }
         _cleanup_(plan_freep) struct plan *p = NULL;
         struct plan_request req = { .pmd_cores = o.pmd_cores, .gen_cores = 1, .node = -1 };
+        for (int i = 0; i < n_place; i++)
+                req.noise_mask |= 1u << places[i];
         if ((r = plan_make(t, &req, &p, &d)) < 0) {
                 json_decref(rate);
                 return fail_usage(&d, r);
         }
+        /* The neighbour settings: the baseline, then workload x placement where the
+         * placement is possible here (a sibling needs SMT); the others are skipped with
+         * the planner's reason. */
+        struct neighbour nbs[1 + 16 * 8] = { { .workload = "none" } };
+        size_t n_nb = 1;
+        json_t *skipped = json_array();
+        for (int pi = 0; pi < n_place && n_noise; pi++) {
+                const struct plan_role *role = &p->noise[places[pi]];
+                if (!role->available) {
+                        char w[480];
+                        snprintf(w, sizeof(w), "placement %s skipped: %s", noise_placement_to_string(places[pi]), role->reason);
+                        fprintf(stderr, "isolab: %s\n", w);
+                        json_array_append_new(skipped, json_string(w));
+                        continue;
+                }
+                for (int ni = 0; ni < n_noise; ni++) {
+                        struct neighbour *nb = &nbs[n_nb++];
+                        snprintf(nb->workload, sizeof(nb->workload), "%s", noise_v[ni]);
+                        nb->placement = places[pi];
+                }
+        }
+        if (n_noise && n_nb == 1) {
+                json_decref(rate);
+                json_decref(skipped);
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement: none of the placements is possible on this machine "
+                                                            "(see above); try same-core or any"));
+        }
         unsigned seed = o.seed ? o.seed : (unsigned)time(NULL);
-        struct matrix_spec ms = { quotas, (size_t)nq, periods, (size_t)np, sizes, (size_t)nf, o.repetitions, o.shuffle, seed };
+        struct matrix_spec ms = { quotas, (size_t)nq, periods,    (size_t)np, sizes,  (size_t)nf,
+                                  o.repetitions, o.shuffle, seed, (size_t)n_pin, n_nb };
         _cleanup_free_ struct matrix_point *pts = NULL;
         size_t npts;
         if (matrix_expand(&ms, &pts, &npts) < 0) {
                 json_decref(rate);
+                json_decref(skipped);
                 return EXIT_RUNTIME;
         }
 
         char stamp[32], run_id[64], out[512], run_dir[256];
         utc_stamp(stamp, sizeof(stamp));
-        snprintf(run_id, sizeof(run_id), "sweep-%s", stamp);
+        snprintf(run_id, sizeof(run_id), "%s-%s", verb, stamp);
         for (char *c = run_id; *c; c++)
                 *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
         if (o.out)
                 snprintf(out, sizeof(out), "%s", o.out);
         else
-                snprintf(out, sizeof(out), "results/sweep-%s", stamp);
+                snprintf(out, sizeof(out), "results/%s-%s", verb, stamp);
         if ((r = mkdir_p(out, 0755)) < 0 || access(out, W_OK) < 0) {
                 json_decref(rate);
+                json_decref(skipped);
                 fprintf(stderr, "isolab: --out %s: %s; give a writable directory\n", out, strerror(r < 0 ? -r : errno));
                 return EXIT_USAGE;
         }
@@ -406,6 +679,7 @@ int verb_sweep(int argc, char **argv) {
         int tfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (tfd < 0) {
                 json_decref(rate);
+                json_decref(skipped);
                 fprintf(stderr, "isolab: cannot open %s: %s\n", path, strerror(errno));
                 return EXIT_USAGE;
         }
@@ -413,6 +687,9 @@ int verb_sweep(int argc, char **argv) {
         /* ---- from here on, every change pushes its undo ---- */
         struct undo undo = { 0 };
         struct runner run = { 0 };
+        hwloc_bitmap_t nf_set = NULL;  /* the NF's cpuset for the current pinning */
+        char lc_nf[512] = "";           /* and its EAL --lcores */
+        unsigned cur_pin = pts[0].pinning;
         bool runner_up = false;
         int rc = EXIT_RUNTIME;
         char hk[16], gen_cpu[16], mems[16], huge_dir[300], link_dir[300], notify[300];
@@ -497,31 +774,43 @@ int verb_sweep(int argc, char **argv) {
         snprintf(uc->rel, sizeof(uc->rel), "%s", run_rel);
         undo_push_rec(&undo, undo_cgroup, uc, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", run_rel),
                       "remove cgroup %s", run_rel);
-        for (int i = 0; i < 2; i++) {
+        /* The generator's control lcore shares the housekeeping CPU; the NF's cpuset
+         * follows its pinning (nf_pinning). */
+        hwloc_bitmap_t gen_set = hwloc_bitmap_dup(p->housekeeping.cpus);
+        hwloc_bitmap_or(gen_set, gen_set, p->gen.cpus);
+        nf_set = hwloc_bitmap_alloc();
+        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
+        r = 0;
+        for (int i = 0; i < 2 && r >= 0; i++) {
                 snprintf(rel[i], sizeof(rel[i]), "%s/%s", run_rel, roles[i]);
-                struct undo_cg *u = calloc(1, sizeof(*u));
-                if (!u)
-                        goto out;
-                u->cg = &cg;
-                snprintf(u->rel, sizeof(u->rel), "%.200s", rel[i]);
-                undo_push_rec(&undo, undo_cgroup, u, json_pack("{s:s, s:s}", "kind", "cgroup", "rel", rel[i]),
-                              "remove cgroup %s", rel[i]);
-                if ((r = cg.ops->create(&cg, rel[i], &d)) < 0) {
-                        report_error(&d, r);
-                        goto out;
-                }
-                /* The main (control) lcore runs on the housekeeping CPU, so that CPU is in
-                 * the cpuset too; the quota then also covers the control thread, which
-                 * sleeps.  Written in the kernel's canonical list form, which the read-back
-                 * compares with. */
-                hwloc_bitmap_t set = hwloc_bitmap_dup(p->housekeeping.cpus);
-                hwloc_bitmap_or(set, set, i == 0 ? p->gen.cpus : p->pmd.cpus);
-                _cleanup_free_ char *cpus = cpulist_format(set);
-                hwloc_bitmap_free(set);
-                if (!cpus || (r = cg.ops->set_cpuset(&cg, rel[i], cpus, mems, &d)) < 0) {
-                        report_error(&d, r);
-                        goto out;
-                }
+                r = create_group(&undo, &cg, rel[i], i == 0 ? gen_set : nf_set, mems, &d);
+        }
+        hwloc_bitmap_free(gen_set);
+        /* A group per neighbour placement, on the planner's CPUs for it (any: the whole
+         * machine, as without a cpuset), with the neighbours' own quota when asked. */
+        for (size_t i = 1; i < n_nb && r >= 0; i++) {
+                struct neighbour *nb = &nbs[i];
+                snprintf(nb->rel, sizeof(nb->rel), "%s/noise-%s", run_rel, noise_placement_to_string(nb->placement));
+                bool made = false;
+                for (size_t k = 1; k < i; k++)
+                        if (strcmp(nbs[k].rel, nb->rel) == 0) {
+                                memcpy(nb->cpus, nbs[k].cpus, sizeof(nb->cpus));
+                                made = true;
+                        }
+                if (made)
+                        continue;
+                hwloc_const_bitmap_t cpus = nb->placement == NOISE_ANY ? t->allowed : p->noise[nb->placement].cpus;
+                _cleanup_free_ char *cl = cpulist_format(cpus);
+                snprintf(nb->cpus, sizeof(nb->cpus), "%s", cl ? cl : "?");
+                char nmems[64];
+                mems_of(t, cpus, nmems, sizeof(nmems));
+                r = create_group(&undo, &cg, nb->rel, cpus, nmems, &d);
+                if (r >= 0 && noise_quota > 0)
+                        r = cg.ops->set_quota(&cg, nb->rel, &noise_cq, &d);
+        }
+        if (r < 0) {
+                report_error(&d, r);
+                goto out;
         }
 
         if ((r = runner_init(&run, notify, &d)) < 0) {
@@ -531,15 +820,8 @@ int verb_sweep(int argc, char **argv) {
         runner_up = true;
 
         /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
-        char lc_gen[64], lc_nf[256], pfx[2][96], speed[32], logpath[2][600];
+        char lc_gen[64], pfx[2][96], speed[32], logpath[2][600];
         snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
-        size_t l = (size_t)snprintf(lc_nf, sizeof(lc_nf), "0@%s", hk);
-        unsigned k = 1;
-        int cpu;
-        hwloc_bitmap_foreach_begin(cpu, p->pmd.cpus) {
-                l += (size_t)snprintf(lc_nf + l, sizeof(lc_nf) - l, ",%u@%d", k++, cpu);
-        }
-        hwloc_bitmap_foreach_end();
         /* --socket-mem takes MB per node in node order: all of it on the planned node, so
          * DPDK cannot fall back to a remote one. */
         char socket_mem[128] = "";
@@ -559,18 +841,7 @@ int verb_sweep(int argc, char **argv) {
         for (int i = 0; i < 2; i++) {
                 snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
                 snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
-                /* Agents live beside the isolab binary, or in $ISOLAB_LIBEXEC. */
-                char self[512] = ".";
-                if (getenv("ISOLAB_LIBEXEC")) {
-                        snprintf(self, sizeof(self), "%s", getenv("ISOLAB_LIBEXEC"));
-                } else {
-                        ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                        self[sn > 0 ? sn : 0] = '\0';
-                        char *slash = strrchr(self, '/');
-                        if (slash)
-                                *slash = '\0';
-                }
-                snprintf(bin[i], sizeof(bin[i]), "%.500s/isolab-%s", self, roles[i]);
+                agent_bin(roles[i], bin[i], sizeof(bin[i]));
                 int n = 0;
                 char **v = av[i];
                 v[n++] = bin[i];
@@ -623,6 +894,7 @@ int verb_sweep(int argc, char **argv) {
          * message of a later, unrelated error. */
         diag_clear(&d);
         json_t *warnings = json_array();
+        json_array_extend(warnings, skipped);
         for (unsigned i = 0; i < p->n_warnings; i++)
                 json_array_append_new(warnings, json_string(p->warnings[i]));
         size_t ii;
@@ -672,8 +944,22 @@ int verb_sweep(int argc, char **argv) {
                 json_array_append_new(json_object_get(cfg, "cpu_period_us"), json_integer((json_int_t)periods[i]));
         for (int i = 0; i < nf; i++)
                 json_array_append_new(json_object_get(cfg, "frame_sizes"), json_integer(sizes[i]));
+        json_t *jn = json_array(), *jp = json_array(), *jpin = json_array(), *jo = json_array(), *jc = json_array();
+        for (int i = 0; i < n_noise; i++)
+                json_array_append_new(jn, json_string(noise_v[i]));
+        for (int i = 0; i < n_place && n_noise; i++)
+                json_array_append_new(jp, json_string(place_v[i]));
+        for (int i = 0; i < n_pin; i++)
+                json_array_append_new(jpin, json_string(pin_v[i]));
+        for (int i = 0; i < n_nopt; i++)
+                json_array_append_new(jo, json_string(nopt_v[i]));
+        for (int i = 0; i < n_ncmd; i++)
+                json_array_append_new(jc, json_string(ncmd_v[i]));
+        json_object_update_new(cfg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "noise", jn, "placement", jp, "pinning", jpin,
+                                              "noise_opt", jo, "noise_cmd", jc, "noise_quota",
+                                              noise_quota > 0 ? json_real(noise_quota) : json_null()));
         json_t *runj = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:o, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:I}",
-                                 "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool", "isolab sweep",
+                                 "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool", noisy ? "isolab noisy" : "isolab sweep",
                                  "host", "name", un.nodename, "kernel", un.release, "cmdline",
                                  t->iso.cmdline ? t->iso.cmdline : "", "config", cfg, "topology", topo_to_json(t), "plan",
                                  plan_to_json(p), "placement_actual", placement ? placement : json_null(), "cgroup",
@@ -689,23 +975,78 @@ int verb_sweep(int argc, char **argv) {
         /* ---- the trials ---- */
         pid_t nf_pid = agent[1]->pid;
         int failed = 0, restarts = 0;
+        char noise_bin[600], noise_log[600];
+        agent_bin("noise", noise_bin, sizeof(noise_bin));
+        snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
+        char *noise_av[] = { noise_bin, NULL };
+        json_t *noise_opts = json_object(), *noise_argv = json_array();
+        for (int k = 0; k < n_nopt; k++) {
+                char key[64];
+                const char *eq = strchr(nopt_v[k], '='); /* noise_check made sure there is one */
+                snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - nopt_v[k]) : 0, nopt_v[k]);
+                json_object_set_new(noise_opts, key, json_string(eq ? eq + 1 : ""));
+        }
+        for (int k = 0; k < n_ncmd; k++)
+                json_array_append_new(noise_argv, json_string(ncmd_v[k]));
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
                 diag_clear(&d);
+                if (pt->pinning != cur_pin) {
+                        cur_pin = pt->pinning;
+                        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
+                        _cleanup_free_ char *cl = cpulist_format(nf_set);
+                        fprintf(stderr, "isolab: NF %s (lcores %s): restarting the agents\n", pin_v[cur_pin], lc_nf);
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, cl, mems, &d)) < 0) {
+                                report_error(&d, r);
+                                failed = 1;
+                                break;
+                        }
+                        nf_pid = agent[1]->pid;
+                }
                 cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
                 if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
                         report_error(&d, r);
                         failed = 1;
                         break;
                 }
-                fprintf(stderr, "isolab: trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B rep %u ...", i + 1, npts,
-                        pt->quota, pt->period_us, pt->frame_size, pt->repetition + 1);
-                json_t *s0 = NULL, *s1 = NULL, *res = NULL;
+                const struct neighbour *nb = pt->neighbour ? &nbs[pt->neighbour] : NULL;
+                fprintf(stderr, "isolab: trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u ...", i + 1,
+                        npts, pt->quota, pt->period_us, pt->frame_size, n_pin > 1 ? " " : "", n_pin > 1 ? pin_v[pt->pinning] : "",
+                        n_noise ? " neighbour " : "", n_noise ? nbs[pt->neighbour].workload : "",
+                        nb ? (nb->placement == NOISE_SAME_CORE ? "@same-core"
+                              : nb->placement == NOISE_SIBLING ? "@sibling"
+                              : nb->placement == NOISE_SAME_LLC ? "@same-llc"
+                              : nb->placement == NOISE_SAME_NODE ? "@same-node"
+                              : nb->placement == NOISE_OTHER_NODE ? "@other-node" : "@any") : "",
+                        pt->repetition + 1);
+                json_t *s0 = NULL, *s1 = NULL, *res = NULL, *nstat = NULL;
                 struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
                 struct sched_snap h0, h1;
-                json_t *sreq = json_pack("{s:s}", "cmd", "stats");
-                r = runner_request(&run, agent[1], sreq, 10000, &s0, &d);
+                /* The neighbour: its own process for this trial only, working before the
+                 * trial starts (the NF's counters then see it from the first packet). */
+                struct runner_agent *na = NULL;
+                size_t mark = undo.n;
+                r = 0;
+                if (nb) {
+                        r = start_agent(&run, &undo, &cg, "noise", noise_av, nb->rel, "", noise_log, true, &na, &d);
+                        json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
+                                                 noise_opts, "argv", noise_argv), *nrep = NULL;
+                        if (r >= 0)
+                                r = runner_request(&run, na, nreq, 30000, &nrep, &d);
+                        json_decref(nreq);
+                        json_decref(nrep);
+                }
+                json_t *sreq = json_pack("{s:s}", "cmd", "stats"), *sreq0 = json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1);
+                if (r >= 0)
+                        r = runner_request(&run, agent[1], sreq0, 10000, &s0, &d);
+                json_decref(sreq0);
+                if (r >= 0 && na) {
+                        json_t *nreq = json_pack("{s:s, s:b}", "cmd", "stats", "reset", 1), *nrep = NULL;
+                        r = runner_request(&run, na, nreq, 10000, &nrep, &d);
+                        json_decref(nreq);
+                        json_decref(nrep);
+                }
                 if (r >= 0)
                         r = cg.ops->cpu_stat(&cg, rel[1], &c0, &d);
                 if (r >= 0) {
@@ -725,6 +1066,11 @@ int verb_sweep(int argc, char **argv) {
                 json_decref(treq);
                 clock_gettime(CLOCK_MONOTONIC, &ts);
                 uint64_t t1 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+                if (r >= 0 && na) {
+                        json_t *nreq = json_pack("{s:s}", "cmd", "stop");
+                        r = runner_request(&run, na, nreq, 10000, &nstat, &d);
+                        json_decref(nreq);
+                }
                 if (r >= 0)
                         r = runner_request(&run, agent[1], sreq, 10000, &s1, &d);
                 if (r >= 0)
@@ -757,7 +1103,7 @@ int verb_sweep(int argc, char **argv) {
                                 sum_lcores(s1, "tx") - sum_lcores(s0, "tx"), "tx_drops",
                                 sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops"), "stalls",
                                 sum_lcores(s1, "stalls") - sum_lcores(s0, "stalls"), "busy_share",
-                                busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns_ever",
+                                busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns",
                                 max_lcores(s1, "max_gap_ns"),
                                 "cgroup", "nr_periods", (json_int_t)periods_d, "nr_throttled",
                                 (json_int_t)(c1.nr_throttled - c0.nr_throttled), "throttled_us",
@@ -770,8 +1116,18 @@ int verb_sweep(int argc, char **argv) {
                          * (the control lcore on the housekeeping CPU; they sleep), as
                          * Docker's --cpus does for a whole container: shown, not hidden. */
                         uint64_t pmd_ns = h1.run_ns - h0.run_ns, all_ns = h1.process_ns - h0.process_ns;
-                        json_object_set_new(json_object_get(line, "nf"), "other_threads_cpu_ns",
+                        json_t *nfj = json_object_get(line, "nf");
+                        json_object_set_new(nfj, "other_threads_cpu_ns",
                                             json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
+                        /* max_gap_ns is this trial's (the NF restarts it at stats with
+                         * reset_max); migrations are seen by the PMD lcores themselves. */
+                        json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
+                        json_object_set_new(nfj, "migrations",
+                                            json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
+                        if (nstat) {
+                                json_object_del(nstat, "ok");
+                                json_object_del(nstat, "id");
+                        }
                         /* The group's own CPU time, where the backend reads it (v2, systemd). */
                         if (c0.has_usage && c1.has_usage && wall_ns > 0)
                                 json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
@@ -782,6 +1138,21 @@ int verb_sweep(int argc, char **argv) {
                                 100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),
                                 periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0);
                 }
+                /* Which pinning and which neighbour, failed or not: the report groups by them. */
+                json_object_set_new(line, "pinning", json_string(pin_v[pt->pinning]));
+                json_t *nbj = json_null();
+                if (nb) {
+                        nbj = json_pack("{s:s, s:s, s:s, s:s, s:o}", "workload", nb->workload, "placement",
+                                        noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus", nb->cpus,
+                                        "quota_pct", noise_quota > 0 ? json_real(noise_quota) : json_null());
+                        if (nstat && r >= 0)
+                                json_object_update_missing(nbj, nstat);
+                }
+                json_object_set_new(line, "neighbour", nbj);
+                json_decref(nstat);
+                /* The neighbour goes with its trial. */
+                if (undo_run_to(&undo, mark, report_undo, NULL))
+                        failed = 1;
                 char *text = json_dumps(line, JSON_COMPACT);
                 json_decref(line);
                 json_decref(s0);
@@ -797,19 +1168,13 @@ int verb_sweep(int argc, char **argv) {
                 /* An agent died: with --restart-agents, both start again (a new generator
                  * makes new sockets, which the NF must attach to) and the sweep goes on. */
                 if (failed && o.restart && !run.interrupted && (agent[0]->exited || agent[1]->exited) &&
-                    restarts < (RUNNER_MAX_AGENTS - 2) / 2) {
+                    restarts < MAX_RESTARTS) {
                         restarts++;
-                        fprintf(stderr, "isolab: restarting the agents (%d of %d)\n", restarts, (RUNNER_MAX_AGENTS - 2) / 2);
-                        for (int j = 1; j >= 0; j--)
-                                runner_stop(&run, agent[j], 10000);
+                        fprintf(stderr, "isolab: restarting the agents (%d of %d)\n", restarts, MAX_RESTARTS);
                         diag_clear(&d);
-                        for (int j = 0; j < 2 && failed; j++)
-                                if ((r = start_agent(&run, &undo, &cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true,
-                                                     &agent[j], &d)) < 0) {
-                                        report_error(&d, r);
-                                        break;
-                                }
-                        if (r >= 0) {
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, NULL, mems, &d)) < 0) {
+                                report_error(&d, r);
+                        } else {
                                 failed = 0;
                                 nf_pid = agent[1]->pid;
                         }
@@ -817,6 +1182,8 @@ int verb_sweep(int argc, char **argv) {
                 if (failed)
                         break;
         }
+        json_decref(noise_opts);
+        json_decref(noise_argv);
         if (run.interrupted)
                 fprintf(stderr, "\nisolab: %s: stopping; the finished trials are in %s/trials.jsonl\n",
                         strsignal(run.interrupted), out);
@@ -824,6 +1191,9 @@ int verb_sweep(int argc, char **argv) {
 out:
         close(tfd);
         json_decref(rate);
+        json_decref(skipped);
+        if (nf_set)
+                hwloc_bitmap_free(nf_set);
         unsigned bad = undo_run(&undo, report_undo, NULL);
         undo_free(&undo);
         if (runner_up)

@@ -17,6 +17,7 @@ struct verb {
 int verb_topo(int argc, char **argv);
 int verb_plan(int argc, char **argv);
 int verb_sweep(int argc, char **argv);
+int verb_noisy(int argc, char **argv);
 int verb_report(int argc, char **argv);
 int verb_cleanup(int argc, char **argv);
 

@@ -75,7 +75,9 @@ struct nf_stats {
         uint64_t rx, tx, tx_drops; /* packets */
         uint64_t bursts;           /* non-empty RX bursts */
         uint64_t stalls;           /* poll gaps above NF_STALL_NS */
-        uint64_t max_gap;          /* longest poll gap, cycles */
+        uint64_t max_gap;          /* longest poll gap since the last reset_max, cycles */
+        uint64_t max_gap_ever;     /* ... since the start */
+        uint64_t migrations;       /* CPU changes seen (after a gap: a thread moves only while off CPU) */
         uint64_t gap[NF_GAP_BUCKETS]; /* poll gaps by log2(cycles) */
         int32_t cpu;               /* CPU the lcore last ran on */
         int32_t tid;               /* its thread id */
@@ -100,6 +102,7 @@ static unsigned n_ports;
 static struct rte_ether_addr port_mac[NF_MAX_PORTS];
 static struct rte_mempool *pool;
 static volatile bool running;      /* PMD lcores loop while set */
+static volatile uint32_t max_epoch; /* stats with reset_max bumps it; each lcore then restarts max_gap */
 static uint64_t tsc_hz;
 
 /* ---- the data path ----------------------------------------------------------------------- */
@@ -124,6 +127,8 @@ static int pmd_loop(void *arg) {
         const unsigned burst = opt.burst;
         const uint64_t drain = (tsc_hz + 999999) / 1000000 * opt.drain_us;
         const uint64_t stall = tsc_hz / (1000000000 / NF_STALL_NS);
+        const uint64_t offcpu = tsc_hz / 1000000; /* 1 us: long enough to have been descheduled */
+        uint32_t epoch = max_epoch;
 
         STAT_SET(s, tid, rte_sys_gettid());
         STAT_SET(s, cpu, sched_getcpu());
@@ -134,18 +139,36 @@ static int pmd_loop(void *arg) {
                 prev = now;
                 unsigned b = gap ? 63u - (unsigned)__builtin_clzll(gap) : 0;
                 STAT_ADD(s, gap[b < NF_GAP_BUCKETS ? b : NF_GAP_BUCKETS - 1], 1);
+                if (unlikely(epoch != max_epoch)) {
+                        epoch = max_epoch;
+                        STAT_SET(s, max_gap, 0);
+                }
                 if (gap > s->max_gap)
                         STAT_SET(s, max_gap, gap);
+                if (gap > s->max_gap_ever)
+                        STAT_SET(s, max_gap_ever, gap);
                 if (gap > stall)
                         STAT_ADD(s, stalls, 1);
+                if (unlikely(gap > offcpu)) {
+                        int c = sched_getcpu();
+                        if (c != s->cpu) {
+                                STAT_ADD(s, migrations, 1);
+                                STAT_SET(s, cpu, c);
+                        }
+                }
 
                 uint64_t sent = 0;
                 if (now - last_drain > drain) {
                         for (unsigned p = 0; p < n_ports; p++)
                                 sent += rte_eth_tx_buffer_flush(p, lc->txq, lc->txbuf[p]);
                         last_drain = now;
-                        /* Where the thread runs, sampled at drain time (rdtscp/rdpid, no system call). */
-                        STAT_SET(s, cpu, sched_getcpu());
+                        /* Where the thread runs, sampled at drain time too (rdtscp/rdpid, no
+                         * system call): a move within a short gap is seen here. */
+                        int c = sched_getcpu();
+                        if (c != s->cpu) {
+                                STAT_ADD(s, migrations, 1);
+                                STAT_SET(s, cpu, c);
+                        }
                 }
 
                 uint64_t got = 0;
@@ -305,12 +328,14 @@ static json_t *lcore_json(unsigned l) {
         json_t *rx = json_array();
         for (unsigned i = 0; i < lcores[l].n_rx; i++)
                 json_array_append_new(rx, json_pack("{s:i, s:i}", "port", lcores[l].rx[i].port, "queue", lcores[l].rx[i].queue));
-        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:o}", "lcore", l,
+        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:I, s:o}",
+                         "lcore", l,
                          "tid", (int)LD(tid), "cpu", (int)LD(cpu), "rxq", rx, "rx", LD(rx), "tx", LD(tx), "tx_drops",
                          LD(tx_drops), "bursts", LD(bursts), "iterations", LD(iterations), "busy_iterations",
                          LD(busy_iterations), "busy_cycles", (json_int_t)busy, "idle_cycles", (json_int_t)idle,
                          "busy_share", busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "stalls", LD(stalls),
-                         "max_gap_ns", (double)LD(max_gap) * 1e9 / (double)tsc_hz, "poll_gaps", gaps);
+                         "max_gap_ns", (double)LD(max_gap) * 1e9 / (double)tsc_hz, "max_gap_ns_ever",
+                         (double)LD(max_gap_ever) * 1e9 / (double)tsc_hz, "migrations", LD(migrations), "poll_gaps", gaps);
 #undef LD
 }
 
@@ -319,11 +344,15 @@ static json_t *config_json(void) {
                          opt.drain_us, "rxq", opt.rxq);
 }
 
+/* {"cmd": "stats", "reset_max": true} also starts a new window for max_gap_ns (the
+ * lcores see it at their next iteration): the controller asks so before each trial. */
 static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
-        (void)cmd, (void)req, (void)ret_error, (void)userdata;
+        (void)cmd, (void)ret_error, (void)userdata;
         json_t *ls = json_array(), *ps = json_array();
         unsigned l;
         RTE_LCORE_FOREACH_WORKER(l) json_array_append_new(ls, lcore_json(l));
+        if (json_is_true(json_object_get(req, "reset_max")))
+                max_epoch++;
         for (unsigned p = 0; p < n_ports; p++)
                 json_array_append_new(ps, port_json((uint16_t)p));
         json_object_set_new(reply, "running", json_boolean(running));

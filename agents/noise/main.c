@@ -9,7 +9,10 @@
  * On its own, for people and tests:
  *   isolab-noise --list
  *   isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]
- * prints one JSON object with the achieved rate. */
+ * prints one JSON object with the achieved rate;
+ *   isolab-noise --check NAME [--set KEY=VALUE]... [-- CMD ARGS]
+ * only says whether it could run (exit 0) or why not (one sentence, exit 2): isolab
+ * asks this for every neighbour before it changes anything on the machine. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -151,19 +154,21 @@ static int usage(int rc) {
         fprintf(rc ? stderr : stdout,
                 "usage: isolab-noise                 (an agent: JSON lines on stdin/stdout, started by isolab)\n"
                 "       isolab-noise --list\n"
-                "       isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]\n");
+                "       isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]\n"
+                "       isolab-noise --check NAME [--set KEY=VALUE]... [-- CMD ARGS]\n");
         return rc;
 }
 
 static int cli(int argc, char **argv) {
         static const struct option lo[] = { { "list", no_argument, NULL, 'l' },       { "run", required_argument, NULL, 'r' },
+                                            { "check", required_argument, NULL, 'c' },
                                             { "duration", required_argument, NULL, 'd' }, { "set", required_argument, NULL, 's' },
                                             { "help", no_argument, NULL, 'h' },       { 0 } };
         const char *name = NULL;
         double duration = 1;
         struct noise_opts o = { 0 };
         char err[512];
-        bool list = false;
+        bool list = false, check = false;
         int c;
         while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
                 char *end;
@@ -171,6 +176,9 @@ static int cli(int argc, char **argv) {
                 case 'l':
                         list = true;
                         break;
+                case 'c':
+                        check = true;
+                        /* fall through */
                 case 'r':
                         name = optarg;
                         break;
@@ -210,11 +218,19 @@ static int cli(int argc, char **argv) {
         }
         const struct noise_workload *w = name ? noise_find(name) : NULL;
         if (!w) {
-                fprintf(stderr, "isolab-noise: --run %s: unknown workload; isolab-noise --list shows them\n", name ? name : "");
+                fprintf(stderr, "isolab-noise: %s: unknown workload; use cpu, cache, membw, ctxsw, http, idle or exec\n",
+                        name ? name : "");
                 return 2;
         }
         if (optind < argc)
                 o.argv = argv + optind;
+        if (check) {
+                if (noise_supported(w, &o, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "isolab-noise: %s\n", err);
+                        return 2;
+                }
+                return 0;
+        }
         if (noise_start(&run, w, &o, err, sizeof(err)) < 0) {
                 fprintf(stderr, "isolab-noise: %s\n", err);
                 return 1;

@@ -54,7 +54,7 @@ static const uint64_t periods[] = { 100000, 10000 };
 static const unsigned sizes[] = { 64, 1518 };
 
 Test(matrix, expands_every_point_per_repetition) {
-        struct matrix_spec s = { quotas, 5, periods, 2, sizes, 2, 3, false, 0 };
+        struct matrix_spec s = { quotas, 5, periods, 2, sizes, 2, 3, false, 0, 0, 0 };
         struct matrix_point *v;
         size_t n;
         cr_assert_eq(matrix_expand(&s, &v, &n), 0);
@@ -83,7 +83,7 @@ static int cmp(const void *a, const void *b) {
 }
 
 Test(matrix, shuffles_within_each_repetition_reproducibly) {
-        struct matrix_spec s = { quotas, 5, periods, 2, sizes, 2, 4, true, 42 };
+        struct matrix_spec s = { quotas, 5, periods, 2, sizes, 2, 4, true, 42, 0, 0 };
         struct matrix_point *a, *b, *c;
         size_t n;
         cr_assert_eq(matrix_expand(&s, &a, &n), 0);
@@ -121,4 +121,25 @@ Test(matrix, shuffles_within_each_repetition_reproducibly) {
         free(a);
         free(b);
         free(c);
+}
+
+Test(matrix, pinning_blocks_stay_whole_and_neighbours_shuffle_inside) {
+        const double q100[] = { 100 };
+        struct matrix_spec s = { q100, 1, periods, 1, sizes, 1, 2, true, 7, .n_pinnings = 2, .n_neighbours = 5 };
+        struct matrix_point *v;
+        size_t n;
+        cr_assert_eq(matrix_expand(&s, &v, &n), 0);
+        cr_assert_eq(n, 20, "2 repetitions x 2 pinnings x 5 neighbour settings");
+        for (size_t i = 0; i < n; i++) {
+                cr_expect_eq(v[i].repetition, i / 10);
+                cr_expect_eq(v[i].pinning, (i / 5) % 2, "point %zu: a pinning's trials are one block", i);
+        }
+        /* Every block holds each neighbour setting (the baseline included) once. */
+        for (size_t b = 0; b < 4; b++) {
+                unsigned seen = 0;
+                for (size_t i = 0; i < 5; i++)
+                        seen |= 1u << v[b * 5 + i].neighbour;
+                cr_expect_eq(seen, 0x1f, "block %zu", b);
+        }
+        free(v);
 }
