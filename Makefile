@@ -35,7 +35,8 @@ TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
-             controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c
+             controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
+             controller/report-noisy.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c

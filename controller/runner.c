@@ -2,6 +2,7 @@
 #include "controller/runner.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,6 +163,13 @@ struct runner_agent *runner_start(struct runner *r, const char *name, char *cons
                 char c;
                 if (read(go[0], &c, 1) != 1)
                         _exit(126);
+                /* Not the controller's housekeeping affinity: every CPU, which the
+                 * kernel narrows to the cgroup's cpuset. */
+                cpu_set_t all;
+                CPU_ZERO(&all);
+                for (int i = 0; i < CPU_SETSIZE; i++)
+                        CPU_SET(i, &all);
+                sched_setaffinity(0, sizeof(all), &all);
                 setenv("NOTIFY_SOCKET", r->notify_path, 1);
                 execv(argv[0], argv);
                 fprintf(stderr, "isolab: cannot run %s: %s\n", argv[0], strerror(errno));

@@ -34,7 +34,7 @@ struct row {
         double offered_sum, mpps_sum, mpps_sq, loss_sum, p50_sum, p99_sum, max_ns, stdev_sum, thr_sum, share_sum;
 };
 
-static double num(json_t *o, const char *path) {
+double report_num(json_t *o, const char *path) {
         char buf[128];
         snprintf(buf, sizeof(buf), "%s", path);
         json_t *v = o;
@@ -107,6 +107,7 @@ int verb_report(int argc, char **argv) {
         }
         struct row rows[256];
         size_t nrows = 0;
+        bool neighbours = false; /* then it is Table 7 (report-noisy.c) */
         unsigned lineno = 0;
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
@@ -117,7 +118,9 @@ int verb_report(int argc, char **argv) {
                         fprintf(stderr, "isolab: %s:%u is not a JSON line; skipped\n", path, lineno);
                         continue;
                 }
-                double q = num(t, "quota");
+                neighbours |= json_is_object(json_object_get(t, "neighbour")) ||
+                              json_equal(json_object_get(t, "pinning"), json_string("unpinned"));
+                double q = report_num(t, "quota");
                 long per = (long)json_integer_value(json_object_get(t, "period_us"));
                 long fs = (long)json_integer_value(json_object_get(t, "frame_size"));
                 struct row *r = NULL;
@@ -131,22 +134,22 @@ int verb_report(int argc, char **argv) {
                 if (r && json_object_get(t, "error"))
                         r->errors++;
                 else if (r) {
-                        double mpps = num(t, "result.mpps");
+                        double mpps = report_num(t, "result.mpps");
                         r->n++;
-                        r->offered_sum += num(t, "result.tx.offered_pps") / 1e6;
+                        r->offered_sum += report_num(t, "result.tx.offered_pps") / 1e6;
                         if (json_is_true(json_object_get(json_object_get(json_object_get(t, "result"), "tx"),
                                                          "generator_shortfall")))
                                 r->shortfall++;
                         r->mpps_sum += mpps;
                         r->mpps_sq += mpps * mpps;
-                        r->loss_sum += 100 * num(t, "result.loss.ratio");
-                        r->p50_sum += num(t, "result.latency.p50_ns");
-                        r->p99_sum += num(t, "result.latency.p99_ns");
-                        r->stdev_sum += num(t, "result.latency.stdev_ns");
-                        if (num(t, "result.latency.max_ns") > r->max_ns)
-                                r->max_ns = num(t, "result.latency.max_ns");
-                        r->thr_sum += num(t, "cgroup.throttled_pct");
-                        r->share_sum += num(t, "pmd.cpu_share");
+                        r->loss_sum += 100 * report_num(t, "result.loss.ratio");
+                        r->p50_sum += report_num(t, "result.latency.p50_ns");
+                        r->p99_sum += report_num(t, "result.latency.p99_ns");
+                        r->stdev_sum += report_num(t, "result.latency.stdev_ns");
+                        if (report_num(t, "result.latency.max_ns") > r->max_ns)
+                                r->max_ns = report_num(t, "result.latency.max_ns");
+                        r->thr_sum += report_num(t, "cgroup.throttled_pct");
+                        r->share_sum += report_num(t, "pmd.cpu_share");
                 }
                 json_decref(t);
         }
@@ -157,6 +160,12 @@ int verb_report(int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/run.json", argv[optind_]);
         json_t *run = json_load_file(path, 0, NULL);
         json_t *warnings = json_object_get(run, "warnings");
+        if (neighbours) {
+                rewind(f);
+                int rc = report_noisy(f, fmt, warnings);
+                json_decref(run);
+                return rc;
+        }
 
         if (strcmp(fmt, "json") == 0) {
                 json_t *a = json_array();

@@ -17,6 +17,7 @@
  * gets baseline trials without a neighbour, so every row has its reference. */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -394,8 +396,8 @@ static int split_list(char *s, char **v, int max) {
 
 /* Asks isolab-noise whether the workload can run here with these options (its
  * supported(): a missing exec command, a node that does not exist...), before anything
- * on the machine changes.  Its one-sentence reason goes to stderr. */
-static int noise_check(const char *workload, char **opts, int nopts, char **cmd, int ncmd) {
+ * on the machine changes.  Its one-sentence reason becomes d's. */
+static int noise_check(const char *workload, char **opts, int nopts, char **cmd, int ncmd, struct diag *d) {
         char bin[600];
         agent_bin("noise", bin, sizeof(bin));
         char *av[80];
@@ -413,18 +415,39 @@ static int noise_check(const char *workload, char **opts, int nopts, char **cmd,
                         av[n++] = cmd[i];
         }
         av[n] = NULL;
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return diag_set(d, -errno, "pipe: %s", strerror(errno));
         pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
+        if (pid < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
+                return diag_set(d, -errno, "fork: %s", strerror(errno));
+        }
         if (pid == 0) {
+                dup2(pfd[1], STDERR_FILENO);
+                dup2(pfd[1], STDOUT_FILENO);
                 execv(bin, av);
-                fprintf(stderr, "isolab: cannot run %s: %s\n", bin, strerror(errno));
+                fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
                 _exit(127);
         }
+        close(pfd[1]);
+        char msg[512];
+        size_t got = 0;
+        ssize_t k;
+        while (got < sizeof(msg) - 1 && (k = read(pfd[0], msg + got, sizeof(msg) - 1 - got)) > 0)
+                got += (size_t)k;
+        close(pfd[0]);
+        msg[got] = '\0';
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
-        return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EINVAL;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return 0;
+        msg[strcspn(msg, "\n")] = '\0';
+        const char *why = strncmp(msg, "isolab-noise: ", 14) == 0 ? msg + 14 : msg;
+        return diag_set(d, -EINVAL, "--noise %s cannot run here: %s; nothing was changed", workload,
+                        *why ? why : "isolab-noise --check failed");
 }
 
 /* Creates isolab/<run>/<name> with its cpuset, the undo pushed first. */
@@ -588,11 +611,8 @@ static int experiment(int argc, char **argv, bool noisy) {
                                                o.noise_quota));
         /* The workloads' own checks (options, a missing exec command), by isolab-noise. */
         for (int i = 0; i < n_noise; i++)
-                if (noise_check(noise_v[i], nopt_v, n_nopt, ncmd_v, n_ncmd) < 0) {
-                        fprintf(stderr, "isolab: --noise %s cannot run with these options (see above); nothing was changed\n",
-                                noise_v[i]);
-                        return EXIT_USAGE;
-                }
+                if ((r = noise_check(noise_v[i], nopt_v, n_nopt, ncmd_v, n_ncmd, &d)) < 0)
+                        return fail_usage(&d, r);
         json_t *rate = rate_json(o.rate, &d);
         if (!rate)
                 return fail_usage(&d, -EINVAL);
@@ -813,6 +833,22 @@ static int experiment(int argc, char **argv, bool noisy) {
                 goto out;
         }
 
+        /* The controller keeps to the housekeeping CPUs, as the plan says, so its own
+         * work (requests, snapshots, the event loop) never preempts a PMD.  Its agents
+         * get their cgroup's CPUs back when they are moved in (the runner also resets
+         * their affinity before exec). */
+        {
+                cpu_set_t hk_set;
+                CPU_ZERO(&hk_set);
+                int c;
+                hwloc_bitmap_foreach_begin(c, p->housekeeping.cpus) {
+                        if (c < CPU_SETSIZE)
+                                CPU_SET(c, &hk_set);
+                }
+                hwloc_bitmap_foreach_end();
+                if (sched_setaffinity(0, sizeof(hk_set), &hk_set) < 0)
+                        fprintf(stderr, "isolab: cannot keep the controller on the housekeeping CPUs: %s\n", strerror(errno));
+        }
         if ((r = runner_init(&run, notify, &d)) < 0) {
                 report_error(&d, r);
                 goto out;
@@ -1124,6 +1160,12 @@ static int experiment(int argc, char **argv, bool noisy) {
                         json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
                         json_object_set_new(nfj, "migrations",
                                             json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
+                        /* The time the PMDs did not poll (gaps over 10 us), as a share of
+                         * the trial and of the PMD cores. */
+                        json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
+                        json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
+                        json_object_set_new(nfj, "stalled_pct",
+                                            json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / o.pmd_cores : 0.0));
                         if (nstat) {
                                 json_object_del(nstat, "ok");
                                 json_object_del(nstat, "id");

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "controller/cli.h"
 #include "topology/topo.h"
@@ -18,6 +20,10 @@ int verb_topo(int argc, char **argv);
 int verb_plan(int argc, char **argv);
 int verb_sweep(int argc, char **argv);
 int verb_noisy(int argc, char **argv);
+/* The number at a dotted path ("result.latency.p99_ns") of a trial record, 0 if absent. */
+double report_num(json_t *o, const char *path);
+/* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
+int report_noisy(FILE *f, const char *fmt, json_t *warnings);
 int verb_report(int argc, char **argv);
 int verb_cleanup(int argc, char **argv);
 

@@ -75,6 +75,7 @@ struct nf_stats {
         uint64_t rx, tx, tx_drops; /* packets */
         uint64_t bursts;           /* non-empty RX bursts */
         uint64_t stalls;           /* poll gaps above NF_STALL_NS */
+        uint64_t stall_cycles;     /* ... and their total length: time the lcore did not poll */
         uint64_t max_gap;          /* longest poll gap since the last reset_max, cycles */
         uint64_t max_gap_ever;     /* ... since the start */
         uint64_t migrations;       /* CPU changes seen (after a gap: a thread moves only while off CPU) */
@@ -147,8 +148,10 @@ static int pmd_loop(void *arg) {
                         STAT_SET(s, max_gap, gap);
                 if (gap > s->max_gap_ever)
                         STAT_SET(s, max_gap_ever, gap);
-                if (gap > stall)
+                if (gap > stall) {
                         STAT_ADD(s, stalls, 1);
+                        STAT_ADD(s, stall_cycles, gap);
+                }
                 if (unlikely(gap > offcpu)) {
                         int c = sched_getcpu();
                         if (c != s->cpu) {
@@ -328,14 +331,16 @@ static json_t *lcore_json(unsigned l) {
         json_t *rx = json_array();
         for (unsigned i = 0; i < lcores[l].n_rx; i++)
                 json_array_append_new(rx, json_pack("{s:i, s:i}", "port", lcores[l].rx[i].port, "queue", lcores[l].rx[i].queue));
-        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:I, s:o}",
+        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:I, s:I, s:o}",
                          "lcore", l,
                          "tid", (int)LD(tid), "cpu", (int)LD(cpu), "rxq", rx, "rx", LD(rx), "tx", LD(tx), "tx_drops",
                          LD(tx_drops), "bursts", LD(bursts), "iterations", LD(iterations), "busy_iterations",
                          LD(busy_iterations), "busy_cycles", (json_int_t)busy, "idle_cycles", (json_int_t)idle,
                          "busy_share", busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "stalls", LD(stalls),
                          "max_gap_ns", (double)LD(max_gap) * 1e9 / (double)tsc_hz, "max_gap_ns_ever",
-                         (double)LD(max_gap_ever) * 1e9 / (double)tsc_hz, "migrations", LD(migrations), "poll_gaps", gaps);
+                         (double)LD(max_gap_ever) * 1e9 / (double)tsc_hz, "stall_ns",
+                         (json_int_t)((double)LD(stall_cycles) * 1e9 / (double)tsc_hz), "migrations", LD(migrations),
+                         "poll_gaps", gaps);
 #undef LD
 }
 

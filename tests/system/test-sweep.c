@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,19 +55,33 @@ static void teardown(void) {
 
 TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 180);
 
-static pid_t start_sweep_args(const char *quotas, const char *duration, const char *extra) {
+/* Starts isolab VERB ARGS... --warmup 0.3s --out OUT/run, quietly (args NULL-terminated). */
+static pid_t start_isolab(const char *verb, const char *const args[]) {
         char dir[128];
         snprintf(dir, sizeof(dir), "%s/run", out);
+        const char *av[32] = { "isolab", verb };
+        size_t n = 2;
+        for (size_t i = 0; args[i] && n < 26; i++)
+                av[n++] = args[i];
+        av[n++] = "--warmup";
+        av[n++] = "0.3s";
+        av[n++] = "--out";
+        av[n++] = dir;
+        av[n] = NULL;
         pid_t pid = fork();
         if (pid == 0) {
                 int null = open("/dev/null", O_WRONLY);
                 dup2(null, 1);
                 dup2(null, 2);
-                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", quotas, "--duration", duration, "--warmup",
-                      "0.3s", "--out", dir, extra, (char *)NULL);
+                execv(ISOLAB_BUILD "/isolab", (char *const *)av);
                 _exit(127);
         }
         return pid;
+}
+
+static pid_t start_sweep_args(const char *quotas, const char *duration, const char *extra) {
+        const char *args[] = { "--cpu-quota", quotas, "--duration", duration, extra, NULL };
+        return start_isolab("sweep", args);
 }
 
 static pid_t start_sweep(const char *quotas, const char *duration) {
@@ -254,5 +269,127 @@ Test(sweep, restart_agents_after_the_nf_dies) {
         json_array_foreach(a, i, t) if (json_object_get(t, "error")) errors++;
         cr_expect_eq(errors, 1, "exactly the trial during which the NF died failed");
         json_decref(a);
+        expect_machine_clean();
+}
+
+/* ---- isolab noisy ------------------------------------------------------------------------ */
+
+static pid_t start_noisy(const char *placements, const char *repetitions, const char *duration) {
+        const char *args[] = { "--noise", "cpu", "--placement", placements, "--repetitions", repetitions, "--duration", duration,
+                               NULL };
+        return start_isolab("noisy", args);
+}
+
+/* Adds the pids now in any isolab/<run>/noise-* group to seen (at most max). */
+static void collect_noise_pids(pid_t *seen, size_t *n, size_t max) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/isolab", mounts.cpu_root);
+        DIR *runs = opendir(path);
+        for (struct dirent *r; runs && (r = readdir(runs)) != NULL;) {
+                if (r->d_name[0] == '.' || r->d_type != DT_DIR)
+                        continue;
+                char rp[800];
+                snprintf(rp, sizeof(rp), "%s/%s", path, r->d_name);
+                DIR *groups = opendir(rp);
+                for (struct dirent *g; groups && (g = readdir(groups)) != NULL;) {
+                        if (strncmp(g->d_name, "noise-", 6) != 0)
+                                continue;
+                        char procs[1200];
+                        snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", rp, g->d_name);
+                        FILE *f = fopen(procs, "re");
+                        int pid;
+                        while (f && fscanf(f, "%d", &pid) == 1) {
+                                bool known = false;
+                                for (size_t i = 0; i < *n; i++)
+                                        known |= seen[i] == pid;
+                                if (!known && *n < max)
+                                        seen[(*n)++] = pid;
+                        }
+                        if (f)
+                                fclose(f);
+                }
+                if (groups)
+                        closedir(groups);
+        }
+        if (runs)
+                closedir(runs);
+}
+
+static double sum_of(json_t *a, const char *placement, const char *k1, const char *k2) {
+        double s = 0;
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                json_t *nb = json_object_get(t, "neighbour");
+                const char *pl = json_is_object(nb) ? json_string_value(json_object_get(nb, "placement")) : "none";
+                if (pl && strcmp(pl, placement) == 0)
+                        s += num(t, k1, k2);
+        }
+        return s;
+}
+
+/* The study's question, on this VM: the PMD is on CPU 1; a busy neighbour on CPU 1
+ * (same-core) takes CPU time from it, one on CPU 0 (same-node here: the other core)
+ * does not.  Not a timing threshold: a factor between two placements measured in the
+ * same run.  And each neighbour is its own process, gone with its trial. */
+Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) {
+        sweep = start_noisy("same-core,same-node", "2", "1s");
+        /* This test's own polling stays off the PMD's CPU 1 (and gets its affinity back). */
+        cpu_set_t saved, cpu0;
+        cr_assert_eq(sched_getaffinity(0, sizeof(saved), &saved), 0);
+        CPU_ZERO(&cpu0);
+        CPU_SET(0, &cpu0);
+        sched_setaffinity(0, sizeof(cpu0), &cpu0);
+        pid_t seen[64];
+        size_t n_seen = 0;
+        int status;
+        while (waitpid(sweep, &status, WNOHANG) == 0) {
+                collect_noise_pids(seen, &n_seen, 64);
+                nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+        }
+        sched_setaffinity(0, sizeof(saved), &saved);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_assert_eq(n, 6, "2 repetitions x (baseline, same-core, same-node)");
+        double cs_core = sum_of(a, "same-core", "pmd", "nonvoluntary_ctxt_switches");
+        double cs_node = sum_of(a, "same-node", "pmd", "nonvoluntary_ctxt_switches");
+        double st_core = sum_of(a, "same-core", "nf", "stall_ns"), st_node = sum_of(a, "same-node", "nf", "stall_ns");
+        cr_expect_gt(cs_core, 2 * cs_node + 20, "involuntary context switches: same-core %.0f, same-node %.0f", cs_core,
+                     cs_node);
+        cr_expect_gt(st_core, 2 * st_node, "stalled time: same-core %.0f ns, same-node %.0f ns", st_core, st_node);
+        /* The neighbour did its work, and the report has its rate. */
+        cr_expect_gt(sum_of(a, "same-core", "neighbour", "rate"), 0);
+        json_decref(a);
+        /* One process per neighbour trial (4), none of them alive now. */
+        cr_expect_eq(n_seen, 4, "%zu neighbour processes seen for 4 neighbour trials", n_seen);
+        for (size_t i = 0; i < n_seen; i++)
+                cr_expect(kill(seen[i], 0) < 0 && errno == ESRCH, "neighbour %d outlived its trial", seen[i]);
+        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "an isolab-noise process is left");
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run > /dev/null", out);
+        cr_expect_eq(system(cmd), 0, "isolab report failed on the noisy run");
+        expect_machine_clean();
+}
+
+/* SIGINT while a neighbour works: it goes with the run, the finished trials stay. */
+Test(sweep, noisy_sigint_stops_the_neighbour_too) {
+        sweep = start_noisy("same-core", "3", "2s");
+        wait_first_trial(); /* the baseline; the neighbour's trial starts now */
+        for (int i = 0; i < 100 && system("pgrep -x isolab-noise >/dev/null") != 0; i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 0, "no neighbour running after the baseline");
+        kill(sweep, SIGINT);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_geq(n, 1);
+        cr_expect_lt(n, 6);
+        json_decref(a);
+        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "the neighbour outlived the interrupted run");
         expect_machine_clean();
 }
