@@ -23,7 +23,7 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
             libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3
 
-CTL_PKGS  := hwloc jansson libcgroup libsystemd
+CTL_PKGS  := hwloc jansson libcgroup libsystemd inih
 DPDK_PKGS := libdpdk
 TEST_PKGS := criterion
 
@@ -36,7 +36,7 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
-             controller/report-noisy.c
+             controller/report-noisy.c controller/scenario.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
@@ -45,7 +45,8 @@ DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
-             tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c
+             tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
+             tests/unit/test-scenario.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c

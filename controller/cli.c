@@ -148,21 +148,68 @@ static unsigned edit_distance(const char *a, const char *b) {
         return row[lb];
 }
 
-const char *cli_closest(const char *name, const struct cli_option *table, size_t n) {
+const char *cli_closest_word(const char *name, const char *const *words, size_t n) {
         const char *best = NULL;
         unsigned best_d = 0;
         for (size_t i = 0; i < n; i++) {
-                unsigned dist = edit_distance(name, table[i].name);
+                if (!words[i])
+                        continue;
+                unsigned dist = edit_distance(name, words[i]);
                 /* A prefix is as good as a near miss: "--pmd" means "--pmd-cores". */
-                if (strncmp(table[i].name, name, strlen(name)) == 0)
+                if (strncmp(words[i], name, strlen(name)) == 0)
                         dist = 1;
                 if (!best || dist < best_d) {
-                        best = table[i].name;
+                        best = words[i];
                         best_d = dist;
                 }
         }
         /* Farther than a third of the word is a different word. */
         return best && best_d <= 1 + strlen(name) / 3 ? best : NULL;
+}
+
+const char *cli_closest(const char *name, const struct cli_option *table, size_t n) {
+        const char *words[n ? n : 1];
+        for (size_t i = 0; i < n; i++)
+                words[i] = table[i].name;
+        return cli_closest_word(name, words, n);
+}
+
+json_t *cli_options_json(const struct cli_option *table, size_t n, const void *opts) {
+        json_t *o = json_object();
+        for (size_t i = 0; i < n; i++) {
+                const struct cli_option *c = &table[i];
+                const void *src = (const char *)opts + c->offset;
+                json_t *v;
+                if (!c->parse)
+                        v = json_boolean(*(const bool *)src);
+                else if (c->parse == cli_parse_string)
+                        v = *(const char *const *)src ? json_string(*(const char *const *)src) : json_null();
+                else if (c->parse == cli_parse_uint)
+                        v = json_integer(*(const unsigned *)src);
+                else if (c->parse == cli_parse_node)
+                        v = json_integer(*(const int *)src);
+                else if (c->parse == cli_parse_duration)
+                        v = json_sprintf("%gs", (double)*(const uint64_t *)src / 1e6);
+                else if (c->parse == cli_parse_size)
+                        v = json_integer((json_int_t) * (const uint64_t *)src);
+                else
+                        continue; /* a parser this function does not know: leave it out */
+                json_object_set_new(o, c->name, v);
+        }
+        return o;
+}
+
+int cli_set_value(const struct cli_option *o, const char *value, void *opts, struct diag *d) {
+        void *dst = (char *)opts + o->offset;
+        if (o->parse)
+                return o->parse(o, value, dst, d);
+        if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on"))
+                *(bool *)dst = true;
+        else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off"))
+                *(bool *)dst = false;
+        else
+                return diag_set(d, -EINVAL, "%s = %s: give true or false", o->name, value);
+        return 0;
 }
 
 static const struct cli_option *find(const char *name, size_t len, const struct cli_option *table, size_t n) {
@@ -176,8 +223,8 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
               bool *ret_help, struct diag *d) {
         /* Options may come before or after positional arguments (GNU style): positionals
          * are collected and moved behind the options, in their order. */
-        char *pos[argc > 0 ? argc : 1];
-        int npos = 0, i = 1;
+        char *pos[argc > 0 ? argc : 1], *opt[argc > 0 ? argc : 1];
+        int npos = 0, nopt = 0, i = 1;
         *ret_help = false;
         for (; i < argc; i++) {
                 const char *a = argv[i];
@@ -188,6 +235,7 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
                 }
                 if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                         *ret_help = true;
+                        opt[nopt++] = argv[i];
                         continue;
                 }
                 if (a[0] != '-' || a[1] == '\0') {
@@ -210,6 +258,7 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
                                         bare ? bare : name, argv[0], argv[0]);
                 }
                 void *dst = (char *)opts + o->offset;
+                opt[nopt++] = argv[i];
                 if (!o->arg) {
                         if (eq)
                                 return diag_set(d, -EINVAL, "--%s takes no value", o->name);
@@ -221,13 +270,19 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
                         if (i + 1 >= argc)
                                 return diag_set(d, -EINVAL, "--%s needs a value: --%s %s", o->name, o->name, o->arg);
                         value = argv[++i];
+                        opt[nopt++] = argv[i];
                 }
                 int r = o->parse(o, value, dst, d);
                 if (r < 0)
                         return r;
         }
-        for (int k = 0; k < npos; k++)
-                argv[argc - npos + k] = pos[k];
+        /* Options (with their values) first, then the positionals: argv can be parsed
+         * again (a scenario file first, then the command line over it). */
+        int k = 1;
+        for (int j = 0; j < nopt; j++)
+                argv[k++] = opt[j];
+        for (int j = 0; j < npos; j++)
+                argv[k++] = pos[j];
         *ret_optind = argc - npos;
         return 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #include "topology/diag.h"
 
@@ -26,6 +27,7 @@ struct cli_option {
         const char *help;   /* one line */
         cli_parse_fn parse; /* converts and stores the value; NULL for flags (bool) */
         size_t offset;      /* where in the verb's options struct the value goes */
+        const char *section; /* the scenario file section the key belongs in; NULL: not a file key */
 };
 
 /* Parsers for common value kinds.  Each names the option in its error. */
@@ -62,3 +64,13 @@ void cli_help(FILE *f, const char *verb, const char *usage, const char *summary,
 
 /* The option name in table closest to name (edit distance), or NULL if none is close. */
 const char *cli_closest(const char *name, const struct cli_option *table, size_t n);
+/* The same over a list of words (NULL entries skipped). */
+const char *cli_closest_word(const char *name, const char *const *words, size_t n);
+
+/* Stores value for option o in opts, as the command line would; a flag takes
+ * true/false/yes/no/on/off/1/0 (a file has to say which). */
+int cli_set_value(const struct cli_option *o, const char *value, void *opts, struct diag *d);
+
+/* The effective value of every option, {name: value}: the echo of a configuration in
+ * run.json (durations as "10s", sizes in bytes, unset strings as null). */
+json_t *cli_options_json(const struct cli_option *table, size_t n, const void *opts);

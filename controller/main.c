@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
         { "plan", "show where PMD threads, generator, neighbours and hugepages would go, and why", verb_plan },
         { "sweep", "sweep the NF's CPU quota and measure rate, loss, latency and throttling (root)", verb_sweep },
         { "noisy", "run the NF beside noisy neighbours, pinned and unpinned, with baselines (root)", verb_noisy },
+        { "run", "run the experiment a scenario file describes (root; --dry-run shows it)", verb_run },
         { "report", "render a run's results as the study's table (text, csv, json)", verb_report },
         { "cleanup", "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)", verb_cleanup },
 };

@@ -18,7 +18,7 @@
 #define MAX_ROWS 256
 
 struct nrow {
-        char pinning[16], workload[16], placement[16], unit[24];
+        char pinning[16], workload[32], placement[16], unit[24];
         double quota;
         long period_us, frame_size;
         unsigned n, errors;
@@ -92,7 +92,9 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                                     .period_us = (long)json_integer_value(json_object_get(t, "period_us")),
                                     .frame_size = (long)json_integer_value(json_object_get(t, "frame_size")) };
                 snprintf(key.pinning, sizeof(key.pinning), "%s", str(t, "pinning", "pinned"));
-                snprintf(key.workload, sizeof(key.workload), "%s", json_is_object(nb) ? str(nb, "workload", "?") : "none");
+                /* A neighbour is shown by its name ([noise.NAME]; the workload for --noise). */
+                snprintf(key.workload, sizeof(key.workload), "%s",
+                         json_is_object(nb) ? str(nb, "name", str(nb, "workload", "?")) : "none");
                 snprintf(key.placement, sizeof(key.placement), "%s", json_is_object(nb) ? str(nb, "placement", "?") : "-");
                 struct nrow *r = NULL;
                 for (size_t i = 0; i < nrows && !r; i++)
@@ -216,7 +218,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                 if (vf)
                         printf("%5s ", "frame");
                 /* %17s and %7s: "±" and "×" are two bytes, one column. */
-                printf("%-9s %-6s %-10s %3s %8s %17s %7s %7s %7s %7s %8s %8s %8s %8s %8s %7s %7s %7s %8s %8s %6s %5s  %s\n",
+                printf("%-9s %-10s %-10s %3s %8s %17s %7s %7s %7s %7s %8s %8s %8s %8s %8s %7s %7s %7s %8s %8s %6s %5s  %s\n",
                        "pinning", "noise", "placement", "n", "offered", "Mpps (mean±sd)", "×base", "loss %", "min us", "p50 us", "p99 us",
                        "p99.9 us", "max us", "stdev us", "samples", "×p99", "×max", "stalls", "stalled%", "gap us", "ctxsw",
                        "migr", "neighbour rate");
@@ -249,7 +251,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                 if (vf)
                         printf("%5ld ", r->frame_size);
                 if (r->n == 0) {
-                        printf("%-9s %-6s %-10s %3u  (all %u trials failed: see trials.jsonl)\n", r->pinning, r->workload,
+                        printf("%-9s %-10s %-10s %3u  (all %u trials failed: see trials.jsonl)\n", r->pinning, r->workload,
                                r->placement, r->n, r->errors);
                         continue;
                 }
@@ -263,7 +265,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                 if (r->rate_n)
                         snprintf(nrate, sizeof(nrate), "%.4g ± %.2g %s", avg(r->rate_sum, r->rate_n),
                                  sd(r->rate_sum, r->rate_sq, r->rate_n), r->unit);
-                printf("%-9s %-6s %-10s %3u %8.3f %17s %6s %7.2f %7.1f %7.1f %8.1f %8.1f %8.1f %8.1f %8.0f %6s %6s %7.0f %8.2f %8.1f "
+                printf("%-9s %-10s %-10s %3u %8.3f %17s %6s %7.2f %7.1f %7.1f %8.1f %8.1f %8.1f %8.1f %8.0f %6s %6s %7.0f %8.2f %8.1f "
                        "%6.0f %5.1f  %s%s\n",
                        r->pinning, r->workload, r->placement, r->n, avg(r->offered_sum, r->n), rate, x, avg(r->loss_sum, r->n), r->min_ns / 1e3,
                        avg(r->p50_sum, r->n) / 1e3, p99 / 1e3, avg(r->p999_sum, r->n) / 1e3, r->max_ns / 1e3,

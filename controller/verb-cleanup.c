@@ -13,7 +13,7 @@ struct cleanup_opts {
 };
 
 static const struct cli_option cleanup_options[] = {
-        { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet) },
+        { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet), NULL },
 };
 
 int verb_cleanup(int argc, char **argv) {

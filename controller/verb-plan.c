@@ -38,18 +38,18 @@ static int parse_hugepage_size(const struct cli_option *o, const char *value, vo
 static const struct cli_option plan_options[] = {
         MACHINE_CLI_OPTIONS(struct plan_opts, m),
         { "pmd-cores", "N", "PMD threads of the NF, one whole core each (default 1)", cli_parse_uint,
-          offsetof(struct plan_opts, pmd_cores) },
-        { "gen-cores", "N", "traffic generator cores (default 1)", cli_parse_uint, offsetof(struct plan_opts, gen_cores) },
+          offsetof(struct plan_opts, pmd_cores), NULL },
+        { "gen-cores", "N", "traffic generator cores (default 1)", cli_parse_uint, offsetof(struct plan_opts, gen_cores), NULL },
         { "ports", "PCI,PCI", "the NF's NIC ports by PCI address; omit for virtual links", cli_parse_string,
-          offsetof(struct plan_opts, ports) },
+          offsetof(struct plan_opts, ports), NULL },
         { "node", "N", "use this NUMA node instead of choosing (e.g. to put the NF away from its NIC)", cli_parse_node,
-          offsetof(struct plan_opts, node) },
+          offsetof(struct plan_opts, node), NULL },
         { "noise-placement", "MODE,...", "plan neighbours: same-core, sibling, same-llc, same-node, other-node, any, all",
-          cli_parse_string, offsetof(struct plan_opts, noise) },
+          cli_parse_string, offsetof(struct plan_opts, noise), NULL },
         { "hugepage-size", "SIZE", "auto (1G where the node has some reserved, else 2M), 2M or 1G", parse_hugepage_size,
-          offsetof(struct plan_opts, hugepage_size) },
+          offsetof(struct plan_opts, hugepage_size), NULL },
         { "hugepage-mem", "SIZE", "hugepage memory per DPDK process (default 512M)", cli_parse_size,
-          offsetof(struct plan_opts, hugepage_mem) },
+          offsetof(struct plan_opts, hugepage_mem), NULL },
 };
 
 static int parse_noise(const char *list, unsigned *ret, struct diag *d) {

@@ -23,7 +23,7 @@ struct report_opts {
 };
 
 static const struct cli_option report_options[] = {
-        { "format", "FMT", "text (default), csv or json", cli_parse_string, offsetof(struct report_opts, format) },
+        { "format", "FMT", "text (default), csv or json", cli_parse_string, offsetof(struct report_opts, format), NULL },
 };
 
 struct row {

@@ -35,6 +35,7 @@
 #include "controller/matrix.h"
 #include "controller/render.h"
 #include "controller/runner.h"
+#include "controller/scenario.h"
 #include "controller/undo.h"
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
@@ -46,61 +47,88 @@
 
 struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
-        const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota;
+        const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         unsigned repetitions, pmd_cores;
         uint64_t duration_us, warmup_us, link_speed;
-        bool shuffle, no_huge, restart;
+        bool shuffle, no_huge, restart, dry_run;
         unsigned seed;
 };
 
+/* One table for the command line, the scenario file (by section), --help and the echo
+ * of the effective configuration in run.json.  [noise.NAME] sections are the file's
+ * neighbours (scenario.h); --noise and friends are the command line's. */
 static const struct cli_option sweep_options[] = {
-        { "cpu-quota", "LIST", "NF CPU quotas in % of its PMD cores (default 100,75,50,25,12.5)", cli_parse_string,
-          offsetof(struct sweep_opts, quotas) },
-        { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
-          offsetof(struct sweep_opts, periods) },
-        { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
-          offsetof(struct sweep_opts, frame_sizes) },
+        { "name", "NAME", "the scenario's name, for the results directory (a-z, 0-9, _ and -)", cli_parse_string,
+          offsetof(struct sweep_opts, name), "scenario" },
         { "repetitions", "N", "repetitions of the whole matrix (default 1)", cli_parse_uint,
-          offsetof(struct sweep_opts, repetitions) },
+          offsetof(struct sweep_opts, repetitions), "scenario" },
         { "duration", "DUR", "measured traffic per trial (default 10s)", cli_parse_duration,
-          offsetof(struct sweep_opts, duration_us) },
+          offsetof(struct sweep_opts, duration_us), "scenario" },
         { "warmup", "DUR", "traffic before each measurement, left out of it (default 2s)", cli_parse_duration,
-          offsetof(struct sweep_opts, warmup_us) },
-        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", cli_parse_string,
-          offsetof(struct sweep_opts, rate) },
-        { "link-speed", "BPS", "emulated link speed for line and N% (default 10G)", cli_parse_size,
-          offsetof(struct sweep_opts, link_speed) },
-        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_uint, offsetof(struct sweep_opts, pmd_cores) },
-        { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct sweep_opts, link) },
+          offsetof(struct sweep_opts, warmup_us), "scenario" },
         { "shuffle", NULL, "shuffle the order within each repetition (the seed is recorded)", NULL,
-          offsetof(struct sweep_opts, shuffle) },
-        { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct sweep_opts, seed) },
-        { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge) },
+          offsetof(struct sweep_opts, shuffle), "scenario" },
+        { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct sweep_opts, seed),
+          "scenario" },
         { "restart-agents", NULL, "when an agent dies, record the failed trial, restart both agents and go on (3 times at most)",
-          NULL, offsetof(struct sweep_opts, restart) },
-        { "out", "DIR", "results directory (default results/VERB-UTCTIME)", cli_parse_string,
-          offsetof(struct sweep_opts, out) },
-        { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
-          cli_parse_string, offsetof(struct sweep_opts, noise) },
-        { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
-          "(default same-core)", cli_parse_string, offsetof(struct sweep_opts, placement) },
+          NULL, offsetof(struct sweep_opts, restart), "scenario" },
+        { "out", "DIR", "results directory (default results/NAME-UTCTIME)", cli_parse_string,
+          offsetof(struct sweep_opts, out), "scenario" },
+        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_uint, offsetof(struct sweep_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
-          cli_parse_string, offsetof(struct sweep_opts, pinning) },
+          cli_parse_string, offsetof(struct sweep_opts, pinning), "nf" },
+        { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct sweep_opts, link), "nf" },
+        { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
+          offsetof(struct sweep_opts, frame_sizes), "nf" },
+        { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge),
+          "nf" },
+        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", cli_parse_string,
+          offsetof(struct sweep_opts, rate), "traffic" },
+        { "link-speed", "BPS", "emulated link speed for line and N% (default 10G)", cli_parse_size,
+          offsetof(struct sweep_opts, link_speed), "traffic" },
+        { "cpu-quota", "LIST", "NF CPU quotas in % of its PMD cores (sweep: 100,75,50,25,12.5; else 100)", cli_parse_string,
+          offsetof(struct sweep_opts, quotas), "sweep" },
+        { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
+          offsetof(struct sweep_opts, periods), "sweep" },
+        { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
+          cli_parse_string, offsetof(struct sweep_opts, noise), NULL },
+        { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
+          "(default same-core)", cli_parse_string, offsetof(struct sweep_opts, placement), NULL },
         { "noise-opt", "K=V,...", "workload options for every neighbour: threads, load, size, node, keepalive",
-          cli_parse_string, offsetof(struct sweep_opts, noise_opt) },
+          cli_parse_string, offsetof(struct sweep_opts, noise_opt), NULL },
         { "noise-cmd", "CMD", "the command of the exec neighbour, split on spaces, run without a shell", cli_parse_string,
-          offsetof(struct sweep_opts, noise_cmd) },
+          offsetof(struct sweep_opts, noise_cmd), NULL },
         { "noise-quota", "PCT", "CPU quota of each neighbour's cgroup, in % of one CPU (default none)", cli_parse_string,
-          offsetof(struct sweep_opts, noise_quota) },
+          offsetof(struct sweep_opts, noise_quota), NULL },
+        { "dry-run", NULL, "print the plan, the trials, the EAL arguments, the cgroups and the duration; change nothing",
+          NULL, offsetof(struct sweep_opts, dry_run), NULL },
 };
 
 /* One neighbour setting of the matrix; index 0 is the baseline (none). */
 struct neighbour {
+        char name[32];            /* [noise.NAME] or the workload; "none" for the baseline */
         char workload[16];
         enum noise_placement placement;
         char rel[200];            /* its cgroup */
         char cpus[64];            /* its cpuset, as a list */
+        double quota;             /* % of one CPU for its cgroup; 0: none */
+        json_t *options;          /* isolab-noise's start options, {"threads": "2"} */
+        json_t *argv;             /* exec's command */
 };
+
+struct neighbours {
+        struct neighbour v[1 + SCENARIO_MAX_NOISE * _NOISE_PLACEMENT_MAX];
+        size_t n;
+};
+
+static void neighbours_free(struct neighbours *nb) {
+        for (size_t i = 0; i < nb->n; i++) {
+                json_decref(nb->v[i].options);
+                json_decref(nb->v[i].argv);
+        }
+}
+
+enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 
 /* ---- undo actions ------------------------------------------------------------------------ */
 
@@ -397,7 +425,8 @@ static int split_list(char *s, char **v, int max) {
 /* Asks isolab-noise whether the workload can run here with these options (its
  * supported(): a missing exec command, a node that does not exist...), before anything
  * on the machine changes.  Its one-sentence reason becomes d's. */
-static int noise_check(const char *workload, char **opts, int nopts, char **cmd, int ncmd, struct diag *d) {
+static int noise_check(const char *where, const char *workload, char **opts, int nopts, char **cmd, int ncmd,
+                       struct diag *d) {
         char bin[600];
         agent_bin("noise", bin, sizeof(bin));
         char *av[80];
@@ -446,7 +475,7 @@ static int noise_check(const char *workload, char **opts, int nopts, char **cmd,
                 return 0;
         msg[strcspn(msg, "\n")] = '\0';
         const char *why = strncmp(msg, "isolab-noise: ", 14) == 0 ? msg + 14 : msg;
-        return diag_set(d, -EINVAL, "--noise %s cannot run here: %s; nothing was changed", workload,
+        return diag_set(d, -EINVAL, "%s cannot run here: %s; nothing was changed", where,
                         *why ? why : "isolab-noise --check failed");
 }
 
@@ -505,36 +534,256 @@ static void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, 
         hwloc_bitmap_free(m);
 }
 
-static int experiment(int argc, char **argv, bool noisy);
+static int experiment(int argc, char **argv, enum exp_mode mode);
 
 int verb_sweep(int argc, char **argv) {
-        return experiment(argc, argv, false);
+        return experiment(argc, argv, EXP_SWEEP);
 }
 
 int verb_noisy(int argc, char **argv) {
-        return experiment(argc, argv, true);
+        return experiment(argc, argv, EXP_NOISY);
 }
 
-static int experiment(int argc, char **argv, bool noisy) {
+int verb_run(int argc, char **argv) {
+        return experiment(argc, argv, EXP_RUN);
+}
+
+static const char *const summaries[] = {
+        [EXP_SWEEP] = "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
+                      "latency and throttling at each step, on the planned placement.  Needs root.",
+        [EXP_NOISY] = "Run the NF next to noisy neighbours (isolab-noise workloads) on chosen placements,\n"
+                      "with its PMD threads pinned and/or unpinned, and baseline trials without one;\n"
+                      "measure what the NF suffered and what the neighbour got done.  Needs root.",
+        [EXP_RUN] = "Run the experiment a scenario file describes (scenarios/*.ini; sections [scenario],\n"
+                    "[nf], [traffic], [sweep], [noise.NAME]); options on the command line override the\n"
+                    "file.  --dry-run shows what it would do.  Needs root, except for --dry-run.",
+};
+
+/* Parses "PLACEMENT,..." into places (no repeats).  Returns the count or -EINVAL. */
+static int parse_placements(const char *list, const char *what, enum noise_placement *places, struct diag *d) {
+        char buf[256];
+        char *v[_NOISE_PLACEMENT_MAX + 2];
+        snprintf(buf, sizeof(buf), "%s", list);
+        int n = split_list(buf, v, _NOISE_PLACEMENT_MAX + 2);
+        if (n == 0 || n > _NOISE_PLACEMENT_MAX)
+                return diag_set(d, -EINVAL, "%s %s: give 1 to %d placements", what, list, _NOISE_PLACEMENT_MAX);
+        for (int i = 0; i < n; i++) {
+                int m = noise_placement_from_string(v[i]);
+                if (m < 0 || m >= _NOISE_PLACEMENT_MAX)
+                        return diag_set(d, -EINVAL, "%s %s: use same-core, sibling, same-llc, same-node, other-node "
+                                                    "or any", what, v[i]);
+                places[i] = (enum noise_placement)m;
+                for (int k = 0; k < i; k++)
+                        if (places[k] == places[i])
+                                return diag_set(d, -EINVAL, "%s names %s twice", what, v[i]);
+        }
+        return n;
+}
+
+/* The neighbours to run: the command line's (--noise W,... with the shared --placement,
+ * --noise-opt, --noise-cmd, --noise-quota) or the file's [noise.NAME] sections (which
+ * those options then override).  Each is checked, by isolab-noise too, before anything
+ * changes. */
+static int neighbour_specs(const struct sweep_opts *o, const struct scenario *sc, enum exp_mode mode,
+                           struct noise_spec *specs, size_t *ret_n, struct diag *d) {
+        static const char *const workloads[] = { "cpu", "cache", "membw", "ctxsw", "http", "idle", "exec" };
+        size_t n = 0;
+        const char *cli = o->noise ? o->noise : mode == EXP_NOISY ? "cpu" : NULL;
+        if (cli) {
+                char buf[256];
+                char *v[SCENARIO_MAX_NOISE + 1];
+                snprintf(buf, sizeof(buf), "%s", cli);
+                int k = split_list(buf, v, SCENARIO_MAX_NOISE + 1);
+                if (k > SCENARIO_MAX_NOISE)
+                        return diag_set(d, -EINVAL, "--noise: at most %d workloads", SCENARIO_MAX_NOISE);
+                for (int i = 0; i < k; i++) {
+                        bool known = false;
+                        for (size_t w = 0; w < ELEMENTSOF(workloads); w++)
+                                known |= strcmp(v[i], workloads[w]) == 0;
+                        if (!known)
+                                return diag_set(d, -EINVAL, "--noise %s: use cpu, cache, membw, ctxsw, http, idle or exec", v[i]);
+                        for (size_t j = 0; j < n; j++)
+                                if (strcmp(specs[j].name, v[i]) == 0)
+                                        return diag_set(d, -EINVAL, "--noise names %s twice", v[i]);
+                        struct noise_spec *s = &specs[n++];
+                        *s = (struct noise_spec){ 0 };
+                        snprintf(s->name, sizeof(s->name), "%s", v[i]);
+                        snprintf(s->workload, sizeof(s->workload), "%s", v[i]);
+                        snprintf(s->where, sizeof(s->where), "--noise %s", v[i]);
+                }
+        } else {
+                for (size_t i = 0; i < sc->n_noise; i++)
+                        specs[n++] = sc->noise[i];
+        }
+        if (!n && (o->placement || o->noise_opt || o->noise_cmd || o->noise_quota))
+                return diag_set(d, -EINVAL, "--placement, --noise-opt, --noise-cmd and --noise-quota need --noise WORKLOAD,... "
+                                            "(or [noise.NAME] sections in a scenario file)");
+        for (size_t i = 0; i < n; i++) {
+                struct noise_spec *s = &specs[i];
+                if (o->placement)
+                        s->placement = o->placement;
+                if (o->noise_cmd)
+                        s->cmd = o->noise_cmd;
+                if (o->noise_quota)
+                        s->quota = o->noise_quota;
+                if (o->noise_opt) {
+                        size_t l = strlen(s->opts);
+                        snprintf(s->opts + l, sizeof(s->opts) - l, "%s%s", l ? "," : "", o->noise_opt);
+                }
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* What --dry-run shows: everything the run would do, decided, and nothing done. */
+struct dry {
+        const struct sweep_opts *o;
+        const struct topo *t;
+        const struct plan *p;
+        const struct scenario *sc;
+        const struct cg_mounts *mounts;
+        const struct matrix_point *pts;
+        size_t npts;
+        const struct neighbour *nbs;
+        size_t n_nb;
+        char *const *pin_v;
+        const bool *unpinned;
+        int n_pin;
+        const char *run_id, *out;
+        char *(*av)[40];
+        char *lc_nf;
+        hwloc_const_bitmap_t gen_cpus;
+        const double *quotas;
+        int nq;
+};
+
+static void print_argv(const char *label, char *const *v) {
+        printf("  %-14s", label);
+        for (size_t i = 0; v[i]; i++)
+                printf(" %s", v[i]);
+        putchar('\n');
+}
+
+static void dry_run(const struct dry *x) {
+        const struct sweep_opts *o = x->o;
+        const struct plan *p = x->p;
+        if (x->sc->path)
+                printf("Scenario    %s\n", x->sc->path);
+        printf("Run         %s (nothing is started: --dry-run); results would go to %s\n\n", x->run_id, x->out);
+        render_plan_text(stdout, x->t, p);
+        printf("\ncgroups     cpu on %s at %s, cpuset on %s at %s; under isolab/%s:\n", cg_mode_name(x->mounts->cpu),
+               x->mounts->cpu_root[0] ? x->mounts->cpu_root : x->mounts->unified, cg_mode_name(x->mounts->cpuset),
+               x->mounts->cpuset_root[0] ? x->mounts->cpuset_root : x->mounts->unified, x->run_id);
+        hwloc_bitmap_t set = hwloc_bitmap_dup(p->housekeeping.cpus);
+        hwloc_bitmap_or(set, set, x->gen_cpus);
+        _cleanup_free_ char *gl = cpulist_format(set);
+        printf("  %-22s cpus %-8s mems %d\n", "gen", gl, p->node);
+        for (int i = 0; i < x->n_pin; i++) {
+                char lc[512];
+                nf_pinning(p, x->t, x->unpinned[i], lc, sizeof(lc), set);
+                _cleanup_free_ char *nl = cpulist_format(set);
+                printf("  %-22s cpus %-8s mems %d  (%s)\n", "nf", nl, p->node, x->pin_v[i]);
+        }
+        printf("  %-22s cpu quota per trial:", "nf");
+        for (int i = 0; i < x->nq; i++)
+                printf("%s %g%% of %u CPU%s", i ? "," : "", x->quotas[i], o->pmd_cores, o->pmd_cores > 1 ? "s" : "");
+        printf(" (%s)\n", o->periods ? o->periods : "100ms");
+        for (size_t i = 1; i < x->n_nb; i++) {
+                const struct neighbour *nb = &x->nbs[i];
+                char name[64];
+                snprintf(name, sizeof(name), "noise-%s-%s", nb->name, noise_placement_to_string(nb->placement));
+                hwloc_const_bitmap_t c = nb->placement == NOISE_ANY ? x->t->allowed : p->noise[nb->placement].cpus;
+                _cleanup_free_ char *cl = cpulist_format(c);
+                printf("  %-22s cpus %-8s", name, cl);
+                if (nb->quota > 0)
+                        printf(" quota %g%% of one CPU", nb->quota);
+                printf("\n");
+        }
+        if (o->no_huge)
+                printf("\nHugepages   none (--no-huge): DPDK on 4 KiB pages\n");
+        else
+                printf("\nHugepages   %" PRIu64 " x %" PRIu64 " KiB on node %d, reserved for the run if not free, mounted at "
+                       "/run/isolab/%s/huge; restored after\n",
+                       p->huge.needed, p->huge.page_size >> 10, p->node, x->run_id);
+        printf("\nAgents\n");
+        print_argv("isolab-gen", x->av[0]);
+        for (int i = 0; i < x->n_pin; i++) {
+                char label[32];
+                nf_pinning(p, x->t, x->unpinned[i], x->lc_nf, 512, set); /* av[1] points at lc_nf */
+                snprintf(label, sizeof(label), "isolab-nf (%s)", x->pin_v[i]);
+                print_argv(label, x->av[1]);
+        }
+        hwloc_bitmap_free(set);
+        if (x->n_nb > 1)
+                printf("  %-14s one per neighbour trial, in its cgroup: start {workload, options, argv}\n", "isolab-noise");
+        printf("\nTrials (%zu)\n", x->npts);
+        unsigned restarts = 0;
+        for (size_t i = 0; i < x->npts; i++) {
+                const struct matrix_point *pt = &x->pts[i];
+                const struct neighbour *nb = &x->nbs[pt->neighbour];
+                char who[64];
+                if (pt->neighbour)
+                        snprintf(who, sizeof(who), "%s@%s", nb->name, noise_placement_to_string(nb->placement));
+                else
+                        snprintf(who, sizeof(who), "none");
+                restarts += i && pt->pinning != x->pts[i - 1].pinning;
+                printf("  %4zu  rep %-3u %-9s %-24s quota %5g%%  period %6.1fms  %4u B\n", i + 1, pt->repetition + 1,
+                       x->pin_v[pt->pinning], who, pt->quota, (double)pt->period_us / 1000, pt->frame_size);
+        }
+        /* Per trial: warmup + duration + drain and the requests around it; per start of
+         * the agents: EAL and the links; the setup: hugepages, mounts, cgroups. */
+        double per = ((double)o->warmup_us + (double)o->duration_us) / 1e6 + 0.6;
+        double total = 3.0 + (double)x->npts * per + 2.0 * restarts;
+        printf("\nEstimated duration  about %.0f s (%zu trials of %.1f s, %u agent restart%s for pinning)\n", total, x->npts,
+               per, restarts, restarts == 1 ? "" : "s");
+}
+
+static int experiment(int argc, char **argv, enum exp_mode mode) {
         struct sweep_opts o = { .repetitions = 1, .pmd_cores = 1, .duration_us = 10000000, .warmup_us = 2000000,
                                 .link_speed = 10000000000ULL };
-        int r = cli_verb_start(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o,
-                               noisy ? "Run the NF next to noisy neighbours (isolab-noise workloads) on chosen placements,\n"
-                                       "with its PMD threads pinned and/or unpinned, and baseline trials without one;\n"
-                                       "measure what the NF suffered and what the neighbour got done.  Needs root."
-                                     : "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
-                                       "latency and throttling at each step, on the planned placement.  Needs root.");
-        if (r >= 0)
-                return r;
         struct diag d = { 0 };
+        int r, optind_;
+        bool help;
+        _cleanup_(scenario_free) struct scenario sc = { 0 };
+        /* The file first, then the command line over it: parse once to find the file. */
+        struct sweep_opts scratch = o;
+        if (cli_parse(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &scratch, &optind_, &help, &d) < 0)
+                return fail_usage(&d, -EINVAL);
+        if (help) {
+                cli_help(stdout, argv[0], mode == EXP_RUN ? "FILE [options]" : "[options]", summaries[mode], sweep_options,
+                         ELEMENTSOF(sweep_options));
+                return 0;
+        }
+        if (mode == EXP_RUN) {
+                if (optind_ != argc - 1) {
+                        fprintf(stderr, "isolab: run takes one scenario file, e.g. isolab run scenarios/cpu-sweep.ini\n");
+                        return EXIT_USAGE;
+                }
+                if ((r = scenario_load(argv[optind_], sweep_options, ELEMENTSOF(sweep_options), &o, &sc, &d)) < 0)
+                        return fail_usage(&d, r);
+                if ((r = cli_parse(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o, &optind_, &help, &d)) < 0)
+                        return fail_usage(&d, r);
+        } else {
+                if (optind_ < argc) {
+                        fprintf(stderr, "isolab: %s takes no argument, got \"%s\"; see isolab %s --help\n", argv[0],
+                                argv[optind_], argv[0]);
+                        return EXIT_USAGE;
+                }
+                o = scratch;
+        }
 
         /* ---- every input checked before anything on the machine changes ---- */
         double quotas[MAX_LIST];
         uint64_t periods[MAX_LIST];
         unsigned sizes[MAX_LIST];
-        const char *verb = noisy ? "noisy" : "sweep";
-        int nq = cli_list_percent("cpu-quota", o.quotas ? o.quotas : noisy ? "100" : "100,75,50,25,12.5", quotas, MAX_LIST,
-                                  &d);
+        /* The run's name: --name / [scenario] name, else the verb's. */
+        char verb[32];
+        snprintf(verb, sizeof(verb), "%s", o.name ? o.name : mode == EXP_NOISY ? "noisy" : mode == EXP_RUN ? "run" : "sweep");
+        for (const char *c = verb; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-') || c - verb > 24)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "name %s: use up to 24 of a-z, 0-9, _ and -", o.name));
+        int nq = cli_list_percent("cpu-quota", o.quotas ? o.quotas : mode == EXP_SWEEP ? "100,75,50,25,12.5" : "100", quotas,
+                                  MAX_LIST, &d);
         int np = nq < 0 ? nq : cli_list_duration("cpu-period", o.periods ? o.periods : "100ms", periods, MAX_LIST, &d);
         int nf = np < 0 ? np : cli_list_uint("frame-sizes", o.frame_sizes ? o.frame_sizes : "64", sizes, MAX_LIST, &d);
         if (nf < 0)
@@ -542,12 +791,31 @@ static int experiment(int argc, char **argv, bool noisy) {
         for (int i = 0; i < nf; i++)
                 if (sizes[i] < 64 || sizes[i] > 1518)
                         return fail_usage(&d, diag_set(&d, -EINVAL, "--frame-sizes: %u is outside 64..1518 bytes", sizes[i]));
+        /* A (quota, period) pair the kernel refuses (a quota under 1 ms) is left out of
+         * the matrix with a warning; if none is left, that is the error. */
+        _cleanup_(json_decrefp) json_t *pair_warnings = json_array();
+        int valid_pairs = 0;
         for (int q = 0; q < nq; q++)
                 for (int p = 0; p < np; p++) {
                         struct cg_quota cq;
-                        if ((r = cg_quota_compute(quotas[q], o.pmd_cores, periods[p], &cq, &d)) < 0)
-                                return fail_usage(&d, r);
+                        struct diag qd = { 0 };
+                        if (cg_quota_compute(quotas[q], o.pmd_cores, periods[p], &cq, &qd) < 0) {
+                                if (!d.err)
+                                        d = qd;
+                                char w[700];
+                                snprintf(w, sizeof(w), "quota %g%% at a %g ms period skipped: %s", quotas[q],
+                                         (double)periods[p] / 1000, qd.msg);
+                                json_array_append_new(pair_warnings, json_string(w));
+                        } else {
+                                valid_pairs++;
+                        }
                 }
+        if (!valid_pairs)
+                return fail_usage(&d, -EINVAL);
+        diag_clear(&d);
+        size_t wi_;
+        json_t *wv_;
+        json_array_foreach(pair_warnings, wi_, wv_) fprintf(stderr, "isolab: %s\n", json_string_value(wv_));
         if (o.repetitions < 1 || o.pmd_cores < 1)
                 return fail_usage(&d, diag_set(&d, -EINVAL, "--repetitions and --pmd-cores are at least 1"));
         if (o.duration_us < 100000 || o.duration_us > 3600000000ULL)
@@ -555,47 +823,14 @@ static int experiment(int argc, char **argv, bool noisy) {
         const char *link = o.link ? o.link : "vhost";
         if (strcmp(link, "vhost") != 0 && strcmp(link, "memif") != 0)
                 return fail_usage(&d, diag_set(&d, -EINVAL, "--link %s: use vhost or memif", link));
-        /* Neighbours, their placements and options, the NF's pinnings. */
-        char noise_buf[256], place_buf[256], pin_buf[64], nopt_buf[512], ncmd_buf[1024];
-        char *noise_v[16], *place_v[8], *pin_v[4], *nopt_v[16], *ncmd_v[64];
-        snprintf(noise_buf, sizeof(noise_buf), "%s", o.noise ? o.noise : noisy ? "cpu" : "");
-        snprintf(place_buf, sizeof(place_buf), "%s", o.placement ? o.placement : "same-core");
-        snprintf(pin_buf, sizeof(pin_buf), "%s", o.pinning ? o.pinning : "pinned");
-        snprintf(nopt_buf, sizeof(nopt_buf), "%s", o.noise_opt ? o.noise_opt : "");
-        snprintf(ncmd_buf, sizeof(ncmd_buf), "%s", o.noise_cmd ? o.noise_cmd : "");
-        int n_noise = split_list(noise_buf, noise_v, 16), n_place = split_list(place_buf, place_v, 8);
-        int n_pin = split_list(pin_buf, pin_v, 4), n_nopt = split_list(nopt_buf, nopt_v, 16), n_ncmd = 0;
-        for (char *save = NULL, *w = strtok_r(ncmd_buf, " \t", &save); w && n_ncmd < 63; w = strtok_r(NULL, " \t", &save))
-                ncmd_v[n_ncmd++] = w;
-        ncmd_v[n_ncmd] = NULL;
-        static const char *const workloads[] = { "cpu", "cache", "membw", "ctxsw", "http", "idle", "exec" };
-        enum noise_placement places[8];
+        /* The NF's pinnings. */
+        char pin_buf[64];
+        char *pin_v[4];
         bool unpinned[4];
-        double noise_quota = 0;
-        if (!n_noise && (o.placement || o.noise_opt || o.noise_cmd || o.noise_quota))
-                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement, --noise-opt, --noise-cmd and --noise-quota "
-                                                            "need --noise WORKLOAD,..."));
-        for (int i = 0; i < n_noise; i++) {
-                bool known = false;
-                for (size_t k = 0; k < ELEMENTSOF(workloads); k++)
-                        known |= strcmp(noise_v[i], workloads[k]) == 0;
-                if (!known)
-                        return fail_usage(&d, diag_set(&d, -EINVAL, "--noise %s: use cpu, cache, membw, ctxsw, http, idle "
-                                                                    "or exec", noise_v[i]));
-                for (int k = 0; k < i; k++)
-                        if (strcmp(noise_v[k], noise_v[i]) == 0)
-                                return fail_usage(&d, diag_set(&d, -EINVAL, "--noise names %s twice", noise_v[i]));
-        }
-        for (int i = 0; i < n_place; i++) {
-                int m = noise_placement_from_string(place_v[i]);
-                if (m < 0 || m >= _NOISE_PLACEMENT_MAX)
-                        return fail_usage(&d, diag_set(&d, -EINVAL, "--placement %s: use same-core, sibling, same-llc, "
-                                                                    "same-node, other-node or any", place_v[i]));
-                places[i] = (enum noise_placement)m;
-                for (int k = 0; k < i; k++)
-                        if (places[k] == places[i])
-                                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement names %s twice", place_v[i]));
-        }
+        snprintf(pin_buf, sizeof(pin_buf), "%s", o.pinning ? o.pinning : "pinned");
+        int n_pin = split_list(pin_buf, pin_v, 4);
+        if (n_pin == 0 || n_pin > 2)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning %s: use pinned, unpinned or both", o.pinning));
         for (int i = 0; i < n_pin; i++) {
                 if (strcmp(pin_v[i], "pinned") && strcmp(pin_v[i], "unpinned"))
                         return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning %s: use pinned, unpinned or both", pin_v[i]));
@@ -603,81 +838,124 @@ static int experiment(int argc, char **argv, bool noisy) {
                 if (i && unpinned[0] == unpinned[i])
                         return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning names %s twice", pin_v[i]));
         }
-        struct cg_quota noise_cq = { 0 };
-        if (o.noise_quota && cli_list_percent("noise-quota", o.noise_quota, &noise_quota, 1, &d) != 1)
-                return fail_usage(&d, -EINVAL);
-        if (o.noise_quota && (noise_quota < 1 || cg_quota_compute(noise_quota, 1, 100000, &noise_cq, NULL) < 0))
-                return fail_usage(&d, diag_set(&d, -EINVAL, "--noise-quota %s: give 1 to 100 (%% of one CPU per 100 ms)",
-                                               o.noise_quota));
-        /* The workloads' own checks (options, a missing exec command), by isolab-noise. */
-        for (int i = 0; i < n_noise; i++)
-                if ((r = noise_check(noise_v[i], nopt_v, n_nopt, ncmd_v, n_ncmd, &d)) < 0)
+        /* The neighbours: each one's placements, quota and options checked, the last by
+         * isolab-noise itself (a missing exec command, a bad option). */
+        struct noise_spec specs[SCENARIO_MAX_NOISE];
+        size_t n_specs = 0;
+        if ((r = neighbour_specs(&o, &sc, mode, specs, &n_specs, &d)) < 0)
+                return fail_usage(&d, r);
+        enum noise_placement spec_places[SCENARIO_MAX_NOISE][_NOISE_PLACEMENT_MAX];
+        int spec_np[SCENARIO_MAX_NOISE];
+        double spec_quota[SCENARIO_MAX_NOISE];
+        unsigned noise_mask = 0;
+        for (size_t i = 0; i < n_specs; i++) {
+                const struct noise_spec *sp = &specs[i];
+                /* Messages name the option, or the file, line and section. */
+                char pwhat[400], qwhat[400];
+                snprintf(pwhat, sizeof(pwhat), "%s%s", o.placement ? "--placement" : sp->where, o.placement ? "" : " placement");
+                snprintf(qwhat, sizeof(qwhat), "%s%s", o.noise_quota ? "--noise-quota" : sp->where, o.noise_quota ? "" : " quota");
+                if ((spec_np[i] = parse_placements(sp->placement ? sp->placement : "same-core", pwhat, spec_places[i], &d)) < 0)
+                        return fail_usage(&d, spec_np[i]);
+                for (int k = 0; k < spec_np[i]; k++)
+                        noise_mask |= 1u << spec_places[i][k];
+                spec_quota[i] = 0;
+                struct cg_quota ncq;
+                if (sp->quota && (cli_list_percent("noise-quota", sp->quota, &spec_quota[i], 1, &d) != 1 || spec_quota[i] < 1 ||
+                                  cg_quota_compute(spec_quota[i], 1, 100000, &ncq, NULL) < 0))
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "%s %s: give 1 to 100 (%% of one CPU per 100 ms)", qwhat,
+                                                       sp->quota));
+                char obuf[256], cbuf[1024];
+                char *ov[16], *cv[64];
+                snprintf(obuf, sizeof(obuf), "%s", sp->opts);
+                snprintf(cbuf, sizeof(cbuf), "%s", sp->cmd ? sp->cmd : "");
+                int no = split_list(obuf, ov, 16), nc = 0;
+                for (char *save = NULL, *w = strtok_r(cbuf, " \t", &save); w && nc < 63; w = strtok_r(NULL, " \t", &save))
+                        cv[nc++] = w;
+                if ((r = noise_check(sp->where, sp->workload, ov, no, cv, nc, &d)) < 0)
                         return fail_usage(&d, r);
-        json_t *rate = rate_json(o.rate, &d);
+        }
+        _cleanup_(json_decrefp) json_t *rate = rate_json(o.rate, &d);
         if (!rate)
                 return fail_usage(&d, -EINVAL);
-        if (geteuid() != 0) {
-                json_decref(rate);
-                fprintf(stderr, "isolab: %s needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo\n", verb);
-                return EXIT_USAGE;
-        }
-        _cleanup_(cg_close) struct cg cg = { 0 };
         struct cg_mounts mounts;
-        if ((r = cg_detect(&mounts, &d)) < 0 || (r = cg_open(&cg, &mounts, &d)) < 0) {
-                json_decref(rate);
+        if ((r = cg_detect(&mounts, &d)) < 0)
                 return fail_usage(&d, r);
-        }
         _cleanup_(topo_freep) struct topo *t = NULL;
         struct machine_opts mo = { 0 };
         if ((r = machine_load(&mo, &t)) != 0) {
-                json_decref(rate);
                 return r;
         }
         _cleanup_(plan_freep) struct plan *p = NULL;
         struct plan_request req = { .pmd_cores = o.pmd_cores, .gen_cores = 1, .node = -1 };
-        for (int i = 0; i < n_place; i++)
-                req.noise_mask |= 1u << places[i];
+        req.noise_mask = noise_mask;
         if ((r = plan_make(t, &req, &p, &d)) < 0) {
-                json_decref(rate);
                 return fail_usage(&d, r);
         }
         /* The neighbour settings: the baseline, then workload x placement where the
          * placement is possible here (a sibling needs SMT); the others are skipped with
          * the planner's reason. */
-        struct neighbour nbs[1 + 16 * 8] = { { .workload = "none" } };
-        size_t n_nb = 1;
-        json_t *skipped = json_array();
-        for (int pi = 0; pi < n_place && n_noise; pi++) {
-                const struct plan_role *role = &p->noise[places[pi]];
-                if (!role->available) {
-                        char w[480];
-                        snprintf(w, sizeof(w), "placement %s skipped: %s", noise_placement_to_string(places[pi]), role->reason);
-                        fprintf(stderr, "isolab: %s\n", w);
-                        json_array_append_new(skipped, json_string(w));
+        _cleanup_(neighbours_free) struct neighbours nbl = { .n = 1 };
+        struct neighbour *nbs = nbl.v;
+        snprintf(nbs[0].name, sizeof(nbs[0].name), "none");
+        snprintf(nbs[0].workload, sizeof(nbs[0].workload), "none");
+        _cleanup_(json_decrefp) json_t *skipped = json_array();
+        for (int pl = 0; pl < _NOISE_PLACEMENT_MAX; pl++) {
+                if (!(noise_mask & (1u << pl)) || p->noise[pl].available)
                         continue;
-                }
-                for (int ni = 0; ni < n_noise; ni++) {
-                        struct neighbour *nb = &nbs[n_nb++];
-                        snprintf(nb->workload, sizeof(nb->workload), "%s", noise_v[ni]);
-                        nb->placement = places[pi];
-                }
+                char w[480];
+                snprintf(w, sizeof(w), "placement %s skipped: %s", noise_placement_to_string((enum noise_placement)pl),
+                         p->noise[pl].reason);
+                fprintf(stderr, "isolab: %s\n", w);
+                json_array_append_new(skipped, json_string(w));
         }
-        if (n_noise && n_nb == 1) {
-                json_decref(rate);
-                json_decref(skipped);
-                return fail_usage(&d, diag_set(&d, -EINVAL, "--placement: none of the placements is possible on this machine "
-                                                            "(see above); try same-core or any"));
-        }
+        for (size_t si = 0; si < n_specs; si++)
+                for (int k = 0; k < spec_np[si]; k++) {
+                        enum noise_placement pl = spec_places[si][k];
+                        if (!p->noise[pl].available)
+                                continue;
+                        struct neighbour *nb = &nbs[nbl.n++];
+                        snprintf(nb->name, sizeof(nb->name), "%.31s", specs[si].name);
+                        snprintf(nb->workload, sizeof(nb->workload), "%.15s", specs[si].workload);
+                        nb->placement = pl;
+                        nb->quota = spec_quota[si];
+                        /* isolab-noise's start request: options as strings, the command as argv. */
+                        nb->options = json_object();
+                        nb->argv = json_array();
+                        char obuf[256], cbuf[1024];
+                        snprintf(obuf, sizeof(obuf), "%s", specs[si].opts);
+                        snprintf(cbuf, sizeof(cbuf), "%s", specs[si].cmd ? specs[si].cmd : "");
+                        for (char *save = NULL, *kv = strtok_r(obuf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                                char *eq = strchr(kv, '='); /* isolab-noise --check made sure there is one */
+                                if (eq) {
+                                        *eq = '\0';
+                                        json_object_set_new(nb->options, kv, json_string(eq + 1));
+                                }
+                        }
+                        for (char *save = NULL, *w = strtok_r(cbuf, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                                json_array_append_new(nb->argv, json_string(w));
+                }
+        size_t n_nb = nbl.n;
+        if (n_specs && n_nb == 1)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "placement: none of the neighbours' placements is possible on "
+                                                            "this machine (see above); try same-core or any"));
         unsigned seed = o.seed ? o.seed : (unsigned)time(NULL);
         struct matrix_spec ms = { quotas, (size_t)nq, periods,    (size_t)np, sizes,  (size_t)nf,
                                   o.repetitions, o.shuffle, seed, (size_t)n_pin, n_nb };
         _cleanup_free_ struct matrix_point *pts = NULL;
         size_t npts;
         if (matrix_expand(&ms, &pts, &npts) < 0) {
-                json_decref(rate);
-                json_decref(skipped);
                 return EXIT_RUNTIME;
         }
+        size_t kept = 0;
+        for (size_t i = 0; i < npts; i++) {
+                struct cg_quota cq;
+                if (cg_quota_compute(pts[i].quota, o.pmd_cores, pts[i].period_us, &cq, NULL) == 0) {
+                        pts[kept] = pts[i];
+                        pts[kept].index = (unsigned)kept;
+                        kept++;
+                }
+        }
+        npts = kept;
 
         char stamp[32], run_id[64], out[512], run_dir[256];
         utc_stamp(stamp, sizeof(stamp));
@@ -688,9 +966,100 @@ static int experiment(int argc, char **argv, bool noisy) {
                 snprintf(out, sizeof(out), "%s", o.out);
         else
                 snprintf(out, sizeof(out), "results/%s-%s", verb, stamp);
+
+        /* What the run will use: CPUs, the private directory, the agents' arguments. */
+        hwloc_bitmap_t nf_set = hwloc_bitmap_alloc(); /* the NF's cpuset for the current pinning */
+        char lc_nf[512] = "";                          /* and its EAL --lcores */
+        unsigned cur_pin = pts[0].pinning;
+        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
+        char hk[16], gen_cpu[16], mems[16], huge_dir[300], link_dir[300], notify[300];
+        _cleanup_free_ char *pmd_list = cpulist_format(p->pmd.cpus);
+        snprintf(hk, sizeof(hk), "%d", hwloc_bitmap_first(p->housekeeping.cpus));
+        snprintf(gen_cpu, sizeof(gen_cpu), "%d", hwloc_bitmap_first(p->gen.cpus));
+        snprintf(mems, sizeof(mems), "%d", p->node);
+        snprintf(run_dir, sizeof(run_dir), "/run/isolab/%s", run_id);
+        snprintf(huge_dir, sizeof(huge_dir), "%s/huge", run_dir);
+        snprintf(link_dir, sizeof(link_dir), "%s/link", run_dir);
+        snprintf(notify, sizeof(notify), "%s/notify", run_dir);
+        const char *roles[] = { "gen", "nf" };
+        /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
+        char lc_gen[64], pfx[2][96], speed[32], logpath[2][600];
+        snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
+        /* --socket-mem takes MB per node in node order: all of it on the planned node, so
+         * DPDK cannot fall back to a remote one. */
+        char socket_mem[128] = "";
+        for (int nd = 0; nd <= p->node; nd++) {
+                size_t sl = strlen(socket_mem);
+                if (nd < p->node)
+                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "0,");
+                else
+                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "%" PRIu64,
+                                 (p->huge.per_process * p->huge.page_size) >> 20);
+        }
+        snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
+        char queues[8];
+        snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
+        char bin[2][600], *av[2][40];
+        for (int i = 0; i < 2; i++) {
+                snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
+                snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
+                agent_bin(roles[i], bin[i], sizeof(bin[i]));
+                int n = 0;
+                char **v = av[i];
+                v[n++] = bin[i];
+                v[n++] = "--lcores";
+                v[n++] = i == 0 ? lc_gen : lc_nf;
+                v[n++] = "--file-prefix";
+                v[n++] = pfx[i];
+                if (o.no_huge) {
+                        v[n++] = "--no-huge";
+                        v[n++] = "-m";
+                        v[n++] = "512";
+                } else {
+                        v[n++] = "--huge-dir";
+                        v[n++] = huge_dir;
+                        v[n++] = "--socket-mem";
+                        v[n++] = socket_mem;
+                }
+                v[n++] = "--single-file-segments";
+                v[n++] = "--no-pci";
+                v[n++] = "--log-level";
+                v[n++] = "*:error";
+                v[n++] = "--";
+                v[n++] = "--link";
+                v[n++] = (char *)link;
+                v[n++] = "--link-dir";
+                v[n++] = link_dir;
+                v[n++] = "--link-queues";
+                v[n++] = queues;
+                if (i == 0) {
+                        v[n++] = "--link-speed";
+                        v[n++] = speed;
+                }
+                v[n] = NULL;
+        }
+
+        if (o.dry_run) {
+                dry_run(&(struct dry){ .o = &o, .t = t, .p = p, .sc = &sc, .mounts = &mounts, .pts = pts, .npts = npts,
+                                       .nbs = nbs, .n_nb = n_nb, .pin_v = pin_v, .unpinned = unpinned, .n_pin = n_pin,
+                                       .run_id = run_id, .out = out, .av = av, .lc_nf = lc_nf, .gen_cpus = p->gen.cpus,
+                                       .quotas = quotas, .nq = nq });
+                hwloc_bitmap_free(nf_set);
+                return 0;
+        }
+        if (geteuid() != 0) {
+                hwloc_bitmap_free(nf_set);
+                fprintf(stderr, "isolab: %s needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo, or look "
+                                "first with --dry-run\n", verb);
+                return EXIT_USAGE;
+        }
+        _cleanup_(cg_close) struct cg cg = { 0 };
+        if ((r = cg_open(&cg, &mounts, &d)) < 0) {
+                hwloc_bitmap_free(nf_set);
+                return fail_usage(&d, r);
+        }
         if ((r = mkdir_p(out, 0755)) < 0 || access(out, W_OK) < 0) {
-                json_decref(rate);
-                json_decref(skipped);
+                hwloc_bitmap_free(nf_set);
                 fprintf(stderr, "isolab: --out %s: %s; give a writable directory\n", out, strerror(r < 0 ? -r : errno));
                 return EXIT_USAGE;
         }
@@ -698,8 +1067,7 @@ static int experiment(int argc, char **argv, bool noisy) {
         snprintf(path, sizeof(path), "%s/trials.jsonl", out);
         int tfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (tfd < 0) {
-                json_decref(rate);
-                json_decref(skipped);
+                hwloc_bitmap_free(nf_set);
                 fprintf(stderr, "isolab: cannot open %s: %s\n", path, strerror(errno));
                 return EXIT_USAGE;
         }
@@ -707,23 +1075,14 @@ static int experiment(int argc, char **argv, bool noisy) {
         /* ---- from here on, every change pushes its undo ---- */
         struct undo undo = { 0 };
         struct runner run = { 0 };
-        hwloc_bitmap_t nf_set = NULL;  /* the NF's cpuset for the current pinning */
-        char lc_nf[512] = "";           /* and its EAL --lcores */
-        unsigned cur_pin = pts[0].pinning;
         bool runner_up = false;
         int rc = EXIT_RUNTIME;
-        char hk[16], gen_cpu[16], mems[16], huge_dir[300], link_dir[300], notify[300];
-        _cleanup_free_ char *pmd_list = cpulist_format(p->pmd.cpus);
-        snprintf(hk, sizeof(hk), "%d", hwloc_bitmap_first(p->housekeeping.cpus));
-        snprintf(gen_cpu, sizeof(gen_cpu), "%d", hwloc_bitmap_first(p->gen.cpus));
-        snprintf(mems, sizeof(mems), "%d", p->node);
 
         /* What an earlier run left (it died before its undo ran) goes first. */
         if (cleanup_all(0) > 0)
                 fprintf(stderr, "isolab: an earlier run left things behind that could not be removed; see isolab cleanup\n");
         if (mkdir_p("/run/isolab", 0700) < 0)
                 goto out;
-        snprintf(run_dir, sizeof(run_dir), "/run/isolab/%s", run_id);
         if (mkdir(run_dir, 0700) < 0) {
                 fprintf(stderr, "isolab: cannot create %s: %s\n", run_dir, strerror(errno));
                 goto out;
@@ -738,9 +1097,6 @@ static int experiment(int argc, char **argv, bool noisy) {
                       json_pack("{s:s, s:i, s:I}", "kind", "controller", "pid", (int)getpid(), "starttime",
                                 (json_int_t)proc_starttime(getpid())),
                       "controller");
-        snprintf(huge_dir, sizeof(huge_dir), "%s/huge", run_dir);
-        snprintf(link_dir, sizeof(link_dir), "%s/link", run_dir);
-        snprintf(notify, sizeof(notify), "%s/notify", run_dir);
         mkdir(huge_dir, 0700);
         mkdir(link_dir, 0700);
 
@@ -782,7 +1138,6 @@ static int experiment(int argc, char **argv, bool noisy) {
         }
 
         /* cgroups: isolab/<run>/{gen,nf}; the parents are removed by the undo too. */
-        const char *roles[] = { "gen", "nf" };
         char rel[2][200], run_rel[96];
         snprintf(run_rel, sizeof(run_rel), "isolab/%s", run_id);
         /* Undos go before the creates: a create that fails halfway leaves its parents,
@@ -798,8 +1153,6 @@ static int experiment(int argc, char **argv, bool noisy) {
          * follows its pinning (nf_pinning). */
         hwloc_bitmap_t gen_set = hwloc_bitmap_dup(p->housekeeping.cpus);
         hwloc_bitmap_or(gen_set, gen_set, p->gen.cpus);
-        nf_set = hwloc_bitmap_alloc();
-        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
         r = 0;
         for (int i = 0; i < 2 && r >= 0; i++) {
                 snprintf(rel[i], sizeof(rel[i]), "%s/%s", run_rel, roles[i]);
@@ -810,7 +1163,8 @@ static int experiment(int argc, char **argv, bool noisy) {
          * machine, as without a cpuset), with the neighbours' own quota when asked. */
         for (size_t i = 1; i < n_nb && r >= 0; i++) {
                 struct neighbour *nb = &nbs[i];
-                snprintf(nb->rel, sizeof(nb->rel), "%s/noise-%s", run_rel, noise_placement_to_string(nb->placement));
+                snprintf(nb->rel, sizeof(nb->rel), "%s/noise-%s-%s", run_rel, nb->name,
+                         noise_placement_to_string(nb->placement));
                 bool made = false;
                 for (size_t k = 1; k < i; k++)
                         if (strcmp(nbs[k].rel, nb->rel) == 0) {
@@ -825,8 +1179,9 @@ static int experiment(int argc, char **argv, bool noisy) {
                 char nmems[64];
                 mems_of(t, cpus, nmems, sizeof(nmems));
                 r = create_group(&undo, &cg, nb->rel, cpus, nmems, &d);
-                if (r >= 0 && noise_quota > 0)
-                        r = cg.ops->set_quota(&cg, nb->rel, &noise_cq, &d);
+                struct cg_quota ncq;
+                if (r >= 0 && nb->quota > 0 && (r = cg_quota_compute(nb->quota, 1, 100000, &ncq, &d)) >= 0)
+                        r = cg.ops->set_quota(&cg, nb->rel, &ncq, &d);
         }
         if (r < 0) {
                 report_error(&d, r);
@@ -855,63 +1210,7 @@ static int experiment(int argc, char **argv, bool noisy) {
         }
         runner_up = true;
 
-        /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
-        char lc_gen[64], pfx[2][96], speed[32], logpath[2][600];
-        snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
-        /* --socket-mem takes MB per node in node order: all of it on the planned node, so
-         * DPDK cannot fall back to a remote one. */
-        char socket_mem[128] = "";
-        for (int nd = 0; nd <= p->node; nd++) {
-                size_t sl = strlen(socket_mem);
-                if (nd < p->node)
-                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "0,");
-                else
-                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "%" PRIu64,
-                                 (p->huge.per_process * p->huge.page_size) >> 20);
-        }
-        snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
-        char queues[8];
-        snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
         struct runner_agent *agent[2] = { NULL, NULL };
-        char bin[2][600], *av[2][40];
-        for (int i = 0; i < 2; i++) {
-                snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
-                snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
-                agent_bin(roles[i], bin[i], sizeof(bin[i]));
-                int n = 0;
-                char **v = av[i];
-                v[n++] = bin[i];
-                v[n++] = "--lcores";
-                v[n++] = i == 0 ? lc_gen : lc_nf;
-                v[n++] = "--file-prefix";
-                v[n++] = pfx[i];
-                if (o.no_huge) {
-                        v[n++] = "--no-huge";
-                        v[n++] = "-m";
-                        v[n++] = "512";
-                } else {
-                        v[n++] = "--huge-dir";
-                        v[n++] = huge_dir;
-                        v[n++] = "--socket-mem";
-                        v[n++] = socket_mem;
-                }
-                v[n++] = "--single-file-segments";
-                v[n++] = "--no-pci";
-                v[n++] = "--log-level";
-                v[n++] = "*:error";
-                v[n++] = "--";
-                v[n++] = "--link";
-                v[n++] = (char *)link;
-                v[n++] = "--link-dir";
-                v[n++] = link_dir;
-                v[n++] = "--link-queues";
-                v[n++] = queues;
-                if (i == 0) {
-                        v[n++] = "--link-speed";
-                        v[n++] = speed;
-                }
-                v[n] = NULL;
-        }
         for (int i = 0; i < 2; i++)
                 if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], logpath[i], false, &agent[i], &d)) < 0) {
                         report_error(&d, r);
@@ -930,6 +1229,7 @@ static int experiment(int argc, char **argv, bool noisy) {
          * message of a later, unrelated error. */
         diag_clear(&d);
         json_t *warnings = json_array();
+        json_array_extend(warnings, pair_warnings);
         json_array_extend(warnings, skipped);
         for (unsigned i = 0; i < p->n_warnings; i++)
                 json_array_append_new(warnings, json_string(p->warnings[i]));
@@ -937,7 +1237,7 @@ static int experiment(int argc, char **argv, bool noisy) {
         json_t *pmd;
         json_array_foreach(json_object_get(placement, "pmd"), ii, pmd) {
                 int actual = (int)json_integer_value(json_object_get(pmd, "cpu"));
-                if (!hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
+                if (!unpinned[cur_pin] && !hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
                         char w[160];
                         snprintf(w, sizeof(w), "PMD lcore %lld runs on CPU %d, the plan said %s",
                                  (long long)json_integer_value(json_object_get(pmd, "lcore")), actual, pmd_list);
@@ -969,33 +1269,30 @@ static int experiment(int argc, char **argv, bool noisy) {
                                                             "figures are not comparable with a hugepage run"));
         struct utsname un;
         uname(&un);
-        json_t *cfg = json_pack("{s:o, s:o, s:o, s:i, s:f, s:f, s:O, s:I, s:i, s:s, s:b, s:i, s:b}", "cpu_quota", json_array(),
-                                "cpu_period_us", json_array(), "frame_sizes", json_array(), "repetitions", o.repetitions,
-                                "duration", o.duration_us / 1e6, "warmup", o.warmup_us / 1e6, "rate", rate, "link_speed",
-                                (json_int_t)o.link_speed, "pmd_cores", o.pmd_cores, "link", link, "shuffle", o.shuffle,
-                                "seed", seed, "no_huge", o.no_huge);
+        /* The configuration as it took effect: every option (file and command line
+         * merged), the lists as parsed, the seed used, and the neighbours. */
+        json_t *cfg = cli_options_json(sweep_options, ELEMENTSOF(sweep_options), &o);
+        json_t *jq = json_array(), *jper = json_array(), *jfs = json_array(), *jpin = json_array(), *jnb = json_array();
         for (int i = 0; i < nq; i++)
-                json_array_append_new(json_object_get(cfg, "cpu_quota"), json_real(quotas[i]));
+                json_array_append_new(jq, json_real(quotas[i]));
         for (int i = 0; i < np; i++)
-                json_array_append_new(json_object_get(cfg, "cpu_period_us"), json_integer((json_int_t)periods[i]));
+                json_array_append_new(jper, json_integer((json_int_t)periods[i]));
         for (int i = 0; i < nf; i++)
-                json_array_append_new(json_object_get(cfg, "frame_sizes"), json_integer(sizes[i]));
-        json_t *jn = json_array(), *jp = json_array(), *jpin = json_array(), *jo = json_array(), *jc = json_array();
-        for (int i = 0; i < n_noise; i++)
-                json_array_append_new(jn, json_string(noise_v[i]));
-        for (int i = 0; i < n_place && n_noise; i++)
-                json_array_append_new(jp, json_string(place_v[i]));
+                json_array_append_new(jfs, json_integer(sizes[i]));
         for (int i = 0; i < n_pin; i++)
                 json_array_append_new(jpin, json_string(pin_v[i]));
-        for (int i = 0; i < n_nopt; i++)
-                json_array_append_new(jo, json_string(nopt_v[i]));
-        for (int i = 0; i < n_ncmd; i++)
-                json_array_append_new(jc, json_string(ncmd_v[i]));
-        json_object_update_new(cfg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "noise", jn, "placement", jp, "pinning", jpin,
-                                              "noise_opt", jo, "noise_cmd", jc, "noise_quota",
-                                              noise_quota > 0 ? json_real(noise_quota) : json_null()));
+        for (size_t i = 0; i < n_specs; i++)
+                json_array_append_new(jnb, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "name", specs[i].name, "workload",
+                                                     specs[i].workload, "placement",
+                                                     specs[i].placement ? specs[i].placement : "same-core", "options",
+                                                     specs[i].opts, "cmd", specs[i].cmd, "quota", specs[i].quota));
+        json_object_update_new(cfg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:O, s:i, s:s, s:o}", "cpu_quota_pct", jq,
+                                              "cpu_period_us", jper, "frame_sizes_bytes", jfs, "pinnings", jpin, "neighbours",
+                                              jnb, "rate_parsed", rate, "seed_used", seed, "link_used", link, "scenario_file",
+                                              sc.path ? json_string(sc.path) : json_null()));
         json_t *runj = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:o, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:I}",
-                                 "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool", noisy ? "isolab noisy" : "isolab sweep",
+                                 "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool",
+                                 mode == EXP_NOISY ? "isolab noisy" : mode == EXP_RUN ? "isolab run" : "isolab sweep",
                                  "host", "name", un.nodename, "kernel", un.release, "cmdline",
                                  t->iso.cmdline ? t->iso.cmdline : "", "config", cfg, "topology", topo_to_json(t), "plan",
                                  plan_to_json(p), "placement_actual", placement ? placement : json_null(), "cgroup",
@@ -1015,15 +1312,6 @@ static int experiment(int argc, char **argv, bool noisy) {
         agent_bin("noise", noise_bin, sizeof(noise_bin));
         snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
         char *noise_av[] = { noise_bin, NULL };
-        json_t *noise_opts = json_object(), *noise_argv = json_array();
-        for (int k = 0; k < n_nopt; k++) {
-                char key[64];
-                const char *eq = strchr(nopt_v[k], '='); /* noise_check made sure there is one */
-                snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - nopt_v[k]) : 0, nopt_v[k]);
-                json_object_set_new(noise_opts, key, json_string(eq ? eq + 1 : ""));
-        }
-        for (int k = 0; k < n_ncmd; k++)
-                json_array_append_new(noise_argv, json_string(ncmd_v[k]));
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
@@ -1049,7 +1337,7 @@ static int experiment(int argc, char **argv, bool noisy) {
                 const struct neighbour *nb = pt->neighbour ? &nbs[pt->neighbour] : NULL;
                 fprintf(stderr, "isolab: trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u ...", i + 1,
                         npts, pt->quota, pt->period_us, pt->frame_size, n_pin > 1 ? " " : "", n_pin > 1 ? pin_v[pt->pinning] : "",
-                        n_noise ? " neighbour " : "", n_noise ? nbs[pt->neighbour].workload : "",
+                        n_specs ? " neighbour " : "", n_specs ? nbs[pt->neighbour].name : "",
                         nb ? (nb->placement == NOISE_SAME_CORE ? "@same-core"
                               : nb->placement == NOISE_SIBLING ? "@sibling"
                               : nb->placement == NOISE_SAME_LLC ? "@same-llc"
@@ -1067,7 +1355,7 @@ static int experiment(int argc, char **argv, bool noisy) {
                 if (nb) {
                         r = start_agent(&run, &undo, &cg, "noise", noise_av, nb->rel, "", noise_log, true, &na, &d);
                         json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
-                                                 noise_opts, "argv", noise_argv), *nrep = NULL;
+                                                 nb->options, "argv", nb->argv), *nrep = NULL;
                         if (r >= 0)
                                 r = runner_request(&run, na, nreq, 30000, &nrep, &d);
                         json_decref(nreq);
@@ -1184,9 +1472,10 @@ static int experiment(int argc, char **argv, bool noisy) {
                 json_object_set_new(line, "pinning", json_string(pin_v[pt->pinning]));
                 json_t *nbj = json_null();
                 if (nb) {
-                        nbj = json_pack("{s:s, s:s, s:s, s:s, s:o}", "workload", nb->workload, "placement",
-                                        noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus", nb->cpus,
-                                        "quota_pct", noise_quota > 0 ? json_real(noise_quota) : json_null());
+                        nbj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O}", "name", nb->name, "workload", nb->workload,
+                                        "placement", noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus",
+                                        nb->cpus, "quota_pct", nb->quota > 0 ? json_real(nb->quota) : json_null(), "options",
+                                        nb->options, "argv", nb->argv);
                         if (nstat && r >= 0)
                                 json_object_update_missing(nbj, nstat);
                 }
@@ -1224,16 +1513,12 @@ static int experiment(int argc, char **argv, bool noisy) {
                 if (failed)
                         break;
         }
-        json_decref(noise_opts);
-        json_decref(noise_argv);
         if (run.interrupted)
                 fprintf(stderr, "\nisolab: %s: stopping; the finished trials are in %s/trials.jsonl\n",
                         strsignal(run.interrupted), out);
         rc = failed || run.interrupted ? EXIT_RUNTIME : 0;
 out:
         close(tfd);
-        json_decref(rate);
-        json_decref(skipped);
         if (nf_set)
                 hwloc_bitmap_free(nf_set);
         unsigned bad = undo_run(&undo, report_undo, NULL);

@@ -20,6 +20,7 @@ int verb_topo(int argc, char **argv);
 int verb_plan(int argc, char **argv);
 int verb_sweep(int argc, char **argv);
 int verb_noisy(int argc, char **argv);
+int verb_run(int argc, char **argv);
 /* The number at a dotted path ("result.latency.p99_ns") of a trial record, 0 if absent. */
 double report_num(json_t *o, const char *path);
 /* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
@@ -37,12 +38,12 @@ struct machine_opts {
 
 #define MACHINE_CLI_OPTIONS(type, member)                                                                          \
         { "topology", "FILE", "plan for the machine in this hwloc XML file (lstopo --of xml)", cli_parse_string,  \
-          offsetof(type, member.topology) },                                                                       \
+          offsetof(type, member.topology), NULL },                                                                       \
         { "synthetic", "DESC", "plan for an hwloc synthetic machine, e.g. \"package:2 core:8 pu:2\"",              \
-          cli_parse_string, offsetof(type, member.synthetic) },                                                    \
+          cli_parse_string, offsetof(type, member.synthetic), NULL },                                                    \
         { "kernel-cmdline", "STRING", "judge isolation against this kernel command line, not /proc/cmdline",      \
-          cli_parse_string, offsetof(type, member.cmdline) },                                                      \
-        { "json", NULL, "print JSON instead of text", NULL, offsetof(type, member.json) }
+          cli_parse_string, offsetof(type, member.cmdline), NULL },                                                      \
+        { "json", NULL, "print JSON instead of text", NULL, offsetof(type, member.json), NULL }
 
 /* Loads the machine the options describe; prints the error and returns an exit code
  * (EXIT_USAGE for a bad file or description) when it fails, 0 on success. */
