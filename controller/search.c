@@ -1,0 +1,99 @@
+/* search — see search.h. */
+#include "controller/search.h"
+
+#include <string.h>
+
+#define SHORTFALL 0.995 /* a generator that offered less than 99.5 % of the rate fell short */
+#define MAX_RETRIES 2
+
+void search_init(struct search *s, const struct search_cfg *cfg) {
+        memset(s, 0, sizeof(*s));
+        s->cfg = *cfg;
+        if (s->cfg.max_trials == 0)
+                s->cfg.max_trials = 30;
+        if (s->cfg.min_pps <= 0)
+                s->cfg.min_pps = s->cfg.precision_pps;
+        s->lo = 0;
+        s->hi = s->cfg.max_pps;
+        s->rate = s->cfg.max_pps;
+        s->phase = SEARCH_RUNNING;
+}
+
+static void finish(struct search *s, enum search_phase phase, double found) {
+        s->phase = phase;
+        s->found = found;
+}
+
+/* The next rate: the middle, or a verification of lo once the bounds are close. */
+static void next(struct search *s) {
+        if (s->trials >= s->cfg.max_trials) {
+                finish(s, SEARCH_GAVE_UP, s->lo);
+                return;
+        }
+        if (s->hi - s->lo <= s->cfg.precision_pps) {
+                if (s->lo < s->cfg.min_pps) {
+                        finish(s, SEARCH_DONE, 0); /* nothing passes: the NF forwards (almost) nothing */
+                        return;
+                }
+                s->verifying = true;
+                s->rate = s->lo;
+                return;
+        }
+        s->verifying = false;
+        s->rate = (s->lo + s->hi) / 2;
+}
+
+void search_update(struct search *s, double offered_pps, double loss_ratio) {
+        if (s->phase != SEARCH_RUNNING)
+                return;
+        s->trials++;
+        if (offered_pps < s->rate * SHORTFALL) {
+                s->verdict = "retry";
+                if (s->retries++ < MAX_RETRIES && s->trials < s->cfg.max_trials)
+                        return; /* the same rate again */
+                /* The generator cannot offer this rate: the search cannot look above
+                 * what it did offer. */
+                s->retries = 0;
+                s->generator_limited = true;
+                if (s->verifying) {
+                        /* It cannot offer the rate to verify: search again below what it can. */
+                        s->hi = offered_pps;
+                        s->lo = 0;
+                        s->verifying = false;
+                } else {
+                        /* A rate that passed stays passed: the generator did offer it then. */
+                        s->hi = offered_pps > s->lo ? offered_pps : s->lo;
+                }
+                next(s);
+                return;
+        }
+        s->retries = 0;
+        bool pass = loss_ratio <= s->cfg.loss_goal;
+        s->verdict = pass ? "pass" : "fail";
+        if (s->verifying) {
+                if (pass) {
+                        finish(s, SEARCH_DONE, s->lo);
+                        return;
+                }
+                /* lo passed once and failed now: it is not a rate the NF sustains. */
+                s->hi = s->lo;
+                s->lo = 0;
+                s->verifying = false;
+                next(s);
+                return;
+        }
+        if (pass) {
+                if (s->rate >= s->cfg.max_pps * SHORTFALL && !s->generator_limited) {
+                        finish(s, SEARCH_DONE, s->rate); /* line rate passes: nothing to search */
+                        return;
+                }
+                s->lo = s->rate;
+        } else {
+                s->hi = s->rate;
+        }
+        next(s);
+}
+
+const char *search_verdict(const struct search *s) {
+        return s->verdict ? s->verdict : "-";
+}

@@ -1,0 +1,121 @@
+/* The NDR/PDR search against a simulated NF: a known capacity, random loss, and a
+ * generator that sometimes falls short. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "controller/search.h"
+
+struct sim {
+        double capacity;     /* pps the NF forwards without loss */
+        double random_loss;  /* loss ratio a trial may have at any rate (0: none) */
+        double p_random;     /* probability a trial has it */
+        double gen_max;      /* the generator cannot offer more than this */
+        double p_short;      /* probability a trial's generator falls short */
+        unsigned seed;
+};
+
+static void trial(struct sim *m, double rate, double *offered, double *loss) {
+        double off = rate < m->gen_max ? rate : m->gen_max;
+        if ((double)rand_r(&m->seed) / RAND_MAX < m->p_short)
+                off *= 0.9;
+        double l = off > m->capacity ? (off - m->capacity) / off : 0;
+        if ((double)rand_r(&m->seed) / RAND_MAX < m->p_random)
+                l += m->random_loss;
+        *offered = off;
+        *loss = l;
+}
+
+static struct search run(struct sim *m, double goal, double max, double precision) {
+        struct search s;
+        search_init(&s, &(struct search_cfg){ .max_pps = max, .loss_goal = goal, .precision_pps = precision,
+                                              .max_trials = 40 });
+        while (s.phase == SEARCH_RUNNING) {
+                double off, loss;
+                trial(m, s.rate, &off, &loss);
+                search_update(&s, off, loss);
+        }
+        return s;
+}
+
+Test(search, ndr_converges_within_the_precision_below_the_capacity) {
+        const double line = 14880952, prec = 0.005 * line;
+        for (unsigned seed = 1; seed <= 50; seed++) {
+                double cap = line * (0.05 + 0.9 * (double)(seed % 17) / 17);
+                struct sim m = { .capacity = cap, .gen_max = 1e12, .seed = seed };
+                struct search s = run(&m, 0, line, prec);
+                cr_expect_eq(s.phase, SEARCH_DONE, "seed %u", seed);
+                cr_expect_leq(s.found, cap, "seed %u: found %.0f above the capacity %.0f", seed, s.found, cap);
+                cr_expect_geq(s.found, cap - prec, "seed %u: found %.0f, capacity %.0f", seed, s.found, cap);
+                cr_expect_leq(s.trials, 12, "a binary search over 1/0.005 steps takes about 8 trials, +1 verification");
+        }
+}
+
+Test(search, line_rate_passing_ends_at_once) {
+        struct sim m = { .capacity = 1e12, .gen_max = 1e12, .seed = 3 };
+        struct search s = run(&m, 0, 1e6, 5e3);
+        cr_expect_eq(s.phase, SEARCH_DONE);
+        cr_expect_eq(s.found, 1e6);
+        cr_expect_eq(s.trials, 1);
+}
+
+Test(search, pdr_tolerates_loss_under_its_goal) {
+        const double line = 1e7, prec = 5e4;
+        /* Random loss of 0.2 % in every trial: NDR (0 %) finds nothing, PDR (0.5 %) finds
+         * the capacity. */
+        struct sim m = { .capacity = 6e6, .random_loss = 0.002, .p_random = 1, .gen_max = 1e12, .seed = 9 };
+        struct search pdr = run(&m, 0.005, line, prec);
+        cr_expect_eq(pdr.phase, SEARCH_DONE);
+        cr_expect_geq(pdr.found, 6e6 - prec, "PDR %.0f", pdr.found);
+        /* Above the capacity the loss grows: 0.5 % extra at most allows ~0.3 % above it. */
+        cr_expect_leq(pdr.found, 6e6 * 1.004, "PDR %.0f", pdr.found);
+        struct search ndr = run(&m, 0, line, prec);
+        cr_expect_eq(ndr.phase, SEARCH_DONE);
+        cr_expect_eq(ndr.found, 0, "NDR with loss in every trial is 0, found %.0f", ndr.found);
+}
+
+Test(search, spurious_loss_is_caught_by_the_verification_and_stays_below_capacity) {
+        const double line = 1e7, prec = 5e4;
+        unsigned verified_down = 0;
+        for (unsigned seed = 1; seed <= 40; seed++) {
+                struct sim m = { .capacity = 4e6, .random_loss = 0.01, .p_random = 0.15, .gen_max = 1e12, .seed = seed };
+                struct search s = run(&m, 0, line, prec);
+                cr_expect_neq(s.phase, SEARCH_RUNNING);
+                cr_expect_leq(s.found, 4e6, "seed %u: NDR %.0f above the capacity", seed, s.found);
+                verified_down += s.found < 4e6 - prec;
+        }
+        /* Spurious loss can only push NDR down, never up; some searches did go lower. */
+        cr_expect_gt(verified_down, 0);
+}
+
+Test(search, a_generator_that_cannot_keep_up_is_retried_never_counted_as_loss) {
+        const double line = 1e7, prec = 5e4;
+        /* The NF could do 9 Mpps, the generator only 5: the search must not call the NF
+         * lossy, and must say the generator limited it. */
+        struct sim m = { .capacity = 9e6, .gen_max = 5e6, .seed = 4 };
+        struct search s = run(&m, 0, line, prec);
+        cr_expect_eq(s.phase, SEARCH_DONE);
+        cr_expect(s.generator_limited);
+        cr_expect_geq(s.found, 5e6 - prec, "found %.0f", s.found);
+        cr_expect_leq(s.found, 5e6);
+        /* Occasional short trials at any rate: retried, the result is still right. */
+        struct sim m2 = { .capacity = 3e6, .gen_max = 1e12, .p_short = 0.2, .seed = 11 };
+        struct search s2 = run(&m2, 0, line, prec);
+        cr_expect_eq(s2.phase, SEARCH_DONE);
+        cr_expect_geq(s2.found, 3e6 - prec, "found %.0f", s2.found);
+        cr_expect_leq(s2.found, 3e6);
+}
+
+Test(search, gives_up_after_max_trials) {
+        struct sim m = { .capacity = 4e6, .gen_max = 1e12, .seed = 1 };
+        struct search s;
+        search_init(&s, &(struct search_cfg){ .max_pps = 1e7, .loss_goal = 0, .precision_pps = 1, .max_trials = 5 });
+        while (s.phase == SEARCH_RUNNING) {
+                double off, loss;
+                trial(&m, s.rate, &off, &loss);
+                search_update(&s, off, loss);
+        }
+        cr_expect_eq(s.phase, SEARCH_GAVE_UP);
+        cr_expect_eq(s.trials, 5);
+        cr_expect_leq(s.found, 4e6, "the best rate that passed so far");
+}
