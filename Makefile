@@ -37,7 +37,7 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
-             controller/search.c
+             controller/search.c controller/report-search.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c

@@ -108,6 +108,7 @@ int verb_report(int argc, char **argv) {
         struct row rows[256];
         size_t nrows = 0;
         bool neighbours = false; /* then it is Table 7 (report-noisy.c) */
+        bool searches = false;   /* NDR/PDR results: report_search() */
         unsigned lineno = 0;
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
@@ -116,6 +117,13 @@ int verb_report(int argc, char **argv) {
                 json_t *t = json_loads(line, 0, NULL);
                 if (!t) {
                         fprintf(stderr, "isolab: %s:%u is not a JSON line; skipped\n", path, lineno);
+                        continue;
+                }
+                /* A search's trials (at the rates it tried) and results have a table of
+                 * their own. */
+                if (json_object_get(t, "search") || json_object_get(t, "kind")) {
+                        searches |= json_object_get(t, "kind") != NULL;
+                        json_decref(t);
                         continue;
                 }
                 neighbours |= json_is_object(json_object_get(t, "neighbour")) ||
@@ -160,6 +168,12 @@ int verb_report(int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/run.json", argv[optind_]);
         json_t *run = json_load_file(path, 0, NULL);
         json_t *warnings = json_object_get(run, "warnings");
+        if (searches) {
+                rewind(f);
+                int rc = report_search(f, fmt, warnings);
+                json_decref(run);
+                return rc;
+        }
         if (neighbours) {
                 rewind(f);
                 int rc = report_noisy(f, fmt, warnings);

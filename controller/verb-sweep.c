@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "controller/render.h"
 #include "controller/runner.h"
 #include "controller/scenario.h"
+#include "controller/search.h"
 #include "controller/undo.h"
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
@@ -48,7 +50,8 @@
 struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
-        unsigned repetitions, pmd_cores;
+        const char *method, *ndr_loss, *pdr_loss, *precision;
+        unsigned repetitions, pmd_cores, max_trials;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
         unsigned seed;
@@ -90,6 +93,16 @@ static const struct cli_option sweep_options[] = {
           offsetof(struct sweep_opts, quotas), "sweep" },
         { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
           offsetof(struct sweep_opts, periods), "sweep" },
+        { "method", "M", "throughput method: mrr (offer --rate, measure; default), ndr, pdr or ndr-pdr (binary search)",
+          cli_parse_string, offsetof(struct sweep_opts, method), "search" },
+        { "ndr-loss", "PCT", "loss a no-drop-rate trial may have (default 0)", cli_parse_string,
+          offsetof(struct sweep_opts, ndr_loss), "search" },
+        { "pdr-loss", "PCT", "loss a partial-drop-rate trial may have (default 0.5)", cli_parse_string,
+          offsetof(struct sweep_opts, pdr_loss), "search" },
+        { "precision", "PCT", "stop the search when pass and fail are this close, in % of line rate (default 0.5)",
+          cli_parse_string, offsetof(struct sweep_opts, precision), "search" },
+        { "max-trials", "N", "trials one search may take (default 20)", cli_parse_uint,
+          offsetof(struct sweep_opts, max_trials), "search" },
         { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
           cli_parse_string, offsetof(struct sweep_opts, noise), NULL },
         { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
@@ -414,6 +427,16 @@ static void agent_bin(const char *role, char *buf, size_t len) {
         snprintf(buf, len, "%.500s/isolab-%s", self, role);
 }
 
+/* A percentage "0.5" or "0.5%" within [lo, hi]. */
+static int parse_pct(const char *opt, const char *s, double lo, double hi, double *ret, struct diag *d) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || (*end && strcmp(end, "%") != 0) || !(v >= lo && v <= hi))
+                return diag_set(d, -EINVAL, "--%s %s: give a percentage from %g to %g", opt, s, lo, hi);
+        *ret = v;
+        return 0;
+}
+
 /* Splits a comma list in place; returns the number of items (at most max). */
 static int split_list(char *s, char **v, int max) {
         int n = 0;
@@ -532,6 +555,183 @@ static void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, 
         _cleanup_free_ char *s = cpulist_format(m);
         snprintf(buf, len, "%s", s && *s ? s : "0");
         hwloc_bitmap_free(m);
+}
+
+/* One whole line per write, then fsync: a crash leaves whole lines only.  Takes line. */
+static bool append_line(int fd, const char *dir, json_t *line) {
+        char *text = json_dumps(line, JSON_COMPACT);
+        json_decref(line);
+        bool ok = text && dprintf(fd, "%s\n", text) > 0 && fsync(fd) == 0;
+        free(text);
+        if (!ok)
+                fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s\n", dir, strerror(errno));
+        return ok;
+}
+
+/* What one trial needs from the run. */
+struct trial_ctx {
+        struct runner *run;
+        struct undo *undo;
+        struct cg *cg;
+        struct runner_agent **agent;   /* gen, nf */
+        const char *nf_rel;
+        pid_t nf_pid;
+        const struct sweep_opts *o;
+        char **noise_av;
+        const char *noise_log;
+};
+
+/* Runs one trial of point pt at rate (the generator's "rate": "line", "50%" or pps) with
+ * neighbour nb (NULL: none) and returns its record: the generator's result, the NF's
+ * and the cgroup's deltas, the PMD threads' scheduler counters, the neighbour's rate.
+ * On failure the record holds "error" and *ret_failed is set. */
+static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const struct cg_quota *q, json_t *rate,
+                       const struct neighbour *nb, const char *pinning, bool *ret_failed, struct diag *d) {
+        int r;
+        json_t *s0 = NULL, *s1 = NULL, *res = NULL, *nstat = NULL;
+        struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
+        struct sched_snap h0, h1;
+        /* The neighbour: its own process for this trial only, working before the
+         * trial starts (the NF's counters then see it from the first packet). */
+        struct runner_agent *na = NULL;
+        size_t mark = c->undo->n;
+        r = 0;
+        if (nb) {
+                r = start_agent(c->run, c->undo, c->cg, "noise", c->noise_av, nb->rel, "", c->noise_log, true, &na, d);
+                json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
+                                         nb->options, "argv", nb->argv), *nrep = NULL;
+                if (r >= 0)
+                        r = runner_request(c->run, na, nreq, 30000, &nrep, d);
+                json_decref(nreq);
+                json_decref(nrep);
+        }
+        json_t *sreq = json_pack("{s:s}", "cmd", "stats"), *sreq0 = json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1);
+        if (r >= 0)
+                r = runner_request(c->run, c->agent[1], sreq0, 10000, &s0, d);
+        json_decref(sreq0);
+        if (r >= 0 && na) {
+                json_t *nreq = json_pack("{s:s, s:b}", "cmd", "stats", "reset", 1), *nrep = NULL;
+                r = runner_request(c->run, na, nreq, 10000, &nrep, d);
+                json_decref(nreq);
+                json_decref(nrep);
+        }
+        if (r >= 0)
+                r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c0, d);
+        if (r >= 0) {
+                sched_read(c->nf_pid, json_object_get(s0, "lcores"), &h0);
+                h0.process_ns = process_run_ns(c->nf_pid);
+        }
+        uint64_t t0 = 0;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+        json_t *treq = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", "cmd", "trial", "frame_size", pt->frame_size,
+                                 "rate", rate, "duration", c->o->duration_us / 1e6, "warmup", c->o->warmup_us / 1e6,
+                                 "drain", 0.1);
+        if (r >= 0)
+                r = runner_request(c->run, c->agent[0], treq, (int)((c->o->duration_us + c->o->warmup_us) / 1000) + 30000, &res,
+                                   d);
+        json_decref(treq);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t t1 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+        if (r >= 0 && na) {
+                json_t *nreq = json_pack("{s:s}", "cmd", "stop");
+                r = runner_request(c->run, na, nreq, 10000, &nstat, d);
+                json_decref(nreq);
+        }
+        if (r >= 0)
+                r = runner_request(c->run, c->agent[1], sreq, 10000, &s1, d);
+        if (r >= 0)
+                r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c1, d);
+        json_decref(sreq);
+        json_t *line;
+        if (r < 0) {
+                line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
+                                 pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
+                                 "frame_size", pt->frame_size, "error", d->msg);
+                fprintf(stderr, " failed: %s\n", d->msg);
+                *ret_failed = true;
+        } else {
+                sched_read(c->nf_pid, json_object_get(s1, "lcores"), &h1);
+                h1.process_ns = process_run_ns(c->nf_pid);
+                double wall_ns = (double)(t1 - t0);
+                json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
+                json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
+                uint64_t periods_d = c1.nr_periods - c0.nr_periods;
+                json_t *result = json_object_get(res, "result");
+                line = json_pack(
+                        "{s:I, s:i, s:f, s:I, s:I, s:i, s:O,"
+                        " s:{s:I, s:I, s:I, s:I, s:f, s:f},"
+                        " s:{s:I, s:I, s:I, s:f},"
+                        " s:{s:f, s:I, s:I}}",
+                        "index", (json_int_t)pt->index, "repetition", pt->repetition, "quota", pt->quota,
+                        "period_us", (json_int_t)pt->period_us, "quota_us", (json_int_t)q->quota_us, "frame_size",
+                        pt->frame_size, "result", result,
+                        "nf", "rx", sum_lcores(s1, "rx") - sum_lcores(s0, "rx"), "tx",
+                        sum_lcores(s1, "tx") - sum_lcores(s0, "tx"), "tx_drops",
+                        sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops"), "stalls",
+                        sum_lcores(s1, "stalls") - sum_lcores(s0, "stalls"), "busy_share",
+                        busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns",
+                        max_lcores(s1, "max_gap_ns"),
+                        "cgroup", "nr_periods", (json_int_t)periods_d, "nr_throttled",
+                        (json_int_t)(c1.nr_throttled - c0.nr_throttled), "throttled_us",
+                        (json_int_t)(c1.throttled_us - c0.throttled_us), "throttled_pct",
+                        periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0,
+                        "pmd", "cpu_share", wall_ns > 0 ? (double)(h1.run_ns - h0.run_ns) / wall_ns / c->o->pmd_cores : 0.0,
+                        "nonvoluntary_ctxt_switches", (json_int_t)(h1.nonvoluntary - h0.nonvoluntary),
+                        "runqueue_wait_ns", (json_int_t)(h1.wait_ns - h0.wait_ns));
+                /* Beside the PMDs, the quota also pays for the NF's other threads
+                 * (the control lcore on the housekeeping CPU; they sleep), as
+                 * Docker's --cpus does for a whole container: shown, not hidden. */
+                uint64_t pmd_ns = h1.run_ns - h0.run_ns, all_ns = h1.process_ns - h0.process_ns;
+                json_t *nfj = json_object_get(line, "nf");
+                json_object_set_new(nfj, "other_threads_cpu_ns",
+                                    json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
+                /* max_gap_ns is this trial's (the NF restarts it at stats with
+                 * reset_max); migrations are seen by the PMD lcores themselves. */
+                json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
+                json_object_set_new(nfj, "migrations",
+                                    json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
+                /* The time the PMDs did not poll (gaps over 10 us), as a share of
+                 * the trial and of the PMD cores. */
+                json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
+                json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
+                json_object_set_new(nfj, "stalled_pct",
+                                    json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / c->o->pmd_cores : 0.0));
+                if (nstat) {
+                        json_object_del(nstat, "ok");
+                        json_object_del(nstat, "id");
+                }
+                /* The group's own CPU time, where the backend reads it (v2, systemd). */
+                if (c0.has_usage && c1.has_usage && wall_ns > 0)
+                        json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
+                                            json_real((double)(c1.usage_us - c0.usage_us) * 1000.0 / wall_ns /
+                                                      c->o->pmd_cores));
+                fprintf(stderr, " %.3f Mpps, loss %.2f%%, throttled %.0f%%\n",
+                        json_number_value(json_object_get(result, "mpps")),
+                        100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),
+                        periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0);
+        }
+        /* Which pinning and which neighbour, failed or not: the report groups by them. */
+        json_object_set_new(line, "pinning", json_string(pinning));
+        json_t *nbj = json_null();
+        if (nb) {
+                nbj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O}", "name", nb->name, "workload", nb->workload,
+                                "placement", noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus",
+                                nb->cpus, "quota_pct", nb->quota > 0 ? json_real(nb->quota) : json_null(), "options",
+                                nb->options, "argv", nb->argv);
+                if (nstat && r >= 0)
+                        json_object_update_missing(nbj, nstat);
+        }
+        json_object_set_new(line, "neighbour", nbj);
+        json_decref(nstat);
+        /* The neighbour goes with its trial. */
+        if (undo_run_to(c->undo, mark, report_undo, NULL))
+                *ret_failed = true;
+        json_decref(s0);
+        json_decref(s1);
+        json_decref(res);
+        return line;
 }
 
 static int experiment(int argc, char **argv, enum exp_mode mode);
@@ -655,6 +855,10 @@ struct dry {
         hwloc_const_bitmap_t gen_cpus;
         const double *quotas;
         int nq;
+        int n_searches;           /* NDR/PDR searches per point (0: MRR) */
+        const char *method;
+        double precision;         /* % of line rate */
+        unsigned max_trials;
 };
 
 static void print_argv(const char *label, char *const *v) {
@@ -733,9 +937,17 @@ static void dry_run(const struct dry *x) {
         /* Per trial: warmup + duration + drain and the requests around it; per start of
          * the agents: EAL and the links; the setup: hugepages, mounts, cgroups. */
         double per = ((double)o->warmup_us + (double)o->duration_us) / 1e6 + 0.6;
-        double total = 3.0 + (double)x->npts * per + 2.0 * restarts;
-        printf("\nEstimated duration  about %.0f s (%zu trials of %.1f s, %u agent restart%s for pinning)\n", total, x->npts,
-               per, restarts, restarts == 1 ? "" : "s");
+        /* A search halves the range per trial down to the precision, then verifies. */
+        double per_point = 1;
+        if (x->n_searches) {
+                double steps = ceil(log2(100 / x->precision)) + 2;
+                per_point = x->n_searches * fmin(steps, x->max_trials);
+                printf("\nMethod      %s: a binary search per point and method, about %.0f trials each (at most %u)\n",
+                       x->method, per_point / x->n_searches, x->max_trials);
+        }
+        double total = 3.0 + (double)x->npts * per_point * per + 2.0 * restarts;
+        printf("\nEstimated duration  about %.0f s (%.0f trials of %.1f s, %u agent restart%s for pinning)\n", total,
+               (double)x->npts * per_point, per, restarts, restarts == 1 ? "" : "s");
 }
 
 static int experiment(int argc, char **argv, enum exp_mode mode) {
@@ -877,6 +1089,31 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         _cleanup_(json_decrefp) json_t *rate = rate_json(o.rate, &d);
         if (!rate)
                 return fail_usage(&d, -EINVAL);
+        /* The throughput method: MRR offers --rate; NDR/PDR search for the rate. */
+        const char *method = o.method ? o.method : "mrr";
+        double goals[2], ndr_loss = 0, pdr_loss = 0.5, precision = 0.5;
+        const char *goal_names[2];
+        int n_searches = 0;
+        unsigned max_trials = o.max_trials ? o.max_trials : 20;
+        if ((o.ndr_loss && parse_pct("ndr-loss", o.ndr_loss, 0, 50, &ndr_loss, &d) < 0) ||
+            (o.pdr_loss && parse_pct("pdr-loss", o.pdr_loss, 0, 50, &pdr_loss, &d) < 0) ||
+            (o.precision && parse_pct("precision", o.precision, 0.01, 50, &precision, &d) < 0))
+                return fail_usage(&d, -EINVAL);
+        if (strcmp(method, "ndr") == 0 || strcmp(method, "ndr-pdr") == 0) {
+                goals[n_searches] = ndr_loss;
+                goal_names[n_searches++] = "ndr";
+        }
+        if (strcmp(method, "pdr") == 0 || strcmp(method, "ndr-pdr") == 0) {
+                goals[n_searches] = pdr_loss;
+                goal_names[n_searches++] = "pdr";
+        }
+        if (!n_searches && strcmp(method, "mrr") != 0)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--method %s: use mrr, ndr, pdr or ndr-pdr", method));
+        if (n_searches && o.rate)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--rate is for --method mrr; a search chooses its own rates, "
+                                                            "from line rate (--link-speed) down"));
+        if (max_trials < 3 || max_trials > 100)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--max-trials %u: give 3 to 100", max_trials));
         struct cg_mounts mounts;
         if ((r = cg_detect(&mounts, &d)) < 0)
                 return fail_usage(&d, r);
@@ -1043,7 +1280,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 dry_run(&(struct dry){ .o = &o, .t = t, .p = p, .sc = &sc, .mounts = &mounts, .pts = pts, .npts = npts,
                                        .nbs = nbs, .n_nb = n_nb, .pin_v = pin_v, .unpinned = unpinned, .n_pin = n_pin,
                                        .run_id = run_id, .out = out, .av = av, .lc_nf = lc_nf, .gen_cpus = p->gen.cpus,
-                                       .quotas = quotas, .nq = nq });
+                                       .quotas = quotas, .nq = nq, .n_searches = n_searches, .method = method,
+                                       .precision = precision, .max_trials = max_trials });
                 hwloc_bitmap_free(nf_set);
                 return 0;
         }
@@ -1312,6 +1550,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         agent_bin("noise", noise_bin, sizeof(noise_bin));
         snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
         char *noise_av[] = { noise_bin, NULL };
+        struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], nf_pid, &o, noise_av, noise_log };
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
@@ -1326,7 +1565,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 failed = 1;
                                 break;
                         }
-                        nf_pid = agent[1]->pid;
+                        tc.nf_pid = nf_pid = agent[1]->pid;
                 }
                 cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
                 if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
@@ -1344,158 +1583,61 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                               : nb->placement == NOISE_SAME_NODE ? "@same-node"
                               : nb->placement == NOISE_OTHER_NODE ? "@other-node" : "@any") : "",
                         pt->repetition + 1);
-                json_t *s0 = NULL, *s1 = NULL, *res = NULL, *nstat = NULL;
-                struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
-                struct sched_snap h0, h1;
-                /* The neighbour: its own process for this trial only, working before the
-                 * trial starts (the NF's counters then see it from the first packet). */
-                struct runner_agent *na = NULL;
-                size_t mark = undo.n;
-                r = 0;
-                if (nb) {
-                        r = start_agent(&run, &undo, &cg, "noise", noise_av, nb->rel, "", noise_log, true, &na, &d);
-                        json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
-                                                 nb->options, "argv", nb->argv), *nrep = NULL;
-                        if (r >= 0)
-                                r = runner_request(&run, na, nreq, 30000, &nrep, &d);
-                        json_decref(nreq);
-                        json_decref(nrep);
+                bool trial_failed = false;
+                if (!n_searches) {
+                        json_t *line = measure(&tc, pt, &q, rate, nb, pin_v[pt->pinning], &trial_failed, &d);
+                        failed |= trial_failed;
+                        failed |= !append_line(tfd, out, line);
                 }
-                json_t *sreq = json_pack("{s:s}", "cmd", "stats"), *sreq0 = json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1);
-                if (r >= 0)
-                        r = runner_request(&run, agent[1], sreq0, 10000, &s0, &d);
-                json_decref(sreq0);
-                if (r >= 0 && na) {
-                        json_t *nreq = json_pack("{s:s, s:b}", "cmd", "stats", "reset", 1), *nrep = NULL;
-                        r = runner_request(&run, na, nreq, 10000, &nrep, &d);
-                        json_decref(nreq);
-                        json_decref(nrep);
-                }
-                if (r >= 0)
-                        r = cg.ops->cpu_stat(&cg, rel[1], &c0, &d);
-                if (r >= 0) {
-                        sched_read(nf_pid, json_object_get(s0, "lcores"), &h0);
-                        h0.process_ns = process_run_ns(nf_pid);
-                }
-                uint64_t t0 = 0;
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                t0 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-                json_t *treq = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", "cmd", "trial", "frame_size", pt->frame_size,
-                                         "rate", rate, "duration", o.duration_us / 1e6, "warmup", o.warmup_us / 1e6,
-                                         "drain", 0.1);
-                if (r >= 0)
-                        r = runner_request(&run, agent[0], treq, (int)((o.duration_us + o.warmup_us) / 1000) + 30000, &res,
-                                           &d);
-                json_decref(treq);
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                uint64_t t1 = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-                if (r >= 0 && na) {
-                        json_t *nreq = json_pack("{s:s}", "cmd", "stop");
-                        r = runner_request(&run, na, nreq, 10000, &nstat, &d);
-                        json_decref(nreq);
-                }
-                if (r >= 0)
-                        r = runner_request(&run, agent[1], sreq, 10000, &s1, &d);
-                if (r >= 0)
-                        r = cg.ops->cpu_stat(&cg, rel[1], &c1, &d);
-                json_decref(sreq);
-                json_t *line;
-                if (r < 0) {
-                        line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
-                                         pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
-                                         "frame_size", pt->frame_size, "error", d.msg);
-                        fprintf(stderr, " failed: %s\n", d.msg);
-                        failed = 1;
-                } else {
-                        sched_read(nf_pid, json_object_get(s1, "lcores"), &h1);
-                        h1.process_ns = process_run_ns(nf_pid);
-                        double wall_ns = (double)(t1 - t0);
-                        json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
-                        json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
-                        uint64_t periods_d = c1.nr_periods - c0.nr_periods;
-                        json_t *result = json_object_get(res, "result");
-                        line = json_pack(
-                                "{s:I, s:i, s:f, s:I, s:I, s:i, s:O,"
-                                " s:{s:I, s:I, s:I, s:I, s:f, s:f},"
-                                " s:{s:I, s:I, s:I, s:f},"
-                                " s:{s:f, s:I, s:I}}",
-                                "index", (json_int_t)pt->index, "repetition", pt->repetition, "quota", pt->quota,
-                                "period_us", (json_int_t)pt->period_us, "quota_us", (json_int_t)q.quota_us, "frame_size",
-                                pt->frame_size, "result", result,
-                                "nf", "rx", sum_lcores(s1, "rx") - sum_lcores(s0, "rx"), "tx",
-                                sum_lcores(s1, "tx") - sum_lcores(s0, "tx"), "tx_drops",
-                                sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops"), "stalls",
-                                sum_lcores(s1, "stalls") - sum_lcores(s0, "stalls"), "busy_share",
-                                busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns",
-                                max_lcores(s1, "max_gap_ns"),
-                                "cgroup", "nr_periods", (json_int_t)periods_d, "nr_throttled",
-                                (json_int_t)(c1.nr_throttled - c0.nr_throttled), "throttled_us",
-                                (json_int_t)(c1.throttled_us - c0.throttled_us), "throttled_pct",
-                                periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0,
-                                "pmd", "cpu_share", wall_ns > 0 ? (double)(h1.run_ns - h0.run_ns) / wall_ns / o.pmd_cores : 0.0,
-                                "nonvoluntary_ctxt_switches", (json_int_t)(h1.nonvoluntary - h0.nonvoluntary),
-                                "runqueue_wait_ns", (json_int_t)(h1.wait_ns - h0.wait_ns));
-                        /* Beside the PMDs, the quota also pays for the NF's other threads
-                         * (the control lcore on the housekeeping CPU; they sleep), as
-                         * Docker's --cpus does for a whole container: shown, not hidden. */
-                        uint64_t pmd_ns = h1.run_ns - h0.run_ns, all_ns = h1.process_ns - h0.process_ns;
-                        json_t *nfj = json_object_get(line, "nf");
-                        json_object_set_new(nfj, "other_threads_cpu_ns",
-                                            json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
-                        /* max_gap_ns is this trial's (the NF restarts it at stats with
-                         * reset_max); migrations are seen by the PMD lcores themselves. */
-                        json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
-                        json_object_set_new(nfj, "migrations",
-                                            json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
-                        /* The time the PMDs did not poll (gaps over 10 us), as a share of
-                         * the trial and of the PMD cores. */
-                        json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
-                        json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
-                        json_object_set_new(nfj, "stalled_pct",
-                                            json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / o.pmd_cores : 0.0));
-                        if (nstat) {
-                                json_object_del(nstat, "ok");
-                                json_object_del(nstat, "id");
+                /* NDR/PDR: a search per point, every trial of it recorded as it ends,
+                 * then the result as a line of its own ("kind": "search"). */
+                if (n_searches)
+                        fputc('\n', stderr);
+                for (int k = 0; k < n_searches && !failed && !run.interrupted; k++) {
+                        double line_pps = (double)o.link_speed / ((pt->frame_size + 20) * 8.0);
+                        struct search se;
+                        search_init(&se, &(struct search_cfg){ .max_pps = line_pps, .loss_goal = goals[k] / 100,
+                                                               .precision_pps = precision / 100 * line_pps,
+                                                               .max_trials = max_trials });
+                        while (se.phase == SEARCH_RUNNING && !failed && !run.interrupted) {
+                                double asked = se.rate;
+                                bool verifying = se.verifying;
+                                fprintf(stderr, "        %s %s %.3f Mpps ...", goal_names[k],
+                                        verifying ? "verify" : "try", asked / 1e6);
+                                json_t *rj = json_real(asked);
+                                json_t *line = measure(&tc, pt, &q, rj, nb, pin_v[pt->pinning], &trial_failed, &d);
+                                json_decref(rj);
+                                failed |= trial_failed;
+                                if (!trial_failed)
+                                        search_update(&se, report_num(line, "result.tx.offered_pps"),
+                                                      report_num(line, "result.loss.ratio"));
+                                json_object_set_new(line, "search",
+                                                    json_pack("{s:s, s:f, s:i, s:f, s:b, s:s}", "method", goal_names[k],
+                                                              "loss_goal_pct", goals[k], "step", (int)se.trials, "rate_pps",
+                                                              asked, "verification", verifying, "verdict",
+                                                              trial_failed ? "error" : search_verdict(&se)));
+                                failed |= !append_line(tfd, out, line);
                         }
-                        /* The group's own CPU time, where the backend reads it (v2, systemd). */
-                        if (c0.has_usage && c1.has_usage && wall_ns > 0)
-                                json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
-                                                    json_real((double)(c1.usage_us - c0.usage_us) * 1000.0 / wall_ns /
-                                                              o.pmd_cores));
-                        fprintf(stderr, " %.3f Mpps, loss %.2f%%, throttled %.0f%%\n",
-                                json_number_value(json_object_get(result, "mpps")),
-                                100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),
-                                periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0);
+                        if (se.phase == SEARCH_RUNNING)
+                                break; /* interrupted or failed: no result to record */
+                        json_t *sum = json_pack("{s:s, s:I, s:i, s:f, s:I, s:i, s:s, s:s, s:f, s:f, s:f, s:f, s:i, s:b, s:b}",
+                                                "kind", "search", "index", (json_int_t)pt->index, "repetition",
+                                                pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
+                                                "frame_size", pt->frame_size, "pinning", pin_v[pt->pinning], "method",
+                                                goal_names[k], "loss_goal_pct", goals[k], "found_pps", se.found, "found_mpps",
+                                                se.found / 1e6, "pct_of_line", 100 * se.found / line_pps, "trials",
+                                                (int)se.trials, "converged", se.phase == SEARCH_DONE, "generator_limited",
+                                                se.generator_limited);
+                        json_object_set_new(sum, "neighbour", nb ? json_pack("{s:s, s:s}", "name", nb->name, "placement",
+                                                                             noise_placement_to_string(nb->placement))
+                                                                 : json_null());
+                        fprintf(stderr, "        %s %.3f Mpps (%.1f %% of line) after %u trials%s%s\n", goal_names[k],
+                                se.found / 1e6, 100 * se.found / line_pps, se.trials,
+                                se.phase == SEARCH_DONE ? "" : ", not converged",
+                                se.generator_limited ? ", limited by the generator" : "");
+                        failed |= !append_line(tfd, out, sum);
                 }
-                /* Which pinning and which neighbour, failed or not: the report groups by them. */
-                json_object_set_new(line, "pinning", json_string(pin_v[pt->pinning]));
-                json_t *nbj = json_null();
-                if (nb) {
-                        nbj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O}", "name", nb->name, "workload", nb->workload,
-                                        "placement", noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus",
-                                        nb->cpus, "quota_pct", nb->quota > 0 ? json_real(nb->quota) : json_null(), "options",
-                                        nb->options, "argv", nb->argv);
-                        if (nstat && r >= 0)
-                                json_object_update_missing(nbj, nstat);
-                }
-                json_object_set_new(line, "neighbour", nbj);
-                json_decref(nstat);
-                /* The neighbour goes with its trial. */
-                if (undo_run_to(&undo, mark, report_undo, NULL))
-                        failed = 1;
-                char *text = json_dumps(line, JSON_COMPACT);
-                json_decref(line);
-                json_decref(s0);
-                json_decref(s1);
-                json_decref(res);
-                /* One whole line per write, then fsync: a crash leaves whole lines only. */
-                bool written = text && dprintf(tfd, "%s\n", text) > 0 && fsync(tfd) == 0;
-                free(text);
-                if (!written) {
-                        fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s\n", out, strerror(errno));
-                        failed = 1;
-                }
+
                 /* An agent died: with --restart-agents, both start again (a new generator
                  * makes new sockets, which the NF must attach to) and the sweep goes on. */
                 if (failed && o.restart && !run.interrupted && (agent[0]->exited || agent[1]->exited) &&
@@ -1507,7 +1649,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 report_error(&d, r);
                         } else {
                                 failed = 0;
-                                nf_pid = agent[1]->pid;
+                                tc.nf_pid = nf_pid = agent[1]->pid;
                         }
                 }
                 if (failed)

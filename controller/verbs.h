@@ -25,6 +25,8 @@ int verb_run(int argc, char **argv);
 double report_num(json_t *o, const char *path);
 /* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
 int report_noisy(FILE *f, const char *fmt, json_t *warnings);
+/* isolab report for runs with NDR/PDR searches: the rate found per point. */
+int report_search(FILE *f, const char *fmt, json_t *warnings);
 int verb_report(int argc, char **argv);
 int verb_cleanup(int argc, char **argv);
 
