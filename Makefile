@@ -37,7 +37,7 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
-             controller/search.c controller/report-search.c
+             controller/search.c controller/report-search.c controller/verb-plot.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
@@ -47,7 +47,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
-             tests/unit/test-scenario.c tests/unit/test-search.c
+             tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c

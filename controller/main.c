@@ -20,6 +20,7 @@ static const struct verb verbs[] = {
         { "noisy", "run the NF beside noisy neighbours, pinned and unpinned, with baselines (root)", verb_noisy },
         { "run", "run the experiment a scenario file describes (root; --dry-run shows it)", verb_run },
         { "report", "render a run's results as the study's table (text, csv, json)", verb_report },
+        { "plot", "render a run's figures with gnuplot (latency CDF, throughput, rate vs quota, stalls)", verb_plot },
         { "cleanup", "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)", verb_cleanup },
 };
 

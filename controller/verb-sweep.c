@@ -370,6 +370,38 @@ static double max_lcores(json_t *stats, const char *key) {
         return m;
 }
 
+/* The trial's poll-gap histogram, all PMD lcores together: [[ge_ns, count], ...] of
+ * the gaps between s0 and s1 (buckets are powers of two of TSC cycles). */
+static json_t *gap_delta(json_t *s0, json_t *s1) {
+        double ge[64];
+        json_int_t n[64];
+        size_t nb = 0;
+        for (int pass = 0; pass < 2; pass++) {
+                size_t i, j;
+                json_t *lc, *g;
+                json_array_foreach(json_object_get(pass ? s0 : s1, "lcores"), i, lc)
+                        json_array_foreach(json_object_get(lc, "poll_gaps"), j, g) {
+                                double e = json_number_value(json_object_get(g, "ge_ns"));
+                                json_int_t c = json_integer_value(json_object_get(g, "count"));
+                                size_t k = 0;
+                                while (k < nb && ge[k] != e)
+                                        k++;
+                                if (k == nb) {
+                                        if (nb == 64)
+                                                continue;
+                                        ge[nb] = e;
+                                        n[nb++] = 0;
+                                }
+                                n[k] += pass ? -c : c;
+                        }
+        }
+        json_t *a = json_array();
+        for (size_t k = 0; k < nb; k++)
+                if (n[k] > 0)
+                        json_array_append_new(a, json_pack("[f, I]", ge[k], n[k]));
+        return a;
+}
+
 /* ---- the verb ---------------------------------------------------------------------------- */
 
 static int fail_usage(struct diag *d, int r) {
@@ -696,6 +728,7 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                  * the trial and of the PMD cores. */
                 json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
                 json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
+                json_object_set_new(nfj, "poll_gaps", gap_delta(s0, s1));
                 json_object_set_new(nfj, "stalled_pct",
                                     json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / c->o->pmd_cores : 0.0));
                 if (nstat) {

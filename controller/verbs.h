@@ -28,6 +28,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings);
 /* isolab report for runs with NDR/PDR searches: the rate found per point. */
 int report_search(FILE *f, const char *fmt, json_t *warnings);
 int verb_report(int argc, char **argv);
+int verb_plot(int argc, char **argv);
 int verb_cleanup(int argc, char **argv);
 
 /* Options every verb that looks at a machine understands. */

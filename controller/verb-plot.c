@@ -1,0 +1,351 @@
+/* isolab plot DIR — the figures the study drew by hand, rendered with gnuplot.
+ *
+ * From trials.jsonl (MRR trials; search trials are left out) and run.json, into
+ * DIR/figures/: the latency CDF of every series (log x), throughput per frame size with
+ * error bars, Mpps and p99 latency against the CPU quota with the proportional line
+ * (rate at 100 % x q), and the histogram of the NF's poll gaps (its stalls).  A series
+ * is what the report's rows are: quota and period for a sweep, pinning and neighbour for
+ * a noisy run.  The data go to .dat files beside a .gp script, which gnuplot runs (no
+ * shell); a figure whose data the run does not have (one quota only: no rate-vs-quota)
+ * is left out and said so.  Titles say what and where: host, NF, link, date. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "controller/verbs.h"
+#include "topology/util.h"
+
+struct plot_opts {
+        const char *format;
+};
+
+static const struct cli_option plot_options[] = {
+        { "format", "FMT", "png (default) or svg", cli_parse_string, offsetof(struct plot_opts, format), NULL },
+};
+
+#define MAX_SERIES 64
+#define MAX_BUCKETS 2048
+
+struct series {
+        char name[96];
+        double quota;
+        long frame;
+        unsigned n;
+        double mpps_sum, mpps_sq, p99_sum;
+        double lat_ns[MAX_BUCKETS];     /* histogram: bucket lower bound -> count */
+        double lat_n[MAX_BUCKETS];
+        size_t n_lat;
+        double gap_ns[64], gap_n[64];
+        size_t n_gap;
+};
+
+static void add_bucket(double *keys, double *vals, size_t *n, size_t max, double k, double v) {
+        for (size_t i = 0; i < *n; i++)
+                if (keys[i] == k) {
+                        vals[i] += v;
+                        return;
+                }
+        if (*n < max) {
+                keys[*n] = k;
+                vals[(*n)++] = v;
+        }
+}
+
+static void sort_pairs(double *k, double *v, size_t n) {
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && k[j - 1] > k[j]; j--) {
+                        double t = k[j];
+                        k[j] = k[j - 1];
+                        k[j - 1] = t;
+                        t = v[j];
+                        v[j] = v[j - 1];
+                        v[j - 1] = t;
+                }
+}
+
+/* The series a trial belongs to, as the report groups them. */
+static void series_name(json_t *t, char *buf, size_t len) {
+        json_t *nb = json_object_get(t, "neighbour");
+        const char *pin = json_string_value(json_object_get(t, "pinning"));
+        if (json_is_object(nb) || (pin && strcmp(pin, "unpinned") == 0)) {
+                const char *name = json_string_value(json_object_get(nb, "name"));
+                if (!name)
+                        name = json_string_value(json_object_get(nb, "workload"));
+                snprintf(buf, len, "%s, %s%s%s, %ld B", pin ? pin : "pinned", json_is_object(nb) ? name : "no neighbour",
+                         json_is_object(nb) ? "@" : "",
+                         json_is_object(nb) ? json_string_value(json_object_get(nb, "placement")) : "",
+                         (long)report_num(t, "frame_size"));
+        } else {
+                snprintf(buf, len, "quota %g%%, %g ms, %ld B", report_num(t, "quota"), report_num(t, "period_us") / 1000,
+                         (long)report_num(t, "frame_size"));
+        }
+}
+
+static int run_gnuplot(const char *script, const char *dir, struct diag *d) {
+        pid_t pid = fork();
+        if (pid < 0)
+                return diag_set(d, -errno, "fork: %s", strerror(errno));
+        if (pid == 0) {
+                if (chdir(dir) < 0)
+                        _exit(126);
+                execlp("gnuplot", "gnuplot", script, (char *)NULL);
+                fprintf(stderr, "isolab: cannot run gnuplot: %s (install gnuplot-nox: make deps)\n", strerror(errno));
+                _exit(127);
+        }
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return diag_set(d, -EIO, "gnuplot %s/%s failed (exit %d); the script and its data are there to look at", dir,
+                                script, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return 0;
+}
+
+static FILE *open_in(const char *dir, const char *name) {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        return fopen(path, "we");
+}
+
+int verb_plot(int argc, char **argv) {
+        struct plot_opts o = { 0 };
+        int optind_;
+        bool help;
+        struct diag d = { 0 };
+        if (cli_parse(argc, argv, plot_options, ELEMENTSOF(plot_options), &o, &optind_, &help, &d) < 0) {
+                report_error(&d, -EINVAL);
+                return EXIT_USAGE;
+        }
+        if (help) {
+                cli_help(stdout, "plot", "DIR [options]",
+                         "Render a run's figures with gnuplot into DIR/figures: latency CDF, throughput per frame\n"
+                         "size, rate and p99 latency vs CPU quota with the proportional line, poll-gap histogram.",
+                         plot_options, ELEMENTSOF(plot_options));
+                return 0;
+        }
+        if (optind_ != argc - 1) {
+                fprintf(stderr, "isolab: plot takes one results directory, e.g. isolab plot results/cpu-sweep-...\n");
+                return EXIT_USAGE;
+        }
+        const char *fmt = o.format ? o.format : "png";
+        if (strcmp(fmt, "png") && strcmp(fmt, "svg")) {
+                fprintf(stderr, "isolab: --format %s: use png or svg\n", fmt);
+                return EXIT_USAGE;
+        }
+        const char *dir = argv[optind_];
+        char path[600];
+        snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f) {
+                fprintf(stderr, "isolab: cannot read %s: %s; give a directory made by isolab sweep, noisy or run\n", path,
+                        strerror(errno));
+                return EXIT_USAGE;
+        }
+        static struct series ser[MAX_SERIES];
+        size_t ns = 0;
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                json_t *t = json_loads(line, 0, NULL);
+                if (!t || json_object_get(t, "error") || json_object_get(t, "search") || json_object_get(t, "kind")) {
+                        json_decref(t);
+                        continue;
+                }
+                char name[96];
+                series_name(t, name, sizeof(name));
+                struct series *s = NULL;
+                for (size_t i = 0; i < ns && !s; i++)
+                        if (strcmp(ser[i].name, name) == 0)
+                                s = &ser[i];
+                if (!s && ns < MAX_SERIES) {
+                        s = &ser[ns++];
+                        memset(s, 0, sizeof(*s));
+                        snprintf(s->name, sizeof(s->name), "%s", name);
+                        s->quota = report_num(t, "quota");
+                        s->frame = (long)report_num(t, "frame_size");
+                }
+                if (s) {
+                        double m = report_num(t, "result.mpps");
+                        s->n++;
+                        s->mpps_sum += m;
+                        s->mpps_sq += m * m;
+                        s->p99_sum += report_num(t, "result.latency.p99_ns");
+                        size_t i;
+                        json_t *b;
+                        json_array_foreach(json_object_get(json_object_get(json_object_get(t, "result"), "latency"), "buckets"),
+                                           i, b)
+                                add_bucket(s->lat_ns, s->lat_n, &s->n_lat, MAX_BUCKETS, json_number_value(json_array_get(b, 0)),
+                                           json_number_value(json_array_get(b, 1)));
+                        json_array_foreach(json_object_get(json_object_get(t, "nf"), "poll_gaps"), i, b)
+                                add_bucket(s->gap_ns, s->gap_n, &s->n_gap, 64, json_number_value(json_array_get(b, 0)),
+                                           json_number_value(json_array_get(b, 1)));
+                }
+                json_decref(t);
+        }
+        free(line);
+        if (ns == 0) {
+                fprintf(stderr, "isolab: %s has no measured trial to plot\n", path);
+                return EXIT_USAGE;
+        }
+        snprintf(path, sizeof(path), "%s/run.json", dir);
+        json_t *run = json_load_file(path, 0, NULL);
+        char where[300];
+        snprintf(where, sizeof(where), "%s, isolab-nf over %s, %s",
+                 json_string_value(json_object_get(json_object_get(run, "host"), "name")) ?: "?",
+                 json_string_value(json_object_get(json_object_get(run, "config"), "link_used")) ?: "vhost",
+                 json_string_value(json_object_get(run, "started")) ?: "?");
+        for (char *c = where; *c; c++)
+                if (*c == '"' || *c == '\\')
+                        *c = '\'';
+        json_decref(run);
+
+        char figs[600];
+        snprintf(figs, sizeof(figs), "%s/figures", dir);
+        if (mkdir(figs, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "isolab: cannot create %s: %s\n", figs, strerror(errno));
+                return EXIT_RUNTIME;
+        }
+        FILE *gp = open_in(figs, "figures.gp");
+        if (!gp) {
+                fprintf(stderr, "isolab: cannot write %s/figures.gp: %s\n", figs, strerror(errno));
+                return EXIT_RUNTIME;
+        }
+        /* gnuplot-nox has the cairo terminals. */
+        const char *term = strcmp(fmt, "png") == 0 ? "pngcairo size 1200,800 noenhanced" : "svg size 1200,800 noenhanced";
+        fprintf(gp, "set terminal %s\nset grid\nset key outside right top\n", term);
+
+        /* Latency CDF: one data block per series. */
+        FILE *df = open_in(figs, "latency-cdf.dat");
+        unsigned drawn = 0;
+        for (size_t i = 0; df && i < ns; i++) {
+                struct series *s = &ser[i];
+                sort_pairs(s->lat_ns, s->lat_n, s->n_lat);
+                double total = 0, acc = 0;
+                for (size_t k = 0; k < s->n_lat; k++)
+                        total += s->lat_n[k];
+                fprintf(df, "# %s\n", s->name);
+                for (size_t k = 0; k < s->n_lat && total > 0; k++) {
+                        acc += s->lat_n[k];
+                        fprintf(df, "%.3f %.6f\n", s->lat_ns[k] / 1e3, acc / total);
+                }
+                fprintf(df, "\n\n");
+        }
+        if (df)
+                fclose(df);
+        size_t with_lat = 0;
+        for (size_t i = 0; i < ns; i++)
+                with_lat += ser[i].n_lat > 0;
+        if (with_lat) {
+                fprintf(gp, "set output 'latency-cdf.%s'\nset title \"Latency CDF per series — %s\"\nset logscale x\n"
+                            "set xlabel 'latency (us, log)'\nset ylabel 'fraction of packets'\nset yrange [0:1]\nplot ",
+                        fmt, where);
+                bool first = true;
+                for (size_t i = 0; i < ns; i++)
+                        if (ser[i].n_lat) {
+                                fprintf(gp, "%s'latency-cdf.dat' index %zu with lines lw 2 title \"%s\"", first ? "" : ", ", i,
+                                        ser[i].name);
+                                first = false;
+                        }
+                fprintf(gp, "\nunset logscale x\nset yrange [*:*]\n");
+                drawn++;
+        } else {
+                fprintf(stderr, "isolab: latency-cdf left out: the trials have no latency histogram\n");
+        }
+
+        /* Throughput per frame size, with error bars: one bar group per series. */
+        df = open_in(figs, "throughput.dat");
+        for (size_t i = 0; df && i < ns; i++) {
+                struct series *s = &ser[i];
+                double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
+                fprintf(df, "%zu \"%s\" %.4f %.4f\n", i, s->name, m, v > 0 ? sqrt(v) : 0);
+        }
+        if (df)
+                fclose(df);
+        fprintf(gp, "set output 'throughput.%s'\nset title \"Forwarded Mpps per series (mean and stdev) — %s\"\n"
+                    "set xlabel ''\nset ylabel 'Mpps'\nset style fill solid 0.5\nset boxwidth 0.6\nset xtics rotate by -30\n"
+                    "set yrange [0:*]\nplot 'throughput.dat' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4 with "
+                    "yerrorbars lc rgb 'black' pt 0 notitle\nset xtics norotate\nset yrange [*:*]\nset style fill empty\n",
+                fmt, where);
+        drawn++;
+
+        /* Rate and p99 vs quota, per frame size, with the proportional line. */
+        unsigned quotas = 0;
+        for (size_t i = 0; i < ns; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < i; j++)
+                        seen |= ser[j].quota == ser[i].quota;
+                quotas += !seen;
+        }
+        if (quotas > 1) {
+                df = open_in(figs, "rate-vs-quota.dat");
+                double full = 0;
+                for (size_t i = 0; i < ns; i++)
+                        if (ser[i].quota == 100)
+                                full = ser[i].mpps_sum / ser[i].n;
+                for (size_t i = 0; df && i < ns; i++) {
+                        struct series *s = &ser[i];
+                        double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
+                        fprintf(df, "%g %.4f %.4f %.3f %.4f\n", s->quota, m, v > 0 ? sqrt(v) : 0, s->p99_sum / s->n / 1e3,
+                                full * s->quota / 100);
+                }
+                if (df)
+                        fclose(df);
+                fprintf(gp, "set output 'rate-vs-quota.%s'\nset title \"Rate and p99 latency vs CPU quota — %s\"\n"
+                            "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\nset y2label 'p99 latency (us, log)'\n"
+                            "set logscale y2\nset y2tics\nset ytics nomirror\nset xrange [0:105]\nset yrange [0:*]\n"
+                            "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps', "
+                            "'' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 %% x q', "
+                            "'' using 1:4 axes x1y2 with points pt 5 title 'p99 latency'\n"
+                            "unset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\nset xrange [*:*]\nset yrange [*:*]\n",
+                        fmt, where);
+                drawn++;
+        } else {
+                fprintf(stderr, "isolab: rate-vs-quota left out: the run has one CPU quota\n");
+        }
+
+        /* Poll-gap histogram (the stalls), log-log. */
+        size_t with_gaps = 0;
+        df = open_in(figs, "poll-gaps.dat");
+        for (size_t i = 0; df && i < ns; i++) {
+                struct series *s = &ser[i];
+                sort_pairs(s->gap_ns, s->gap_n, s->n_gap);
+                fprintf(df, "# %s\n", s->name);
+                for (size_t k = 0; k < s->n_gap; k++)
+                        fprintf(df, "%.3f %.0f\n", s->gap_ns[k] / 1e3, s->gap_n[k] / s->n);
+                fprintf(df, "\n\n");
+                with_gaps += s->n_gap > 0;
+        }
+        if (df)
+                fclose(df);
+        if (with_gaps) {
+                fprintf(gp, "set output 'poll-gaps.%s'\nset title \"NF poll gaps per trial (over 10 us: stalls) — %s\"\n"
+                            "set logscale xy\nset xlabel 'gap between two polls (us, log; bucket lower bound)'\n"
+                            "set ylabel 'gaps per trial (log)'\nset arrow from 10, graph 0 to 10, graph 1 nohead dt 3\nplot ",
+                        fmt, where);
+                bool first = true;
+                for (size_t i = 0; i < ns; i++)
+                        if (ser[i].n_gap) {
+                                fprintf(gp, "%s'poll-gaps.dat' index %zu with steps lw 2 title \"%s\"", first ? "" : ", ", i,
+                                        ser[i].name);
+                                first = false;
+                        }
+                fprintf(gp, "\nunset logscale xy\nunset arrow\n");
+                drawn++;
+        } else {
+                fprintf(stderr, "isolab: poll-gaps left out: the trials have no poll-gap histogram (an older run)\n");
+        }
+        fclose(gp);
+        int r = run_gnuplot("figures.gp", figs, &d);
+        if (r < 0) {
+                report_error(&d, r);
+                return EXIT_RUNTIME;
+        }
+        printf("%u figures in %s (%s)\n", drawn, figs, fmt);
+        return 0;
+}

@@ -1,0 +1,80 @@
+/* isolab plot on a recorded sweep (3 quotas x 2 repetitions, with latency and poll-gap
+ * histograms): gnuplot's exit status, every figure written, and its image size. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "controller/cleanup.h"
+
+static char dir[] = "/tmp/isolab-plot-XXXXXX";
+
+static void setup(void) {
+        cr_assert_not_null(mkdtemp(dir));
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd), "cp %s/tests/fixtures/sweep-plot/trials.jsonl %s/tests/fixtures/sweep-plot/run.json %s/",
+                 ISOLAB_SRC, ISOLAB_SRC, dir);
+        cr_assert_eq(system(cmd), 0);
+}
+
+static void teardown(void) {
+        cleanup_rm_rf(dir);
+}
+
+TestSuite(plot, .init = setup, .fini = teardown);
+
+static int plot(const char *format) {
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab plot %s --format %s > /dev/null 2>&1", dir, format);
+        int st = system(cmd);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Width and height from a PNG's IHDR chunk. */
+static void png_size(const char *path, uint32_t *w, uint32_t *h) {
+        unsigned char b[24];
+        FILE *f = fopen(path, "rb");
+        cr_assert_not_null(f, "%s was not written", path);
+        cr_assert_eq(fread(b, 1, 24, f), 24);
+        fclose(f);
+        cr_assert_eq(memcmp(b, "\x89PNG\r\n\x1a\n", 8), 0, "%s is not a PNG", path);
+        *w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+        *h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
+}
+
+static const char *const figures[] = { "latency-cdf", "throughput", "rate-vs-quota", "poll-gaps" };
+
+Test(plot, png_figures_are_written_at_their_size) {
+        cr_assert_eq(plot("png"), 0, "isolab plot failed");
+        for (size_t i = 0; i < 4; i++) {
+                char path[256];
+                uint32_t w, h;
+                snprintf(path, sizeof(path), "%s/figures/%s.png", dir, figures[i]);
+                png_size(path, &w, &h);
+                cr_expect_eq(w, 1200, "%s", path);
+                cr_expect_eq(h, 800, "%s", path);
+        }
+}
+
+Test(plot, svg_figures_are_written) {
+        cr_assert_eq(plot("svg"), 0, "isolab plot failed");
+        for (size_t i = 0; i < 4; i++) {
+                char path[256], head[2048] = "";
+                snprintf(path, sizeof(path), "%s/figures/%s.svg", dir, figures[i]);
+                FILE *f = fopen(path, "r");
+                cr_assert_not_null(f, "%s was not written", path);
+                size_t n = fread(head, 1, sizeof(head) - 1, f);
+                fclose(f);
+                head[n] = '\0';
+                cr_expect(strstr(head, "<svg") && strstr(head, "width=\"1200\""), "%s: %.200s", path, head);
+        }
+}
+
+Test(plot, bad_input) {
+        cr_expect_eq(plot("gif"), 2);
+        int st = system(ISOLAB_BUILD "/isolab plot /nonexistent > /dev/null 2>&1");
+        cr_expect_eq(WEXITSTATUS(st), 2);
+}
