@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -600,6 +601,59 @@ static bool append_line(int fd, const char *dir, json_t *line) {
         return ok;
 }
 
+/* Progress: on a terminal one line, redrawn — trial i of N, the point, elapsed and ETA —
+ * with each finished trial's result scrolled above it; elsewhere (a log, CI) only the
+ * results, one line each, and nothing of the display. */
+struct progress {
+        bool tty;
+        size_t i, n;             /* trials finished, in all */
+        uint64_t t0_us;
+        char what[256];          /* the trial running now */
+};
+
+static uint64_t mono_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void fmt_secs(double s, char *buf, size_t len) {
+        if (s >= 3600)
+                snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+        else if (s >= 60)
+                snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+        else
+                snprintf(buf, len, "%.0fs", s);
+}
+
+static void progress_begin(struct progress *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_begin(struct progress *pr, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(pr->what, sizeof(pr->what), fmt, ap);
+        va_end(ap);
+        if (!pr->tty)
+                return;
+        double el = (double)(mono_us() - pr->t0_us) / 1e6;
+        char e[32], eta[32] = "?";
+        fmt_secs(el, e, sizeof(e));
+        if (pr->i)
+                fmt_secs(el / (double)pr->i * (double)(pr->n - pr->i), eta, sizeof(eta));
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s  (%s, ETA %s)", pr->i + 1, pr->n, pr->what, e, eta);
+}
+
+/* The result of the trial begun last; line is its record. */
+static void progress_end(struct progress *pr, json_t *line, bool counts) {
+        char res[300];
+        if (json_object_get(line, "error"))
+                snprintf(res, sizeof(res), "failed: %s", json_string_value(json_object_get(line, "error")));
+        else
+                snprintf(res, sizeof(res), "%.3f Mpps, loss %.2f%%, throttled %.0f%%", report_num(line, "result.mpps"),
+                         100 * report_num(line, "result.loss.ratio"), report_num(line, "cgroup.throttled_pct"));
+        fprintf(stderr, "%sisolab: %s: %s\n", pr->tty ? "\r\033[K" : "", pr->what, res);
+        pr->i += counts;
+}
+
 /* What one trial needs from the run. */
 struct trial_ctx {
         struct runner *run;
@@ -681,7 +735,6 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
                                  pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
                                  "frame_size", pt->frame_size, "error", d->msg);
-                fprintf(stderr, " failed: %s\n", d->msg);
                 *ret_failed = true;
         } else {
                 sched_read(c->nf_pid, json_object_get(s1, "lcores"), &h1);
@@ -740,10 +793,6 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                         json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
                                             json_real((double)(c1.usage_us - c0.usage_us) * 1000.0 / wall_ns /
                                                       c->o->pmd_cores));
-                fprintf(stderr, " %.3f Mpps, loss %.2f%%, throttled %.0f%%\n",
-                        json_number_value(json_object_get(result, "mpps")),
-                        100 * json_number_value(json_object_get(json_object_get(result, "loss"), "ratio")),
-                        periods_d ? 100.0 * (double)(c1.nr_throttled - c0.nr_throttled) / (double)periods_d : 0.0);
         }
         /* Which pinning and which neighbour, failed or not: the report groups by them. */
         json_object_set_new(line, "pinning", json_string(pinning));
@@ -1584,6 +1633,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
         char *noise_av[] = { noise_bin, NULL };
         struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], nf_pid, &o, noise_av, noise_log };
+        struct progress pr = { .tty = isatty(STDERR_FILENO), .n = npts, .t0_us = mono_us() };
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
@@ -1607,7 +1657,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         break;
                 }
                 const struct neighbour *nb = pt->neighbour ? &nbs[pt->neighbour] : NULL;
-                fprintf(stderr, "isolab: trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u ...", i + 1,
+                char point[200];
+                snprintf(point, sizeof(point), "trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u", i + 1,
                         npts, pt->quota, pt->period_us, pt->frame_size, n_pin > 1 ? " " : "", n_pin > 1 ? pin_v[pt->pinning] : "",
                         n_specs ? " neighbour " : "", n_specs ? nbs[pt->neighbour].name : "",
                         nb ? (nb->placement == NOISE_SAME_CORE ? "@same-core"
@@ -1618,14 +1669,14 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         pt->repetition + 1);
                 bool trial_failed = false;
                 if (!n_searches) {
+                        progress_begin(&pr, "%s", point);
                         json_t *line = measure(&tc, pt, &q, rate, nb, pin_v[pt->pinning], &trial_failed, &d);
                         failed |= trial_failed;
+                        progress_end(&pr, line, true);
                         failed |= !append_line(tfd, out, line);
                 }
                 /* NDR/PDR: a search per point, every trial of it recorded as it ends,
                  * then the result as a line of its own ("kind": "search"). */
-                if (n_searches)
-                        fputc('\n', stderr);
                 for (int k = 0; k < n_searches && !failed && !run.interrupted; k++) {
                         double line_pps = (double)o.link_speed / ((pt->frame_size + 20) * 8.0);
                         struct search se;
@@ -1635,12 +1686,13 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         while (se.phase == SEARCH_RUNNING && !failed && !run.interrupted) {
                                 double asked = se.rate;
                                 bool verifying = se.verifying;
-                                fprintf(stderr, "        %s %s %.3f Mpps ...", goal_names[k],
-                                        verifying ? "verify" : "try", asked / 1e6);
+                                progress_begin(&pr, "%s: %s %s %.3f Mpps", point, goal_names[k],
+                                               verifying ? "verify" : "try", asked / 1e6);
                                 json_t *rj = json_real(asked);
                                 json_t *line = measure(&tc, pt, &q, rj, nb, pin_v[pt->pinning], &trial_failed, &d);
                                 json_decref(rj);
                                 failed |= trial_failed;
+                                progress_end(&pr, line, false);
                                 if (!trial_failed)
                                         search_update(&se, report_num(line, "result.tx.offered_pps"),
                                                       report_num(line, "result.loss.ratio"));
@@ -1664,7 +1716,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         json_object_set_new(sum, "neighbour", nb ? json_pack("{s:s, s:s}", "name", nb->name, "placement",
                                                                              noise_placement_to_string(nb->placement))
                                                                  : json_null());
-                        fprintf(stderr, "        %s %.3f Mpps (%.1f %% of line) after %u trials%s%s\n", goal_names[k],
+                        fprintf(stderr, "isolab: %s: %s %.3f Mpps (%.1f %% of line) after %u trials%s%s\n", point, goal_names[k],
                                 se.found / 1e6, 100 * se.found / line_pps, se.trials,
                                 se.phase == SEARCH_DONE ? "" : ", not converged",
                                 se.generator_limited ? ", limited by the generator" : "");

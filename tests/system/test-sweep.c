@@ -393,3 +393,36 @@ Test(sweep, noisy_sigint_stops_the_neighbour_too) {
         cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "the neighbour outlived the interrupted run");
         expect_machine_clean();
 }
+
+/* On a terminal the run keeps one progress line (trial i of N, the point, ETA) redrawn
+ * in place; into a pipe or a file it writes the results only, no display. */
+Test(sweep, progress_on_a_terminal_only) {
+        char cmd[512], *text = NULL;
+        size_t cap = 0;
+        snprintf(cmd, sizeof(cmd),
+                 "script -q -e -c '" ISOLAB_BUILD "/isolab sweep --cpu-quota 100,50 --duration 0.3s --warmup 0.2s --out %s/tty' "
+                 "%s/typescript > /dev/null 2>&1",
+                 out, out);
+        cr_assert_eq(system(cmd), 0, "the sweep under script(1) failed");
+        snprintf(cmd, sizeof(cmd), "%s/typescript", out);
+        FILE *f = fopen(cmd, "r");
+        cr_assert_not_null(f);
+        ssize_t n = getdelim(&text, &cap, '\0', f);
+        fclose(f);
+        cr_assert_gt(n, 0);
+        cr_expect_not_null(strstr(text, "\r\033[K[1/2] trial 1/2: quota 100%"), "no progress line on the terminal");
+        cr_expect_not_null(strstr(text, "ETA"), "no ETA");
+        free(text);
+        text = NULL;
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab sweep --cpu-quota 100,50 --duration 0.3s --warmup 0.2s --out %s/pipe 2>&1",
+                 out);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        n = getdelim(&text, &cap, '\0', p);
+        cr_expect_eq(pclose(p), 0);
+        cr_assert_gt(n, 0);
+        cr_expect_null(strchr(text, '\033'), "escape sequences in a pipe: %s", text);
+        cr_expect_not_null(strstr(text, "isolab: trial 2/2: quota 50%"), "%s", text);
+        free(text);
+        expect_machine_clean();
+}
