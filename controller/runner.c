@@ -130,8 +130,8 @@ int runner_init(struct runner *r, const char *notify_path, struct diag *d) {
         return rc < 0 ? diag_set(d, rc, "cannot watch the notify socket: %s", strerror(-rc)) : 0;
 }
 
-struct runner_agent *runner_start(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
-                                  int stderr_fd, struct diag *d) {
+static struct runner_agent *start(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
+                                  int stderr_fd, bool raw, struct diag *d) {
         /* A released slot is taken again (a neighbour per trial); else a new one. */
         struct runner_agent *a = NULL;
         for (unsigned i = 0; i < r->n_agents && !a; i++)
@@ -157,7 +157,7 @@ struct runner_agent *runner_start(struct runner *r, const char *name, char *cons
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 dup2(in[0], 0);
-                dup2(out[1], 1);
+                dup2(raw && stderr_fd >= 0 ? stderr_fd : out[1], 1);
                 if (stderr_fd >= 0)
                         dup2(stderr_fd, 2);
                 char c;
@@ -180,7 +180,7 @@ struct runner_agent *runner_start(struct runner *r, const char *name, char *cons
         close(go[0]);
         if (!a)
                 a = &r->agents[r->n_agents++];
-        *a = (struct runner_agent){ .pid = pid, .in_fd = in[1], .out_fd = out[0], .generation = ++r->starts };
+        *a = (struct runner_agent){ .pid = pid, .in_fd = in[1], .out_fd = out[0], .generation = ++r->starts, .raw = raw };
         snprintf(a->name, sizeof(a->name), "%s", name);
         int rc = sd_event_add_io(r->ev, &a->io, a->out_fd, EPOLLIN, on_output, a);
         if (rc >= 0)
@@ -201,6 +201,16 @@ struct runner_agent *runner_start(struct runner *r, const char *name, char *cons
         }
         close(go[1]);
         return a;
+}
+
+struct runner_agent *runner_start(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
+                                  int stderr_fd, struct diag *d) {
+        return start(r, name, argv, cg, rel, stderr_fd, false, d);
+}
+
+struct runner_agent *runner_start_raw(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
+                                      int stderr_fd, struct diag *d) {
+        return start(r, name, argv, cg, rel, stderr_fd, true, d);
 }
 
 static uint64_t now_us(void) {
@@ -278,8 +288,10 @@ int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int ti
 }
 
 void runner_stop(struct runner *r, struct runner_agent *a, int timeout_ms) {
+        if (a->raw && !a->exited && a->pid > 0)
+                kill(a->pid, SIGTERM);
         if (a->in_fd >= 0) {
-                if (!a->exited)
+                if (!a->exited && !a->raw)
                         (void)!write(a->in_fd, "{\"cmd\":\"quit\"}\n", 15);
                 close(a->in_fd);
                 a->in_fd = -1;

@@ -33,6 +33,7 @@ struct runner_agent {
         int exit_code;            /* 128+signal for a signal */
         bool released;            /* stopped and freed: the slot can be taken again */
         unsigned generation;      /* which start this slot holds (slots are reused) */
+        bool raw;                 /* speaks no protocol (dpdk-testpmd): stdout to the log, SIGTERM to stop */
 };
 
 struct runner {
@@ -55,6 +56,10 @@ void runner_done(struct runner *r); /* kills and reaps what is left, frees */
  * its stderr goes to stderr_fd (-1: inherited).  Returns the agent or NULL with d set. */
 struct runner_agent *runner_start(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
                                   int stderr_fd, struct diag *d);
+/* The same for a program that speaks no protocol: its stdout goes to stderr_fd too, it
+ * is stopped with SIGTERM, and nothing waits for its READY=1. */
+struct runner_agent *runner_start_raw(struct runner *r, const char *name, char *const argv[], struct cg *cg, const char *rel,
+                                      int stderr_fd, struct diag *d);
 
 /* Waits up to timeout_ms for READY=1.  0, or -ETIMEDOUT / -ECHILD (it died) / -EINTR. */
 int runner_wait_ready(struct runner *r, struct runner_agent *a, int timeout_ms, struct diag *d);

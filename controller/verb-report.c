@@ -27,6 +27,7 @@ static const struct cli_option report_options[] = {
 };
 
 struct row {
+        char nf[16];            /* the NF under test: isolab-nf, testpmd, none */
         double quota;
         long period_us;
         long frame_size;
@@ -45,6 +46,9 @@ double report_num(json_t *o, const char *path) {
 
 static int cmp_rows(const void *a, const void *b) {
         const struct row *x = a, *y = b;
+        int c = strcmp(x->nf, y->nf);
+        if (c)
+                return c;
         if (x->period_us != y->period_us)
                 return x->period_us > y->period_us ? -1 : 1;
         if (x->frame_size != y->frame_size)
@@ -68,7 +72,7 @@ static double stdev(const struct row *r) {
 static const struct row *full(const struct row *rows, size_t n, const struct row *r) {
         for (size_t i = 0; i < n; i++)
                 if (rows[i].quota == 100 && rows[i].period_us == r->period_us && rows[i].frame_size == r->frame_size &&
-                    rows[i].n)
+                    rows[i].n && strcmp(rows[i].nf, r->nf) == 0)
                         return &rows[i];
         return NULL;
 }
@@ -109,6 +113,7 @@ int verb_report(int argc, char **argv) {
         size_t nrows = 0;
         bool neighbours = false; /* then it is Table 7 (report-noisy.c) */
         bool searches = false;   /* NDR/PDR results: report_search() */
+        bool several_nf = false; /* the baseline: isolab-nf, testpmd and none side by side */
         unsigned lineno = 0;
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
@@ -131,13 +136,18 @@ int verb_report(int argc, char **argv) {
                 double q = report_num(t, "quota");
                 long per = (long)json_integer_value(json_object_get(t, "period_us"));
                 long fs = (long)json_integer_value(json_object_get(t, "frame_size"));
+                const char *nfk = json_string_value(json_object_get(t, "nf_under_test"));
+                nfk = nfk ? nfk : "isolab-nf";
                 struct row *r = NULL;
                 for (size_t i = 0; i < nrows; i++)
-                        if (rows[i].quota == q && rows[i].period_us == per && rows[i].frame_size == fs)
+                        if (rows[i].quota == q && rows[i].period_us == per && rows[i].frame_size == fs &&
+                            strcmp(rows[i].nf, nfk) == 0)
                                 r = &rows[i];
                 if (!r && nrows < 256) {
                         r = &rows[nrows++];
                         *r = (struct row){ .quota = q, .period_us = per, .frame_size = fs };
+                        snprintf(r->nf, sizeof(r->nf), "%s", nfk);
+                        several_nf |= strcmp(nfk, rows[0].nf) != 0;
                 }
                 if (r && json_object_get(t, "error"))
                         r->errors++;
@@ -186,8 +196,8 @@ int verb_report(int argc, char **argv) {
                 for (size_t i = 0; i < nrows; i++) {
                         const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
                         json_array_append_new(
-                                a, json_pack("{s:f, s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
-                                             "quota", r->quota, "period_us", (json_int_t)r->period_us, "frame_size",
+                                a, json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
+                                             "nf", r->nf, "quota", r->quota, "period_us", (json_int_t)r->period_us, "frame_size",
                                              (json_int_t)r->frame_size, "trials", r->n, "failed", r->errors,
                                              "generator_shortfall", r->shortfall, "offered_mpps",
                                              mean(r->offered_sum, r->n), "mpps_mean",
@@ -213,17 +223,21 @@ int verb_report(int argc, char **argv) {
                 json_array_foreach(warnings, wi, w) printf("! %s\n", json_string_value(w));
         json_decref(run);
         if (csv)
-                printf("quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
+                printf("nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
                        "stdev_us,throttled_pct,cpu_share,rate_vs_100\n");
-        else
+        else if (several_nf)
+                printf("%-10s ", "nf");
+        if (!csv)
                 printf("%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n",
                        "offered", "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
         for (size_t i = 0; i < nrows; i++) {
                 const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
                 double m = mean(r->mpps_sum, r->n);
                 double prop = f100 ? m / mean(f100->mpps_sum, f100->n) : NAN;
+                if (!csv && several_nf)
+                        printf("%-10s ", r->nf);
                 if (csv)
-                        printf("%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->quota,
+                        printf("%s,%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->nf, r->quota,
                                r->period_us, r->frame_size, r->n, r->errors, r->shortfall, mean(r->offered_sum, r->n), m, stdev(r), mean(r->loss_sum, r->n),
                                mean(r->p50_sum, r->n) / 1e3, mean(r->p99_sum, r->n) / 1e3, r->max_ns / 1e3,
                                mean(r->stdev_sum, r->n) / 1e3, mean(r->thr_sum, r->n), mean(r->share_sum, r->n), prop);

@@ -47,11 +47,12 @@
 
 #define MAX_LIST 32
 #define MAX_RESTARTS 3 /* --restart-agents */
+#define AV_MAX 48      /* arguments of an agent's command line */
 
 struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
-        const char *method, *ndr_loss, *pdr_loss, *precision;
+        const char *method, *ndr_loss, *pdr_loss, *precision, *nf;
         unsigned repetitions, pmd_cores, max_trials;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
@@ -78,6 +79,8 @@ static const struct cli_option sweep_options[] = {
           NULL, offsetof(struct sweep_opts, restart), "scenario" },
         { "out", "DIR", "results directory (default results/NAME-UTCTIME)", cli_parse_string,
           offsetof(struct sweep_opts, out), "scenario" },
+        { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
+          "none (the generator looped back: the floor)", cli_parse_string, offsetof(struct sweep_opts, nf), "nf" },
         { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_uint, offsetof(struct sweep_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
           cli_parse_string, offsetof(struct sweep_opts, pinning), "nf" },
@@ -212,10 +215,10 @@ static int undo_agent(void *data, struct diag *d) {
 /* Starts one agent inside its cgroup, records its undo (and state for cleanup), waits
  * for READY=1.  A restart appends to the agent's log. */
 static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, const char *role, char *const av[],
-                       const char *rel, const char *prefix, const char *logpath, bool restart,
+                       const char *rel, const char *prefix, const char *logpath, bool restart, bool raw,
                        struct runner_agent **ret, struct diag *d) {
         int lfd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC | (restart ? O_APPEND : O_TRUNC), 0644);
-        struct runner_agent *a = runner_start(run, role, av, cg, rel, lfd, d);
+        struct runner_agent *a = raw ? runner_start_raw(run, role, av, cg, rel, lfd, d) : runner_start(run, role, av, cg, rel, lfd, d);
         if (lfd >= 0)
                 close(lfd);
         if (!a)
@@ -231,7 +234,8 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
                       json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)a->pid, "starttime",
                                 (json_int_t)proc_starttime(a->pid), "prefix", prefix),
                       "stop %s", role);
-        int r = runner_wait_ready(run, a, 60000, d);
+        /* A raw program sends no READY=1; the generator's trial waits for its link. */
+        int r = raw ? 0 : runner_wait_ready(run, a, 60000, d);
         if (r < 0)
                 return r;
         *ret = a;
@@ -242,17 +246,29 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
  * the sockets the NF attaches to); with nf_cpus, the NF's cpuset changes in between (a
  * new pinning).  The old agents' undo entries stay and find their slots taken. */
 static int restart_agents(struct runner *run, struct undo *undo, struct cg *cg, const char *const roles[2], char rel[2][200],
-                          char *av[2][40], char pfx[2][96], char logpath[2][600], struct runner_agent *agent[2],
-                          const char *nf_cpus, const char *mems, struct diag *d) {
+                          char *av[2][AV_MAX], char pfx[2][96], char logpath[2][600], struct runner_agent *agent[2],
+                          bool no_nf, bool raw_nf, const char *nf_cpus, const char *mems, struct diag *d) {
         for (int j = 1; j >= 0; j--)
-                runner_release(run, agent[j]);
+                if (agent[j])
+                        runner_release(run, agent[j]);
+        agent[1] = NULL;
         int r = 0;
         if (nf_cpus && (r = cg->ops->set_cpuset(cg, rel[1], nf_cpus, mems, d)) < 0)
                 return r;
-        for (int j = 0; j < 2; j++)
-                if ((r = start_agent(run, undo, cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true, &agent[j], d)) < 0)
+        for (int j = 0; j < (no_nf ? 1 : 2); j++)
+                if ((r = start_agent(run, undo, cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true, j == 1 && raw_nf,
+                                     &agent[j], d)) < 0)
                         return r;
         return 0;
+}
+
+/* The matrix's "pinning" dimension holds variants: NF kind x pinning. */
+static inline unsigned variant_pin(unsigned v, int n_pin) {
+        return v % (unsigned)n_pin;
+}
+
+static inline unsigned variant_nf(unsigned v, int n_pin) {
+        return v / (unsigned)n_pin;
 }
 
 static int undo_nothing(void *data, struct diag *d) {
@@ -470,6 +486,22 @@ static int parse_pct(const char *opt, const char *s, double lo, double hi, doubl
         return 0;
 }
 
+/* dpdk-testpmd from PATH (Debian's dpdk-dev), or "" when it is not there. */
+static const char *testpmd_path(void) {
+        static char path[600];
+        const char *env = getenv("PATH");
+        if (!env || !*env)
+                env = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = env; *p;) {
+                size_t n = strcspn(p, ":");
+                snprintf(path, sizeof(path), "%.*s/dpdk-testpmd", (int)n, p);
+                if (n && access(path, X_OK) == 0)
+                        return path;
+                p += n + (p[n] == ':');
+        }
+        return "";
+}
+
 /* Splits a comma list in place; returns the number of items (at most max). */
 static int split_list(char *s, char **v, int max) {
         int n = 0;
@@ -676,14 +708,14 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         int r;
         json_t *s0 = NULL, *s1 = NULL, *res = NULL, *nstat = NULL;
         struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
-        struct sched_snap h0, h1;
+        struct sched_snap h0 = { 0 }, h1 = { 0 };
         /* The neighbour: its own process for this trial only, working before the
          * trial starts (the NF's counters then see it from the first packet). */
         struct runner_agent *na = NULL;
         size_t mark = c->undo->n;
         r = 0;
         if (nb) {
-                r = start_agent(c->run, c->undo, c->cg, "noise", c->noise_av, nb->rel, "", c->noise_log, true, &na, d);
+                r = start_agent(c->run, c->undo, c->cg, "noise", c->noise_av, nb->rel, "", c->noise_log, true, false, &na, d);
                 json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
                                          nb->options, "argv", nb->argv), *nrep = NULL;
                 if (r >= 0)
@@ -692,7 +724,9 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 json_decref(nrep);
         }
         json_t *sreq = json_pack("{s:s}", "cmd", "stats"), *sreq0 = json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1);
-        if (r >= 0)
+        /* isolab-nf reports from the inside; testpmd (raw) and the self-test (no NF) do not. */
+        bool nf_proto = c->agent[1] && !c->agent[1]->raw;
+        if (r >= 0 && nf_proto)
                 r = runner_request(c->run, c->agent[1], sreq0, 10000, &s0, d);
         json_decref(sreq0);
         if (r >= 0 && na) {
@@ -703,9 +737,11 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         }
         if (r >= 0)
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c0, d);
-        if (r >= 0) {
+        if (r >= 0 && c->nf_pid > 0) {
                 sched_read(c->nf_pid, json_object_get(s0, "lcores"), &h0);
                 h0.process_ns = process_run_ns(c->nf_pid);
+                if (!nf_proto) /* its PMD threads are not known: the whole process */
+                        h0.run_ns = h0.process_ns;
         }
         uint64_t t0 = 0;
         struct timespec ts;
@@ -725,7 +761,7 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 r = runner_request(c->run, na, nreq, 10000, &nstat, d);
                 json_decref(nreq);
         }
-        if (r >= 0)
+        if (r >= 0 && nf_proto)
                 r = runner_request(c->run, c->agent[1], sreq, 10000, &s1, d);
         if (r >= 0)
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c1, d);
@@ -738,7 +774,9 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 *ret_failed = true;
         } else {
                 sched_read(c->nf_pid, json_object_get(s1, "lcores"), &h1);
-                h1.process_ns = process_run_ns(c->nf_pid);
+                h1.process_ns = c->nf_pid > 0 ? process_run_ns(c->nf_pid) : 0;
+                if (!nf_proto)
+                        h1.run_ns = h1.process_ns;
                 double wall_ns = (double)(t1 - t0);
                 json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
                 json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
@@ -917,6 +955,106 @@ static int neighbour_specs(const struct sweep_opts *o, const struct scenario *sc
         return 0;
 }
 
+/* The NF under test: isolab-nf; dpdk-testpmd in io forwarding, the yardstick (it speaks
+ * no protocol: started raw, its output to nf.log, stopped by SIGTERM, measured from the
+ * outside); or none, the generator looped back to itself (--selftest): the floor of
+ * what the link and the generator add. */
+enum nf_kind { NF_ISOLAB, NF_TESTPMD, NF_NONE };
+static const char *const nf_kind_names[] = { "isolab-nf", "testpmd", "none" };
+
+/* The agents' command lines for one NF kind (rebuilt when the kind changes). */
+struct argv_set {
+        const struct sweep_opts *o;
+        const char *link, *huge_dir, *link_dir;
+        char *lc_nf;                     /* the current pinning's --lcores */
+        char lc_gen[64], pfx[2][96], speed[32], queues[8], socket_mem[128];
+        char bin[2][600], vdev[2][700], selftest[400], nb_cores[32], rxq[32], txq[32];
+        char *av[2][AV_MAX];
+        enum nf_kind kind;
+};
+
+static void eal_args(struct argv_set *A, int i, int *n) {
+        char **v = A->av[i];
+        v[(*n)++] = "--lcores";
+        v[(*n)++] = i == 0 ? A->lc_gen : A->lc_nf;
+        v[(*n)++] = "--file-prefix";
+        v[(*n)++] = A->pfx[i];
+        if (A->o->no_huge) {
+                v[(*n)++] = "--no-huge";
+                v[(*n)++] = "-m";
+                v[(*n)++] = "512";
+        } else {
+                v[(*n)++] = "--huge-dir";
+                v[(*n)++] = (char *)A->huge_dir;
+                v[(*n)++] = "--socket-mem";
+                v[(*n)++] = A->socket_mem;
+        }
+        v[(*n)++] = "--single-file-segments";
+        v[(*n)++] = "--no-pci";
+        v[(*n)++] = "--log-level";
+        v[(*n)++] = "*:error";
+}
+
+static void build_argv(struct argv_set *A, enum nf_kind kind) {
+        const char *roles[] = { "gen", "nf" };
+        A->kind = kind;
+        snprintf(A->speed, sizeof(A->speed), "%" PRIu64, A->o->link_speed);
+        snprintf(A->queues, sizeof(A->queues), "%u", A->o->pmd_cores);
+        for (int i = 0; i < 2; i++) {
+                int n = 0;
+                char **v = A->av[i];
+                if (i == 1 && kind == NF_TESTPMD)
+                        snprintf(A->bin[i], sizeof(A->bin[i]), "%s", testpmd_path());
+                else
+                        agent_bin(roles[i], A->bin[i], sizeof(A->bin[i]));
+                v[n++] = A->bin[i];
+                eal_args(A, i, &n);
+                if (i == 1 && kind == NF_TESTPMD) {
+                        /* The container side of both vhost-user links, as isolab-nf's --link vhost does. */
+                        for (int k = 0; k < 2; k++) {
+                                snprintf(A->vdev[k], sizeof(A->vdev[k]), "net_virtio_user%d,path=%s/vhost-%d.sock,queues=%u", k,
+                                         A->link_dir, k, A->o->pmd_cores);
+                                v[n++] = "--vdev";
+                                v[n++] = A->vdev[k];
+                        }
+                        snprintf(A->nb_cores, sizeof(A->nb_cores), "--nb-cores=%u", A->o->pmd_cores);
+                        snprintf(A->rxq, sizeof(A->rxq), "--rxq=%u", A->o->pmd_cores);
+                        snprintf(A->txq, sizeof(A->txq), "--txq=%u", A->o->pmd_cores);
+                        v[n++] = "--";
+                        v[n++] = "--forward-mode=io";
+                        v[n++] = "--auto-start";
+                        v[n++] = "--stats-period=1"; /* also keeps it running with stdin at its end */
+                        v[n++] = A->nb_cores;
+                        v[n++] = A->rxq;
+                        v[n++] = A->txq;
+                        v[n++] = "--no-mlockall";
+                        v[n++] = "--total-num-mbufs=16384";
+                        v[n] = NULL;
+                        continue;
+                }
+                v[n++] = "--";
+                v[n++] = "--link";
+                v[n++] = (char *)A->link;
+                v[n++] = "--link-dir";
+                v[n++] = (char *)A->link_dir;
+                v[n++] = "--link-queues";
+                v[n++] = A->queues;
+                if (i == 0) {
+                        v[n++] = "--link-speed";
+                        v[n++] = A->speed;
+                        if (kind == NF_NONE) {
+                                /* Port 0 looped back to a virtio-user port of the generator's own. */
+                                snprintf(A->selftest, sizeof(A->selftest), "%s/vhost-0.sock", A->link_dir);
+                                v[n++] = "--link-ports";
+                                v[n++] = "1";
+                                v[n++] = "--selftest";
+                                v[n++] = A->selftest;
+                        }
+                }
+                v[n] = NULL;
+        }
+}
+
 /* What --dry-run shows: everything the run would do, decided, and nothing done. */
 struct dry {
         const struct sweep_opts *o;
@@ -932,7 +1070,9 @@ struct dry {
         const bool *unpinned;
         int n_pin;
         const char *run_id, *out;
-        char *(*av)[40];
+        struct argv_set *A;
+        const enum nf_kind *nf_kinds;
+        int n_nfk;
         char *lc_nf;
         hwloc_const_bitmap_t gen_cpus;
         const double *quotas;
@@ -992,13 +1132,20 @@ static void dry_run(const struct dry *x) {
                        "/run/isolab/%s/huge; restored after\n",
                        p->huge.needed, p->huge.page_size >> 10, p->node, x->run_id);
         printf("\nAgents\n");
-        print_argv("isolab-gen", x->av[0]);
-        for (int i = 0; i < x->n_pin; i++) {
-                char label[32];
-                nf_pinning(p, x->t, x->unpinned[i], x->lc_nf, 512, set); /* av[1] points at lc_nf */
-                snprintf(label, sizeof(label), "isolab-nf (%s)", x->pin_v[i]);
-                print_argv(label, x->av[1]);
-        }
+        for (int k = 0; k < x->n_nfk; k++)
+                for (int i = 0; i < x->n_pin; i++) {
+                        char label[48];
+                        nf_pinning(p, x->t, x->unpinned[i], x->lc_nf, 512, set); /* av[1] points at lc_nf */
+                        build_argv(x->A, x->nf_kinds[k]);
+                        if (i == 0) {
+                                snprintf(label, sizeof(label), "gen (nf %s)", nf_kind_names[x->nf_kinds[k]]);
+                                print_argv(label, x->A->av[0]);
+                        }
+                        if (x->nf_kinds[k] == NF_NONE)
+                                continue;
+                        snprintf(label, sizeof(label), "%s (%s)", nf_kind_names[x->nf_kinds[k]], x->pin_v[i]);
+                        print_argv(label, x->A->av[1]);
+                }
         hwloc_bitmap_free(set);
         if (x->n_nb > 1)
                 printf("  %-14s one per neighbour trial, in its cgroup: start {workload, options, argv}\n", "isolab-noise");
@@ -1013,8 +1160,10 @@ static void dry_run(const struct dry *x) {
                 else
                         snprintf(who, sizeof(who), "none");
                 restarts += i && pt->pinning != x->pts[i - 1].pinning;
-                printf("  %4zu  rep %-3u %-9s %-24s quota %5g%%  period %6.1fms  %4u B\n", i + 1, pt->repetition + 1,
-                       x->pin_v[pt->pinning], who, pt->quota, (double)pt->period_us / 1000, pt->frame_size);
+                printf("  %4zu  rep %-3u %-9s %-9s %-24s quota %5g%%  period %6.1fms  %4u B\n", i + 1, pt->repetition + 1,
+                       nf_kind_names[x->nf_kinds[variant_nf(pt->pinning, x->n_pin)]],
+                       x->pin_v[variant_pin(pt->pinning, x->n_pin)], who, pt->quota, (double)pt->period_us / 1000,
+                       pt->frame_size);
         }
         /* Per trial: warmup + duration + drain and the requests around it; per start of
          * the agents: EAL and the links; the setup: hugepages, mounts, cgroups. */
@@ -1131,6 +1280,30 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 unpinned[i] = pin_v[i][0] == 'u';
                 if (i && unpinned[0] == unpinned[i])
                         return fail_usage(&d, diag_set(&d, -EINVAL, "--pinning names %s twice", pin_v[i]));
+        }
+        /* The NFs under test. */
+        char nfk_buf[64];
+        char *nfk_v[4];
+        enum nf_kind nf_kinds[3];
+        snprintf(nfk_buf, sizeof(nfk_buf), "%s", o.nf ? o.nf : "isolab-nf");
+        int n_nfk = split_list(nfk_buf, nfk_v, 4);
+        if (n_nfk == 0 || n_nfk > 3)
+                return fail_usage(&d, diag_set(&d, -EINVAL, "--nf %s: use isolab-nf, testpmd and/or none", o.nf));
+        for (int i = 0; i < n_nfk; i++) {
+                int k = 0;
+                while (k < 3 && strcmp(nfk_v[i], nf_kind_names[k]) != 0)
+                        k++;
+                if (k == 3)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--nf %s: use isolab-nf, testpmd or none", nfk_v[i]));
+                nf_kinds[i] = (enum nf_kind)k;
+                for (int j = 0; j < i; j++)
+                        if (nf_kinds[j] == nf_kinds[i])
+                                return fail_usage(&d, diag_set(&d, -EINVAL, "--nf names %s twice", nfk_v[i]));
+                if (k == NF_TESTPMD && !*testpmd_path())
+                        return fail_usage(&d, diag_set(&d, -ENOENT, "--nf testpmd: dpdk-testpmd is not in PATH; install "
+                                                                    "Debian's dpdk-dev (make deps)"));
+                if (k != NF_ISOLAB && o.link && strcmp(o.link, "vhost") != 0)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--nf %s runs over --link vhost only", nfk_v[i]));
         }
         /* The neighbours: each one's placements, quota and options checked, the last by
          * isolab-noise itself (a missing exec command, a bad option). */
@@ -1259,7 +1432,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                                             "this machine (see above); try same-core or any"));
         unsigned seed = o.seed ? o.seed : (unsigned)time(NULL);
         struct matrix_spec ms = { quotas, (size_t)nq, periods,    (size_t)np, sizes,  (size_t)nf,
-                                  o.repetitions, o.shuffle, seed, (size_t)n_pin, n_nb };
+                                  o.repetitions, o.shuffle, seed, (size_t)(n_pin * n_nfk), n_nb };
         _cleanup_free_ struct matrix_point *pts = NULL;
         size_t npts;
         if (matrix_expand(&ms, &pts, &npts) < 0) {
@@ -1289,8 +1462,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         /* What the run will use: CPUs, the private directory, the agents' arguments. */
         hwloc_bitmap_t nf_set = hwloc_bitmap_alloc(); /* the NF's cpuset for the current pinning */
         char lc_nf[512] = "";                          /* and its EAL --lcores */
-        unsigned cur_pin = pts[0].pinning;
-        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
+        unsigned cur_var = pts[0].pinning; /* the NF kind and pinning running now */
+        nf_pinning(p, t, unpinned[variant_pin(cur_var, n_pin)], lc_nf, sizeof(lc_nf), nf_set);
         char hk[16], gen_cpu[16], mems[16], huge_dir[300], link_dir[300], notify[300];
         _cleanup_free_ char *pmd_list = cpulist_format(p->pmd.cpus);
         snprintf(hk, sizeof(hk), "%d", hwloc_bitmap_first(p->housekeeping.cpus));
@@ -1302,66 +1475,31 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         snprintf(notify, sizeof(notify), "%s/notify", run_dir);
         const char *roles[] = { "gen", "nf" };
         /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
-        char lc_gen[64], pfx[2][96], speed[32], logpath[2][600];
-        snprintf(lc_gen, sizeof(lc_gen), "0@%s,1@%s", hk, gen_cpu);
+        char logpath[2][600];
+        struct argv_set A = { .o = &o, .link = link, .huge_dir = huge_dir, .link_dir = link_dir, .lc_nf = lc_nf };
+        char (*pfx)[96] = A.pfx;
+        char *(*av)[AV_MAX] = A.av;
+        snprintf(A.lc_gen, sizeof(A.lc_gen), "0@%s,1@%s", hk, gen_cpu);
         /* --socket-mem takes MB per node in node order: all of it on the planned node, so
          * DPDK cannot fall back to a remote one. */
-        char socket_mem[128] = "";
         for (int nd = 0; nd <= p->node; nd++) {
-                size_t sl = strlen(socket_mem);
+                size_t sl = strlen(A.socket_mem);
                 if (nd < p->node)
-                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "0,");
+                        snprintf(A.socket_mem + sl, sizeof(A.socket_mem) - sl, "0,");
                 else
-                        snprintf(socket_mem + sl, sizeof(socket_mem) - sl, "%" PRIu64,
+                        snprintf(A.socket_mem + sl, sizeof(A.socket_mem) - sl, "%" PRIu64,
                                  (p->huge.per_process * p->huge.page_size) >> 20);
         }
-        snprintf(speed, sizeof(speed), "%" PRIu64, o.link_speed);
-        char queues[8];
-        snprintf(queues, sizeof(queues), "%u", o.pmd_cores);
-        char bin[2][600], *av[2][40];
         for (int i = 0; i < 2; i++) {
-                snprintf(pfx[i], sizeof(pfx[i]), "isolab-%s-%s", run_id, roles[i]);
+                snprintf(A.pfx[i], sizeof(A.pfx[i]), "isolab-%s-%s", run_id, roles[i]);
                 snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
-                agent_bin(roles[i], bin[i], sizeof(bin[i]));
-                int n = 0;
-                char **v = av[i];
-                v[n++] = bin[i];
-                v[n++] = "--lcores";
-                v[n++] = i == 0 ? lc_gen : lc_nf;
-                v[n++] = "--file-prefix";
-                v[n++] = pfx[i];
-                if (o.no_huge) {
-                        v[n++] = "--no-huge";
-                        v[n++] = "-m";
-                        v[n++] = "512";
-                } else {
-                        v[n++] = "--huge-dir";
-                        v[n++] = huge_dir;
-                        v[n++] = "--socket-mem";
-                        v[n++] = socket_mem;
-                }
-                v[n++] = "--single-file-segments";
-                v[n++] = "--no-pci";
-                v[n++] = "--log-level";
-                v[n++] = "*:error";
-                v[n++] = "--";
-                v[n++] = "--link";
-                v[n++] = (char *)link;
-                v[n++] = "--link-dir";
-                v[n++] = link_dir;
-                v[n++] = "--link-queues";
-                v[n++] = queues;
-                if (i == 0) {
-                        v[n++] = "--link-speed";
-                        v[n++] = speed;
-                }
-                v[n] = NULL;
         }
+        build_argv(&A, nf_kinds[variant_nf(cur_var, n_pin)]);
 
         if (o.dry_run) {
                 dry_run(&(struct dry){ .o = &o, .t = t, .p = p, .sc = &sc, .mounts = &mounts, .pts = pts, .npts = npts,
                                        .nbs = nbs, .n_nb = n_nb, .pin_v = pin_v, .unpinned = unpinned, .n_pin = n_pin,
-                                       .run_id = run_id, .out = out, .av = av, .lc_nf = lc_nf, .gen_cpus = p->gen.cpus,
+                                       .run_id = run_id, .out = out, .A = &A, .nf_kinds = nf_kinds, .n_nfk = n_nfk, .lc_nf = lc_nf, .gen_cpus = p->gen.cpus,
                                        .quotas = quotas, .nq = nq, .n_searches = n_searches, .method = method,
                                        .precision = precision, .max_trials = max_trials });
                 hwloc_bitmap_free(nf_set);
@@ -1531,19 +1669,23 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         runner_up = true;
 
         struct runner_agent *agent[2] = { NULL, NULL };
-        for (int i = 0; i < 2; i++)
-                if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], logpath[i], false, &agent[i], &d)) < 0) {
+        for (int i = 0; i < (A.kind == NF_NONE ? 1 : 2); i++)
+                if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], logpath[i], false,
+                                     i == 1 && A.kind == NF_TESTPMD, &agent[i], &d)) < 0) {
                         report_error(&d, r);
                         fprintf(stderr, "isolab: see %s\n", logpath[i]);
                         goto out;
                 }
 
         /* ---- run.json: the environment and the placement, planned and actual ---- */
+        /* The agent that speaks: isolab-nf, else the generator (the DPDK version). */
+        struct runner_agent *talker = A.kind == NF_ISOLAB ? agent[1] : agent[0];
         json_t *placement = NULL, *hello = NULL, *reqj = json_pack("{s:s}", "cmd", "placement");
-        runner_request(&run, agent[1], reqj, 10000, &placement, &d);
+        if (A.kind == NF_ISOLAB)
+                runner_request(&run, agent[1], reqj, 10000, &placement, &d);
         json_decref(reqj);
         reqj = json_pack("{s:s}", "cmd", "hello");
-        runner_request(&run, agent[1], reqj, 10000, &hello, &d);
+        runner_request(&run, talker, reqj, 10000, &hello, &d);
         json_decref(reqj);
         /* Those two only decorate run.json: a failure of theirs must not become the
          * message of a later, unrelated error. */
@@ -1557,7 +1699,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         json_t *pmd;
         json_array_foreach(json_object_get(placement, "pmd"), ii, pmd) {
                 int actual = (int)json_integer_value(json_object_get(pmd, "cpu"));
-                if (!unpinned[cur_pin] && !hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
+                if (!unpinned[variant_pin(cur_var, n_pin)] && !hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
                         char w[160];
                         snprintf(w, sizeof(w), "PMD lcore %lld runs on CPU %d, the plan said %s",
                                  (long long)json_integer_value(json_object_get(pmd, "lcore")), actual, pmd_list);
@@ -1566,7 +1708,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         }
         /* Hugepage memory per node, for both agents: DPDK allocates it at EAL init. */
         json_t *mem_nodes = json_object();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 2 && agent[i]; i++) {
                 json_t *m = numa_huge_json(agent[i]->pid);
                 const char *key;
                 json_t *v;
@@ -1626,7 +1768,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         json_decref(runj);
 
         /* ---- the trials ---- */
-        pid_t nf_pid = agent[1]->pid;
+        pid_t nf_pid = agent[1] ? agent[1]->pid : 0;
         int failed = 0, restarts = 0;
         char noise_bin[600], noise_log[600];
         agent_bin("noise", noise_bin, sizeof(noise_bin));
@@ -1638,17 +1780,20 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 const struct matrix_point *pt = &pts[i];
                 struct cg_quota q;
                 diag_clear(&d);
-                if (pt->pinning != cur_pin) {
-                        cur_pin = pt->pinning;
-                        nf_pinning(p, t, unpinned[cur_pin], lc_nf, sizeof(lc_nf), nf_set);
+                if (pt->pinning != cur_var) {
+                        cur_var = pt->pinning;
+                        nf_pinning(p, t, unpinned[variant_pin(cur_var, n_pin)], lc_nf, sizeof(lc_nf), nf_set);
+                        build_argv(&A, nf_kinds[variant_nf(cur_var, n_pin)]);
                         _cleanup_free_ char *cl = cpulist_format(nf_set);
-                        fprintf(stderr, "isolab: NF %s (lcores %s): restarting the agents\n", pin_v[cur_pin], lc_nf);
-                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, cl, mems, &d)) < 0) {
+                        fprintf(stderr, "isolab: NF %s %s (lcores %s): restarting the agents\n", nf_kind_names[A.kind],
+                                pin_v[variant_pin(cur_var, n_pin)], lc_nf);
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, A.kind == NF_NONE,
+                                                A.kind == NF_TESTPMD, cl, mems, &d)) < 0) {
                                 report_error(&d, r);
                                 failed = 1;
                                 break;
                         }
-                        tc.nf_pid = nf_pid = agent[1]->pid;
+                        tc.nf_pid = nf_pid = agent[1] ? agent[1]->pid : 0;
                 }
                 cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
                 if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
@@ -1659,7 +1804,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 const struct neighbour *nb = pt->neighbour ? &nbs[pt->neighbour] : NULL;
                 char point[200];
                 snprintf(point, sizeof(point), "trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u", i + 1,
-                        npts, pt->quota, pt->period_us, pt->frame_size, n_pin > 1 ? " " : "", n_pin > 1 ? pin_v[pt->pinning] : "",
+                        npts, pt->quota, pt->period_us, pt->frame_size, n_pin > 1 ? " " : "", n_pin > 1 ? pin_v[variant_pin(pt->pinning, n_pin)] : "",
                         n_specs ? " neighbour " : "", n_specs ? nbs[pt->neighbour].name : "",
                         nb ? (nb->placement == NOISE_SAME_CORE ? "@same-core"
                               : nb->placement == NOISE_SIBLING ? "@sibling"
@@ -1670,7 +1815,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 bool trial_failed = false;
                 if (!n_searches) {
                         progress_begin(&pr, "%s", point);
-                        json_t *line = measure(&tc, pt, &q, rate, nb, pin_v[pt->pinning], &trial_failed, &d);
+                        json_t *line = measure(&tc, pt, &q, rate, nb, pin_v[variant_pin(pt->pinning, n_pin)], &trial_failed, &d);
+                        json_object_set_new(line, "nf_under_test", json_string(nf_kind_names[A.kind]));
                         failed |= trial_failed;
                         progress_end(&pr, line, true);
                         failed |= !append_line(tfd, out, line);
@@ -1689,7 +1835,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 progress_begin(&pr, "%s: %s %s %.3f Mpps", point, goal_names[k],
                                                verifying ? "verify" : "try", asked / 1e6);
                                 json_t *rj = json_real(asked);
-                                json_t *line = measure(&tc, pt, &q, rj, nb, pin_v[pt->pinning], &trial_failed, &d);
+                                json_t *line = measure(&tc, pt, &q, rj, nb, pin_v[variant_pin(pt->pinning, n_pin)], &trial_failed, &d);
+                                json_object_set_new(line, "nf_under_test", json_string(nf_kind_names[A.kind]));
                                 json_decref(rj);
                                 failed |= trial_failed;
                                 progress_end(&pr, line, false);
@@ -1705,10 +1852,10 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         }
                         if (se.phase == SEARCH_RUNNING)
                                 break; /* interrupted or failed: no result to record */
-                        json_t *sum = json_pack("{s:s, s:I, s:i, s:f, s:I, s:i, s:s, s:s, s:f, s:f, s:f, s:f, s:i, s:b, s:b}",
-                                                "kind", "search", "index", (json_int_t)pt->index, "repetition",
+                        json_t *sum = json_pack("{s:s, s:s, s:I, s:i, s:f, s:I, s:i, s:s, s:s, s:f, s:f, s:f, s:f, s:i, s:b, s:b}",
+                                                "kind", "search", "nf_under_test", nf_kind_names[A.kind], "index", (json_int_t)pt->index, "repetition",
                                                 pt->repetition, "quota", pt->quota, "period_us", (json_int_t)pt->period_us,
-                                                "frame_size", pt->frame_size, "pinning", pin_v[pt->pinning], "method",
+                                                "frame_size", pt->frame_size, "pinning", pin_v[variant_pin(pt->pinning, n_pin)], "method",
                                                 goal_names[k], "loss_goal_pct", goals[k], "found_pps", se.found, "found_mpps",
                                                 se.found / 1e6, "pct_of_line", 100 * se.found / line_pps, "trials",
                                                 (int)se.trials, "converged", se.phase == SEARCH_DONE, "generator_limited",
@@ -1725,16 +1872,17 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
 
                 /* An agent died: with --restart-agents, both start again (a new generator
                  * makes new sockets, which the NF must attach to) and the sweep goes on. */
-                if (failed && o.restart && !run.interrupted && (agent[0]->exited || agent[1]->exited) &&
+                if (failed && o.restart && !run.interrupted && (agent[0]->exited || (agent[1] && agent[1]->exited)) &&
                     restarts < MAX_RESTARTS) {
                         restarts++;
                         fprintf(stderr, "isolab: restarting the agents (%d of %d)\n", restarts, MAX_RESTARTS);
                         diag_clear(&d);
-                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, NULL, mems, &d)) < 0) {
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, A.kind == NF_NONE,
+                                                A.kind == NF_TESTPMD, NULL, mems, &d)) < 0) {
                                 report_error(&d, r);
                         } else {
                                 failed = 0;
-                                tc.nf_pid = nf_pid = agent[1]->pid;
+                                tc.nf_pid = nf_pid = agent[1] ? agent[1]->pid : 0;
                         }
                 }
                 if (failed)
