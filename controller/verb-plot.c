@@ -153,12 +153,20 @@ int verb_plot(int argc, char **argv) {
         size_t cap = 0;
         while (getline(&line, &cap, f) > 0) {
                 json_t *t = json_loads(line, 0, NULL);
-                if (!t || json_object_get(t, "error") || json_object_get(t, "search") || json_object_get(t, "kind")) {
+                /* A search's trials count once: the one at the rate it found (its series
+                 * is named after the method). */
+                json_t *se = t ? json_object_get(t, "search") : NULL;
+                if (!t || json_object_get(t, "error") || json_object_get(t, "kind") ||
+                    (se && !json_is_true(json_object_get(se, "found_here")))) {
                         json_decref(t);
                         continue;
                 }
-                char name[96];
-                series_name(t, name, sizeof(name));
+                char name[96], base[80];
+                series_name(t, base, sizeof(base));
+                const char *nfk = json_string_value(json_object_get(t, "nf_under_test"));
+                snprintf(name, sizeof(name), "%s%s%s%s%s", se ? json_string_value(json_object_get(se, "method")) : "",
+                         se ? " " : "", nfk && strcmp(nfk, "isolab-nf") ? nfk : "", nfk && strcmp(nfk, "isolab-nf") ? " " : "",
+                         base);
                 struct series *s = NULL;
                 for (size_t i = 0; i < ns && !s; i++)
                         if (strcmp(ser[i].name, name) == 0)
@@ -190,7 +198,7 @@ int verb_plot(int argc, char **argv) {
         }
         free(line);
         if (ns == 0) {
-                fprintf(stderr, "isolab: %s has no measured trial to plot\n", path);
+                fprintf(stderr, "isolab: %s has no measured trial to plot (nor a search that found a rate)\n", path);
                 return EXIT_USAGE;
         }
         snprintf(path, sizeof(path), "%s/run.json", dir);
@@ -267,7 +275,7 @@ int verb_plot(int argc, char **argv) {
         }
         if (df)
                 fclose(df);
-        fprintf(gp, "set output 'throughput.%s'\nset title \"Forwarded Mpps per series (mean and stdev) — %s\"\n"
+        fprintf(gp, "set output 'throughput.%s'\nset title \"Forwarded Mpps per series (mean and stdev; NDR/PDR: the rate found) — %s\"\n"
                     "set xlabel ''\nset ylabel 'Mpps'\nset style fill solid 0.5\nset boxwidth 0.6\nset xtics rotate by -30\n"
                     "set yrange [0:*]\nplot 'throughput.dat' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4 with "
                     "yerrorbars lc rgb 'black' pt 0 notitle\nset xtics norotate\nset yrange [*:*]\nset style fill empty\n",

@@ -1843,11 +1843,15 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 if (!trial_failed)
                                         search_update(&se, report_num(line, "result.tx.offered_pps"),
                                                       report_num(line, "result.loss.ratio"));
+                                /* The trial whose rate became the result (a verification, or
+                                 * line rate passing at once): the plot's point for it. */
+                                bool found_here = !trial_failed && se.phase == SEARCH_DONE && se.found == asked && asked > 0;
                                 json_object_set_new(line, "search",
-                                                    json_pack("{s:s, s:f, s:i, s:f, s:b, s:s}", "method", goal_names[k],
+                                                    json_pack("{s:s, s:f, s:i, s:f, s:b, s:s, s:b}", "method", goal_names[k],
                                                               "loss_goal_pct", goals[k], "step", (int)se.trials, "rate_pps",
                                                               asked, "verification", verifying, "verdict",
-                                                              trial_failed ? "error" : search_verdict(&se)));
+                                                              trial_failed ? "error" : search_verdict(&se), "found_here",
+                                                              found_here));
                                 failed |= !append_line(tfd, out, line);
                         }
                         if (se.phase == SEARCH_RUNNING)

@@ -426,3 +426,29 @@ Test(sweep, progress_on_a_terminal_only) {
         free(text);
         expect_machine_clean();
 }
+
+/* Every shipped scenario runs here, shortened from the command line (which overrides the
+ * file), and its report and figures come out; the machine is as it was afterwards. */
+Test(sweep, every_shipped_scenario_runs_reports_and_plots, .timeout = 600) {
+        static const char *const names[] = { "baseline", "cpu-sweep", "cpu-period-sweep", "noisy-pinned-vs-unpinned",
+                                             "noisy-placement", "ndr" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                char cmd[1024];
+                snprintf(cmd, sizeof(cmd),
+                         ISOLAB_BUILD "/isolab run " ISOLAB_SRC "/scenarios/%s.ini --repetitions 1 --duration 0.3s "
+                                      "--warmup 0.2s %s --out %s/%s > %s/%s.log 2>&1",
+                         names[i], strcmp(names[i], "ndr") == 0 ? "--precision 10 --max-trials 5" : "", out, names[i], out,
+                         names[i]);
+                cr_expect_eq(system(cmd), 0, "isolab run %s failed: see %s/%s.log", names[i], out, names[i]);
+                snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/%s > %s/%s.report 2>&1", out, names[i], out,
+                         names[i]);
+                cr_expect_eq(system(cmd), 0, "isolab report %s failed", names[i]);
+                snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab plot %s/%s > /dev/null 2>&1", out, names[i]);
+                cr_expect_eq(system(cmd), 0, "isolab plot %s failed", names[i]);
+                snprintf(cmd, sizeof(cmd), "%s/%s/figures/throughput.png", out, names[i]);
+                struct stat st;
+                cr_expect(stat(cmd, &st) == 0 && st.st_size > 1000, "%s missing or empty", cmd);
+        }
+        expect_machine_clean();
+        cr_expect_eq(system("pgrep -x dpdk-testpmd >/dev/null"), 256, "testpmd outlived its run");
+}
