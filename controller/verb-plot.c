@@ -153,20 +153,23 @@ int verb_plot(int argc, char **argv) {
         size_t cap = 0;
         while (getline(&line, &cap, f) > 0) {
                 json_t *t = json_loads(line, 0, NULL);
-                /* A search's trials count once: the one at the rate it found (its series
-                 * is named after the method). */
+                /* A search is its result line (the rate found, 0 when none passed) plus,
+                 * for the latency and gap figures, the trial at that rate; its series is
+                 * named after the method. */
                 json_t *se = t ? json_object_get(t, "search") : NULL;
-                if (!t || json_object_get(t, "error") || json_object_get(t, "kind") ||
+                bool result = t && json_equal(json_object_get(t, "kind"), json_string("search"));
+                if (!t || json_object_get(t, "error") || (json_object_get(t, "kind") && !result) ||
                     (se && !json_is_true(json_object_get(se, "found_here")))) {
                         json_decref(t);
                         continue;
                 }
+                const char *method = result ? json_string_value(json_object_get(t, "method"))
+                                            : se ? json_string_value(json_object_get(se, "method")) : NULL;
                 char name[96], base[80];
                 series_name(t, base, sizeof(base));
                 const char *nfk = json_string_value(json_object_get(t, "nf_under_test"));
-                snprintf(name, sizeof(name), "%s%s%s%s%s", se ? json_string_value(json_object_get(se, "method")) : "",
-                         se ? " " : "", nfk && strcmp(nfk, "isolab-nf") ? nfk : "", nfk && strcmp(nfk, "isolab-nf") ? " " : "",
-                         base);
+                snprintf(name, sizeof(name), "%s%s%s%s%s", method ? method : "", method ? " " : "",
+                         nfk && strcmp(nfk, "isolab-nf") ? nfk : "", nfk && strcmp(nfk, "isolab-nf") ? " " : "", base);
                 struct series *s = NULL;
                 for (size_t i = 0; i < ns && !s; i++)
                         if (strcmp(ser[i].name, name) == 0)
@@ -178,12 +181,14 @@ int verb_plot(int argc, char **argv) {
                         s->quota = report_num(t, "quota");
                         s->frame = (long)report_num(t, "frame_size");
                 }
-                if (s) {
-                        double m = report_num(t, "result.mpps");
+                if (s && (result || !se)) {
+                        double m = result ? report_num(t, "found_mpps") : report_num(t, "result.mpps");
                         s->n++;
                         s->mpps_sum += m;
                         s->mpps_sq += m * m;
                         s->p99_sum += report_num(t, "result.latency.p99_ns");
+                }
+                if (s && !result) {
                         size_t i;
                         json_t *b;
                         json_array_foreach(json_object_get(json_object_get(json_object_get(t, "result"), "latency"), "buckets"),
@@ -198,14 +203,15 @@ int verb_plot(int argc, char **argv) {
         }
         free(line);
         if (ns == 0) {
-                fprintf(stderr, "isolab: %s has no measured trial to plot (nor a search that found a rate)\n", path);
+                fprintf(stderr, "isolab: %s has no measured trial to plot (nor a search result)\n", path);
                 return EXIT_USAGE;
         }
         snprintf(path, sizeof(path), "%s/run.json", dir);
         json_t *run = json_load_file(path, 0, NULL);
         char where[300];
-        snprintf(where, sizeof(where), "%s, isolab-nf over %s, %s",
+        snprintf(where, sizeof(where), "%s, %s over %s, %s",
                  json_string_value(json_object_get(json_object_get(run, "host"), "name")) ?: "?",
+                 json_string_value(json_object_get(json_object_get(run, "config"), "nf")) ?: "isolab-nf",
                  json_string_value(json_object_get(json_object_get(run, "config"), "link_used")) ?: "vhost",
                  json_string_value(json_object_get(run, "started")) ?: "?");
         for (char *c = where; *c; c++)
@@ -270,6 +276,8 @@ int verb_plot(int argc, char **argv) {
         df = open_in(figs, "throughput.dat");
         for (size_t i = 0; df && i < ns; i++) {
                 struct series *s = &ser[i];
+                if (!s->n)
+                        continue;
                 double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
                 fprintf(df, "%zu \"%s\" %.4f %.4f\n", i, s->name, m, v > 0 ? sqrt(v) : 0);
         }
@@ -293,25 +301,34 @@ int verb_plot(int argc, char **argv) {
         if (quotas > 1) {
                 df = open_in(figs, "rate-vs-quota.dat");
                 double full = 0;
+                bool any_p99 = false;
                 for (size_t i = 0; i < ns; i++)
-                        if (ser[i].quota == 100)
+                        if (ser[i].quota == 100 && ser[i].n)
                                 full = ser[i].mpps_sum / ser[i].n;
                 for (size_t i = 0; df && i < ns; i++) {
                         struct series *s = &ser[i];
+                        if (!s->n)
+                                continue;
                         double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
-                        fprintf(df, "%g %.4f %.4f %.3f %.4f\n", s->quota, m, v > 0 ? sqrt(v) : 0, s->p99_sum / s->n / 1e3,
-                                full * s->quota / 100);
+                        char p99[32] = "?"; /* a search's result has no latency of its own */
+                        if (s->p99_sum > 0) {
+                                snprintf(p99, sizeof(p99), "%.3f", s->p99_sum / s->n / 1e3);
+                                any_p99 = true;
+                        }
+                        fprintf(df, "%g %.4f %.4f %s %.4f\n", s->quota, m, v > 0 ? sqrt(v) : 0, p99, full * s->quota / 100);
                 }
                 if (df)
                         fclose(df);
                 fprintf(gp, "set output 'rate-vs-quota.%s'\nset title \"Rate and p99 latency vs CPU quota — %s\"\n"
-                            "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\nset y2label 'p99 latency (us, log)'\n"
-                            "set logscale y2\nset y2tics\nset ytics nomirror\nset xrange [0:105]\nset yrange [0:*]\n"
+                            "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\n%s"
+                            "set xrange [0:105]\nset yrange [0:*]\n"
+                            "set datafile missing '?'\n"
                             "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps', "
-                            "'' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 %% x q', "
-                            "'' using 1:4 axes x1y2 with points pt 5 title 'p99 latency'\n"
+                            "'' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 %% x q'%s\n"
                             "unset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\nset xrange [*:*]\nset yrange [*:*]\n",
-                        fmt, where);
+                        fmt, where,
+                        any_p99 ? "set y2label 'p99 latency (us, log)'\nset logscale y2\nset y2tics\nset ytics nomirror\n" : "",
+                        any_p99 ? ", '' using 1:4 axes x1y2 with points pt 5 title 'p99 latency'" : "");
                 drawn++;
         } else {
                 fprintf(stderr, "isolab: rate-vs-quota left out: the run has one CPU quota\n");

@@ -52,7 +52,7 @@
 struct sweep_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
-        const char *method, *ndr_loss, *pdr_loss, *precision, *nf;
+        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume;
         unsigned repetitions, pmd_cores, max_trials;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
@@ -117,6 +117,8 @@ static const struct cli_option sweep_options[] = {
           offsetof(struct sweep_opts, noise_cmd), NULL },
         { "noise-quota", "PCT", "CPU quota of each neighbour's cgroup, in % of one CPU (default none)", cli_parse_string,
           offsetof(struct sweep_opts, noise_quota), NULL },
+        { "resume", "DIR", "continue the interrupted run in DIR: its own options and seed from DIR/run.json, the trials "
+          "already in DIR/trials.jsonl not run again", cli_parse_string, offsetof(struct sweep_opts, resume), NULL },
         { "dry-run", NULL, "print the plan, the trials, the EAL arguments, the cgroups and the duration; change nothing",
           NULL, offsetof(struct sweep_opts, dry_run), NULL },
 };
@@ -1181,6 +1183,101 @@ static void dry_run(const struct dry *x) {
                (double)x->npts * per_point, per, restarts, restarts == 1 ? "" : "s");
 }
 
+/* --resume DIR: the options of the run in DIR from its run.json "config" (every option
+ * as it took effect, neighbours and seed included), the results going on into DIR. */
+static int resume_load(const char *dir, struct sweep_opts *o, struct scenario *sc, struct diag *d) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/run.json", dir);
+        json_error_t je;
+        _cleanup_(json_decrefp) json_t *run = json_load_file(path, 0, &je);
+        json_t *cfg = json_object_get(run, "config");
+        if (!run || !json_is_array(json_object_get(cfg, "cpu_quota_pct")))
+                return diag_set(d, -EINVAL, "--resume %s: %s is %s; give the directory of a run this isolab made", dir, path,
+                                run ? "not a run.json of this isolab version" : "not readable");
+        /* Strings must live as long as the options: the scenario keeps them. */
+        for (size_t i = 0; i < ELEMENTSOF(sweep_options); i++) {
+                const struct cli_option *c = &sweep_options[i];
+                json_t *v = json_object_get(cfg, c->name);
+                if (!v || json_is_null(v) || !strcmp(c->name, "resume") || !strcmp(c->name, "dry-run") ||
+                    !strcmp(c->name, "out"))
+                        continue;
+                char buf[64];
+                const char *text = json_string_value(v);
+                if (json_is_integer(v))
+                        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v)), text = buf;
+                else if (json_is_boolean(v))
+                        text = json_is_true(v) ? "true" : "false";
+                if (!text)
+                        continue;
+                char **keep = realloc(sc->strings, (sc->n_strings + 1) * sizeof(char *));
+                if (!keep || !(keep[sc->n_strings] = strdup(text)))
+                        return -ENOMEM;
+                sc->strings = keep;
+                int r = cli_set_value(c, keep[sc->n_strings++], o, d);
+                if (r < 0)
+                        return diag_set(d, r, "--resume %s: option %s in %s: %s", dir, c->name, path, d->msg);
+        }
+        o->seed = (unsigned)json_integer_value(json_object_get(cfg, "seed_used"));
+        o->out = dir;
+        /* Neighbours from a scenario's [noise.NAME] sections (--noise ones came back above). */
+        size_t i;
+        json_t *nb;
+        if (!o->noise)
+                json_array_foreach(json_object_get(cfg, "neighbours"), i, nb) {
+                        if (sc->n_noise == SCENARIO_MAX_NOISE)
+                                break;
+                        struct noise_spec *s = &sc->noise[sc->n_noise++];
+                        const char *v[4] = { json_string_value(json_object_get(nb, "placement")),
+                                             json_string_value(json_object_get(nb, "cmd")),
+                                             json_string_value(json_object_get(nb, "quota")), NULL };
+                        snprintf(s->name, sizeof(s->name), "%s", json_string_value(json_object_get(nb, "name")) ?: "?");
+                        snprintf(s->workload, sizeof(s->workload), "%s",
+                                 json_string_value(json_object_get(nb, "workload")) ?: "?");
+                        snprintf(s->opts, sizeof(s->opts), "%s", json_string_value(json_object_get(nb, "options")) ?: "");
+                        char nm[32];
+                        memcpy(nm, s->name, sizeof(nm));
+                        snprintf(s->where, sizeof(s->where), "%.200s [noise.%s]", path, nm);
+                        const char **dst[3] = { &s->placement, &s->cmd, &s->quota };
+                        for (int k = 0; k < 3; k++) {
+                                if (!v[k])
+                                        continue;
+                                char **keep = realloc(sc->strings, (sc->n_strings + 1) * sizeof(char *));
+                                if (!keep || !(keep[sc->n_strings] = strdup(v[k])))
+                                        return -ENOMEM;
+                                sc->strings = keep;
+                                *dst[k] = keep[sc->n_strings++];
+                        }
+                }
+        return 0;
+}
+
+/* The points of a resumed run that trials.jsonl already holds: a measured line (MRR), or
+ * every search's result line.  done[i] for matrix index i. */
+static void resume_done(const char *dir, bool *done, size_t n, int n_searches) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        unsigned *searches = calloc(n ? n : 1, sizeof(*searches));
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && searches && getline(&line, &cap, f) > 0) {
+                json_t *t = json_loads(line, 0, NULL);
+                json_t *ix = json_object_get(t, "index");
+                if (json_is_integer(ix) && (size_t)json_integer_value(ix) < n && !json_object_get(t, "error")) {
+                        size_t k = (size_t)json_integer_value(ix);
+                        if (json_object_get(t, "kind"))
+                                searches[k]++;
+                        else if (!json_object_get(t, "search") && n_searches == 0)
+                                done[k] = true;
+                }
+                json_decref(t);
+        }
+        for (size_t k = 0; n_searches && searches && k < n; k++)
+                done[k] = searches[k] >= (unsigned)n_searches;
+        free(searches);
+        free(line);
+}
+
 static int experiment(int argc, char **argv, enum exp_mode mode) {
         struct sweep_opts o = { .repetitions = 1, .pmd_cores = 1, .duration_us = 10000000, .warmup_us = 2000000,
                                 .link_speed = 10000000000ULL };
@@ -1197,9 +1294,22 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                          ELEMENTSOF(sweep_options));
                 return 0;
         }
-        if (mode == EXP_RUN) {
+        if (scratch.resume) {
+                /* The run's own configuration, as it took effect; nothing else may change it. */
+                for (int i = 1; i < argc; i++)
+                        if (strncmp(argv[i], "--resume", 8) != 0 && strcmp(argv[i], "--dry-run") != 0 &&
+                            !(i > 1 && strcmp(argv[i - 1], "--resume") == 0) &&
+                            !(mode == EXP_RUN && i == optind_ && optind_ == argc - 1))
+                                return fail_usage(&d, diag_set(&d, -EINVAL, "--resume takes no other option (%s): the run's "
+                                                                            "own come from its run.json", argv[i]));
+                if ((r = resume_load(scratch.resume, &o, &sc, &d)) < 0)
+                        return fail_usage(&d, r);
+                o.dry_run = scratch.dry_run;
+                o.resume = scratch.resume;
+        } else if (mode == EXP_RUN) {
                 if (optind_ != argc - 1) {
-                        fprintf(stderr, "isolab: run takes one scenario file, e.g. isolab run scenarios/cpu-sweep.ini\n");
+                        fprintf(stderr, "isolab: run takes one scenario file, e.g. isolab run scenarios/cpu-sweep.ini (or "
+                                        "--resume DIR)\n");
                         return EXIT_USAGE;
                 }
                 if ((r = scenario_load(argv[optind_], sweep_options, ELEMENTSOF(sweep_options), &o, &sc, &d)) < 0)
@@ -1448,6 +1558,25 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 }
         }
         npts = kept;
+        /* Resuming: the same matrix (same options, same seed), less what is done. */
+        if (o.resume) {
+                bool *done = calloc(npts ? npts : 1, sizeof(bool));
+                if (!done)
+                        return EXIT_RUNTIME;
+                resume_done(o.resume, done, npts, n_searches);
+                size_t left = 0;
+                for (size_t i = 0; i < npts; i++)
+                        if (!done[pts[i].index])
+                                pts[left++] = pts[i];
+                free(done);
+                fprintf(stderr, "isolab: resuming %s: %zu of %zu trials are done, %zu to run\n", o.resume, npts - left, npts,
+                        left);
+                npts = left;
+                if (npts == 0) {
+                        fprintf(stderr, "isolab: nothing to resume: every trial of %s is in its trials.jsonl\n", o.resume);
+                        return 0;
+                }
+        }
 
         char stamp[32], run_id[64], out[512], run_dir[256];
         utc_stamp(stamp, sizeof(stamp));
@@ -1762,7 +1891,12 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                  json_incref(json_object_get(hello, "runtime")), "hugepages_granted", (json_int_t)granted);
         json_decref(hello);
         json_decref(cfg);
-        snprintf(path, sizeof(path), "%s/run.json", out);
+        /* A resumed run keeps the first run.json (its configuration is the run's) and adds
+         * its own environment beside it. */
+        if (o.resume)
+                snprintf(path, sizeof(path), "%s/run-resumed-%s.json", out, stamp);
+        else
+                snprintf(path, sizeof(path), "%s/run.json", out);
         if (json_dump_file(runj, path, JSON_INDENT(2)) < 0)
                 fprintf(stderr, "isolab: cannot write %s\n", path);
         json_decref(runj);
