@@ -43,11 +43,14 @@ NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
 DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
+FUZZ_TARGETS := scenario options proto cpulist
+FUZZ_SRC  := $(patsubst %,tests/fuzz/fuzz-%.c,$(FUZZ_TARGETS))
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
              tests/unit/test-util.c tests/unit/test-proto.c tests/unit/test-plan.c tests/unit/test-cli.c \
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
-             tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c
+             tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
+             tests/unit/test-fuzz-corpus.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c
@@ -57,7 +60,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/isolab $(BUILD)/isolab-nf $(BUILD)/isolab-gen $(BUILD)/isolab-noise
 
 .SECONDARY:
-.PHONY: all deps check check-unit check-system demo install clean golden bench
+.PHONY: all deps check check-unit check-system demo install clean golden bench fuzz fuzz-deps
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
@@ -124,6 +127,32 @@ demo: $(BINS)
 # Benchmarks against dpdk-testpmd (root; not a test: it reports ratios, it asserts nothing).
 bench: $(BINS)
 	python3 bench/bench.py $(BENCH_ARGS)
+
+# Fuzzing (libFuzzer, clang from Debian): every target for FUZZ_SECONDS, starting from
+# the committed corpus; new inputs go to build/fuzz/corpus-TARGET, crashes to
+# build/fuzz/crash-* — copy one into tests/fuzz/corpus/TARGET/ and it becomes a
+# regression test (tests/unit/test-fuzz-corpus.c).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_PKGS    := clang libclang-rt-14-dev
+FUZZ_LIBSRC  := controller/cli.c controller/scenario.c controller/verb-sweep.c controller/cgroup.c controller/cgroup-v1.c \
+                controller/cgroup-systemd.c controller/undo.c controller/matrix.c controller/runner.c controller/cleanup.c \
+                controller/render.c controller/search.c controller/verb-report.c controller/report-noisy.c \
+                controller/report-search.c controller/verb-topo.c agents/common/proto.c $(TOPO_SRC)
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIBSRC) tests/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -DISOLAB_FUZZ_MAIN -fsanitize=fuzzer,address,undefined \
+	  $(call pc_cflags,$(CTL_PKGS)) -o $@ $< $(FUZZ_LIBSRC) $(call pc_libs,$(CTL_PKGS)) -lm
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | tail -3; \
+	done
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -184,13 +184,21 @@ static int handler(void *user, const char *section, const char *name, const char
 
 int scenario_load(const char *path, const struct cli_option *table, size_t n, void *opts, struct scenario *sc,
                   struct diag *d) {
-        struct ctx c = { .path = path, .table = table, .n = n, .opts = opts, .sc = sc };
-        sc->path = strdup(path);
-        c.f = fopen(path, "re");
-        if (!c.f)
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                sc->path = strdup(path);
                 return diag_set(d, -errno, "cannot read scenario %s: %s", path, strerror(errno));
+        }
+        int r = scenario_load_file(f, path, table, n, opts, sc, d);
+        fclose(f);
+        return r;
+}
+
+int scenario_load_file(FILE *f, const char *path, const struct cli_option *table, size_t n, void *opts, struct scenario *sc,
+                       struct diag *d) {
+        struct ctx c = { .path = path, .table = table, .n = n, .opts = opts, .sc = sc, .f = f };
+        sc->path = strdup(path);
         int r = ini_parse_stream(reader, &c, handler, &c);
-        fclose(c.f);
         if (c.err.err) {
                 *d = c.err;
                 return c.err.err;

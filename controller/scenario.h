@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "controller/cli.h"
 
@@ -37,6 +38,9 @@ struct scenario {
  * -errno with d saying "FILE:LINE: ..." (-ENOENT: the file cannot be read). */
 int scenario_load(const char *path, const struct cli_option *table, size_t n, void *opts, struct scenario *sc,
                   struct diag *d);
+/* The same from an open file (a string through fmemopen, for the fuzzer); path names it. */
+int scenario_load_file(FILE *f, const char *path, const struct cli_option *table, size_t n, void *opts, struct scenario *sc,
+                       struct diag *d);
 void scenario_free(struct scenario *sc);
 
 /* The keys a [noise.NAME] section takes. */

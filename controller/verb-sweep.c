@@ -123,6 +123,12 @@ static const struct cli_option sweep_options[] = {
           NULL, offsetof(struct sweep_opts, dry_run), NULL },
 };
 
+const struct cli_option *experiment_options(size_t *n, size_t *opts_size) {
+        *n = ELEMENTSOF(sweep_options);
+        *opts_size = sizeof(struct sweep_opts);
+        return sweep_options;
+}
+
 /* One neighbour setting of the matrix; index 0 is the baseline (none). */
 struct neighbour {
         char name[32];            /* [noise.NAME] or the workload; "none" for the baseline */

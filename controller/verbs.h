@@ -21,6 +21,9 @@ int verb_plan(int argc, char **argv);
 int verb_sweep(int argc, char **argv);
 int verb_noisy(int argc, char **argv);
 int verb_run(int argc, char **argv);
+/* The option table of sweep, noisy and run (also the scenario file's keys), and the size
+ * of the struct it fills: for the fuzzer and the tests. */
+const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 /* The number at a dotted path ("result.latency.p99_ns") of a trial record, 0 if absent. */
 double report_num(json_t *o, const char *path);
 /* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
