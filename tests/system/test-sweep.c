@@ -489,3 +489,74 @@ Test(sweep, resume_completes_an_interrupted_matrix) {
         cr_expect_eq(system(cmd), 0, "a second resume has nothing to do and says so");
         expect_machine_clean();
 }
+
+/* An agent that hangs (stopped: it will never answer) fails the trial with the reason
+ * when its deadline passes; the run ends, nothing is left behind (a stopped process
+ * still dies of SIGKILL). */
+Test(sweep, a_hung_nf_fails_its_trial_and_nothing_hangs) {
+        sweep = start_sweep("100,50,25", "1s");
+        wait_first_trial();
+        cr_assert_eq(system("pkill -STOP -x isolab-nf"), 0, "no isolab-nf to stop");
+        int status = 0;
+        pid_t got = 0;
+        for (int i = 0; i < 900 && (got = waitpid(sweep, &status, WNOHANG)) == 0; i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        (void)!system("pkill -CONT -x isolab-nf");
+        cr_assert_eq(got, sweep, "the controller hangs with a hung agent");
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+        size_t n, errors = 0;
+        json_t *a = trials(&n);
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                const char *e = json_string_value(json_object_get(t, "error"));
+                if (e) {
+                        errors++;
+                        cr_expect_not_null(strstr(e, "agent nf did not answer"), "%s", e);
+                }
+        }
+        cr_expect_eq(errors, 1, "the trial during which the NF hung failed, with the reason");
+        json_decref(a);
+        expect_machine_clean();
+}
+
+/* An agent that prints garbage instead of JSON fails its trial with that reason. */
+Test(sweep, an_nf_printing_garbage_fails_its_trial) {
+        /* A fake isolab-nf beside the real generator: READY=1, then a non-JSON line for
+         * every request. */
+        char dir[256], path[300];
+        snprintf(dir, sizeof(dir), "%s/libexec", out);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        const char *real[] = { "isolab-gen", "isolab-noise" };
+        const char *target[] = { ISOLAB_BUILD "/isolab-gen", ISOLAB_BUILD "/isolab-noise" };
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, real[i]);
+                cr_assert_eq(symlink(target[i], path), 0);
+        }
+        snprintf(path, sizeof(path), "%s/isolab-nf", dir);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "#!/usr/bin/python3\n"
+                   "import os, socket, sys\n"
+                   "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                   "s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
+                   "for line in sys.stdin:\n"
+                   "    print('this is not JSON', flush=True)\n");
+        fclose(f);
+        cr_assert_eq(chmod(path, 0755), 0);
+        setenv("ISOLAB_LIBEXEC", dir, 1);
+        sweep = start_sweep("100,50", "0.5s");
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        unsetenv("ISOLAB_LIBEXEC");
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_assert_geq(n, 1);
+        const char *e = json_string_value(json_object_get(json_array_get(a, 0), "error"));
+        cr_expect(e && strstr(e, "not JSON"), "%s", e ? e : "(no error)");
+        json_decref(a);
+        expect_machine_clean();
+}
