@@ -195,19 +195,29 @@ int verb_report(int argc, char **argv) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < nrows; i++) {
                         const struct row *r = &rows[i], *f100 = full(rows, nrows, r);
-                        json_array_append_new(
-                                a, json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
-                                             "nf", r->nf, "quota", r->quota, "period_us", (json_int_t)r->period_us, "frame_size",
-                                             (json_int_t)r->frame_size, "trials", r->n, "failed", r->errors,
-                                             "generator_shortfall", r->shortfall, "offered_mpps",
-                                             mean(r->offered_sum, r->n), "mpps_mean",
-                                             mean(r->mpps_sum, r->n), "mpps_stdev", stdev(r), "loss_pct",
-                                             mean(r->loss_sum, r->n), "p50_us", mean(r->p50_sum, r->n) / 1e3, "p99_us",
-                                             mean(r->p99_sum, r->n) / 1e3, "max_us", r->max_ns / 1e3, "stdev_us",
-                                             mean(r->stdev_sum, r->n) / 1e3, "throttled_pct", mean(r->thr_sum, r->n),
-                                             "cpu_share", mean(r->share_sum, r->n),
-                                             "rate_vs_100", f100 ? json_real(mean(r->mpps_sum, r->n) / mean(f100->mpps_sum, f100->n))
-                                                                 : json_null()));
+                        json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
+                                              (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
+                                              "failed", r->errors, "generator_shortfall", r->shortfall);
+                        const struct {
+                                const char *key;
+                                double v;
+                        } nums[] = {
+                                { "offered_mpps", mean(r->offered_sum, r->n) },
+                                { "mpps_mean", mean(r->mpps_sum, r->n) },
+                                { "mpps_stdev", r->n ? stdev(r) : NAN },
+                                { "loss_pct", mean(r->loss_sum, r->n) },
+                                { "p50_us", mean(r->p50_sum, r->n) / 1e3 },
+                                { "p99_us", mean(r->p99_sum, r->n) / 1e3 },
+                                { "max_us", r->n ? r->max_ns / 1e3 : NAN },
+                                { "stdev_us", mean(r->stdev_sum, r->n) / 1e3 },
+                                { "throttled_pct", mean(r->thr_sum, r->n) },
+                                { "cpu_share", mean(r->share_sum, r->n) },
+                                { "rate_vs_100", f100 ? mean(r->mpps_sum, r->n) / mean(f100->mpps_sum, f100->n) : NAN },
+                        };
+                        /* A row whose trials all failed has no figures: null, as JSON has no NaN. */
+                        for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+                                json_object_set_new(row, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
+                        json_array_append_new(a, row);
                 }
                 json_t *doc = json_pack("{s:o, s:O}", "rows", a, "warnings", warnings ? warnings : json_array());
                 json_dumpf(doc, stdout, JSON_INDENT(2));

@@ -457,6 +457,16 @@ static int plan_hugepages(struct planner *pl, struct diag *d) {
         }
         h->per_process = (mem + h->page_size - 1) / h->page_size;
         h->needed = h->per_process * PLAN_DPDK_PROCESSES;
+        /* More than the node has cannot be reserved. */
+        if (n->memory && h->needed * h->page_size > n->memory)
+                return diag_set(d, -EINVAL,
+                                "--hugepage-mem %s: the NF and the generator would need %s of hugepages, more than "
+                                "node %d's %s of memory; give at most %s",
+                                format_size(mem, sz2, sizeof(sz2)),
+                                format_size(h->needed * h->page_size, sz, sizeof(sz)), p->node,
+                                format_size(n->memory, sizes, sizeof(sizes)),
+                                format_size(n->memory / PLAN_DPDK_PROCESSES / h->page_size * h->page_size, sizes + 64,
+                                            sizeof(sizes) - 64));
         h->free = pool ? pool->free : 0;
         h->free_known = n->huge_free_known;
         size_t l = strlen(h->reason);

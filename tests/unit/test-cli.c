@@ -238,3 +238,28 @@ Test(cli, report_bad_input) {
         expect_usage_error(isolab("sweep", "--frame-sizes", "32", NULL), "32 is outside 64..1518 bytes");
         expect_usage_error(isolab("sweep", "--duration", "soon", NULL), "--duration soon: expected a duration");
 }
+
+/* A point whose every trial failed has no figures: the JSON report says null (JSON has no
+ * NaN) instead of losing the row. */
+Test(cli, report_json_of_a_point_that_only_failed) {
+        char dir[] = "/tmp/isolab-rep-XXXXXX";
+        cr_assert_not_null(mkdtemp(dir));
+        char path[128];
+        snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "{\"index\":0,\"repetition\":0,\"quota\":50,\"period_us\":100000,\"frame_size\":64,\"error\":\"agent nf "
+                   "did not answer the trial request in time\"}\n");
+        fclose(f);
+        struct run r = isolab("report", dir, "--format", "json", NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        json_t *doc = json_loads(r.out, 0, NULL);
+        cr_assert_not_null(doc, "not JSON: %s", r.out);
+        json_t *row = json_array_get(json_object_get(doc, "rows"), 0);
+        cr_expect_eq(json_integer_value(json_object_get(row, "failed")), 1);
+        cr_expect(json_is_null(json_object_get(row, "mpps_mean")));
+        json_decref(doc);
+        run_free(&r);
+        unlink(path);
+        rmdir(dir);
+}

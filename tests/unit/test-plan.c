@@ -403,3 +403,17 @@ Test(golden, epyc) {
 Test(golden, vm) {
         golden("vm", VM, (struct plan_request){ .pmd_cores = 1, .gen_cores = 1, .node = -1, .noise_mask = ALL_NOISE });
 }
+
+Test(plan, hugepages_beyond_the_node_are_refused, .init = in_source_tree) {
+        struct topo *t = load(EPYC, NULL, "");
+        struct diag d = { 0 };
+        cr_expect_eq(make_fails(t, (struct plan_request){ .pmd_cores = 1, .gen_cores = 1, .node = -1,
+                                                          .hugepage_mem = 1ULL << 40 }, &d),
+                     -EINVAL);
+        cr_expect(strstr(d.msg, "--hugepage-mem 1 TiB: the NF and the generator would need 2 TiB of hugepages") != NULL,
+                  "%s", d.msg);
+        cr_expect(strstr(d.msg, "give at most") != NULL, "%s", d.msg);
+        struct plan *p = make(t, (struct plan_request){ .pmd_cores = 1, .gen_cores = 1, .node = -1, .hugepage_mem = 1ULL << 30 });
+        plan_free(p);
+        topo_free(t);
+}
