@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -467,6 +468,20 @@ static json_t *rate_json(const char *rate, struct diag *d) {
                 return json_real(v);
         diag_set(d, -EINVAL, "--rate %s: use line, max, a percentage such as 50%%, or packets per second", rate);
         return NULL;
+}
+
+/* A stop signal that arrived during the setup (they are blocked then): says so, and the
+ * caller undoes what is done.  Left pending for the event loop otherwise. */
+static bool setup_signal(const sigset_t *set) {
+        sigset_t pending;
+        if (sigpending(&pending) < 0)
+                return false;
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sigismember(set, sig) && sigismember(&pending, sig)) {
+                        fprintf(stderr, "isolab: %s during the setup: undoing it\n", strsignal(sig));
+                        return true;
+                }
+        return false;
 }
 
 /* Agents live beside the isolab binary, or in $ISOLAB_LIBEXEC. */
@@ -1670,6 +1685,15 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         struct runner run = { 0 };
         bool runner_up = false;
         int rc = EXIT_RUNTIME;
+        /* SIGINT, SIGTERM and SIGHUP wait from now on: during the setup they are looked
+         * for between its steps (setup_signal), later the event loop reads them; either
+         * way the undo stack runs.  Nothing is half done when one arrives. */
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGHUP);
+        sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 
         /* What an earlier run left (it died before its undo ran) goes first. */
         if (cleanup_all(0) > 0)
@@ -1729,6 +1753,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 undo_push_rec(&undo, undo_umount, strdup(huge_dir), json_pack("{s:s, s:s}", "kind", "umount", "path", huge_dir),
                               "unmount %s", huge_dir);
         }
+        if (setup_signal(&stop_signals))
+                goto out;
 
         /* cgroups: isolab/<run>/{gen,nf}; the parents are removed by the undo too. */
         char rel[2][200], run_rel[96];
@@ -1780,6 +1806,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 report_error(&d, r);
                 goto out;
         }
+        if (setup_signal(&stop_signals))
+                goto out;
 
         /* The controller keeps to the housekeeping CPUs, as the plan says, so its own
          * work (requests, snapshots, the event loop) never preempts a PMD.  Its agents

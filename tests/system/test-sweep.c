@@ -560,3 +560,30 @@ Test(sweep, an_nf_printing_garbage_fails_its_trial) {
         json_decref(a);
         expect_machine_clean();
 }
+
+/* SIGTERM, SIGHUP or SIGINT at any moment of the setup (reservation, mount, cgroups,
+ * agents starting) or of the first trial: the run ends, the machine is as it was. */
+Test(sweep, a_stop_signal_during_the_setup_undoes_it) {
+        static const struct {
+                int sig;
+                long ms;
+        } at[] = { { SIGTERM, 20 }, { SIGHUP, 150 }, { SIGINT, 400 }, { SIGTERM, 900 }, { SIGTERM, 1600 } };
+        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+                sweep = start_sweep("100,50", "1s");
+                nanosleep(&(struct timespec){ .tv_sec = at[i].ms / 1000, .tv_nsec = (at[i].ms % 1000) * 1000000 }, NULL);
+                kill(sweep, at[i].sig);
+                int status;
+                cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+                sweep = -1;
+                /* Before its first change the controller may simply die of the signal
+                 * (nothing to undo yet); after it, it undoes and exits 1. */
+                cr_expect((WIFEXITED(status) && WEXITSTATUS(status) == 1) || (WIFSIGNALED(status) && WTERMSIG(status) == at[i].sig),
+                          "%s after %ld ms: status %#x", strsignal(at[i].sig), at[i].ms, status);
+                expect_machine_clean();
+                cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), saved_nr, "%s after %ld ms left hugepages reserved",
+                             strsignal(at[i].sig), at[i].ms);
+                char path[256];
+                snprintf(path, sizeof(path), "%s/run", out);
+                sysfix_rm_rf(path);
+        }
+}
