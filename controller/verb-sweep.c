@@ -645,14 +645,28 @@ static void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, 
         hwloc_bitmap_free(m);
 }
 
-/* One whole line per write, then fsync: a crash leaves whole lines only.  Takes line. */
+/* One whole line per write, then fsync: a crash leaves whole lines only.  A write cut
+ * short (a full disk) is taken back, so the file never holds a torn line.  Takes line. */
 static bool append_line(int fd, const char *dir, json_t *line) {
         char *text = json_dumps(line, JSON_COMPACT);
         json_decref(line);
-        bool ok = text && dprintf(fd, "%s\n", text) > 0 && fsync(fd) == 0;
+        size_t len = text ? strlen(text) : 0;
+        off_t end = lseek(fd, 0, SEEK_END);
+        if (text)
+                text[len++] = '\n'; /* json_dumps leaves room: replace the NUL */
+        ssize_t n = text ? write(fd, text, len) : -1;
+        int e = n < 0 ? errno : ENOSPC; /* a short write: the disk is full */
+        bool ok = n == (ssize_t)len;
+        if (ok && fsync(fd) < 0) {
+                e = errno;
+                ok = false;
+        }
+        if (!ok && n > 0 && end >= 0)
+                (void)!ftruncate(fd, end);
         free(text);
         if (!ok)
-                fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s\n", dir, strerror(errno));
+                fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s; the lines before are whole\n", dir,
+                        strerror(e));
         return ok;
 }
 

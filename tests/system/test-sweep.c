@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -586,4 +587,41 @@ Test(sweep, a_stop_signal_during_the_setup_undoes_it) {
                 snprintf(path, sizeof(path), "%s/run", out);
                 sysfix_rm_rf(path);
         }
+}
+
+/* The results directory fills up mid-run: the run stops with a clear error, every line
+ * already in trials.jsonl is whole, the machine is restored. */
+Test(sweep, a_full_disk_leaves_no_torn_line) {
+        char dir[256], cmd[600];
+        snprintf(dir, sizeof(dir), "%s/full", out);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        /* Room for run.json and a few trial lines, not for all of them. */
+        cr_assert_eq(mount("isolab-test", dir, "tmpfs", 0, "size=64k"), 0, "mount tmpfs: %s", strerror(errno));
+        snprintf(cmd, sizeof(cmd),
+                 ISOLAB_BUILD "/isolab sweep --cpu-quota 100,90,80,70,60,50,40,30,20,12.5 --repetitions 3 --duration 0.2s "
+                              "--warmup 0.1s --out %s/run > %s/sweep.log 2>&1",
+                 dir, out);
+        int st = system(cmd);
+        snprintf(cmd, sizeof(cmd), "%s/run/trials.jsonl", dir);
+        FILE *f = fopen(cmd, "r");
+        size_t lines = 0, bad = 0;
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+                json_t *t = json_loads(line, 0, NULL);
+                lines++;
+                bad += t == NULL;
+                json_decref(t);
+        }
+        free(line);
+        if (f)
+                fclose(f);
+        umount2(dir, MNT_DETACH);
+        cr_expect_eq(WEXITSTATUS(st), 1, "the run should have failed on the full disk (status %#x)", st);
+        cr_expect_gt(lines, 0, "no line fitted at all: make the tmpfs larger");
+        cr_expect_lt(lines, 30, "every line fitted: make the tmpfs smaller");
+        cr_expect_eq(bad, 0, "%zu torn lines of %zu", bad, lines);
+        snprintf(cmd, sizeof(cmd), "grep -q 'cannot append to .*No space left on device' %s/sweep.log", out);
+        cr_expect_eq(system(cmd), 0, "no clear error in the output");
+        expect_machine_clean();
 }
