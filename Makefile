@@ -18,6 +18,9 @@ PKG_CONFIG ?= pkg-config
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
+# Where Debian's DPDK keeps its driver plugins (controller/drivers.h checks them).
+DPDK_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libdpdk 2>/dev/null)
+CFLAGS   += -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"' 
 
 # Debian packages: `make deps` installs exactly these.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
@@ -37,7 +40,8 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
-             controller/search.c controller/report-search.c controller/verb-plot.c
+             controller/search.c controller/report-search.c controller/verb-plot.c \
+             controller/drivers.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
@@ -50,7 +54,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
              tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
-             tests/unit/test-fuzz-corpus.c $(FUZZ_SRC)
+             tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c
@@ -138,12 +142,12 @@ FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_LIBSRC  := controller/cli.c controller/scenario.c controller/verb-sweep.c controller/cgroup.c controller/cgroup-v1.c \
                 controller/cgroup-systemd.c controller/undo.c controller/matrix.c controller/runner.c controller/cleanup.c \
                 controller/render.c controller/search.c controller/verb-report.c controller/report-noisy.c \
-                controller/report-search.c controller/verb-topo.c agents/common/proto.c $(TOPO_SRC)
+                controller/report-search.c controller/verb-topo.c controller/drivers.c agents/common/proto.c $(TOPO_SRC)
 fuzz-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIBSRC) tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -DISOLAB_FUZZ_MAIN -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -DISOLAB_FUZZ_MAIN -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"'  -fsanitize=fuzzer,address,undefined \
 	  $(call pc_cflags,$(CTL_PKGS)) -o $@ $< $(FUZZ_LIBSRC) $(call pc_libs,$(CTL_PKGS)) -lm
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))

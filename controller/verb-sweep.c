@@ -35,6 +35,7 @@
 
 #include "controller/cgroup.h"
 #include "controller/cleanup.h"
+#include "controller/drivers.h"
 #include "controller/matrix.h"
 #include "controller/render.h"
 #include "controller/runner.h"
@@ -1411,6 +1412,10 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         const char *link = o.link ? o.link : "vhost";
         if (strcmp(link, "vhost") != 0 && strcmp(link, "memif") != 0)
                 return fail_usage(&d, diag_set(&d, -EINVAL, "--link %s: use vhost or memif", link));
+        char pmds[600];
+        drivers_dir(ISOLAB_DPDK_LIBDIR, pmds, sizeof(pmds));
+        if ((r = drivers_check(pmds, link, &d)) < 0)
+                return fail_usage(&d, r);
         /* The NF's pinnings. */
         char pin_buf[64];
         char *pin_v[4];
