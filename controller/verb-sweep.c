@@ -1380,6 +1380,10 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         for (int i = 0; i < nf; i++)
                 if (sizes[i] < 64 || sizes[i] > 1518)
                         return fail_usage(&d, diag_set(&d, -EINVAL, "--frame-sizes: %u is outside 64..1518 bytes", sizes[i]));
+        for (int i = 0; i < np; i++)
+                if (periods[i] < CG_PERIOD_MIN_US || periods[i] > CG_PERIOD_MAX_US)
+                        return fail_usage(&d, diag_set(&d, -EINVAL, "--cpu-period %g ms: the kernel takes 1 ms to 1 s",
+                                                       (double)periods[i] / 1000));
         /* A (quota, period) pair the kernel refuses (a quota under 1 ms) is left out of
          * the matrix with a warning; if none is left, that is the error. */
         _cleanup_(json_decrefp) json_t *pair_warnings = json_array();

@@ -228,6 +228,23 @@ Test(cli, noisy_bad_input_changes_nothing) {
         expect_usage_error(isolab("sweep", "--placement", "any", NULL), "need --noise WORKLOAD");
 }
 
+Test(cli, run_bad_input_changes_nothing) {
+        expect_usage_error(isolab("sweep", "--name", "../etc", NULL), "name ../etc: use up to 24 of a-z, 0-9, _ and -");
+        expect_usage_error(isolab("sweep", "--nf", "ovs", NULL), "--nf ovs: use isolab-nf, testpmd or none");
+        expect_usage_error(isolab("sweep", "--nf", "testpmd", "--link", "memif", NULL), "--nf testpmd runs over --link vhost only");
+        expect_usage_error(isolab("sweep", "--method", "fast", NULL), "--method fast: use mrr, ndr, pdr or ndr-pdr");
+        expect_usage_error(isolab("sweep", "--method", "ndr", "--rate", "50%", NULL), "--rate is for --method mrr");
+        expect_usage_error(isolab("sweep", "--method", "ndr", "--precision", "0", NULL), "--precision 0: give a percentage");
+        expect_usage_error(isolab("sweep", "--max-trials", "1", NULL), "--max-trials 1: give 3 to 100");
+        expect_usage_error(isolab("sweep", "--cpu-quota", "150", NULL), "--cpu-quota");
+        expect_usage_error(isolab("sweep", "--cpu-period", "2s", NULL), "--cpu-period 2000 ms: the kernel takes 1 ms to 1 s");
+        expect_usage_error(isolab("sweep", "--frame-sizes", "9000", NULL), "9000 is outside 64..1518 bytes");
+        expect_usage_error(isolab("sweep", "--resume", "/nonexistent", NULL), "--resume /nonexistent: /nonexistent/run.json");
+        expect_usage_error(isolab("sweep", "--resume", "/tmp", "--duration", "1s", NULL), "--resume takes no other option");
+        expect_usage_error(isolab("run", NULL), "run takes one scenario file");
+        expect_usage_error(isolab("plot", "/nonexistent", NULL), "cannot read /nonexistent/trials.jsonl");
+}
+
 Test(cli, report_bad_input) {
         expect_usage_error(isolab("report", "/nonexistent/run", NULL), "cannot read /nonexistent/run/trials.jsonl");
         expect_usage_error(isolab("report", ISOLAB_SRC "/tests/fixtures/sweep-small", "--format", "xml", NULL),
