@@ -235,16 +235,23 @@ int verb_plot(int argc, char **argv) {
         fprintf(gp, "set terminal %s\nset grid\nset key outside right top\n", term);
 
         /* Latency CDF: one data block per series. */
+        /* Only series with data get a block: gnuplot's "index" does not count empty ones. */
         FILE *df = open_in(figs, "latency-cdf.dat");
         unsigned drawn = 0;
+        int block[MAX_SERIES];
+        size_t with_lat = 0;
         for (size_t i = 0; df && i < ns; i++) {
                 struct series *s = &ser[i];
                 sort_pairs(s->lat_ns, s->lat_n, s->n_lat);
                 double total = 0, acc = 0;
                 for (size_t k = 0; k < s->n_lat; k++)
                         total += s->lat_n[k];
+                block[i] = -1;
+                if (total <= 0)
+                        continue;
+                block[i] = (int)with_lat++;
                 fprintf(df, "# %s\n", s->name);
-                for (size_t k = 0; k < s->n_lat && total > 0; k++) {
+                for (size_t k = 0; k < s->n_lat; k++) {
                         acc += s->lat_n[k];
                         fprintf(df, "%.3f %.6f\n", s->lat_ns[k] / 1e3, acc / total);
                 }
@@ -252,18 +259,15 @@ int verb_plot(int argc, char **argv) {
         }
         if (df)
                 fclose(df);
-        size_t with_lat = 0;
-        for (size_t i = 0; i < ns; i++)
-                with_lat += ser[i].n_lat > 0;
         if (with_lat) {
                 fprintf(gp, "set output 'latency-cdf.%s'\nset title \"Latency CDF per series — %s\"\nset logscale x\n"
                             "set xlabel 'latency (us, log)'\nset ylabel 'fraction of packets'\nset yrange [0:1]\nplot ",
                         fmt, where);
                 bool first = true;
                 for (size_t i = 0; i < ns; i++)
-                        if (ser[i].n_lat) {
-                                fprintf(gp, "%s'latency-cdf.dat' index %zu with lines lw 2 title \"%s\"", first ? "" : ", ", i,
-                                        ser[i].name);
+                        if (block[i] >= 0) {
+                                fprintf(gp, "%s'latency-cdf.dat' index %d with lines lw 2 title \"%s\"", first ? "" : ", ",
+                                        block[i], ser[i].name);
                                 first = false;
                         }
                 fprintf(gp, "\nunset logscale x\nset yrange [*:*]\n");
@@ -340,11 +344,14 @@ int verb_plot(int argc, char **argv) {
         for (size_t i = 0; df && i < ns; i++) {
                 struct series *s = &ser[i];
                 sort_pairs(s->gap_ns, s->gap_n, s->n_gap);
+                block[i] = -1;
+                if (!s->n_gap)
+                        continue;
+                block[i] = (int)with_gaps++;
                 fprintf(df, "# %s\n", s->name);
                 for (size_t k = 0; k < s->n_gap; k++)
-                        fprintf(df, "%.3f %.0f\n", s->gap_ns[k] / 1e3, s->gap_n[k] / s->n);
+                        fprintf(df, "%.3f %.0f\n", s->gap_ns[k] / 1e3, s->gap_n[k] / (s->n ? s->n : 1));
                 fprintf(df, "\n\n");
-                with_gaps += s->n_gap > 0;
         }
         if (df)
                 fclose(df);
@@ -355,9 +362,9 @@ int verb_plot(int argc, char **argv) {
                         fmt, where);
                 bool first = true;
                 for (size_t i = 0; i < ns; i++)
-                        if (ser[i].n_gap) {
-                                fprintf(gp, "%s'poll-gaps.dat' index %zu with steps lw 2 title \"%s\"", first ? "" : ", ", i,
-                                        ser[i].name);
+                        if (block[i] >= 0) {
+                                fprintf(gp, "%s'poll-gaps.dat' index %d with steps lw 2 title \"%s\"", first ? "" : ", ",
+                                        block[i], ser[i].name);
                                 first = false;
                         }
                 fprintf(gp, "\nunset logscale xy\nunset arrow\n");
