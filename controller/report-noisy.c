@@ -55,12 +55,6 @@ static double avg(double sum, unsigned n) {
         return n ? sum / n : NAN;
 }
 
-static double sd(double sum, double sq, unsigned n) {
-        if (n < 2)
-                return 0;
-        double m = sum / n, v = (sq - n * m * m) / (n - 1);
-        return v > 0 ? sqrt(v) : 0;
-}
 
 static bool same_point(const struct nrow *a, const struct nrow *b) {
         return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
@@ -169,7 +163,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                         } nums[] = {
                                 { "offered_mpps", avg(r->offered_sum, r->n) },
                                 { "mpps_mean", mm },
-                                { "mpps_stdev", sd(r->mpps_sum, r->mpps_sq, r->n) },
+                                { "mpps_stdev", report_stdev(r->mpps_sum, r->mpps_sq, r->n) },
                                 { "mpps_vs_baseline", b ? ratio(mm, avg(b->mpps_sum, b->n)) : NAN },
                                 { "loss_pct", avg(r->loss_sum, r->n) },
                                 { "min_us", r->n ? r->min_ns / 1e3 : NAN },
@@ -187,7 +181,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                                 { "nonvoluntary_ctxt_switches", avg(r->ctxsw_sum, r->n) },
                                 { "migrations", avg(r->migr_sum, r->n) },
                                 { "neighbour_rate", r->rate_n ? avg(r->rate_sum, r->rate_n) : NAN },
-                                { "neighbour_rate_stdev", r->rate_n ? sd(r->rate_sum, r->rate_sq, r->rate_n) : NAN },
+                                { "neighbour_rate_stdev", r->rate_n ? report_stdev(r->rate_sum, r->rate_sq, r->rate_n) : NAN },
                         };
                         /* NaN (nothing measured) is null: JSON has no NaN. */
                         for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
@@ -233,12 +227,12 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                                "%.1f,%.1f,",
                                r->pinning, r->workload, r->placement, r->quota, r->period_us, r->frame_size, r->n, r->errors,
                                avg(r->offered_sum, r->n), mm,
-                               sd(r->mpps_sum, r->mpps_sq, r->n), vs, avg(r->loss_sum, r->n), r->n ? r->min_ns / 1e3 : NAN,
+                               report_stdev(r->mpps_sum, r->mpps_sq, r->n), vs, avg(r->loss_sum, r->n), r->n ? r->min_ns / 1e3 : NAN,
                                avg(r->p50_sum, r->n) / 1e3, p99 / 1e3, avg(r->p999_sum, r->n) / 1e3, r->max_ns / 1e3,
                                avg(r->stdev_sum, r->n) / 1e3, r->samples_sum, vs99, vsmax, avg(r->stalls_sum, r->n),
                                avg(r->stalled_sum, r->n), r->gap_ns / 1e3, avg(r->ctxsw_sum, r->n), avg(r->migr_sum, r->n));
                         if (r->rate_n)
-                                printf("%.4g,%.4g,%s\n", avg(r->rate_sum, r->rate_n), sd(r->rate_sum, r->rate_sq, r->rate_n),
+                                printf("%.4g,%.4g,%s\n", avg(r->rate_sum, r->rate_n), report_stdev(r->rate_sum, r->rate_sq, r->rate_n),
                                        r->unit);
                         else
                                 printf(",,\n");
@@ -256,7 +250,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                         continue;
                 }
                 char rate[48], nrate[64] = "-", x[16] = "-", x99[16] = "-", xmax[16] = "-";
-                snprintf(rate, sizeof(rate), "%.3f ± %.3f", mm, sd(r->mpps_sum, r->mpps_sq, r->n));
+                snprintf(rate, sizeof(rate), "%.3f ± %.3f", mm, report_stdev(r->mpps_sum, r->mpps_sq, r->n));
                 if (!isnan(vs) && b != r) {
                         snprintf(x, sizeof(x), "%.2f", vs);
                         snprintf(x99, sizeof(x99), "%.2f", vs99);
@@ -264,7 +258,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                 }
                 if (r->rate_n)
                         snprintf(nrate, sizeof(nrate), "%.4g ± %.2g %s", avg(r->rate_sum, r->rate_n),
-                                 sd(r->rate_sum, r->rate_sq, r->rate_n), r->unit);
+                                 report_stdev(r->rate_sum, r->rate_sq, r->rate_n), r->unit);
                 printf("%-9s %-10s %-10s %3u %8.3f %17s %6s %7.2f %7.1f %7.1f %8.1f %8.1f %8.1f %8.1f %8.0f %6s %6s %7.0f %8.2f %8.1f "
                        "%6.0f %5.1f  %s%s\n",
                        r->pinning, r->workload, r->placement, r->n, avg(r->offered_sum, r->n), rate, x, avg(r->loss_sum, r->n), r->min_ns / 1e3,

@@ -20,12 +20,6 @@ struct srow {
         double mpps_sum, mpps_sq, pct_sum, goal;
 };
 
-static double sd(double sum, double sq, unsigned n) {
-        if (n < 2)
-                return 0;
-        double m = sum / n, v = (sq - n * m * m) / (n - 1);
-        return v > 0 ? sqrt(v) : 0;
-}
 
 int report_search(FILE *f, const char *fmt, json_t *warnings) {
         static struct srow rows[MAX_ROWS];
@@ -88,7 +82,7 @@ int report_search(FILE *f, const char *fmt, json_t *warnings) {
         }
         for (size_t i = 0; i < nrows; i++) {
                 const struct srow *r = &rows[i];
-                double m = r->mpps_sum / r->n, s = sd(r->mpps_sum, r->mpps_sq, r->n), pct = r->pct_sum / r->n;
+                double m = r->mpps_sum / r->n, s = report_stdev(r->mpps_sum, r->mpps_sq, r->n), pct = r->pct_sum / r->n;
                 double tr = (double)r->trials / r->n;
                 if (json) {
                         json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:i, s:i}",

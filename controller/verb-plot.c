@@ -282,8 +282,8 @@ int verb_plot(int argc, char **argv) {
                 struct series *s = &ser[i];
                 if (!s->n)
                         continue;
-                double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
-                fprintf(df, "%zu \"%s\" %.4f %.4f\n", i, s->name, m, v > 0 ? sqrt(v) : 0);
+                fprintf(df, "%zu \"%s\" %.4f %.4f\n", i, s->name, s->mpps_sum / s->n,
+                        report_stdev(s->mpps_sum, s->mpps_sq, s->n));
         }
         if (df)
                 fclose(df);
@@ -313,13 +313,13 @@ int verb_plot(int argc, char **argv) {
                         struct series *s = &ser[i];
                         if (!s->n)
                                 continue;
-                        double m = s->mpps_sum / s->n, v = s->n > 1 ? (s->mpps_sq - s->n * m * m) / (s->n - 1) : 0;
+                        double m = s->mpps_sum / s->n, sdv = report_stdev(s->mpps_sum, s->mpps_sq, s->n);
                         char p99[32] = "?"; /* a search's result has no latency of its own */
                         if (s->p99_sum > 0) {
                                 snprintf(p99, sizeof(p99), "%.3f", s->p99_sum / s->n / 1e3);
                                 any_p99 = true;
                         }
-                        fprintf(df, "%g %.4f %.4f %s %.4f\n", s->quota, m, v > 0 ? sqrt(v) : 0, p99, full * s->quota / 100);
+                        fprintf(df, "%g %.4f %.4f %s %.4f\n", s->quota, m, sdv, p99, full * s->quota / 100);
                 }
                 if (df)
                         fclose(df);

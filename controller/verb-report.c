@@ -60,12 +60,15 @@ static double mean(double sum, unsigned n) {
         return n ? sum / n : NAN;
 }
 
-static double stdev(const struct row *r) {
-        if (r->n < 2)
+double report_stdev(double sum, double sq, unsigned n) {
+        if (n < 2)
                 return 0;
-        double m = r->mpps_sum / r->n;
-        double v = (r->mpps_sq - r->n * m * m) / (r->n - 1);
+        double m = sum / n, v = (sq - n * m * m) / (n - 1);
         return v > 0 ? sqrt(v) : 0;
+}
+
+static double stdev(const struct row *r) {
+        return report_stdev(r->mpps_sum, r->mpps_sq, r->n);
 }
 
 /* The row at 100 % with the same period and frame size, for the proportional column. */

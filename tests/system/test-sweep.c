@@ -159,6 +159,21 @@ static void wait_first_trial(void) {
         cr_assert_gt(st.st_size, 0, "no trial finished within 30 s");
 }
 
+/* SIGINT to the running sweep: it ends with status 1 and keeps its finished trials,
+ * at least one and fewer than all. */
+static void interrupt_sweep(size_t all) {
+        kill(sweep, SIGINT);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_geq(n, 1);
+        cr_expect_lt(n, all, "the run went to its end despite SIGINT");
+        json_decref(a);
+}
+
 static void expect_machine_clean(void) {
         cr_expect_eq(count_isolab_groups(NULL), 0, "isolab cgroups left");
         cr_expect_not(hugetlbfs_under_run_isolab(), "a hugetlbfs mount left");
@@ -216,16 +231,7 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
 Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
         sweep = start_sweep("100,75,50,25,12.5", "1s");
         wait_first_trial();
-        kill(sweep, SIGINT);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
-        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
-        size_t n;
-        json_t *a = trials(&n);
-        cr_expect_geq(n, 1);
-        cr_expect_lt(n, 5, "the sweep ran to its end despite SIGINT");
-        json_decref(a);
+        interrupt_sweep(5);
         expect_machine_clean();
 }
 
@@ -381,16 +387,7 @@ Test(sweep, noisy_sigint_stops_the_neighbour_too) {
         for (int i = 0; i < 100 && system("pgrep -x isolab-noise >/dev/null") != 0; i++)
                 nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
         cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 0, "no neighbour running after the baseline");
-        kill(sweep, SIGINT);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
-        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
-        size_t n;
-        json_t *a = trials(&n);
-        cr_expect_geq(n, 1);
-        cr_expect_lt(n, 6);
-        json_decref(a);
+        interrupt_sweep(6);
         cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "the neighbour outlived the interrupted run");
         expect_machine_clean();
 }
