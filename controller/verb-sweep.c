@@ -892,6 +892,26 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         return line;
 }
 
+/* Runs this isolab binary with argv (no shell), its stdout into path (NULL: to our
+ * stderr).  Returns its exit status, or -1. */
+static int run_self(char *const argv[], const char *path) {
+        int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+        if (path && fd < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(fd >= 0 ? fd : STDERR_FILENO, STDOUT_FILENO);
+                execv("/proc/self/exe", argv);
+                _exit(127);
+        }
+        if (fd >= 0)
+                close(fd);
+        int st = 0;
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static int experiment(int argc, char **argv, enum exp_mode mode);
 
 int verb_sweep(int argc, char **argv) {
@@ -2105,7 +2125,19 @@ out:
         if (bad)
                 rc = EXIT_RUNTIME;
         if (rc == 0) {
-                fprintf(stderr, "isolab: results in %s\n", out);
+                /* DESIGN.md "Output": the report as text and CSV, and the figures, beside
+                 * the records (isolab report and isolab plot redo them at any time). */
+                char txt[600], csv[600];
+                snprintf(txt, sizeof(txt), "%s/report.txt", out);
+                snprintf(csv, sizeof(csv), "%s/report.csv", out);
+                char *const rep_txt[] = { "isolab", "report", out, NULL };
+                char *const rep_csv[] = { "isolab", "report", out, "--format", "csv", NULL };
+                char *const plot[] = { "isolab", "plot", out, NULL };
+                if (run_self(rep_txt, txt) != 0 || run_self(rep_csv, csv) != 0)
+                        fprintf(stderr, "isolab: could not write %s or %s\n", txt, csv);
+                if (run_self(plot, NULL) != 0)
+                        fprintf(stderr, "isolab: no figures (see above); isolab plot %s tries again\n", out);
+                fprintf(stderr, "isolab: results in %s (trials.jsonl, run.json, report.txt, report.csv, figures/)\n", out);
                 char *rav[] = { "report", out, NULL };
                 return verb_report(2, rav);
         }

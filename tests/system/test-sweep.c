@@ -218,6 +218,12 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         json_decref(a);
 
         char cmd[256];
+        /* The run leaves its report and figures beside the records. */
+        struct stat fst;
+        snprintf(cmd, sizeof(cmd), "%s/run/report.txt", out);
+        cr_expect(stat(cmd, &fst) == 0 && fst.st_size > 100, "%s missing or empty", cmd);
+        snprintf(cmd, sizeof(cmd), "%s/run/figures/rate-vs-quota.png", out);
+        cr_expect(stat(cmd, &fst) == 0 && fst.st_size > 1000, "%s missing or empty", cmd);
         snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run --format csv > /dev/null", out);
         cr_expect_eq(system(cmd), 0, "isolab report failed on the run");
         snprintf(cmd, sizeof(cmd), "%s/run/run.json", out);
