@@ -28,7 +28,7 @@ int report_search(FILE *f, const char *fmt, json_t *warnings) {
         size_t cap = 0;
         while (getline(&line, &cap, f) > 0) {
                 json_t *t = json_loads(line, 0, NULL);
-                if (!t || !json_equal(json_object_get(t, "kind"), json_string("search"))) {
+                if (!t || !report_str_is(json_object_get(t, "kind"), "search")) {
                         json_decref(t);
                         continue;
                 }

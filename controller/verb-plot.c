@@ -157,7 +157,7 @@ int verb_plot(int argc, char **argv) {
                  * for the latency and gap figures, the trial at that rate; its series is
                  * named after the method. */
                 json_t *se = t ? json_object_get(t, "search") : NULL;
-                bool result = t && json_equal(json_object_get(t, "kind"), json_string("search"));
+                bool result = t && report_str_is(json_object_get(t, "kind"), "search");
                 if (!t || json_object_get(t, "error") || (json_object_get(t, "kind") && !result) ||
                     (se && !json_is_true(json_object_get(se, "found_here")))) {
                         json_decref(t);

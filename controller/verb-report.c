@@ -60,6 +60,10 @@ static double mean(double sum, unsigned n) {
         return n ? sum / n : NAN;
 }
 
+bool report_str_is(json_t *v, const char *s) {
+        return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
 double report_stdev(double sum, double sq, unsigned n) {
         if (n < 2)
                 return 0;
@@ -135,7 +139,7 @@ int verb_report(int argc, char **argv) {
                         continue;
                 }
                 neighbours |= json_is_object(json_object_get(t, "neighbour")) ||
-                              json_equal(json_object_get(t, "pinning"), json_string("unpinned"));
+                              report_str_is(json_object_get(t, "pinning"), "unpinned");
                 double q = report_num(t, "quota");
                 long per = (long)json_integer_value(json_object_get(t, "period_us"));
                 long fs = (long)json_integer_value(json_object_get(t, "frame_size"));

@@ -26,6 +26,8 @@ int verb_run(int argc, char **argv);
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 /* The number at a dotted path ("result.latency.p99_ns") of a trial record, 0 if absent. */
 double report_num(json_t *o, const char *path);
+/* Whether v is the JSON string s. */
+bool report_str_is(json_t *v, const char *s);
 /* Sample standard deviation from the sum and the sum of squares of n values (0 for n < 2). */
 double report_stdev(double sum, double sq, unsigned n);
 /* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
