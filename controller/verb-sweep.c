@@ -731,7 +731,6 @@ struct trial_ctx {
         struct cg *cg;
         struct runner_agent **agent;   /* gen, nf */
         const char *nf_rel;
-        pid_t nf_pid;
         const struct sweep_opts *o;
         char **noise_av;
         const char *noise_log;
@@ -744,6 +743,7 @@ struct trial_ctx {
 static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const struct cg_quota *q, json_t *rate,
                        const struct neighbour *nb, const char *pinning, bool *ret_failed, struct diag *d) {
         int r;
+        const pid_t nf_pid = c->agent[1] ? c->agent[1]->pid : 0; /* none: the self-test has no NF */
         json_t *s0 = NULL, *s1 = NULL, *res = NULL, *nstat = NULL;
         struct cg_cpu_stat c0 = { 0 }, c1 = { 0 };
         struct sched_snap h0 = { 0 }, h1 = { 0 };
@@ -775,9 +775,9 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         }
         if (r >= 0)
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c0, d);
-        if (r >= 0 && c->nf_pid > 0) {
-                sched_read(c->nf_pid, json_object_get(s0, "lcores"), &h0);
-                h0.process_ns = process_run_ns(c->nf_pid);
+        if (r >= 0 && nf_pid > 0) {
+                sched_read(nf_pid, json_object_get(s0, "lcores"), &h0);
+                h0.process_ns = process_run_ns(nf_pid);
                 if (!nf_proto) /* its PMD threads are not known: the whole process */
                         h0.run_ns = h0.process_ns;
         }
@@ -811,8 +811,8 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                                  "frame_size", pt->frame_size, "error", d->msg);
                 *ret_failed = true;
         } else {
-                sched_read(c->nf_pid, json_object_get(s1, "lcores"), &h1);
-                h1.process_ns = c->nf_pid > 0 ? process_run_ns(c->nf_pid) : 0;
+                sched_read(nf_pid, json_object_get(s1, "lcores"), &h1);
+                h1.process_ns = nf_pid > 0 ? process_run_ns(nf_pid) : 0;
                 if (!nf_proto)
                         h1.run_ns = h1.process_ns;
                 double wall_ns = (double)(t1 - t0);
@@ -1979,13 +1979,12 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         json_decref(runj);
 
         /* ---- the trials ---- */
-        pid_t nf_pid = agent[1] ? agent[1]->pid : 0;
         int failed = 0, restarts = 0;
         char noise_bin[600], noise_log[600];
         agent_bin("noise", noise_bin, sizeof(noise_bin));
         snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
         char *noise_av[] = { noise_bin, NULL };
-        struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], nf_pid, &o, noise_av, noise_log };
+        struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], &o, noise_av, noise_log };
         struct progress pr = { .tty = isatty(STDERR_FILENO), .n = npts, .t0_us = mono_us() };
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
@@ -2004,7 +2003,6 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 failed = 1;
                                 break;
                         }
-                        tc.nf_pid = nf_pid = agent[1] ? agent[1]->pid : 0;
                 }
                 cg_quota_compute(pt->quota, o.pmd_cores, pt->period_us, &q, NULL);
                 if ((r = cg.ops->set_quota(&cg, rel[1], &q, &d)) < 0) {
@@ -2097,7 +2095,6 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 report_error(&d, r);
                         } else {
                                 failed = 0;
-                                tc.nf_pid = nf_pid = agent[1] ? agent[1]->pid : 0;
                         }
                 }
                 if (failed)
