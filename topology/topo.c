@@ -214,9 +214,17 @@ int topo_load(const struct topo_load_opts *o, struct topo **ret, struct diag *d)
         }
         if (!t->source_name)
                 return -ENOMEM;
-        if (hwloc_topology_load(t->hw) < 0)
+        if (hwloc_topology_load(t->hw) < 0) {
+                /* hwloc checks an XML file at set_xml() or only at load(), depending on which
+                 * XML backend (libxml2 or its own minimal parser) it picks at run time: the
+                 * user gets the same sentence from either step. */
+                if (t->source == TOPO_SOURCE_XML)
+                        return diag_set(d, -EINVAL,
+                                        "--topology %s is not a valid hwloc XML topology; make one with `lstopo --of xml FILE`",
+                                        o->xml);
                 return diag_set(d, -errno, "hwloc could not load the topology of %s: %s", t->source_name,
                                 strerror(errno));
+        }
 
         hwloc_obj_t root = hwloc_get_root_obj(t->hw);
         t->hostname = strdup_or_null(hwloc_obj_get_info_by_name(root, "HostName"));

@@ -89,9 +89,14 @@ Test(cli, malformed_topology_xml) {
         cr_assert_geq(fd, 0);
         cr_assert_eq(write(fd, "<topology version=\"2.0\"><object", 32), 32);
         close(fd);
-        struct run r = isolab("plan", "--topology", path, NULL);
+        /* hwloc rejects the file at set_xml() with one XML backend and only at load() with
+         * the other: the user gets the same sentence from both. */
+        for (int libxml = 0; libxml <= 1; libxml++) {
+                setenv("HWLOC_LIBXML_IMPORT", libxml ? "1" : "0", 1);
+                expect_usage_error(isolab("plan", "--topology", path, NULL), "is not a valid hwloc XML topology");
+        }
+        unsetenv("HWLOC_LIBXML_IMPORT");
         unlink(path);
-        expect_usage_error(r, "is not a valid hwloc XML topology");
 }
 
 Test(cli, port_not_on_the_machine) {
