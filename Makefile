@@ -10,29 +10,67 @@
 # rte_config.h) are given only to agent translation units that use DPDK; the controller
 # never links DPDK (DESIGN.md, "Processes").
 
-CC       ?= gcc
 PREFIX   ?= /usr/local
-BUILD    ?= build
+BUILD    ?= $(if $(SANITIZE),build/sanitize,build)
 PKG_CONFIG ?= pkg-config
+VERSION  := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' debian/changelog 2>/dev/null)
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+# Where `make install` puts things (GNU directory variables).  The agents are not user
+# commands: they go to libexec/isolab, where isolab finds them relative to itself.
+BINDIR      ?= $(PREFIX)/bin
+LIBEXECDIR  ?= $(PREFIX)/libexec/isolab
+DATADIR     ?= $(PREFIX)/share/isolab
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# The user's CFLAGS, CPPFLAGS and LDFLAGS (Debian's build tools pass theirs) come first
+# and are kept; the project's own flags follow them, so neither can drop the other.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I.
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 # Where Debian's DPDK keeps its driver plugins (controller/drivers.h checks them).
 DPDK_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libdpdk 2>/dev/null)
-CFLAGS   += -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"' 
+ISOLAB_CPPFLAGS := -D_GNU_SOURCE -I. -DISOLAB_VERSION='"$(VERSION)"' -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"'
+ISOLAB_CFLAGS   := -std=gnu11 $(WARN) -MMD -MP
+# make SANITIZE=address,undefined check-unit: ASan+UBSan on everything built (own build dir).
+ifneq ($(SANITIZE),)
+ISOLAB_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ISOLAB_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+COMPILE = $(CC) $(CPPFLAGS) $(ISOLAB_CPPFLAGS) $(CFLAGS) $(ISOLAB_CFLAGS)
+LINK    = $(CC) $(CFLAGS) $(ISOLAB_CFLAGS) $(LDFLAGS) $(ISOLAB_LDFLAGS)
+
+# A change of compiler or flags rebuilds everything in $(BUILD) (make CC=clang after a gcc
+# build): every object depends on this stamp, rewritten only when the flags changed.
+FLAGS_SIG := $(CC) | $(CPPFLAGS) | $(CFLAGS) | $(LDFLAGS) | $(SANITIZE)
+$(shell mkdir -p $(BUILD))
+same = $(and $(findstring x$(1)x,x$(2)x),$(findstring x$(2)x,x$(1)x))
 
 # Debian packages: `make deps` installs exactly these.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
-            libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3
+            libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3 \
+            clang man-db bash-completion
+# What `make deb` needs besides them.
+DEB_BUILD_PKGS := debhelper dpkg-dev
 
+# pkg-config module -> the Debian package that ships it (for the error when one is missing).
+PC_DEBIAN := hwloc:libhwloc-dev jansson:libjansson-dev libcgroup:libcgroup-dev libsystemd:libsystemd-dev \
+             inih:libinih-dev libdpdk:libdpdk-dev criterion:libcriterion-dev
 CTL_PKGS  := hwloc jansson libcgroup libsystemd inih
 DPDK_PKGS := libdpdk
 TEST_PKGS := criterion
+AGENT_LIBS := jansson libsystemd
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+CTL_CFLAGS   := $(call pc_cflags,$(CTL_PKGS))
+CTL_LIBS     := $(call pc_libs,$(CTL_PKGS))
+DPDK_CFLAGS  := $(call pc_cflags,$(DPDK_PKGS) $(AGENT_LIBS))
+DPDK_LIBS    := $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS))
+AGENT_LDLIBS := $(call pc_libs,$(AGENT_LIBS))
+TEST_CFLAGS  := $(call pc_cflags,$(CTL_PKGS) $(TEST_PKGS))
+TEST_LIBS    := $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 
+BASE_SRC  := base/optdoc.c
 TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
@@ -41,8 +79,8 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
              controller/search.c controller/report-search.c controller/verb-plot.c \
-             controller/drivers.c
-AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c
+             controller/drivers.c controller/paths.c controller/verbs.c
+AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
@@ -54,33 +92,53 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-dataplane.c tests/unit/test-cgroup.c tests/unit/test-runner-parts.c \
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
              tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
-             tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c $(FUZZ_SRC)
+             tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c tests/unit/test-manual.c \
+             tests/unit/test-install.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
              tests/system/agentproc.c tests/system/sysfix.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-BINS := $(BUILD)/isolab $(BUILD)/isolab-nf $(BUILD)/isolab-gen $(BUILD)/isolab-noise
+BINS   := $(BUILD)/isolab $(BUILD)/isolab-nf $(BUILD)/isolab-gen $(BUILD)/isolab-noise
+AGENTS := nf gen noise
+# Manual pages: MAN/NAME.SECTION.in with the option lists the programs print from the
+# tables that drive their parsing and --help (one source of truth; tests/unit/test-manual.c).
+MANS   := $(BUILD)/man/isolab.1 $(BUILD)/man/isolab-nf.8 $(BUILD)/man/isolab-gen.8 $(BUILD)/man/isolab-noise.8
 
 .SECONDARY:
-.PHONY: all deps check check-unit check-system demo install clean golden bench fuzz fuzz-deps
-all: $(BINS)
+.PHONY: FORCE all deps deb-deps check check-unit check-system demo install uninstall clean golden bench fuzz fuzz-deps \
+        deb pkgcheck man
+all: $(BINS) $(MANS)
+man: $(MANS)
+$(BUILD)/.flags: FORCE
+	@$(if $(call same,$(file <$@),$(FLAGS_SIG)),:,$(file >$@,$(FLAGS_SIG)) echo "make: flags changed: rebuilding $(BUILD)")
+FORCE:
 
-$(BUILD)/%.o: %.c
+# Every pkg-config module the build needs, each named with its Debian package when missing.
+pkgcheck:
+	@for m in $(PC_DEBIAN); do \
+	  $(PKG_CONFIG) --exists $${m%%:*} 2>/dev/null || { \
+	    echo "make: pkg-config does not find $${m%%:*}: install the Debian package $${m#*:} (make deps installs them all)" >&2; \
+	    exit 1; }; \
+	done
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(AGENT_LIBS)) -c -o $@ $<
+	$(COMPILE) $(CTL_CFLAGS) -c -o $@ $<
 
 # Only the agent files that include DPDK headers get libdpdk's flags.
 DPDK_SRC := agents/common/eal.c agents/common/port.c agents/common/link.c agents/nf/main.c agents/gen/main.c
-$(call obj,$(DPDK_SRC)): $(BUILD)/%.o: %.c
+$(call obj,$(DPDK_SRC)): $(BUILD)/%.o: %.c $(BUILD)/.flags | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(DPDK_PKGS)) -c -o $@ $<
+	$(COMPILE) $(DPDK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.flags | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(CTL_PKGS) $(TEST_PKGS)) -DISOLAB_BUILD='"$(abspath $(BUILD))"' \
-	  -DISOLAB_SRC='"$(abspath .)"' -c -o $@ $<
+	$(COMPILE) $(TEST_CFLAGS) -DISOLAB_BUILD='"$(abspath $(BUILD))"' -DISOLAB_SRC='"$(abspath .)"' -c -o $@ $<
+
+$(BUILD)/libisolab-base.a: $(call obj,$(BASE_SRC))
+	$(AR) rcs $@ $^
 
 $(BUILD)/libisolab-topo.a: $(call obj,$(TOPO_SRC))
 	$(AR) rcs $@ $^
@@ -88,31 +146,47 @@ $(BUILD)/libisolab-topo.a: $(call obj,$(TOPO_SRC))
 $(BUILD)/libisolab-ctl.a: $(call obj,$(CTL_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/isolab: $(BUILD)/controller/main.o $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS)) -lm
+CTL_ARCHIVES := $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a $(BUILD)/libisolab-base.a
 
-AGENT_LIBS := jansson libsystemd
+$(BUILD)/isolab: $(BUILD)/controller/main.o $(CTL_ARCHIVES)
+	$(LINK) -o $@ $^ $(CTL_LIBS) -lm
 
 $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/main.o $(BUILD)/agents/common/eal.o \
                                         $(BUILD)/agents/common/port.o $(BUILD)/agents/common/link.o \
-                                        $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DPDK_PKGS) $(AGENT_LIBS)) -lm
+                                        $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC)) $(BUILD)/libisolab-base.a
+	$(LINK) -o $@ $^ $(DPDK_LIBS) -lm
 
-$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC) $(NOISE_SRC)) $(BUILD)/topology/util.o
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(call pc_libs,$(AGENT_LIBS)) -lm
+$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC) $(NOISE_SRC)) $(BUILD)/topology/util.o \
+                       $(BUILD)/libisolab-base.a
+	$(LINK) -pthread -o $@ $^ $(AGENT_LDLIBS) -lm
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(BUILD)/agents/common/proto.o $(call obj,$(DP_SRC) $(NOISE_SRC)) \
-                    $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(call obj,agents/common/proto.c agents/common/opts.c $(DP_SRC) $(NOISE_SRC)) \
+                    $(CTL_ARCHIVES)
+	$(LINK) -o $@ $^ $(TEST_LIBS) -lm
 
-$(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS)) -lm
+$(BUILD)/test-system: $(call obj,$(SYS_SRC)) $(CTL_ARCHIVES)
+	$(LINK) -o $@ $^ $(TEST_LIBS) -lm
+
+# A page is its template with the line "@OPTIONS@" replaced by what the program prints
+# for `--roff-options`: the same table its parser and --help read.
+define man_page
+	@mkdir -p $(dir $@)
+	$(word 2,$^) --roff-options > $@.options
+	awk -v opts=$@.options -v version="$(VERSION)" \
+	  '/^@OPTIONS@$$/ { while ((getline l < opts) > 0) print l; next } { gsub(/@VERSION@/, version); print }' $< > $@.tmp
+	rm -f $@.options
+	mv $@.tmp $@
+endef
+$(BUILD)/man/isolab.1: man/isolab.1.in $(BUILD)/isolab
+	$(man_page)
+$(BUILD)/man/isolab-%.8: man/isolab-%.8.in $(BUILD)/isolab-%
+	$(man_page)
 
 # The README's test command.  Unit tests need no root; system tests need root and say so.
 CRITERION_ARGS ?= --verbose
 
 check: check-unit check-system
-check-unit: $(BINS) $(BUILD)/test-unit
+check-unit: $(BINS) $(MANS) $(BUILD)/test-unit
 	$(BUILD)/test-unit --jobs=2 $(CRITERION_ARGS)
 check-system: $(BINS) $(BUILD)/test-system
 	$(BUILD)/test-system --jobs=2 $(CRITERION_ARGS)
@@ -142,12 +216,14 @@ FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_LIBSRC  := controller/cli.c controller/scenario.c controller/verb-sweep.c controller/cgroup.c controller/cgroup-v1.c \
                 controller/cgroup-systemd.c controller/undo.c controller/matrix.c controller/runner.c controller/cleanup.c \
                 controller/render.c controller/search.c controller/verb-report.c controller/report-noisy.c \
-                controller/report-search.c controller/verb-topo.c controller/drivers.c agents/common/proto.c $(TOPO_SRC)
+                controller/report-search.c controller/verb-topo.c controller/drivers.c controller/paths.c \
+                controller/verbs.c controller/verb-plan.c controller/verb-plot.c controller/verb-cleanup.c \
+                agents/common/proto.c $(TOPO_SRC) $(BASE_SRC)
 fuzz-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIBSRC) tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -DISOLAB_FUZZ_MAIN -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"'  -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -DISOLAB_FUZZ_MAIN -DISOLAB_VERSION='"$(VERSION)"' -DISOLAB_DPDK_LIBDIR='"$(DPDK_LIBDIR)"'  -fsanitize=fuzzer,address,undefined \
 	  $(call pc_cflags,$(CTL_PKGS)) -o $@ $< $(FUZZ_LIBSRC) $(call pc_libs,$(CTL_PKGS)) -lm
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
@@ -167,9 +243,39 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "make deps: all $(words $(DEB_PKGS)) packages present"; fi
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+# Installed layout (GNU directories; Debian's package uses PREFIX=/usr):
+#   bin/isolab, libexec/isolab/isolab-{nf,gen,noise}, share/isolab/scenarios/*.ini,
+#   share/man/man1/isolab.1, share/man/man8/isolab-*.8, bash completion.
+# `make uninstall` with the same PREFIX and DESTDIR removes exactly these.
+SCENARIOS := $(wildcard scenarios/*.ini)
+INSTALLED := $(BINDIR)/isolab $(patsubst %,$(LIBEXECDIR)/isolab-%,$(AGENTS)) \
+             $(patsubst scenarios/%,$(DATADIR)/scenarios/%,$(SCENARIOS)) \
+             $(MANDIR)/man1/isolab.1 $(patsubst %,$(MANDIR)/man8/isolab-%.8,$(AGENTS)) $(BASHCOMPDIR)/isolab
+install: $(BINS) $(MANS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/scenarios \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/isolab $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(patsubst %,$(BUILD)/isolab-%,$(AGENTS)) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 $(SCENARIOS) $(DESTDIR)$(DATADIR)/scenarios/
+	install -m 0644 $(BUILD)/man/isolab.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(patsubst %,$(BUILD)/man/isolab-%.8,$(AGENTS)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 dist/bash-completion/isolab $(DESTDIR)$(BASHCOMPDIR)/isolab
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+
+# A Debian package built with Debian's own tools (debian/), from a copy of the tracked
+# tree in $(BUILD)/deb so the source tree stays as it is; the .deb lands in $(BUILD)/deb.
+deb-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DEB_BUILD_PKGS)"
+deb: deb-deps
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/isolab-$(VERSION)
+	if [ -d .git ]; then git ls-files -z | xargs -0 cp --parents -t $(BUILD)/deb/isolab-$(VERSION); \
+	else tar --exclude=./build --exclude=./results -cf - . | tar -xf - -C $(BUILD)/deb/isolab-$(VERSION); fi
+	cd $(BUILD)/deb/isolab-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls -l $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/optdoc.h"
 #include "topology/util.h"
 
 int cli_parse_string(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
@@ -290,13 +291,15 @@ int cli_parse(int argc, char **argv, const struct cli_option *table, size_t n, v
 void cli_help(FILE *f, const char *verb, const char *usage, const char *summary, const struct cli_option *table,
               size_t n) {
         fprintf(f, "usage: isolab %s %s\n\n%s\n\noptions:\n", verb, usage, summary);
-        for (size_t i = 0; i < n; i++) {
-                char left[64];
-                snprintf(left, sizeof(left), "--%s%s%s", table[i].name, table[i].arg ? " " : "",
-                         table[i].arg ? table[i].arg : "");
-                fprintf(f, "  %-28s %s\n", left, table[i].help);
-        }
-        fprintf(f, "  %-28s %s\n", "--help", "this text");
+        for (size_t i = 0; i < n; i++)
+                optdoc_help_line(f, table[i].name, table[i].arg, table[i].help);
+        optdoc_help_line(f, "help", NULL, "this text");
+}
+
+void cli_roff(FILE *f, const struct cli_option *table, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                optdoc_roff(f, table[i].name, table[i].arg, table[i].help);
+        optdoc_roff(f, "help", NULL, "print the options and exit");
 }
 
 int cli_verb_start(int argc, char **argv, const struct cli_option *table, size_t n, void *opts, const char *summary) {

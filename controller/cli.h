@@ -62,6 +62,9 @@ int cli_verb_start(int argc, char **argv, const struct cli_option *table, size_t
 void cli_help(FILE *f, const char *verb, const char *usage, const char *summary, const struct cli_option *table,
               size_t n);
 
+/* The option table as roff tagged paragraphs, for the manual page (base/optdoc.h). */
+void cli_roff(FILE *f, const struct cli_option *table, size_t n);
+
 /* The option name in table closest to name (edit distance), or NULL if none is close. */
 const char *cli_closest(const char *name, const struct cli_option *table, size_t n);
 /* The same over a list of words (NULL entries skipped). */

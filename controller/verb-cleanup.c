@@ -16,10 +16,9 @@ static const struct cli_option cleanup_options[] = {
         { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet), NULL },
 };
 
-int verb_cleanup(int argc, char **argv) {
+static int cleanup_run(int argc, char **argv) {
         struct cleanup_opts o = { 0 };
-        int r = cli_verb_start(argc, argv, cleanup_options, ELEMENTSOF(cleanup_options), &o,
-                               "Remove what interrupted isolab runs left on this machine (root).");
+        int r = cli_verb_start(argc, argv, cleanup_options, ELEMENTSOF(cleanup_options), &o, verb_cleanup.description);
         if (r >= 0)
                 return r;
         if (geteuid() != 0) {
@@ -35,3 +34,14 @@ int verb_cleanup(int argc, char **argv) {
                 fprintf(stderr, "isolab: cleanup: %s\n", r ? "something is left (see above)" : "nothing left");
         return r ? EXIT_RUNTIME : 0;
 }
+
+const struct verb verb_cleanup = {
+        .name = "cleanup",
+        .usage = "[options]",
+        .summary = "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)",
+        .description = "Remove what interrupted isolab runs left on this machine (root): agents by pid and start\n"
+                       "time, cgroups, hugetlbfs mounts and hugepage reservations, from each dead run's state file.",
+        .run = cleanup_run,
+        .options = cleanup_options,
+        .n_options = ELEMENTSOF(cleanup_options),
+};

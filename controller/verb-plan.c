@@ -97,13 +97,10 @@ static int split_ports(char *copy, const char ***ret, unsigned *ret_n) {
         return 0;
 }
 
-int verb_plan(int argc, char **argv) {
+static int plan_run(int argc, char **argv) {
         struct plan_opts o = { .pmd_cores = 1, .gen_cores = 1, .node = -1 };
         struct diag d = { 0 };
-        int r = cli_verb_start(argc, argv, plan_options, ELEMENTSOF(plan_options), &o,
-                               "Show where the NF's PMD threads, the traffic generator, noisy neighbours and hugepages\n"
-                               "would go on this machine (or the one --topology describes), with the reason for each\n"
-                               "choice and a warning for each compromise.  Changes nothing.");
+        int r = cli_verb_start(argc, argv, plan_options, ELEMENTSOF(plan_options), &o, verb_plan.description);
         if (r >= 0)
                 return r;
 
@@ -144,3 +141,15 @@ int verb_plan(int argc, char **argv) {
         }
         return 0;
 }
+
+const struct verb verb_plan = {
+        .name = "plan",
+        .usage = "[options]",
+        .summary = "show where PMD threads, generator, neighbours and hugepages would go, and why",
+        .description = "Show where the NF's PMD threads, the traffic generator, noisy neighbours and hugepages\n"
+                       "would go on this machine (or the one --topology describes), with the reason for each\n"
+                       "choice and a warning for each compromise.  Changes nothing.",
+        .run = plan_run,
+        .options = plan_options,
+        .n_options = ELEMENTSOF(plan_options),
+};

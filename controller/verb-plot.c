@@ -113,7 +113,7 @@ static FILE *open_in(const char *dir, const char *name) {
         return fopen(path, "we");
 }
 
-int verb_plot(int argc, char **argv) {
+static int plot_run(int argc, char **argv) {
         struct plot_opts o = { 0 };
         int optind_;
         bool help;
@@ -123,10 +123,7 @@ int verb_plot(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         if (help) {
-                cli_help(stdout, "plot", "DIR [options]",
-                         "Render a run's figures with gnuplot into DIR/figures: latency CDF, throughput per frame\n"
-                         "size, rate and p99 latency vs CPU quota with the proportional line, poll-gap histogram.",
-                         plot_options, ELEMENTSOF(plot_options));
+                verb_help(stdout, &verb_plot);
                 return 0;
         }
         if (optind_ != argc - 1) {
@@ -381,3 +378,14 @@ int verb_plot(int argc, char **argv) {
         printf("%u figures in %s (%s)\n", drawn, figs, fmt);
         return 0;
 }
+
+const struct verb verb_plot = {
+        .name = "plot",
+        .usage = "DIR [options]",
+        .summary = "render a run's figures with gnuplot (latency CDF, throughput, rate vs quota, stalls)",
+        .description = "Render a run's figures with gnuplot into DIR/figures: latency CDF, throughput per frame\n"
+                       "size, rate and p99 latency vs CPU quota with the proportional line, poll-gap histogram.",
+        .run = plot_run,
+        .options = plot_options,
+        .n_options = ELEMENTSOF(plot_options),
+};

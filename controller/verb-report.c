@@ -84,7 +84,7 @@ static const struct row *full(const struct row *rows, size_t n, const struct row
         return NULL;
 }
 
-int verb_report(int argc, char **argv) {
+static int report_run(int argc, char **argv) {
         struct report_opts o = { 0 };
         int optind_;
         bool help;
@@ -94,10 +94,7 @@ int verb_report(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         if (help) {
-                cli_help(stdout, "report", "DIR [options]",
-                         "Render a run's results (DIR/trials.jsonl) as the study's table: rate, loss, latency and\n"
-                         "throttling per CPU quota, with rate at q / rate at 100 %.",
-                         report_options, ELEMENTSOF(report_options));
+                verb_help(stdout, &verb_report);
                 return 0;
         }
         if (optind_ != argc - 1) {
@@ -285,3 +282,14 @@ int verb_report(int argc, char **argv) {
         }
         return 0;
 }
+
+const struct verb verb_report = {
+        .name = "report",
+        .usage = "DIR [options]",
+        .summary = "render a run's results as the study's table (text, csv, json)",
+        .description = "Render a run's results (DIR/trials.jsonl) as the study's table: rate, loss, latency and\n"
+                       "throttling per CPU quota, with rate at q / rate at 100 %.",
+        .run = report_run,
+        .options = report_options,
+        .n_options = ELEMENTSOF(report_options),
+};

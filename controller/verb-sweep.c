@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "controller/paths.h"
 #include "controller/cgroup.h"
 #include "controller/cleanup.h"
 #include "controller/drivers.h"
@@ -485,19 +486,9 @@ static bool setup_signal(const sigset_t *set) {
         return false;
 }
 
-/* Agents live beside the isolab binary, or in $ISOLAB_LIBEXEC. */
+/* Agents live beside the isolab binary, in ../libexec/isolab, or in $ISOLAB_LIBEXEC. */
 static void agent_bin(const char *role, char *buf, size_t len) {
-        char self[512] = ".";
-        if (getenv("ISOLAB_LIBEXEC")) {
-                snprintf(self, sizeof(self), "%s", getenv("ISOLAB_LIBEXEC"));
-        } else {
-                ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                self[sn > 0 ? sn : 0] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash)
-                        *slash = '\0';
-        }
-        snprintf(buf, len, "%.500s/isolab-%s", self, role);
+        paths_agent(role, buf, len);
 }
 
 /* A percentage "0.5" or "0.5%" within [lo, hi]. */
@@ -914,28 +905,55 @@ static int run_self(char *const argv[], const char *path) {
 
 static int experiment(int argc, char **argv, enum exp_mode mode);
 
-int verb_sweep(int argc, char **argv) {
+static int sweep_run(int argc, char **argv) {
         return experiment(argc, argv, EXP_SWEEP);
 }
 
-int verb_noisy(int argc, char **argv) {
+static int noisy_run(int argc, char **argv) {
         return experiment(argc, argv, EXP_NOISY);
 }
 
-int verb_run(int argc, char **argv) {
+static int run_run(int argc, char **argv) {
         return experiment(argc, argv, EXP_RUN);
 }
 
-static const char *const summaries[] = {
-        [EXP_SWEEP] = "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
-                      "latency and throttling at each step, on the planned placement.  Needs root.",
-        [EXP_NOISY] = "Run the NF next to noisy neighbours (isolab-noise workloads) on chosen placements,\n"
-                      "with its PMD threads pinned and/or unpinned, and baseline trials without one;\n"
-                      "measure what the NF suffered and what the neighbour got done.  Needs root.",
-        [EXP_RUN] = "Run the experiment a scenario file describes (scenarios/*.ini; sections [scenario],\n"
-                    "[nf], [traffic], [sweep], [noise.NAME]); options on the command line override the\n"
-                    "file.  --dry-run shows what it would do.  Needs root, except for --dry-run.",
+const struct verb verb_sweep = {
+        .name = "sweep",
+        .usage = "[options]",
+        .summary = "sweep the NF's CPU quota and measure rate, loss, latency and throttling (root)",
+        .description = "Sweep the NF's CPU quota (the study's docker --cpus) and measure throughput, loss,\n"
+                       "latency and throttling at each step, on the planned placement.  Needs root.",
+        .run = sweep_run,
+        .options = sweep_options,
+        .n_options = ELEMENTSOF(sweep_options),
 };
+
+const struct verb verb_noisy = {
+        .name = "noisy",
+        .usage = "[options]",
+        .summary = "run the NF beside noisy neighbours, pinned and unpinned, with baselines (root)",
+        .description = "Run the NF next to noisy neighbours (isolab-noise workloads) on chosen placements,\n"
+                       "with its PMD threads pinned and/or unpinned, and baseline trials without one;\n"
+                       "measure what the NF suffered and what the neighbour got done.  Needs root.",
+        .run = noisy_run,
+        .options = sweep_options,
+        .n_options = ELEMENTSOF(sweep_options),
+};
+
+const struct verb verb_run = {
+        .name = "run",
+        .usage = "FILE|NAME [options]",
+        .summary = "run the experiment a scenario file describes (root; --dry-run shows it)",
+        .description = "Run the experiment a scenario file describes (sections [scenario], [nf], [traffic],\n"
+                       "[sweep], [noise.NAME]); NAME alone is a shipped scenario (isolab run cpu-sweep).\n"
+                       "Options on the command line override the file.  --dry-run shows what it would do.\n"
+                       "Needs root, except for --dry-run.",
+        .run = run_run,
+        .options = sweep_options,
+        .n_options = ELEMENTSOF(sweep_options),
+};
+
+static const struct verb *const mode_verbs[] = { [EXP_SWEEP] = &verb_sweep, [EXP_NOISY] = &verb_noisy, [EXP_RUN] = &verb_run };
 
 /* Parses "PLACEMENT,..." into places (no repeats).  Returns the count or -EINVAL. */
 static int parse_placements(const char *list, const char *what, enum noise_placement *places, struct diag *d) {
@@ -1346,8 +1364,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         if (cli_parse(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &scratch, &optind_, &help, &d) < 0)
                 return fail_usage(&d, -EINVAL);
         if (help) {
-                cli_help(stdout, argv[0], mode == EXP_RUN ? "FILE [options]" : "[options]", summaries[mode], sweep_options,
-                         ELEMENTSOF(sweep_options));
+                verb_help(stdout, mode_verbs[mode]);
                 return 0;
         }
         if (scratch.resume) {
@@ -1364,11 +1381,18 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 o.resume = scratch.resume;
         } else if (mode == EXP_RUN) {
                 if (optind_ != argc - 1) {
-                        fprintf(stderr, "isolab: run takes one scenario file, e.g. isolab run scenarios/cpu-sweep.ini (or "
-                                        "--resume DIR)\n");
+                        fprintf(stderr, "isolab: run takes one scenario, e.g. isolab run cpu-sweep or isolab run ./my.ini "
+                                        "(or --resume DIR)\n");
                         return EXIT_USAGE;
                 }
-                if ((r = scenario_load(argv[optind_], sweep_options, ELEMENTSOF(sweep_options), &o, &sc, &d)) < 0)
+                const char *file = argv[optind_];
+                char shipped[4200];
+                if (paths_is_scenario_name(file)) {
+                        if ((r = paths_scenario(file, shipped, sizeof(shipped), &d)) < 0)
+                                return fail_usage(&d, r);
+                        file = shipped;
+                }
+                if ((r = scenario_load(file, sweep_options, ELEMENTSOF(sweep_options), &o, &sc, &d)) < 0)
                         return fail_usage(&d, r);
                 if ((r = cli_parse(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o, &optind_, &help, &d)) < 0)
                         return fail_usage(&d, r);
@@ -2136,7 +2160,7 @@ out:
                         fprintf(stderr, "isolab: no figures (see above); isolab plot %s tries again\n", out);
                 fprintf(stderr, "isolab: results in %s (trials.jsonl, run.json, report.txt, report.csv, figures/)\n", out);
                 char *rav[] = { "report", out, NULL };
-                return verb_report(2, rav);
+                return verb_report.run(2, rav);
         }
         return rc;
 }

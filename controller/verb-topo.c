@@ -37,11 +37,9 @@ int machine_load(const struct machine_opts *o, struct topo **ret) {
         return 0;
 }
 
-int verb_topo(int argc, char **argv) {
+static int topo_run(int argc, char **argv) {
         struct topo_opts o = { 0 };
-        int r = cli_verb_start(argc, argv, topo_options, ELEMENTSOF(topo_options), &o,
-                               "Show the machine: NUMA nodes and their hugepage pools, L3 caches, cores and SMT siblings,\n"
-                               "PCI NICs and their node, and the kernel's CPU isolation settings.");
+        int r = cli_verb_start(argc, argv, topo_options, ELEMENTSOF(topo_options), &o, verb_topo.description);
         if (r >= 0)
                 return r;
         _cleanup_(topo_freep) struct topo *t = NULL;
@@ -55,3 +53,14 @@ int verb_topo(int argc, char **argv) {
         }
         return 0;
 }
+
+const struct verb verb_topo = {
+        .name = "topo",
+        .usage = "[options]",
+        .summary = "show the machine: NUMA nodes, hugepages, caches, cores, NICs, isolation",
+        .description = "Show the machine: NUMA nodes and their hugepage pools, L3 caches, cores and SMT siblings,\n"
+                       "PCI NICs and their node, and the kernel's CPU isolation settings.",
+        .run = topo_run,
+        .options = topo_options,
+        .n_options = ELEMENTSOF(topo_options),
+};

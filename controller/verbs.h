@@ -10,17 +10,33 @@
 #include "controller/cli.h"
 #include "topology/topo.h"
 
+/* A verb: what `isolab --help`, `isolab VERB --help` and the manual page say of it, and
+ * the option table its parser reads — one source for all of them. */
 struct verb {
         const char *name;
+        const char *usage;            /* the synopsis after "isolab VERB" */
         const char *summary;          /* one line for `isolab --help` */
+        const char *description;      /* a paragraph for `isolab VERB --help` and isolab(1) */
         int (*run)(int argc, char **argv); /* argv[0] is the verb; returns an exit code */
+        const struct cli_option *options;
+        size_t n_options;
 };
 
-int verb_topo(int argc, char **argv);
-int verb_plan(int argc, char **argv);
-int verb_sweep(int argc, char **argv);
-int verb_noisy(int argc, char **argv);
-int verb_run(int argc, char **argv);
+/* One entry per verb, defined in its controller/verb-*.c file; main.c lists them. */
+extern const struct verb verb_topo, verb_plan, verb_sweep, verb_noisy, verb_run, verb_report, verb_plot,
+        verb_cleanup;
+
+/* Every verb, in the order `isolab --help` lists them (controller/verbs.c). */
+extern const struct verb *const verbs[];
+extern const size_t n_verbs;
+/* The verb called name, or NULL. */
+const struct verb *verb_find(const char *name);
+/* `isolab VERB --help`. */
+void verb_help(FILE *f, const struct verb *v);
+/* `isolab --help`. */
+void verbs_usage(FILE *f);
+/* `isolab --roff-options`: every verb's synopsis, description and options, for isolab(1). */
+void verbs_roff(FILE *f);
 /* The option table of sweep, noisy and run (also the scenario file's keys), and the size
  * of the struct it fills: for the fuzzer and the tests. */
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
@@ -34,9 +50,6 @@ double report_stdev(double sum, double sq, unsigned n);
 int report_noisy(FILE *f, const char *fmt, json_t *warnings);
 /* isolab report for runs with NDR/PDR searches: the rate found per point. */
 int report_search(FILE *f, const char *fmt, json_t *warnings);
-int verb_report(int argc, char **argv);
-int verb_plot(int argc, char **argv);
-int verb_cleanup(int argc, char **argv);
 
 /* Options every verb that looks at a machine understands. */
 struct machine_opts {

@@ -37,13 +37,15 @@ struct link_opts {
 
 #define LINK_OPTS_DEFAULT { .kind = LINK_NONE, .ports = 2, .queues = 1 }
 
-/* getopt_long entries; their values are LINK_OPT_* and go to link_opts_parse(). */
+/* Rows of an agent's option table (agents/common/opts.h); their getopt values are
+ * LINK_OPT_* and go to link_opts_parse(). */
 enum { LINK_OPT_KIND = 0x1000, LINK_OPT_DIR, LINK_OPT_PORTS, LINK_OPT_QUEUES };
-#define LINK_LONGOPTS                                                                       \
-        { "link", required_argument, NULL, LINK_OPT_KIND },                                 \
-        { "link-dir", required_argument, NULL, LINK_OPT_DIR },                              \
-        { "link-ports", required_argument, NULL, LINK_OPT_PORTS },                          \
-        { "link-queues", required_argument, NULL, LINK_OPT_QUEUES }
+#define LINK_AGENT_OPTIONS                                                                                          \
+        { "link", "vhost|memif|pci", LINK_OPT_KIND,                                                                 \
+          "the link to the peer agent; without it the ports come from EAL (--vdev, -a)" },                        \
+        { "link-dir", "DIR", LINK_OPT_DIR, "where the link's sockets are (vhost, memif)" },                        \
+        { "link-ports", "N", LINK_OPT_PORTS, "ports on the link (default 2)" },                                    \
+        { "link-queues", "N", LINK_OPT_QUEUES, "queue pairs per port (default 1)" }
 
 /* Handles one of the LINK_OPT_* options; returns 1 if c was one (0 if not), or -EINVAL
  * after printing "PROG: --OPTION VALUE: ..." to stderr. */

@@ -46,6 +46,7 @@
 #include "agents/common/frame.h"
 #include "agents/common/histo.h"
 #include "agents/common/link.h"
+#include "agents/common/opts.h"
 #include "agents/common/pacing.h"
 #include "agents/common/port.h"
 #include "agents/common/seqtrack.h"
@@ -392,13 +393,29 @@ static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
 
 /* ---- arguments and main ----------------------------------------------------------------------- */
 
+static const struct agent_option gen_options[] = {
+        LINK_AGENT_OPTIONS,
+        { "tx-port", "N", 't', "the port it sends on (default 0)" },
+        { "rx-port", "N", 'r', "the port it receives on (default 1)" },
+        { "link-speed", "BPS", 'l', "the emulated link's speed in bit/s, for line rate (default 10000000000)" },
+        { "mbufs", "N", 'n', "mbufs in the pool (default 16383)" },
+        { "mbuf-size", "BYTES", 's', "mbuf data room in bytes, 128 to 65000 (default 2048)" },
+        { "selftest", "SOCKET", 'S', "loop port 0 back through a virtio-user port on this vhost socket (the none NF)" },
+};
+
+static const struct agent_usage gen_usage = {
+        .prog = "isolab-gen",
+        .synopsis = "EAL-ARGS -- [options]",
+        .summary = "The traffic generator: paced UDP streams of a given frame size and rate, every packet\n"
+                   "stamped with the TSC and a sequence number; on receive, one-way latency into a\n"
+                   "log-linear histogram, loss and reordering.  Started by isolab; speaks JSON lines.",
+        .options = gen_options,
+        .n_options = sizeof(gen_options) / sizeof(gen_options[0]),
+};
+
 static int parse_args(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "tx-port", required_argument, NULL, 't' },    { "rx-port", required_argument, NULL, 'r' },
-                { "link-speed", required_argument, NULL, 'l' }, { "mbufs", required_argument, NULL, 'n' },
-                { "mbuf-size", required_argument, NULL, 's' },  { "selftest", required_argument, NULL, 'S' },
-                LINK_LONGOPTS,                                  { NULL, 0, NULL, 0 },
-        };
+        struct option longopts[sizeof(gen_options) / sizeof(gen_options[0]) + 1];
+        agent_opts_getopt(&gen_usage, longopts);
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -415,7 +432,7 @@ static int parse_args(int argc, char **argv) {
                 errno = 0;
                 unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
                 if (c == '?' || errno || *end || end == optarg) {
-                        fprintf(stderr, "isolab-gen: bad option or value; see the usage at the top of agents/gen/main.c\n");
+                        fprintf(stderr, "isolab-gen: bad option or value; see isolab-gen --help\n");
                         return -EINVAL;
                 }
                 switch (c) {
@@ -530,6 +547,9 @@ static const struct proto_cmd gen_cmds[] = {
 };
 
 int main(int argc, char **argv) {
+        int rc = agent_opts_early(argc, argv, &gen_usage);
+        if (rc >= 0)
+                return rc;
         struct agent a = {
                 .role = "gen", .cmds = gen_cmds, .n_cmds = sizeof(gen_cmds) / sizeof(gen_cmds[0]),
                 .init = gen_init, .fini = gen_fini, .runtime = agent_eal_version(),

@@ -44,6 +44,7 @@
 #include "agents/common/agent.h"
 #include "agents/common/eal.h"
 #include "agents/common/link.h"
+#include "agents/common/opts.h"
 #include "agents/common/port.h"
 
 /* ---- tunables -------------------------------------------------------------------------- */
@@ -233,13 +234,29 @@ static int parse_uint(const char *name, const char *v, unsigned lo, unsigned hi,
         return 0;
 }
 
+static const struct agent_option nf_options[] = {
+        LINK_AGENT_OPTIONS,
+        { "mac-rewrite", NULL, 'm', "rewrite source and destination MAC as l2fwd does (default: plain io forwarding)" },
+        { "rxq", "N", 'q', "RX queues per port (default 1)" },
+        { "burst", "N", 'b', "RX/TX burst size, 1 to 64 (default 32)" },
+        { "drain-us", "N", 'd', "flush partial TX buffers every N microseconds, as l2fwd (default 100)" },
+        { "mbufs", "N", 'n', "mbufs in the pool (default 16383)" },
+        { "assign", "PORT:QUEUE@LCORE,...", 'a', "which PMD lcore polls which RX queue (default: round robin)" },
+};
+
+static const struct agent_usage nf_usage = {
+        .prog = "isolab-nf",
+        .synopsis = "EAL-ARGS -- [options]",
+        .summary = "The network function under test: a DPDK L2 forwarder (ports paired 0<->1, 2<->3, ...) on\n"
+                   "its PMD lcores, measuring itself from the inside (busy/idle cycles, poll gaps, stalls).\n"
+                   "Started by isolab; speaks JSON lines on stdin/stdout.",
+        .options = nf_options,
+        .n_options = sizeof(nf_options) / sizeof(nf_options[0]),
+};
+
 static int parse_args(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "mac-rewrite", no_argument, NULL, 'm' }, { "rxq", required_argument, NULL, 'q' },
-                { "burst", required_argument, NULL, 'b' }, { "drain-us", required_argument, NULL, 'd' },
-                { "mbufs", required_argument, NULL, 'n' }, { "assign", required_argument, NULL, 'a' },
-                LINK_LONGOPTS,                             { NULL, 0, NULL, 0 },
-        };
+        struct option longopts[sizeof(nf_options) / sizeof(nf_options[0]) + 1];
+        agent_opts_getopt(&nf_usage, longopts);
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -256,7 +273,7 @@ static int parse_args(int argc, char **argv) {
                 case 'n': r = parse_uint("mbufs", optarg, 1023, 4194303, &opt.mbufs); break;
                 case 'a': opt.assign = optarg; break;
                 default:
-                        fprintf(stderr, "isolab-nf: unknown option; see the usage at the top of agents/nf/main.c\n");
+                        fprintf(stderr, "isolab-nf: unknown option; see isolab-nf --help\n");
                         return -EINVAL;
                 }
                 if (r < 0)
@@ -556,6 +573,9 @@ static const struct proto_cmd nf_cmds[] = {
 };
 
 int main(int argc, char **argv) {
+        int rc = agent_opts_early(argc, argv, &nf_usage);
+        if (rc >= 0)
+                return rc;
         struct agent a = {
                 .role = "nf", .cmds = nf_cmds, .n_cmds = sizeof(nf_cmds) / sizeof(nf_cmds[0]),
                 .init = nf_init, .fini = nf_fini, .runtime = agent_eal_version(),

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agents/common/opts.h"
 #include "agents/common/agent.h"
 #include "agents/noise/noise.h"
 
@@ -150,20 +151,34 @@ static const struct proto_cmd cmds[] = {
         { "stop", cmd_stop },
 };
 
+static const struct agent_option noise_options[] = {
+        { "list", NULL, 'l', "list the workloads, their options, and whether each can run here (and why not)" },
+        { "run", "NAME", 'r', "run one workload for --duration and print its achieved rate as JSON" },
+        { "check", "NAME", 'c', "exit 0 when the workload can run here with these options, else say why" },
+        { "duration", "SEC", 'd', "how long --run runs, in seconds (default 1)" },
+        { "set", "KEY=VALUE", 's', "a workload option (repeatable); --list shows each workload's" },
+};
+
+static const struct agent_usage noise_usage = {
+        .prog = "isolab-noise",
+        .synopsis = "[--list | --run NAME [--duration SEC] | --check NAME] [--set KEY=VALUE]... [-- CMD ARGS]",
+        .summary = "Noisy-neighbour workloads (cpu, cache, membw, ctxsw, http, idle, exec) that report the\n"
+                   "work rate they achieved.  Without arguments it is an agent speaking JSON lines on\n"
+                   "stdin/stdout, started by isolab; the options run one workload by hand.",
+        .options = noise_options,
+        .n_options = sizeof(noise_options) / sizeof(noise_options[0]),
+};
+
 static int usage(int rc) {
-        fprintf(rc ? stderr : stdout,
-                "usage: isolab-noise                 (an agent: JSON lines on stdin/stdout, started by isolab)\n"
-                "       isolab-noise --list\n"
-                "       isolab-noise --run NAME [--duration SEC] [--set KEY=VALUE]... [-- CMD ARGS]\n"
-                "       isolab-noise --check NAME [--set KEY=VALUE]... [-- CMD ARGS]\n");
+        agent_opts_help(rc ? stderr : stdout, &noise_usage);
         return rc;
 }
 
 static int cli(int argc, char **argv) {
-        static const struct option lo[] = { { "list", no_argument, NULL, 'l' },       { "run", required_argument, NULL, 'r' },
-                                            { "check", required_argument, NULL, 'c' },
-                                            { "duration", required_argument, NULL, 'd' }, { "set", required_argument, NULL, 's' },
-                                            { "help", no_argument, NULL, 'h' },       { 0 } };
+        struct option lo[sizeof(noise_options) / sizeof(noise_options[0]) + 2];
+        agent_opts_getopt(&noise_usage, lo);
+        lo[noise_usage.n_options] = (struct option){ "help", no_argument, NULL, 'h' };
+        lo[noise_usage.n_options + 1] = (struct option){ 0 };
         const char *name = NULL;
         double duration = 1;
         struct noise_opts o = { 0 };
@@ -248,6 +263,10 @@ static int cli(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+        if (argc == 2 && strcmp(argv[1], "--roff-options") == 0) {
+                agent_opts_roff(stdout, &noise_usage);
+                return 0;
+        }
         if (argc > 1)
                 return cli(argc, argv);
         struct agent a = { .role = "noise", .cmds = cmds, .n_cmds = sizeof(cmds) / sizeof(cmds[0]), .fini = fini };

@@ -246,7 +246,7 @@ Test(cli, run_bad_input_changes_nothing) {
         expect_usage_error(isolab("sweep", "--frame-sizes", "9000", NULL), "9000 is outside 64..1518 bytes");
         expect_usage_error(isolab("sweep", "--resume", "/nonexistent", NULL), "--resume /nonexistent: /nonexistent/run.json");
         expect_usage_error(isolab("sweep", "--resume", "/tmp", "--duration", "1s", NULL), "--resume takes no other option");
-        expect_usage_error(isolab("run", NULL), "run takes one scenario file");
+        expect_usage_error(isolab("run", NULL), "run takes one scenario");
         expect_usage_error(isolab("plot", "/nonexistent", NULL), "cannot read /nonexistent/trials.jsonl");
 }
 
