@@ -189,7 +189,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                         json_object_set_new(o, "neighbour_unit", r->rate_n ? json_string(r->unit) : json_null());
                         json_array_append_new(a, o);
                 }
-                json_t *doc = json_pack("{s:o, s:O}", "rows", a, "warnings", warnings ? warnings : json_array());
+                json_t *doc = json_pack("{s:o, s:o}", "rows", a, "warnings", warnings ? json_incref(warnings) : json_array());
                 json_dumpf(doc, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(doc);

@@ -112,7 +112,7 @@ int report_search(FILE *f, const char *fmt, json_t *warnings) {
                 }
         }
         if (json) {
-                json_t *doc = json_pack("{s:o, s:O}", "searches", a, "warnings", warnings ? warnings : json_array());
+                json_t *doc = json_pack("{s:o, s:o}", "searches", a, "warnings", warnings ? json_incref(warnings) : json_array());
                 json_dumpf(doc, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(doc);

@@ -36,7 +36,7 @@ static void save_state(struct undo *u) {
         free(text);
 }
 
-static int push(struct undo *u, undo_fn fn, void *data, json_t *record, const char *fmt, va_list ap) {
+__attribute__((format(printf, 5, 0))) static int push(struct undo *u, undo_fn fn, void *data, json_t *record, const char *fmt, va_list ap) {
         if (u->n == u->cap) {
                 size_t cap = u->cap ? u->cap * 2 : 16;
                 struct undo_entry *v = realloc(u->v, cap * sizeof(*v));

@@ -223,7 +223,7 @@ static int report_run(int argc, char **argv) {
                                 json_object_set_new(row, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
                         json_array_append_new(a, row);
                 }
-                json_t *doc = json_pack("{s:o, s:O}", "rows", a, "warnings", warnings ? warnings : json_array());
+                json_t *doc = json_pack("{s:o, s:o}", "rows", a, "warnings", warnings ? json_incref(warnings) : json_array());
                 json_dumpf(doc, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(doc);

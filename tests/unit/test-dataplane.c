@@ -165,8 +165,8 @@ Test(frame, every_size_builds_and_parses) {
                 cr_assert_eq(frame_build_headers(buf, &t, size % 7), 0);
                 frame_stamp(buf, size * 1000003ULL, ~(uint64_t)size);
                 size_t len = frame_len(size);
-                cr_assert_eq((buf[16] << 8 | buf[17]), len - 14, "IP length at %u", size);
-                cr_assert_eq((buf[38] << 8 | buf[39]), len - 34, "UDP length at %u", size);
+                cr_assert_eq((buf[16] << 8 | buf[17]), (int)len - 14, "IP length at %u", size);
+                cr_assert_eq((buf[38] << 8 | buf[39]), (int)len - 34, "UDP length at %u", size);
                 cr_assert_eq(frame_ip_checksum(buf + 14, 20), 0, "IP checksum at %u", size);
                 cr_assert_eq((buf[34] << 8 | buf[35]), 1024 + size % 7);
                 uint64_t seq, tsc;

@@ -7,7 +7,7 @@
 #include "controller/matrix.h"
 #include "controller/undo.h"
 
-static char order[16];
+static char order[64]; /* 4 named entries and 40 fillers */
 
 static int record(void *data, struct diag *d) {
         char c = *(char *)data;
