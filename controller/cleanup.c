@@ -175,18 +175,20 @@ static void remove_empty_parents(void) {
         }
 }
 
-int cleanup_all(int verbose) {
+int cleanup_all(const char *only, int verbose) {
         DIR *dh = opendir("/run/isolab");
         if (!dh) {
                 if (errno != ENOENT)
                         return -errno;
                 remove_empty_parents();
-                return 0;
+                return only ? -ENOENT : 0;
         }
         int failed = 0;
+        bool found = false;
         for (struct dirent *e; (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] == '.')
+                if (e->d_name[0] == '.' || (only && strcmp(e->d_name, only) != 0))
                         continue;
+                found = true;
                 char dir[300], st[600];
                 snprintf(dir, sizeof(dir), "/run/isolab/%s", e->d_name);
                 snprintf(st, sizeof(st), "%s/state.json", dir);
@@ -196,5 +198,5 @@ int cleanup_all(int verbose) {
         closedir(dh);
         rmdir("/run/isolab");
         remove_empty_parents();
-        return failed;
+        return only && !found ? -ENOENT : failed;
 }

@@ -20,8 +20,9 @@ unsigned long long proc_starttime(pid_t pid);
  * Returns 0, -EINVAL for a relative path or "/", or -EIO. */
 int cleanup_rm_rf(const char *path);
 
-/* Cleans every run whose state file is left under /run/isolab, except one whose
- * controller is still alive.  Prints one line per action to stderr when verbose.
- * Returns the number of failed actions plus runs left alone because their controller
- * still runs (0: nothing is left), or -errno. */
-int cleanup_all(int verbose);
+/* Cleans every run whose state file is left under /run/isolab (or only the run called
+ * `only`), except one whose controller is still alive.  Prints one line per action to
+ * stderr when verbose.  Returns the number of failed actions plus runs left alone
+ * because their controller still runs (0: nothing is left), -ENOENT when `only` left
+ * nothing there, or -errno. */
+int cleanup_all(const char *only, int verbose);

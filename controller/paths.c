@@ -47,7 +47,7 @@ void paths_agent(const char *role, char *buf, size_t len) {
         canonical(buf, len);
 }
 
-int paths_is_scenario_name(const char *arg) {
+int paths_is_name(const char *arg) {
         if (!arg || !*arg)
                 return 0;
         for (const char *c = arg; *c; c++)

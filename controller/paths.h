@@ -16,9 +16,10 @@
  * installed location when neither exists, so the error names where it was expected). */
 void paths_agent(const char *role, char *buf, size_t len);
 
-/* Whether arg names a shipped scenario rather than a file: only [a-z0-9_-], no '/'
- * and no '.' (isolab run cpu-sweep; scenarios/cpu-sweep.ini and ./x.ini are files). */
-int paths_is_scenario_name(const char *arg);
+/* Whether arg is a name in isolab's sense: only [a-z0-9_-] (a run, a shipped scenario).
+ * For `isolab run`, a name is a shipped scenario and anything else a file
+ * (isolab run cpu-sweep; scenarios/cpu-sweep.ini and ./x.ini are files). */
+int paths_is_name(const char *arg);
 
 /* The shipped scenario called name: ../share/isolab/scenarios/NAME.ini from isolab, or
  * ../scenarios/NAME.ini (a build tree).  Returns 0, or -ENOENT with d naming the

@@ -1,19 +1,24 @@
 /* isolab cleanup — remove what interrupted runs left: agents (by pid, after checking the
  * pid is still theirs), cgroups, hugetlbfs mounts, hugepage reservations, run
  * directories.  See cleanup.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "controller/cleanup.h"
+#include "controller/paths.h"
 #include "controller/verbs.h"
 #include "topology/util.h"
 
 struct cleanup_opts {
         bool quiet;
+        const char *run;
 };
 
 static const struct cli_option cleanup_options[] = {
         { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet), NULL },
+        { "run", "RUN", "only this run's leftovers (its name: run.json's \"run\", /run/isolab/RUN)", cli_parse_string,
+          offsetof(struct cleanup_opts, run), NULL },
 };
 
 static int cleanup_run(int argc, char **argv) {
@@ -25,7 +30,16 @@ static int cleanup_run(int argc, char **argv) {
                 fprintf(stderr, "isolab: cleanup needs root (cgroups, mounts, hugepages); run it with sudo\n");
                 return EXIT_USAGE;
         }
-        r = cleanup_all(!o.quiet);
+        if (o.run && !paths_is_name(o.run)) {
+                fprintf(stderr, "isolab: --run %s: a run's name has only a-z, 0-9, _ and - (see run.json's \"run\")\n",
+                        o.run);
+                return EXIT_USAGE;
+        }
+        r = cleanup_all(o.run, !o.quiet);
+        if (r == -ENOENT) {
+                fprintf(stderr, "isolab: cleanup: run %s left nothing in /run/isolab\n", o.run);
+                return 0;
+        }
         if (r < 0) {
                 report_error(NULL, r);
                 return EXIT_RUNTIME;

@@ -1387,7 +1387,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 }
                 const char *file = argv[optind_];
                 char shipped[4200];
-                if (paths_is_scenario_name(file)) {
+                if (paths_is_name(file)) {
                         if ((r = paths_scenario(file, shipped, sizeof(shipped), &d)) < 0)
                                 return fail_usage(&d, r);
                         file = shipped;
@@ -1668,7 +1668,9 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
 
         char stamp[32], run_id[64], out[512], run_dir[256];
         utc_stamp(stamp, sizeof(stamp));
-        snprintf(run_id, sizeof(run_id), "%s-%s", verb, stamp);
+        /* The controller's pid makes the name unique among live runs, also two started in
+         * the same second; it is also how a test finds its own run's cgroups. */
+        snprintf(run_id, sizeof(run_id), "%.24s-%.20s-%d", verb, stamp, (int)getpid()); /* fits: name <= 24 */
         for (char *c = run_id; *c; c++)
                 *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
         if (o.out)
@@ -1763,7 +1765,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 
         /* What an earlier run left (it died before its undo ran) goes first. */
-        if (cleanup_all(0) > 0)
+        if (cleanup_all(NULL, 0) > 0)
                 fprintf(stderr, "isolab: an earlier run left things behind that could not be removed; see isolab cleanup\n");
         if (mkdir_p("/run/isolab", 0700) < 0)
                 goto out;

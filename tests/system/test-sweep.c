@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "controller/cgroup.h"
+#include "controller/cleanup.h"
+#include "tests/system/ownrun.h"
 #include "tests/system/sysfix.h"
 
 static char out[] = "/tmp/isolab-sweep-XXXXXX";
@@ -33,6 +35,7 @@ static void setup(void) {
         if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
                 cr_skip_test("needs 2 CPUs: the generator and the NF poll on separate CPUs");
         cr_assert_not_null(mkdtemp(out));
+        ownrun_reset();
         lock_fd = sysfix_lock();
         cr_assert_geq(lock_fd, 0);
         saved_nr = sysfix_read_long(SYSFIX_NR_2M);
@@ -77,6 +80,8 @@ static pid_t start_isolab(const char *verb, const char *const args[]) {
                 execv(ISOLAB_BUILD "/isolab", (char *const *)av);
                 _exit(127);
         }
+        if (pid > 0)
+                ownrun_add_pid(pid);
         return pid;
 }
 
@@ -89,40 +94,17 @@ static pid_t start_sweep(const char *quotas, const char *duration) {
         return start_sweep_args(quotas, duration, NULL);
 }
 
-/* The run's cgroup directories under isolab/ in the cpu hierarchy, if any. */
+/* This test's runs with a cgroup under isolab/ in the cpu hierarchy, and whether one has its nf group. */
 static int count_isolab_groups(bool *nf_seen) {
-        char path[512];
-        snprintf(path, sizeof(path), "%s/isolab", mounts.cpu_root);
-        DIR *dh = opendir(path);
-        if (!dh)
-                return 0;
-        int n = 0;
-        for (struct dirent *e; (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-                        continue;
-                n++;
-                char nf[1024];
-                struct stat st;
-                snprintf(nf, sizeof(nf), "%s/%s/nf", path, e->d_name);
-                if (nf_seen && stat(nf, &st) == 0)
-                        *nf_seen = true;
-        }
-        closedir(dh);
-        return n;
+        return ownrun_groups(mounts.cpu_root, "nf", nf_seen);
 }
 
-static bool hugetlbfs_under_run_isolab(void) {
-        char *m = NULL;
-        FILE *f = fopen("/proc/mounts", "re");
-        size_t cap = 0;
-        bool found = false;
-        while (f && getline(&m, &cap, f) > 0)
-                if (strstr(m, "hugetlbfs") && strstr(m, "/run/isolab/"))
-                        found = true;
-        free(m);
-        if (f)
-                fclose(f);
-        return found;
+/* The first pid in this test's run's group (e.g. "nf"), or -1. */
+static pid_t own_agent(const char *group) {
+        pid_t pid = -1;
+        for (int i = 0; i < 100 && ownrun_pids(mounts.cpu_root, group, &pid, 1) == 0; i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        return pid;
 }
 
 static json_t *trials(size_t *ret_n) {
@@ -174,13 +156,11 @@ static void interrupt_sweep(size_t all) {
         json_decref(a);
 }
 
+/* Nothing of this test's runs is left: cgroups, mounts, run directories, processes. */
 static void expect_machine_clean(void) {
-        cr_expect_eq(count_isolab_groups(NULL), 0, "isolab cgroups left");
-        cr_expect_not(hugetlbfs_under_run_isolab(), "a hugetlbfs mount left");
-        struct stat st;
-        cr_expect_neq(stat("/run/isolab", &st), 0, "/run/isolab left");
-        cr_expect_eq(system("pgrep -x isolab-nf >/dev/null || pgrep -x isolab-gen >/dev/null"), 256,
-                     "an agent outlived the sweep");
+        char *left = ownrun_leftovers(mounts.cpu_root, mounts.cpuset_root);
+        cr_expect_null(left, "left behind: %s", left);
+        free(left);
 }
 
 Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
@@ -252,7 +232,19 @@ Test(sweep, kill_9_then_cleanup_leaves_nothing) {
         cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
         sweep = -1;
         cr_expect_gt(count_isolab_groups(NULL), 0, "the killed run should have left its cgroups");
-        int status = system(ISOLAB_BUILD "/isolab cleanup --quiet");
+        char cmd[600], run[256] = "";
+        /* The run's name from its cgroup (the state file names the same run). */
+        char isolab_dir[300];
+        snprintf(isolab_dir, sizeof(isolab_dir), "%s/isolab", mounts.cpu_root);
+        DIR *dh = opendir(isolab_dir);
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;)
+                if (e->d_name[0] != '.' && ownrun_is_own(e->d_name))
+                        snprintf(run, sizeof(run), "%s", e->d_name);
+        if (dh)
+                closedir(dh);
+        cr_assert_neq(run[0], '\0', "the killed run's cgroup has no name");
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab cleanup --quiet --run %s", run);
+        int status = system(cmd);
         cr_expect_eq(status, 0, "isolab cleanup failed");
         /* Reap the agents cleanup killed (we are their subreaper now). */
         while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -269,7 +261,9 @@ Test(sweep, kill_9_then_cleanup_leaves_nothing) {
 Test(sweep, restart_agents_after_the_nf_dies) {
         sweep = start_sweep_args("100,50,25", "1s", "--restart-agents");
         wait_first_trial();
-        cr_assert_eq(system("pkill -9 -x isolab-nf"), 0, "no isolab-nf to kill");
+        pid_t nf = own_agent("nf");
+        cr_assert_gt(nf, 0, "no isolab-nf in the run's nf cgroup");
+        cr_assert_eq(kill(nf, SIGKILL), 0);
         int status;
         cr_assert_eq(waitpid(sweep, &status, 0), sweep);
         sweep = -1;
@@ -293,39 +287,17 @@ static pid_t start_noisy(const char *placements, const char *repetitions, const 
         return start_isolab("noisy", args);
 }
 
-/* Adds the pids now in any isolab/<run>/noise-* group to seen (at most max). */
+/* Adds the pids now in this test's isolab/<run>/noise-* groups to seen (at most max). */
 static void collect_noise_pids(pid_t *seen, size_t *n, size_t max) {
-        char path[512];
-        snprintf(path, sizeof(path), "%s/isolab", mounts.cpu_root);
-        DIR *runs = opendir(path);
-        for (struct dirent *r; runs && (r = readdir(runs)) != NULL;) {
-                if (r->d_name[0] == '.' || r->d_type != DT_DIR)
-                        continue;
-                char rp[800];
-                snprintf(rp, sizeof(rp), "%s/%s", path, r->d_name);
-                DIR *groups = opendir(rp);
-                for (struct dirent *g; groups && (g = readdir(groups)) != NULL;) {
-                        if (strncmp(g->d_name, "noise-", 6) != 0)
-                                continue;
-                        char procs[1200];
-                        snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", rp, g->d_name);
-                        FILE *f = fopen(procs, "re");
-                        int pid;
-                        while (f && fscanf(f, "%d", &pid) == 1) {
-                                bool known = false;
-                                for (size_t i = 0; i < *n; i++)
-                                        known |= seen[i] == pid;
-                                if (!known && *n < max)
-                                        seen[(*n)++] = pid;
-                        }
-                        if (f)
-                                fclose(f);
-                }
-                if (groups)
-                        closedir(groups);
+        pid_t now[64];
+        size_t k = ownrun_pids(mounts.cpu_root, "noise-", now, 64);
+        for (size_t j = 0; j < k; j++) {
+                bool known = false;
+                for (size_t i = 0; i < *n; i++)
+                        known |= seen[i] == now[j];
+                if (!known && *n < max)
+                        seen[(*n)++] = now[j];
         }
-        if (runs)
-                closedir(runs);
 }
 
 static double sum_of(json_t *a, const char *placement, const char *k1, const char *k2) {
@@ -379,7 +351,6 @@ Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) 
         cr_expect_eq(n_seen, 4, "%zu neighbour processes seen for 4 neighbour trials", n_seen);
         for (size_t i = 0; i < n_seen; i++)
                 cr_expect(kill(seen[i], 0) < 0 && errno == ESRCH, "neighbour %d outlived its trial", seen[i]);
-        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "an isolab-noise process is left");
         char cmd[256];
         snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run > /dev/null", out);
         cr_expect_eq(system(cmd), 0, "isolab report failed on the noisy run");
@@ -390,11 +361,10 @@ Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) 
 Test(sweep, noisy_sigint_stops_the_neighbour_too) {
         sweep = start_noisy("same-core", "3", "2s");
         wait_first_trial(); /* the baseline; the neighbour's trial starts now */
-        for (int i = 0; i < 100 && system("pgrep -x isolab-noise >/dev/null") != 0; i++)
-                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
-        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 0, "no neighbour running after the baseline");
+        pid_t nb = own_agent("noise-");
+        cr_expect_gt(nb, 0, "no neighbour running after the baseline");
         interrupt_sweep(6);
-        cr_expect_eq(system("pgrep -x isolab-noise >/dev/null"), 256, "the neighbour outlived the interrupted run");
+        cr_expect(nb <= 0 || proc_starttime(nb) == 0, "the neighbour %d outlived the interrupted run", (int)nb);
         expect_machine_clean();
 }
 
@@ -428,6 +398,10 @@ Test(sweep, progress_on_a_terminal_only) {
         cr_expect_null(strchr(text, '\033'), "escape sequences in a pipe: %s", text);
         cr_expect_not_null(strstr(text, "isolab: trial 2/2: quota 50%"), "%s", text);
         free(text);
+        snprintf(cmd, sizeof(cmd), "%s/tty", out);
+        cr_expect(ownrun_add_dir(cmd), "%s has no run.json", cmd);
+        snprintf(cmd, sizeof(cmd), "%s/pipe", out);
+        cr_expect(ownrun_add_dir(cmd), "%s has no run.json", cmd);
         expect_machine_clean();
 }
 
@@ -444,6 +418,8 @@ Test(sweep, every_shipped_scenario_runs_reports_and_plots, .timeout = 600) {
                          names[i], strcmp(names[i], "ndr") == 0 ? "--precision 10 --max-trials 5" : "", out, names[i], out,
                          names[i]);
                 cr_expect_eq(system(cmd), 0, "isolab run %s failed: see %s/%s.log", names[i], out, names[i]);
+                snprintf(cmd, sizeof(cmd), "%s/%s", out, names[i]);
+                cr_expect(ownrun_add_dir(cmd), "%s has no run.json", cmd);
                 snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/%s > %s/%s.report 2>&1", out, names[i], out,
                          names[i]);
                 cr_expect_eq(system(cmd), 0, "isolab report %s failed", names[i]);
@@ -454,7 +430,6 @@ Test(sweep, every_shipped_scenario_runs_reports_and_plots, .timeout = 600) {
                 cr_expect(stat(cmd, &st) == 0 && st.st_size > 1000, "%s missing or empty", cmd);
         }
         expect_machine_clean();
-        cr_expect_eq(system("pgrep -x dpdk-testpmd >/dev/null"), 256, "testpmd outlived its run");
 }
 
 /* isolab sweep interrupted after its first trial, then --resume: the rest of the matrix
@@ -491,6 +466,8 @@ Test(sweep, resume_completes_an_interrupted_matrix) {
         cr_expect_eq(measured, 3);
         json_decref(a);
         cr_expect_eq(system(cmd), 0, "a second resume has nothing to do and says so");
+        snprintf(cmd, sizeof(cmd), "%s/run", out);
+        cr_expect(ownrun_add_dir(cmd), "%s has no run.json", cmd);
         expect_machine_clean();
 }
 
@@ -500,12 +477,16 @@ Test(sweep, resume_completes_an_interrupted_matrix) {
 Test(sweep, a_hung_nf_fails_its_trial_and_nothing_hangs) {
         sweep = start_sweep("100,50,25", "1s");
         wait_first_trial();
-        cr_assert_eq(system("pkill -STOP -x isolab-nf"), 0, "no isolab-nf to stop");
+        pid_t nf = own_agent("nf");
+        cr_assert_gt(nf, 0, "no isolab-nf in the run's nf cgroup");
+        unsigned long long nf_start = proc_starttime(nf);
+        cr_assert_eq(kill(nf, SIGSTOP), 0);
         int status = 0;
         pid_t got = 0;
         for (int i = 0; i < 900 && (got = waitpid(sweep, &status, WNOHANG)) == 0; i++)
                 nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
-        (void)!system("pkill -CONT -x isolab-nf");
+        if (proc_starttime(nf) == nf_start) /* still the NF we stopped, not a reused pid */
+                kill(nf, SIGCONT);
         cr_assert_eq(got, sweep, "the controller hangs with a hung agent");
         sweep = -1;
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
@@ -619,6 +600,8 @@ Test(sweep, a_full_disk_leaves_no_torn_line) {
         free(line);
         if (f)
                 fclose(f);
+        snprintf(cmd, sizeof(cmd), "%s/run", dir);
+        ownrun_add_dir(cmd); /* the disk may have filled before run.json was whole */
         umount2(dir, MNT_DETACH);
         cr_expect_eq(WEXITSTATUS(st), 1, "the run should have failed on the full disk (status %#x)", st);
         cr_expect_gt(lines, 0, "no line fitted at all: make the tmpfs larger");
