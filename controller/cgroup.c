@@ -191,7 +191,9 @@ static int v2_create(struct cg *cg, const char *rel, struct diag *d) {
         char *save = NULL;
         for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
                 /* The parent must hand cpu and cpuset down before the child can use them. */
-                snprintf(path, sizeof(path), "%s%s%s/cgroup.subtree_control", cg->m.unified, prefix[0] ? "/" : "", prefix);
+                if (snprintf(path, sizeof(path), "%s%s%s/cgroup.subtree_control", cg->m.unified, prefix[0] ? "/" : "",
+                             prefix) >= (int)sizeof(path))
+                        return diag_set(d, -ENAMETOOLONG, "the cgroup path %s/%s is too long", cg->m.unified, rel);
                 _cleanup_free_ char *cur = NULL;
                 if (read_small_file(path, &cur) < 0 || !has_word(cur, "cpu") || !has_word(cur, "cpuset")) {
                         int r = write_file(path, "+cpu +cpuset", d);
