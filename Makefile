@@ -79,7 +79,7 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
              controller/search.c controller/report-search.c controller/verb-plot.c \
-             controller/drivers.c controller/paths.c controller/verbs.c
+             controller/drivers.c controller/paths.c controller/verbs.c controller/resdir.c controller/results.c controller/runlock.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
@@ -217,7 +217,7 @@ FUZZ_LIBSRC  := controller/cli.c controller/scenario.c controller/verb-sweep.c c
                 controller/cgroup-systemd.c controller/undo.c controller/matrix.c controller/runner.c controller/cleanup.c \
                 controller/render.c controller/search.c controller/verb-report.c controller/report-noisy.c \
                 controller/report-search.c controller/verb-topo.c controller/drivers.c controller/paths.c \
-                controller/verbs.c controller/verb-plan.c controller/verb-plot.c controller/verb-cleanup.c \
+                controller/verbs.c controller/verb-plan.c controller/verb-plot.c controller/verb-cleanup.c controller/resdir.c controller/results.c controller/runlock.c \
                 agents/common/proto.c $(TOPO_SRC) $(BASE_SRC)
 fuzz-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"

@@ -97,9 +97,14 @@ static int do_umount(json_t *rec, struct diag *d) {
 
 static int do_hugepages(json_t *rec, struct diag *d) {
         uint64_t got;
-        return hugepages_set_node("/sys", (unsigned)json_integer_value(json_object_get(rec, "node")),
-                                  (uint64_t)json_integer_value(json_object_get(rec, "page_size")),
-                                  (uint64_t)json_integer_value(json_object_get(rec, "count")), &got, d);
+        unsigned node = (unsigned)json_integer_value(json_object_get(rec, "node"));
+        uint64_t size = (uint64_t)json_integer_value(json_object_get(rec, "page_size"));
+        /* A run records the pages it added; only those go back (others' changes stay).
+         * An older state file holds the count to restore. */
+        if (json_is_integer(json_object_get(rec, "added")))
+                return hugepages_give_back("/sys", node, size, (uint64_t)json_integer_value(json_object_get(rec, "added")), &got,
+                                           d);
+        return hugepages_set_node("/sys", node, size, (uint64_t)json_integer_value(json_object_get(rec, "count")), &got, d);
 }
 
 static int do_rmtree(json_t *rec, struct diag *d) {

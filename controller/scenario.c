@@ -2,6 +2,9 @@
 #include "controller/scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,10 +187,30 @@ static int handler(void *user, const char *section, const char *name, const char
 
 int scenario_load(const char *path, const struct cli_option *table, size_t n, void *opts, struct scenario *sc,
                   struct diag *d) {
-        FILE *f = fopen(path, "re");
-        if (!f) {
+        /* A scenario is a regular file of bounded size: /dev/zero, a FIFO or a directory
+         * would hang the run or run the defaults.  O_NONBLOCK keeps a FIFO's open from
+         * waiting for a writer. */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
                 sc->path = strdup(path);
-                return diag_set(d, -errno, "cannot read scenario %s: %s", path, strerror(errno));
+                return diag_set(d, -e, "cannot read scenario %s: %s", path, strerror(e));
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > SCENARIO_MAX_BYTES) {
+                close(fd);
+                sc->path = strdup(path);
+                return diag_set(d, -EINVAL, "scenario %s is %s; give an INI file of at most %d KiB", path,
+                                S_ISDIR(st.st_mode) ? "a directory" : !S_ISREG(st.st_mode) ? "not a regular file" : "too large",
+                                SCENARIO_MAX_BYTES >> 10);
+        }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        FILE *f = fdopen(fd, "re");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
         }
         int r = scenario_load_file(f, path, table, n, opts, sc, d);
         fclose(f);

@@ -9,6 +9,9 @@
  * whole file is read before anything else happens. */
 #pragma once
 
+/* The largest scenario file read (a real one is a few hundred bytes). */
+#define SCENARIO_MAX_BYTES (1024 * 1024)
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -75,6 +75,10 @@ int undo_push_rec(struct undo *u, undo_fn fn, void *data, json_t *record, const 
         return r;
 }
 
+void undo_save(struct undo *u) {
+        save_state(u);
+}
+
 unsigned undo_run_to(struct undo *u, size_t mark,
                      void (*report)(const struct undo_entry *e, const struct diag *d, void *ctx), void *ctx) {
         unsigned failed = 0;

@@ -32,6 +32,9 @@ struct undo {
 /* Keeps the records in path from now on (the file is written at the next push). */
 int undo_set_state_file(struct undo *u, const char *path);
 
+/* Writes the state file again, after a pushed record was changed in place. */
+void undo_save(struct undo *u);
+
 /* undo_push with a record for the state file ({"kind": ..., ...}; ownership taken). */
 int undo_push_rec(struct undo *u, undo_fn fn, void *data, json_t *record, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));

@@ -7,6 +7,7 @@
 
 #include "controller/cleanup.h"
 #include "controller/paths.h"
+#include "controller/runlock.h"
 #include "controller/verbs.h"
 #include "topology/util.h"
 
@@ -35,7 +36,18 @@ static int cleanup_run(int argc, char **argv) {
                         o.run);
                 return EXIT_USAGE;
         }
+        /* The run lock: no run is starting, running or ending while cleanup works, so
+         * every state file left is a dead run's. */
+        struct diag d = { 0 };
+        int lock_fd = runlock_take("cleanup", &d);
+        if (lock_fd < 0) {
+                fprintf(stderr, "isolab: cleanup: %s; a live run is left alone (it replayed what dead runs left when it "
+                                "started)\n",
+                        d.msg);
+                return EXIT_RUNTIME;
+        }
         r = cleanup_all(o.run, !o.quiet);
+        runlock_release(lock_fd);
         if (r == -ENOENT) {
                 fprintf(stderr, "isolab: cleanup: run %s left nothing in /run/isolab\n", o.run);
                 return 0;

@@ -7,7 +7,14 @@
  * is what the report's rows are: quota and period for a sweep, pinning and neighbour for
  * a noisy run.  The data go to .dat files beside a .gp script, which gnuplot runs (no
  * shell); a figure whose data the run does not have (one quota only: no rate-vs-quota)
- * is left out and said so.  Titles say what and where: host, NF, link, date. */
+ * is left out and said so.  Titles say what and where: host, NF, link, date.
+ *
+ * gnuplot is a language with `system`: nothing read from a results file reaches the
+ * script as code.  Every string is first checked against what isolab writes
+ * (results.h); series names go into the data files as column headers (the script says
+ * `title columnheader(1)`), and the one line of run.json in the titles is quoted with
+ * plot_quote().  Files are written through the figures directory's fd (resdir.h) and
+ * gnuplot runs inside it, so it writes only there. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -18,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "controller/resdir.h"
+#include "controller/results.h"
 #include "controller/verbs.h"
 #include "topology/util.h"
 
@@ -87,12 +96,37 @@ static void series_name(json_t *t, char *buf, size_t len) {
         }
 }
 
-static int run_gnuplot(const char *script, const char *dir, struct diag *d) {
+void plot_quote(FILE *f, const char *s) {
+        /* A single-quoted gnuplot string: no escapes are processed in it and '' is a
+         * quote.  Newlines would end the command, backquotes substitute commands and @
+         * expands macros in some versions: they become spaces. */
+        fputc('\'', f);
+        for (; *s; s++) {
+                if (*s == '\'')
+                        fputs("''", f);
+                else if (*s == '\n' || *s == '\r' || *s == '`' || *s == '@' || (unsigned char)*s < 0x20)
+                        fputc(' ', f);
+                else
+                        fputc(*s, f);
+        }
+        fputc('\'', f);
+}
+
+/* A string for a data file's column (double quotes, as gnuplot reads them there): the
+ * same characters dropped, and no double quote inside. */
+static void data_quote(FILE *f, const char *s) {
+        fputc('"', f);
+        for (; *s; s++)
+                fputc(*s == '"' || *s == '\\' || *s == '`' || *s == '@' || (unsigned char)*s < 0x20 ? ' ' : *s, f);
+        fputc('"', f);
+}
+
+static int run_gnuplot(const char *script, const struct resdir *figs, struct diag *d) {
         pid_t pid = fork();
         if (pid < 0)
                 return diag_set(d, -errno, "fork: %s", strerror(errno));
         if (pid == 0) {
-                if (chdir(dir) < 0)
+                if (fchdir(figs->fd) < 0)
                         _exit(126);
                 execlp("gnuplot", "gnuplot", script, (char *)NULL);
                 fprintf(stderr, "isolab: cannot run gnuplot: %s (install gnuplot-nox: make deps)\n", strerror(errno));
@@ -102,15 +136,47 @@ static int run_gnuplot(const char *script, const char *dir, struct diag *d) {
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return diag_set(d, -EIO, "gnuplot %s/%s failed (exit %d); the script and its data are there to look at", dir,
-                                script, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+                return diag_set(d, -EIO, "gnuplot %s/%s failed (exit %d); the script and its data are there to look at",
+                                figs->path, script, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         return 0;
 }
 
-static FILE *open_in(const char *dir, const char *name) {
-        char path[700];
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        return fopen(path, "we");
+/* "set title 'WHAT — WHERE'": the one line of run.json in a script, quoted. */
+static void set_title(FILE *gp, const char *what, const char *where) {
+        char t[512];
+        snprintf(t, sizeof(t), "%s — %s", what, where);
+        fputs("set title ", gp);
+        plot_quote(gp, t);
+        fputc('\n', gp);
+}
+
+/* A figure file, written beside its name and renamed over it by fig_close. */
+static FILE *fig_open(const struct resdir *figs, const char *name) {
+        struct diag d = { 0 };
+        int fd = resdir_replace_begin(figs, name, &d);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!f) {
+                fprintf(stderr, "isolab: %s\n", d.msg[0] ? d.msg : strerror(errno));
+                if (fd >= 0)
+                        resdir_replace_abort(figs, name, fd);
+        }
+        return f;
+}
+
+static int fig_close(const struct resdir *figs, const char *name, FILE *f) {
+        struct diag d = { 0 };
+        if (!f)
+                return -EIO;
+        if (fflush(f) != 0 || ferror(f)) {
+                resdir_replace_abort(figs, name, dup(fileno(f)));
+                fclose(f);
+                return -EIO;
+        }
+        int r = resdir_replace_commit(figs, name, dup(fileno(f)), &d);
+        fclose(f);
+        if (r < 0)
+                fprintf(stderr, "isolab: %s\n", d.msg);
+        return r;
 }
 
 static int plot_run(int argc, char **argv) {
@@ -136,20 +202,29 @@ static int plot_run(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *dir = argv[optind_];
-        char path[600];
-        snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        int r = resdir_open(dir, RESDIR_RENDER, "plot", &rd, &d);
+        _cleanup_fclose_ FILE *f = r < 0 ? NULL : resdir_read(&rd, "trials.jsonl", &d);
         if (!f) {
-                fprintf(stderr, "isolab: cannot read %s: %s; give a directory made by isolab sweep, noisy or run\n", path,
-                        strerror(errno));
+                fprintf(stderr, "isolab: %s; give a directory made by isolab sweep, noisy or run\n",
+                        d.msg);
                 return EXIT_USAGE;
         }
+        char path[600];
+        snprintf(path, sizeof(path), "%.580s/trials.jsonl", dir);
         static struct series ser[MAX_SERIES];
         size_t ns = 0;
-        char *line = NULL;
+        _cleanup_free_ char *line = NULL;
         size_t cap = 0;
+        unsigned lineno = 0;
         while (getline(&line, &cap, f) > 0) {
+                lineno++;
                 json_t *t = json_loads(line, 0, NULL);
+                if (t && results_check_trial(t, path, lineno, &d) < 0) {
+                        json_decref(t);
+                        report_error(&d, -EINVAL);
+                        return EXIT_USAGE;
+                }
                 /* A search is its result line (the rate found, 0 when none passed) plus,
                  * for the latency and gap figures, the trial at that rate; its series is
                  * named after the method. */
@@ -198,42 +273,43 @@ static int plot_run(int argc, char **argv) {
                 }
                 json_decref(t);
         }
-        free(line);
         if (ns == 0) {
                 fprintf(stderr, "isolab: %s has no measured trial to plot (nor a search result)\n", path);
                 return EXIT_USAGE;
         }
-        snprintf(path, sizeof(path), "%s/run.json", dir);
-        json_t *run = json_load_file(path, 0, NULL);
+        FILE *rf = resdir_read(&rd, "run.json", &d);
+        json_t *run = rf ? json_loadf(rf, 0, NULL) : NULL;
+        if (rf)
+                fclose(rf);
+        snprintf(path, sizeof(path), "%.580s/run.json", dir);
+        if (run && results_check_run(run, path, &d) < 0) {
+                json_decref(run);
+                report_error(&d, -EINVAL);
+                return EXIT_USAGE;
+        }
         char where[300];
         snprintf(where, sizeof(where), "%s, %s over %s, %s",
                  json_string_value(json_object_get(json_object_get(run, "host"), "name")) ?: "?",
                  json_string_value(json_object_get(json_object_get(run, "config"), "nf")) ?: "isolab-nf",
                  json_string_value(json_object_get(json_object_get(run, "config"), "link_used")) ?: "vhost",
                  json_string_value(json_object_get(run, "started")) ?: "?");
-        for (char *c = where; *c; c++)
-                if (*c == '"' || *c == '\\')
-                        *c = '\'';
         json_decref(run);
 
-        char figs[600];
-        snprintf(figs, sizeof(figs), "%s/figures", dir);
-        if (mkdir(figs, 0755) < 0 && errno != EEXIST) {
-                fprintf(stderr, "isolab: cannot create %s: %s\n", figs, strerror(errno));
+        _cleanup_(resdir_close) struct resdir figs = { .fd = -1 };
+        if ((r = resdir_subdir(&rd, "figures", &figs, &d)) < 0) {
+                report_error(&d, r);
                 return EXIT_RUNTIME;
         }
-        FILE *gp = open_in(figs, "figures.gp");
-        if (!gp) {
-                fprintf(stderr, "isolab: cannot write %s/figures.gp: %s\n", figs, strerror(errno));
+        FILE *gp = fig_open(&figs, "figures.gp");
+        if (!gp)
                 return EXIT_RUNTIME;
-        }
         /* gnuplot-nox has the cairo terminals. */
         const char *term = strcmp(fmt, "png") == 0 ? "pngcairo size 1200,800 noenhanced" : "svg size 1200,800 noenhanced";
         fprintf(gp, "set terminal %s\nset grid\nset key outside right top\n", term);
 
         /* Latency CDF: one data block per series. */
         /* Only series with data get a block: gnuplot's "index" does not count empty ones. */
-        FILE *df = open_in(figs, "latency-cdf.dat");
+        FILE *df = fig_open(&figs, "latency-cdf.dat");
         unsigned drawn = 0;
         int block[MAX_SERIES];
         size_t with_lat = 0;
@@ -247,24 +323,24 @@ static int plot_run(int argc, char **argv) {
                 if (total <= 0)
                         continue;
                 block[i] = (int)with_lat++;
-                fprintf(df, "# %s\n", s->name);
+                data_quote(df, s->name); /* the block's column header: its title in the key */
+                fputs(" \"fraction\"\n", df);
                 for (size_t k = 0; k < s->n_lat; k++) {
                         acc += s->lat_n[k];
                         fprintf(df, "%.3f %.6f\n", s->lat_ns[k] / 1e3, acc / total);
                 }
                 fprintf(df, "\n\n");
         }
-        if (df)
-                fclose(df);
+        fig_close(&figs, "latency-cdf.dat", df);
         if (with_lat) {
-                fprintf(gp, "set output 'latency-cdf.%s'\nset title \"Latency CDF per series — %s\"\nset logscale x\n"
-                            "set xlabel 'latency (us, log)'\nset ylabel 'fraction of packets'\nset yrange [0:1]\nplot ",
-                        fmt, where);
+                fprintf(gp, "set output 'latency-cdf.%s'\n", fmt);
+                set_title(gp, "Latency CDF per series", where);
+                fprintf(gp, "set logscale x\nset xlabel 'latency (us, log)'\nset ylabel 'fraction of packets'\nset yrange [0:1]\nplot ");
                 bool first = true;
                 for (size_t i = 0; i < ns; i++)
                         if (block[i] >= 0) {
-                                fprintf(gp, "%s'latency-cdf.dat' index %d with lines lw 2 title \"%s\"", first ? "" : ", ",
-                                        block[i], ser[i].name);
+                                fprintf(gp, "%s'latency-cdf.dat' index %d using 1:2 with lines lw 2 title columnheader(1)",
+                                        first ? "" : ", ", block[i]);
                                 first = false;
                         }
                 fprintf(gp, "\nunset logscale x\nset yrange [*:*]\n");
@@ -274,21 +350,21 @@ static int plot_run(int argc, char **argv) {
         }
 
         /* Throughput per frame size, with error bars: one bar group per series. */
-        df = open_in(figs, "throughput.dat");
+        df = fig_open(&figs, "throughput.dat");
         for (size_t i = 0; df && i < ns; i++) {
                 struct series *s = &ser[i];
                 if (!s->n)
                         continue;
-                fprintf(df, "%zu \"%s\" %.4f %.4f\n", i, s->name, s->mpps_sum / s->n,
-                        report_stdev(s->mpps_sum, s->mpps_sq, s->n));
+                fprintf(df, "%zu ", i);
+                data_quote(df, s->name);
+                fprintf(df, " %.4f %.4f\n", s->mpps_sum / s->n, report_stdev(s->mpps_sum, s->mpps_sq, s->n));
         }
-        if (df)
-                fclose(df);
-        fprintf(gp, "set output 'throughput.%s'\nset title \"Forwarded Mpps per series (mean and stdev; NDR/PDR: the rate found) — %s\"\n"
-                    "set xlabel ''\nset ylabel 'Mpps'\nset style fill solid 0.5\nset boxwidth 0.6\nset xtics rotate by -30\n"
+        fig_close(&figs, "throughput.dat", df);
+        fprintf(gp, "set output 'throughput.%s'\n", fmt);
+        set_title(gp, "Forwarded Mpps per series (mean and stdev; NDR/PDR: the rate found)", where);
+        fprintf(gp, "set xlabel ''\nset ylabel 'Mpps'\nset style fill solid 0.5\nset boxwidth 0.6\nset xtics rotate by -30\n"
                     "set yrange [0:*]\nplot 'throughput.dat' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4 with "
-                    "yerrorbars lc rgb 'black' pt 0 notitle\nset xtics norotate\nset yrange [*:*]\nset style fill empty\n",
-                fmt, where);
+                    "yerrorbars lc rgb 'black' pt 0 notitle\nset xtics norotate\nset yrange [*:*]\nset style fill empty\n");
         drawn++;
 
         /* Rate and p99 vs quota, per frame size, with the proportional line. */
@@ -300,7 +376,7 @@ static int plot_run(int argc, char **argv) {
                 quotas += !seen;
         }
         if (quotas > 1) {
-                df = open_in(figs, "rate-vs-quota.dat");
+                df = fig_open(&figs, "rate-vs-quota.dat");
                 double full = 0;
                 bool any_p99 = false;
                 for (size_t i = 0; i < ns; i++)
@@ -318,16 +394,15 @@ static int plot_run(int argc, char **argv) {
                         }
                         fprintf(df, "%g %.4f %.4f %s %.4f\n", s->quota, m, sdv, p99, full * s->quota / 100);
                 }
-                if (df)
-                        fclose(df);
-                fprintf(gp, "set output 'rate-vs-quota.%s'\nset title \"Rate and p99 latency vs CPU quota — %s\"\n"
-                            "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\n%s"
+                fig_close(&figs, "rate-vs-quota.dat", df);
+                fprintf(gp, "set output 'rate-vs-quota.%s'\n", fmt);
+                set_title(gp, "Rate and p99 latency vs CPU quota", where);
+                fprintf(gp, "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\n%s"
                             "set xrange [0:105]\nset yrange [0:*]\n"
                             "set datafile missing '?'\n"
                             "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps', "
                             "'' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 %% x q'%s\n"
                             "unset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\nset xrange [*:*]\nset yrange [*:*]\n",
-                        fmt, where,
                         any_p99 ? "set y2label 'p99 latency (us, log)'\nset logscale y2\nset y2tics\nset ytics nomirror\n" : "",
                         any_p99 ? ", '' using 1:4 axes x1y2 with points pt 5 title 'p99 latency'" : "");
                 drawn++;
@@ -337,7 +412,7 @@ static int plot_run(int argc, char **argv) {
 
         /* Poll-gap histogram (the stalls), log-log. */
         size_t with_gaps = 0;
-        df = open_in(figs, "poll-gaps.dat");
+        df = fig_open(&figs, "poll-gaps.dat");
         for (size_t i = 0; df && i < ns; i++) {
                 struct series *s = &ser[i];
                 sort_pairs(s->gap_ns, s->gap_n, s->n_gap);
@@ -345,23 +420,23 @@ static int plot_run(int argc, char **argv) {
                 if (!s->n_gap)
                         continue;
                 block[i] = (int)with_gaps++;
-                fprintf(df, "# %s\n", s->name);
+                data_quote(df, s->name);
+                fputs(" \"gaps\"\n", df);
                 for (size_t k = 0; k < s->n_gap; k++)
                         fprintf(df, "%.3f %.0f\n", s->gap_ns[k] / 1e3, s->gap_n[k] / (s->n ? s->n : 1));
                 fprintf(df, "\n\n");
         }
-        if (df)
-                fclose(df);
+        fig_close(&figs, "poll-gaps.dat", df);
         if (with_gaps) {
-                fprintf(gp, "set output 'poll-gaps.%s'\nset title \"NF poll gaps per trial (over 10 us: stalls) — %s\"\n"
-                            "set logscale xy\nset xlabel 'gap between two polls (us, log; bucket lower bound)'\n"
-                            "set ylabel 'gaps per trial (log)'\nset arrow from 10, graph 0 to 10, graph 1 nohead dt 3\nplot ",
-                        fmt, where);
+                fprintf(gp, "set output 'poll-gaps.%s'\n", fmt);
+                set_title(gp, "NF poll gaps per trial (over 10 us: stalls)", where);
+                fprintf(gp, "set logscale xy\nset xlabel 'gap between two polls (us, log; bucket lower bound)'\n"
+                            "set ylabel 'gaps per trial (log)'\nset arrow from 10, graph 0 to 10, graph 1 nohead dt 3\nplot ");
                 bool first = true;
                 for (size_t i = 0; i < ns; i++)
                         if (block[i] >= 0) {
-                                fprintf(gp, "%s'poll-gaps.dat' index %d with steps lw 2 title \"%s\"", first ? "" : ", ",
-                                        block[i], ser[i].name);
+                                fprintf(gp, "%s'poll-gaps.dat' index %d using 1:2 with steps lw 2 title columnheader(1)",
+                                        first ? "" : ", ", block[i]);
                                 first = false;
                         }
                 fprintf(gp, "\nunset logscale xy\nunset arrow\n");
@@ -369,13 +444,14 @@ static int plot_run(int argc, char **argv) {
         } else {
                 fprintf(stderr, "isolab: poll-gaps left out: the trials have no poll-gap histogram (an older run)\n");
         }
-        fclose(gp);
-        int r = run_gnuplot("figures.gp", figs, &d);
+        if (fig_close(&figs, "figures.gp", gp) < 0)
+                return EXIT_RUNTIME;
+        r = run_gnuplot("figures.gp", &figs, &d);
         if (r < 0) {
                 report_error(&d, r);
                 return EXIT_RUNTIME;
         }
-        printf("%u figures in %s (%s)\n", drawn, figs, fmt);
+        printf("%u figures in %s (%s)\n", drawn, figs.path, fmt);
         return 0;
 }
 

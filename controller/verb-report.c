@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controller/resdir.h"
 #include "controller/verbs.h"
 #include "topology/util.h"
 
@@ -106,13 +107,17 @@ static int report_run(int argc, char **argv) {
                 fprintf(stderr, "isolab: --format %s: use text, csv or json\n", fmt);
                 return EXIT_USAGE;
         }
-        char path[600];
-        snprintf(path, sizeof(path), "%s/trials.jsonl", argv[optind_]);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        /* Read without following a planted symlink (resdir.h): as root, a trials.jsonl
+         * pointing at another file would print that file's lines in our errors. */
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        int ro = resdir_open(argv[optind_], RESDIR_RENDER, "report", &rd, &d);
+        _cleanup_fclose_ FILE *f = ro < 0 ? NULL : resdir_read(&rd, "trials.jsonl", &d);
         if (!f) {
-                fprintf(stderr, "isolab: cannot read %s: %s; give a directory made by isolab sweep\n", path, strerror(errno));
+                fprintf(stderr, "isolab: %s; give a directory made by isolab sweep\n", d.msg);
                 return EXIT_USAGE;
         }
+        char path[600];
+        snprintf(path, sizeof(path), "%.580s/trials.jsonl", argv[optind_]);
         struct row rows[256];
         size_t nrows = 0;
         bool neighbours = false; /* then it is Table 7 (report-noisy.c) */
@@ -179,8 +184,10 @@ static int report_run(int argc, char **argv) {
 
         /* The run's warnings (placement mismatches, no hugepages, compromises of the plan)
          * belong above its figures. */
-        snprintf(path, sizeof(path), "%s/run.json", argv[optind_]);
-        json_t *run = json_load_file(path, 0, NULL);
+        FILE *rf = resdir_read(&rd, "run.json", &d);
+        json_t *run = rf ? json_loadf(rf, 0, NULL) : NULL;
+        if (rf)
+                fclose(rf);
         json_t *warnings = json_object_get(run, "warnings");
         if (searches) {
                 rewind(f);

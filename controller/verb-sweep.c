@@ -39,6 +39,8 @@
 #include "controller/drivers.h"
 #include "controller/matrix.h"
 #include "controller/render.h"
+#include "controller/resdir.h"
+#include "controller/runlock.h"
 #include "controller/runner.h"
 #include "controller/scenario.h"
 #include "controller/search.h"
@@ -160,18 +162,23 @@ enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 
 /* ---- undo actions ------------------------------------------------------------------------ */
 
+/* The run's hugepage accounting, for run.json: what it found, added and gave back. */
+struct hp_account {
+        uint64_t found_total, found_free, added, returned;
+};
+
 struct undo_nr {
         unsigned node;
-        uint64_t page_size, old;
+        uint64_t page_size, added;
+        struct hp_account *acct; /* the experiment's, alive while its undo runs */
 };
 
 static int undo_hugepages(void *data, struct diag *d) {
         struct undo_nr *u = data;
-        uint64_t got;
-        int r = hugepages_set_node("/sys", u->node, u->page_size, u->old, &got, d);
-        if (r == 0 && got != u->old)
-                r = diag_set(d, -EBUSY, "the hugepage reservation on node %u is %" PRIu64 ", not the %" PRIu64 " it was",
-                             u->node, got, u->old);
+        uint64_t returned = 0;
+        int r = hugepages_give_back("/sys", u->node, u->page_size, u->added, &returned, d);
+        if (u->acct)
+                u->acct->returned = returned;
         return r;
 }
 
@@ -226,9 +233,16 @@ static int undo_agent(void *data, struct diag *d) {
 /* Starts one agent inside its cgroup, records its undo (and state for cleanup), waits
  * for READY=1.  A restart appends to the agent's log. */
 static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, const char *role, char *const av[],
-                       const char *rel, const char *prefix, const char *logpath, bool restart, bool raw,
+                       const char *rel, const char *prefix, const struct resdir *out, const char *logname, bool raw,
                        struct runner_agent **ret, struct diag *d) {
-        int lfd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC | (restart ? O_APPEND : O_TRUNC), 0644);
+        /* The agent's log in the results directory: made by the first start, appended to
+         * by a restart (or a resumed run), never through a planted name. */
+        struct diag ld = { 0 };
+        int lfd = resdir_create(out, logname, O_APPEND, &ld);
+        if (lfd == -EEXIST)
+                lfd = resdir_append(out, logname, &ld);
+        if (lfd < 0)
+                return diag_set(d, lfd, "%s", ld.msg);
         struct runner_agent *a = raw ? runner_start_raw(run, role, av, cg, rel, lfd, d) : runner_start(run, role, av, cg, rel, lfd, d);
         if (lfd >= 0)
                 close(lfd);
@@ -257,7 +271,8 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
  * the sockets the NF attaches to); with nf_cpus, the NF's cpuset changes in between (a
  * new pinning).  The old agents' undo entries stay and find their slots taken. */
 static int restart_agents(struct runner *run, struct undo *undo, struct cg *cg, const char *const roles[2], char rel[2][200],
-                          char *av[2][AV_MAX], char pfx[2][96], char logpath[2][600], struct runner_agent *agent[2],
+                          char *av[2][AV_MAX], char pfx[2][96], const struct resdir *out, const char *const logname[2],
+                          struct runner_agent *agent[2],
                           bool no_nf, bool raw_nf, const char *nf_cpus, const char *mems, struct diag *d) {
         for (int j = 1; j >= 0; j--)
                 if (agent[j])
@@ -267,7 +282,7 @@ static int restart_agents(struct runner *run, struct undo *undo, struct cg *cg, 
         if (nf_cpus && (r = cg->ops->set_cpuset(cg, rel[1], nf_cpus, mems, d)) < 0)
                 return r;
         for (int j = 0; j < (no_nf ? 1 : 2); j++)
-                if ((r = start_agent(run, undo, cg, roles[j], av[j], rel[j], pfx[j], logpath[j], true, j == 1 && raw_nf,
+                if ((r = start_agent(run, undo, cg, roles[j], av[j], rel[j], pfx[j], out, logname[j], j == 1 && raw_nf,
                                      &agent[j], d)) < 0)
                         return r;
         return 0;
@@ -724,7 +739,7 @@ struct trial_ctx {
         const char *nf_rel;
         const struct sweep_opts *o;
         char **noise_av;
-        const char *noise_log;
+        const struct resdir *out; /* the results directory, for the neighbour's log */
 };
 
 /* Runs one trial of point pt at rate (the generator's "rate": "line", "50%" or pps) with
@@ -744,7 +759,7 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         size_t mark = c->undo->n;
         r = 0;
         if (nb) {
-                r = start_agent(c->run, c->undo, c->cg, "noise", c->noise_av, nb->rel, "", c->noise_log, true, false, &na, d);
+                r = start_agent(c->run, c->undo, c->cg, "noise", c->noise_av, nb->rel, "", c->out, "noise.log", false, &na, d);
                 json_t *nreq = json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options",
                                          nb->options, "argv", nb->argv), *nrep = NULL;
                 if (r >= 0)
@@ -883,24 +898,58 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         return line;
 }
 
-/* Runs this isolab binary with argv (no shell), its stdout into path (NULL: to our
+/* Runs this isolab binary with argv (no shell), its stdout into fd (-1: to our
  * stderr).  Returns its exit status, or -1. */
-static int run_self(char *const argv[], const char *path) {
-        int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-        if (path && fd < 0)
-                return -1;
+static int run_self(char *const argv[], int fd) {
         pid_t pid = fork();
         if (pid == 0) {
                 dup2(fd >= 0 ? fd : STDERR_FILENO, STDOUT_FILENO);
                 execv("/proc/self/exe", argv);
                 _exit(127);
         }
-        if (fd >= 0)
-                close(fd);
         int st = 0;
         while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
         return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* isolab report ARGV... into name in the results directory, replacing it whole. */
+static int report_into(const struct resdir *out, const char *name, char *const argv[]) {
+        struct diag d = { 0 };
+        int fd = resdir_replace_begin(out, name, &d);
+        if (fd < 0)
+                return fd;
+        if (run_self(argv, fd) != 0) {
+                resdir_replace_abort(out, name, fd);
+                return -EIO;
+        }
+        return resdir_replace_commit(out, name, fd, &d);
+}
+
+/* A resumed run's trials.jsonl whose last line has no newline (the disk filled, the
+ * power went) loses that torn line before anything is appended, so it is never glued to
+ * the next trial. */
+static int trials_cut_torn_line(int fd, struct diag *d) {
+        off_t end = lseek(fd, 0, SEEK_END), keep = end;
+        char buf[4096];
+        while (keep > 0) {
+                size_t n = keep < (off_t)sizeof(buf) ? (size_t)keep : sizeof(buf);
+                if (pread(fd, buf, n, keep - (off_t)n) != (ssize_t)n)
+                        return diag_set(d, -EIO, "cannot read trials.jsonl back");
+                size_t k = n;
+                while (k > 0 && buf[k - 1] != '\n')
+                        k--;
+                if (k > 0) {
+                        keep = keep - (off_t)n + (off_t)k;
+                        break;
+                }
+                keep -= (off_t)n;
+        }
+        if (keep == end)
+                return 0;
+        fprintf(stderr, "isolab: trials.jsonl ends in a torn line (%lld bytes without a newline); it is cut off\n",
+                (long long)(end - keep));
+        return ftruncate(fd, keep) < 0 ? diag_set(d, -errno, "cannot cut trials.jsonl: %s", strerror(errno)) : 0;
 }
 
 static int experiment(int argc, char **argv, enum exp_mode mode);
@@ -1260,10 +1309,30 @@ static void dry_run(const struct dry *x) {
 /* --resume DIR: the options of the run in DIR from its run.json "config" (every option
  * as it took effect, neighbours and seed included), the results going on into DIR. */
 static int resume_load(const char *dir, struct sweep_opts *o, struct scenario *sc, struct diag *d) {
+        /* As root this reads a command line (an exec neighbour's) to run: only from a run
+         * directory and run.json that no other user owns or can write. */
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        int r0 = resdir_open(dir, RESDIR_RESUME, "--resume", &rd, d);
+        if (r0 < 0)
+                return r0;
+        FILE *f = resdir_read(&rd, "run.json", d);
+        if (!f)
+                return d->err;
+        struct stat st;
+        char who[128] = "";
+        if (fstat(fileno(f), &st) == 0)
+                resdir_trust(&st, who, sizeof(who));
+        if (who[0]) {
+                fclose(f);
+                return diag_set(d, -EPERM, "--resume %s: %s/run.json: %s; isolab takes a run's options (and the commands "
+                                           "it runs) only from a run.json no other user can change",
+                                dir, dir, who);
+        }
         char path[600];
-        snprintf(path, sizeof(path), "%s/run.json", dir);
+        snprintf(path, sizeof(path), "%.580s/run.json", dir);
         json_error_t je;
-        _cleanup_(json_decrefp) json_t *run = json_load_file(path, 0, &je);
+        _cleanup_(json_decrefp) json_t *run = json_loadf(f, 0, &je);
+        fclose(f);
         json_t *cfg = json_object_get(run, "config");
         if (!run || !json_is_array(json_object_get(cfg, "cpu_quota_pct")))
                 return diag_set(d, -EINVAL, "--resume %s: %s is %s; give the directory of a run this isolab made", dir, path,
@@ -1328,9 +1397,10 @@ static int resume_load(const char *dir, struct sweep_opts *o, struct scenario *s
 /* The points of a resumed run that trials.jsonl already holds: a measured line (MRR), or
  * every search's result line.  done[i] for matrix index i. */
 static void resume_done(const char *dir, bool *done, size_t n, int n_searches) {
-        char path[600];
-        snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        struct diag d = { 0 };
+        _cleanup_fclose_ FILE *f = resdir_open(dir, RESDIR_RESUME, "--resume", &rd, &d) == 0 ? resdir_read(&rd, "trials.jsonl", &d)
+                                                                                             : NULL;
         unsigned *searches = calloc(n ? n : 1, sizeof(*searches));
         char *line = NULL;
         size_t cap = 0;
@@ -1666,17 +1736,16 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 }
         }
 
-        char stamp[32], run_id[64], out[512], run_dir[256];
+        char stamp[32], run_id[64], run_dir[256];
+        _cleanup_free_ char *out = NULL; /* any length: a user's path is never cut */
         utc_stamp(stamp, sizeof(stamp));
         /* The controller's pid makes the name unique among live runs, also two started in
          * the same second; it is also how a test finds its own run's cgroups. */
         snprintf(run_id, sizeof(run_id), "%.24s-%.20s-%d", verb, stamp, (int)getpid()); /* fits: name <= 24 */
         for (char *c = run_id; *c; c++)
                 *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
-        if (o.out)
-                snprintf(out, sizeof(out), "%s", o.out);
-        else
-                snprintf(out, sizeof(out), "results/%s-%s", verb, stamp);
+        if (o.out ? asprintf(&out, "%s", o.out) < 0 : asprintf(&out, "results/%s-%s", verb, stamp) < 0)
+                return EXIT_RUNTIME;
 
         /* What the run will use: CPUs, the private directory, the agents' arguments. */
         hwloc_bitmap_t nf_set = hwloc_bitmap_alloc(); /* the NF's cpuset for the current pinning */
@@ -1694,7 +1763,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         snprintf(notify, sizeof(notify), "%s/notify", run_dir);
         const char *roles[] = { "gen", "nf" };
         /* EAL arguments: lcore 0 (control) on the housekeeping CPU, workers on the plan's. */
-        char logpath[2][600];
+        const char *const lognames[2] = { "gen.log", "nf.log" };
         struct argv_set A = { .o = &o, .link = link, .huge_dir = huge_dir, .link_dir = link_dir, .lc_nf = lc_nf };
         char (*pfx)[96] = A.pfx;
         char *(*av)[AV_MAX] = A.av;
@@ -1711,7 +1780,6 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         }
         for (int i = 0; i < 2; i++) {
                 snprintf(A.pfx[i], sizeof(A.pfx[i]), "isolab-%s-%s", run_id, roles[i]);
-                snprintf(logpath[i], sizeof(logpath[i]), "%s/%s.log", out, roles[i]);
         }
         build_argv(&A, nf_kinds[variant_nf(cur_var, n_pin)]);
 
@@ -1730,27 +1798,43 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 "first with --dry-run\n", verb);
                 return EXIT_USAGE;
         }
+        /* One run at a time (runlock.h): a second one is refused before it changes
+         * anything, naming the live run. */
+        int lock_fd = runlock_take(run_id, &d);
+        if (lock_fd < 0) {
+                hwloc_bitmap_free(nf_set);
+                return fail_usage(&d, lock_fd);
+        }
         _cleanup_(cg_close) struct cg cg = { 0 };
         if ((r = cg_open(&cg, &mounts, &d)) < 0) {
                 hwloc_bitmap_free(nf_set);
+                runlock_release(lock_fd);
                 return fail_usage(&d, r);
         }
-        if ((r = mkdir_p(out, 0755)) < 0 || access(out, W_OK) < 0) {
+        /* The results directory, opened once and written only through its fd (resdir.h):
+         * a new run's is made and must not hold a run yet, a resumed run's must be the
+         * run's own. */
+        _cleanup_(resdir_close) struct resdir outdir = { .fd = -1 };
+        if ((r = resdir_open(out, o.resume ? RESDIR_RESUME : RESDIR_NEW, o.resume ? "--resume" : "--out", &outdir, &d)) < 0) {
                 hwloc_bitmap_free(nf_set);
-                fprintf(stderr, "isolab: --out %s: %s; give a writable directory\n", out, strerror(r < 0 ? -r : errno));
-                return EXIT_USAGE;
+                runlock_release(lock_fd);
+                return fail_usage(&d, r);
         }
-        char path[600];
-        snprintf(path, sizeof(path), "%s/trials.jsonl", out);
-        int tfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (tfd < 0) {
+        int tfd = o.resume ? resdir_append(&outdir, "trials.jsonl", &d) : resdir_create(&outdir, "trials.jsonl", O_APPEND, &d);
+        if (tfd >= 0 && o.resume)
+                r = trials_cut_torn_line(tfd, &d);
+        if (tfd < 0 || r < 0) {
                 hwloc_bitmap_free(nf_set);
-                fprintf(stderr, "isolab: cannot open %s: %s\n", path, strerror(errno));
-                return EXIT_USAGE;
+                if (tfd >= 0)
+                        close(tfd);
+                runlock_release(lock_fd);
+                return fail_usage(&d, tfd < 0 ? tfd : r);
         }
 
         /* ---- from here on, every change pushes its undo ---- */
         struct undo undo = { 0 };
+        json_t *runj_kept = NULL; /* run.json, written again at the end with the pages given back */
+        char runjson[64] = "";
         struct runner run = { 0 };
         bool runner_up = false;
         int rc = EXIT_RUNTIME;
@@ -1776,42 +1860,51 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         char state[300];
         snprintf(state, sizeof(state), "%s/state.json", run_dir);
         undo_set_state_file(&undo, state);
-        undo_push_rec(&undo, undo_rmdir_tree, strdup(run_dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", run_dir),
-                      "remove %s", run_dir);
-        /* Who owns the run: cleanup leaves a live controller's run alone. */
+        /* Who owns the run, in the state file's first write: cleanup leaves a live
+         * controller's run alone. */
         undo_push_rec(&undo, undo_nothing, NULL,
                       json_pack("{s:s, s:i, s:I}", "kind", "controller", "pid", (int)getpid(), "starttime",
                                 (json_int_t)proc_starttime(getpid())),
                       "controller");
+        undo_push_rec(&undo, undo_rmdir_tree, strdup(run_dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", run_dir),
+                      "remove %s", run_dir);
         mkdir(huge_dir, 0700);
         mkdir(link_dir, 0700);
 
         uint64_t granted = 0;
+        struct hp_account hp = { 0 };
         if (!o.no_huge) {
-                const struct topo_node *n = topo_node_by_os_index(t, (unsigned)p->node);
-                const struct hugepage_pool *pool = hugepages_find(&n->huge, p->huge.page_size);
-                uint64_t total = pool ? pool->total : 0, free_ = pool ? pool->free : 0;
-                if (free_ < p->huge.needed) {
-                        /* The undo goes first: a write whose read-back fails has still
-                         * changed the reservation. */
-                        struct undo_nr *u = malloc(sizeof(*u));
-                        if (!u)
-                                goto out;
-                        *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, total };
-                        undo_push_rec(&undo, undo_hugepages, u,
-                                      json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", p->node, "page_size",
-                                                (json_int_t)p->huge.page_size, "count", (json_int_t)total),
-                                      "restore %" PRIu64 " hugepages on node %d", total, p->node);
-                        if ((r = hugepages_set_node("/sys", (unsigned)p->node, p->huge.page_size,
-                                                    total + p->huge.needed - free_, &granted, &d)) < 0) {
-                                report_error(&d, r);
-                                goto out;
-                        }
-                        if (granted < total + p->huge.needed - free_) {
-                                fprintf(stderr, "isolab: node %d granted %" PRIu64 " of %" PRIu64 " hugepages; run with --no-huge or free memory\n",
-                                        p->node, granted - total, p->huge.needed - free_);
-                                goto out;
-                        }
+                /* Read now, after the dead runs' leftovers were replayed (their pages are
+                 * not ours to count), and add only what is missing.  The undo goes first,
+                 * with what the kernel really added: a write whose read-back fails has
+                 * still changed the reservation.  It gives back only those pages, so an
+                 * admin's change during the run stays. */
+                struct undo_nr *u = malloc(sizeof(*u));
+                if (!u)
+                        goto out;
+                *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, 0, &hp };
+                json_t *hrec = json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", p->node, "page_size",
+                                         (json_int_t)p->huge.page_size, "added", (json_int_t)0);
+                if (undo_push_rec(&undo, undo_hugepages, u, json_incref(hrec), "give back the hugepages added on node %d",
+                                  p->node) < 0) {
+                        json_decref(hrec);
+                        goto out;
+                }
+                r = hugepages_add("/sys", (unsigned)p->node, p->huge.page_size, p->huge.needed, &hp.found_total,
+                                  &hp.found_free, &hp.added, &d);
+                u->added = hp.added;
+                json_object_set_new(hrec, "added", json_integer((json_int_t)hp.added));
+                undo_save(&undo);
+                json_decref(hrec);
+                granted = hp.found_total + hp.added;
+                if (r < 0) {
+                        report_error(&d, r);
+                        goto out;
+                }
+                if (hp.found_free + hp.added < p->huge.needed) {
+                        fprintf(stderr, "isolab: node %d granted %" PRIu64 " of the %" PRIu64 " hugepages asked for; run with --no-huge or free memory\n",
+                                p->node, hp.added, p->huge.needed - hp.found_free);
+                        goto out;
                 }
                 char opts[64];
                 snprintf(opts, sizeof(opts), "pagesize=%" PRIu64 "K,mode=0700", p->huge.page_size / 1024);
@@ -1902,10 +1995,10 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
 
         struct runner_agent *agent[2] = { NULL, NULL };
         for (int i = 0; i < (A.kind == NF_NONE ? 1 : 2); i++)
-                if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], logpath[i], false,
+                if ((r = start_agent(&run, &undo, &cg, roles[i], av[i], rel[i], pfx[i], &outdir, lognames[i],
                                      i == 1 && A.kind == NF_TESTPMD, &agent[i], &d)) < 0) {
                         report_error(&d, r);
-                        fprintf(stderr, "isolab: see %s\n", logpath[i]);
+                        fprintf(stderr, "isolab: see %s/%s\n", out, lognames[i]);
                         goto out;
                 }
 
@@ -1996,21 +2089,26 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         json_decref(cfg);
         /* A resumed run keeps the first run.json (its configuration is the run's) and adds
          * its own environment beside it. */
-        if (o.resume)
-                snprintf(path, sizeof(path), "%s/run-resumed-%s.json", out, stamp);
-        else
-                snprintf(path, sizeof(path), "%s/run.json", out);
-        if (json_dump_file(runj, path, JSON_INDENT(2)) < 0)
-                fprintf(stderr, "isolab: cannot write %s\n", path);
-        json_decref(runj);
+        snprintf(runjson, sizeof(runjson), o.resume ? "run-resumed-%s.json" : "run.json", stamp);
+        if (!o.no_huge)
+                json_object_set_new(runj, "hugepages",
+                                    json_pack("{s:i, s:I, s:I, s:I, s:I, s:n}", "node", p->node, "page_size",
+                                              (json_int_t)p->huge.page_size, "found_total", (json_int_t)hp.found_total,
+                                              "found_free", (json_int_t)hp.found_free, "added", (json_int_t)hp.added,
+                                              "returned"));
+        int jfd = resdir_create(&outdir, runjson, 0, &d);
+        if (jfd < 0 || json_dumpfd(runj, jfd, JSON_INDENT(2)) < 0 || fsync(jfd) < 0)
+                fprintf(stderr, "isolab: cannot write %s/%s%s%s\n", out, runjson, jfd < 0 ? ": " : "", jfd < 0 ? d.msg : "");
+        if (jfd >= 0)
+                close(jfd);
+        runj_kept = runj;
 
         /* ---- the trials ---- */
         int failed = 0, restarts = 0;
-        char noise_bin[600], noise_log[600];
+        char noise_bin[600];
         agent_bin("noise", noise_bin, sizeof(noise_bin));
-        snprintf(noise_log, sizeof(noise_log), "%s/noise.log", out);
         char *noise_av[] = { noise_bin, NULL };
-        struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], &o, noise_av, noise_log };
+        struct trial_ctx tc = { &run, &undo, &cg, agent, rel[1], &o, noise_av, &outdir };
         struct progress pr = { .tty = isatty(STDERR_FILENO), .n = npts, .t0_us = mono_us() };
         for (size_t i = 0; i < npts && !run.interrupted; i++) {
                 const struct matrix_point *pt = &pts[i];
@@ -2023,7 +2121,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         _cleanup_free_ char *cl = cpulist_format(nf_set);
                         fprintf(stderr, "isolab: NF %s %s (lcores %s): restarting the agents\n", nf_kind_names[A.kind],
                                 pin_v[variant_pin(cur_var, n_pin)], lc_nf);
-                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, A.kind == NF_NONE,
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, &outdir, lognames, agent, A.kind == NF_NONE,
                                                 A.kind == NF_TESTPMD, cl, mems, &d)) < 0) {
                                 report_error(&d, r);
                                 failed = 1;
@@ -2116,7 +2214,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         restarts++;
                         fprintf(stderr, "isolab: restarting the agents (%d of %d)\n", restarts, MAX_RESTARTS);
                         diag_clear(&d);
-                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, logpath, agent, A.kind == NF_NONE,
+                        if ((r = restart_agents(&run, &undo, &cg, roles, rel, av, pfx, &outdir, lognames, agent, A.kind == NF_NONE,
                                                 A.kind == NF_TESTPMD, NULL, mems, &d)) < 0) {
                                 report_error(&d, r);
                         } else {
@@ -2136,9 +2234,20 @@ out:
                 hwloc_bitmap_free(nf_set);
         unsigned bad = undo_run(&undo, report_undo, NULL);
         undo_free(&undo);
+        /* run.json says what the run did to the hugepage reservation, to the end. */
+        if (runj_kept && json_is_object(json_object_get(runj_kept, "hugepages"))) {
+                json_object_set_new(json_object_get(runj_kept, "hugepages"), "returned", json_integer((json_int_t)hp.returned));
+                struct diag jd = { 0 };
+                int jfd2 = resdir_replace_begin(&outdir, runjson, &jd);
+                if (jfd2 >= 0 && json_dumpfd(runj_kept, jfd2, JSON_INDENT(2)) == 0)
+                        resdir_replace_commit(&outdir, runjson, jfd2, &jd);
+                else if (jfd2 >= 0)
+                        resdir_replace_abort(&outdir, runjson, jfd2);
+        }
+        json_decref(runj_kept);
         if (runner_up)
                 runner_done(&run);
-        rmdir("/run/isolab"); /* when no other run uses it */
+        runlock_release(lock_fd); /* the teardown is done: the next run may start */
         /* isolab/ itself goes when no other run uses it. */
         char top[512];
         snprintf(top, sizeof(top), "%s/isolab", cg.m.cpu_root);
@@ -2150,15 +2259,12 @@ out:
         if (rc == 0) {
                 /* DESIGN.md "Output": the report as text and CSV, and the figures, beside
                  * the records (isolab report and isolab plot redo them at any time). */
-                char txt[600], csv[600];
-                snprintf(txt, sizeof(txt), "%s/report.txt", out);
-                snprintf(csv, sizeof(csv), "%s/report.csv", out);
                 char *const rep_txt[] = { "isolab", "report", out, NULL };
                 char *const rep_csv[] = { "isolab", "report", out, "--format", "csv", NULL };
                 char *const plot[] = { "isolab", "plot", out, NULL };
-                if (run_self(rep_txt, txt) != 0 || run_self(rep_csv, csv) != 0)
-                        fprintf(stderr, "isolab: could not write %s or %s\n", txt, csv);
-                if (run_self(plot, NULL) != 0)
+                if (report_into(&outdir, "report.txt", rep_txt) < 0 || report_into(&outdir, "report.csv", rep_csv) < 0)
+                        fprintf(stderr, "isolab: could not write %s/report.txt or report.csv\n", out);
+                if (run_self(plot, -1) != 0)
                         fprintf(stderr, "isolab: no figures (see above); isolab plot %s tries again\n", out);
                 fprintf(stderr, "isolab: results in %s (trials.jsonl, run.json, report.txt, report.csv, figures/)\n", out);
                 char *rav[] = { "report", out, NULL };

@@ -51,6 +51,10 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings);
 /* isolab report for runs with NDR/PDR searches: the rate found per point. */
 int report_search(FILE *f, const char *fmt, json_t *warnings);
 
+/* s as a single-quoted gnuplot string: the only way isolab plot puts text into a script
+ * (no newline, backquote or @ survives; a quote is doubled). */
+void plot_quote(FILE *f, const char *s);
+
 /* Options every verb that looks at a machine understands. */
 struct machine_opts {
         const char *topology;   /* --topology FILE */

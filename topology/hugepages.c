@@ -100,3 +100,42 @@ int hugepages_set_node(const char *sysfs_root, unsigned node, uint64_t page_size
                  page_size / 1024);
         return read_count(dir, "nr_hugepages", ret_granted, d);
 }
+
+int hugepages_add(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t want_free, uint64_t *ret_found_total,
+                  uint64_t *ret_found_free, uint64_t *ret_added, struct diag *d) {
+        struct hugepage_node hn;
+        int r = hugepages_read_node(sysfs_root, node, &hn, d);
+        if (r < 0)
+                return r;
+        const struct hugepage_pool *p = hugepages_find(&hn, page_size);
+        uint64_t total = p ? p->total : 0, free_ = p ? p->free : 0, granted = total;
+        *ret_found_total = total;
+        *ret_found_free = free_;
+        *ret_added = 0;
+        if (free_ >= want_free)
+                return 0;
+        r = hugepages_set_node(sysfs_root, node, page_size, total + want_free - free_, &granted, d);
+        *ret_added = granted > total ? granted - total : 0;
+        return r;
+}
+
+int hugepages_give_back(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t added, uint64_t *ret_returned,
+                        struct diag *d) {
+        *ret_returned = 0;
+        if (added == 0)
+                return 0;
+        struct hugepage_node hn;
+        int r = hugepages_read_node(sysfs_root, node, &hn, d);
+        if (r < 0)
+                return r;
+        const struct hugepage_pool *p = hugepages_find(&hn, page_size);
+        uint64_t total = p ? p->total : 0, want = total > added ? total - added : 0, got = total;
+        r = hugepages_set_node(sysfs_root, node, page_size, want, &got, d);
+        if (r < 0)
+                return r;
+        *ret_returned = total > got ? total - got : 0;
+        if (got > want)
+                return diag_set(d, -EBUSY, "node %u kept %" PRIu64 " of the %" PRIu64 " hugepages isolab added (in use?)", node,
+                                got - want, added);
+        return 0;
+}

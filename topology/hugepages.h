@@ -36,3 +36,18 @@ const struct hugepage_pool *hugepages_find(const struct hugepage_node *n, uint64
  * or -errno with d naming the sysfs file. */
 int hugepages_set_node(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t count, uint64_t *ret_granted,
                        struct diag *d);
+
+/* What a run does to a node's reservation, so that other users' changes survive it: it
+ * adds only what it lacks and later gives back only what it added.
+ *
+ * hugepages_add: reads the pool, and when fewer than want_free pages are free raises the
+ * reservation by the difference.  Returns 0 with what it found and what the kernel
+ * really added (it may add fewer), or -errno with d set (*ret_added is still right). */
+int hugepages_add(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t want_free, uint64_t *ret_found_total,
+                  uint64_t *ret_found_free, uint64_t *ret_added, struct diag *d);
+
+/* hugepages_give_back: lowers the reservation by added from whatever it is now (an admin
+ * may have changed it meanwhile; that change stays), never below 0.  Returns 0 with the
+ * pages returned, -EBUSY when the kernel kept some (in use), or -errno. */
+int hugepages_give_back(const char *sysfs_root, unsigned node, uint64_t page_size, uint64_t added, uint64_t *ret_returned,
+                        struct diag *d);

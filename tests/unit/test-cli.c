@@ -244,14 +244,14 @@ Test(cli, run_bad_input_changes_nothing) {
         expect_usage_error(isolab("sweep", "--cpu-quota", "150", NULL), "--cpu-quota");
         expect_usage_error(isolab("sweep", "--cpu-period", "2s", NULL), "--cpu-period 2000 ms: the kernel takes 1 ms to 1 s");
         expect_usage_error(isolab("sweep", "--frame-sizes", "9000", NULL), "9000 is outside 64..1518 bytes");
-        expect_usage_error(isolab("sweep", "--resume", "/nonexistent", NULL), "--resume /nonexistent: /nonexistent/run.json");
+        expect_usage_error(isolab("sweep", "--resume", "/nonexistent", NULL), "--resume /nonexistent: no such directory");
         expect_usage_error(isolab("sweep", "--resume", "/tmp", "--duration", "1s", NULL), "--resume takes no other option");
         expect_usage_error(isolab("run", NULL), "run takes one scenario");
-        expect_usage_error(isolab("plot", "/nonexistent", NULL), "cannot read /nonexistent/trials.jsonl");
+        expect_usage_error(isolab("plot", "/nonexistent", NULL), "plot /nonexistent: no such directory");
 }
 
 Test(cli, report_bad_input) {
-        expect_usage_error(isolab("report", "/nonexistent/run", NULL), "cannot read /nonexistent/run/trials.jsonl");
+        expect_usage_error(isolab("report", "/nonexistent/run", NULL), "report /nonexistent/run: no such directory");
         expect_usage_error(isolab("report", ISOLAB_SRC "/tests/fixtures/sweep-small", "--format", "xml", NULL),
                            "--format xml: use text, csv or json");
         expect_usage_error(isolab("sweep", "--cpu-quota", "5", "--cpu-period", "1ms", NULL),

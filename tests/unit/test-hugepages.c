@@ -80,3 +80,30 @@ Test(hugepages, a_missing_count_is_an_error) {
         cr_expect_eq(hugepages_read_node(root, 1, &n, &d), -ENOENT);
         cr_expect(strstr(d.msg, "free_hugepages") != NULL, "%s", d.msg);
 }
+
+/* A run adds only the pages it lacks and gives back only those, so whatever another
+ * user or an admin did to the reservation meanwhile stays.  (The fake sysfs does not
+ * move free pages: nr_hugepages is what is read back.) */
+Test(hugepages, a_run_gives_back_only_what_it_added) {
+        put(NODE1 "hugepages-2048kB/nr_hugepages", "100\n");
+        put(NODE1 "hugepages-2048kB/free_hugepages", "40\n");
+        struct diag d = { 0 };
+        uint64_t total, free_, added, returned;
+        cr_assert_eq(hugepages_add(root, 1, 2 << 20, 512, &total, &free_, &added, &d), 0, "%s", d.msg);
+        cr_expect_eq(total, 100);
+        cr_expect_eq(free_, 40);
+        cr_expect_eq(added, 472, "512 wanted free, 40 were: 472 added");
+        /* An admin reserves 30 more during the run. */
+        put(NODE1 "hugepages-2048kB/nr_hugepages", "602\n");
+        cr_assert_eq(hugepages_give_back(root, 1, 2 << 20, added, &returned, &d), 0, "%s", d.msg);
+        cr_expect_eq(returned, 472);
+        struct hugepage_node n;
+        cr_assert_eq(hugepages_read_node(root, 1, &n, &d), 0);
+        cr_expect_eq(n.pool[0].total, 130, "the admin's 30 stay: %llu", (unsigned long long)n.pool[0].total);
+        /* Enough free pages already: nothing added, nothing given back. */
+        put(NODE1 "hugepages-2048kB/free_hugepages", "600\n");
+        cr_assert_eq(hugepages_add(root, 1, 2 << 20, 512, &total, &free_, &added, &d), 0);
+        cr_expect_eq(added, 0);
+        cr_assert_eq(hugepages_give_back(root, 1, 2 << 20, 0, &returned, &d), 0);
+        cr_expect_eq(returned, 0);
+}
