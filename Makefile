@@ -95,7 +95,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c tests/unit/test-manual.c \
              tests/unit/test-install.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
-             tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c \
+             tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c tests/system/test-security.c \
              tests/system/agentproc.c tests/system/sysfix.c tests/system/ownrun.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

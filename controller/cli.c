@@ -41,17 +41,34 @@ int cli_parse_size(const struct cli_option *o, const char *value, void *dst, str
         return 0;
 }
 
+int cli_decimal(const char *s, double *ret, const char **ret_end) {
+        /* Plain decimal only: strtod would also take "0x10" (16), "inf", "nan", "1e-300"
+         * and a sign, none of which a person means by a quota, a rate or a duration. */
+        const char *p = s;
+        size_t digits = 0;
+        while (*p >= '0' && *p <= '9')
+                p++, digits++;
+        if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                        digits++;
+        if (digits == 0 || p - s > 32)
+                return -EINVAL;
+        char buf[40];
+        memcpy(buf, s, (size_t)(p - s));
+        buf[p - s] = '\0';
+        *ret = strtod(buf, NULL);
+        *ret_end = p;
+        return 0;
+}
+
 int parse_duration_us(const char *s, uint64_t *ret) {
         static const struct {
                 const char *unit;
                 double us;
         } units[] = { { "", 1e6 }, { "s", 1e6 }, { "ms", 1e3 }, { "us", 1 } };
-        if (!s || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.'))
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || v < 0)
+        const char *end;
+        double v;
+        if (!s || cli_decimal(s, &v, &end) < 0)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (strcmp(end, units[i].unit) == 0) {
@@ -93,9 +110,9 @@ static int each_elem(const char *opt, const char *s, size_t max, struct diag *d,
 }
 
 static int one_percent(const char *w, size_t i, void *ctx) {
-        char *end;
-        double v = strtod(w, &end);
-        if (end == w || (*end && strcmp(end, "%") != 0) || !(v > 0 && v <= 100))
+        const char *end;
+        double v;
+        if (cli_decimal(w, &v, &end) < 0 || (*end && strcmp(end, "%") != 0) || !(v > 0 && v <= 100))
                 return -EINVAL;
         ((double *)ctx)[i] = v;
         return 0;

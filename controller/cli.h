@@ -37,6 +37,10 @@ int cli_parse_node(const struct cli_option *o, const char *value, void *dst, str
 int cli_parse_size(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* uint64_t bytes */
 int cli_parse_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d); /* uint64_t us */
 
+/* A plain decimal number at the start of s ("12.5", ".5"; no sign, exponent, hex, inf or
+ * nan): its value and where it ends.  Returns 0 or -EINVAL. */
+int cli_decimal(const char *s, double *ret, const char **ret_end);
+
 /* Strict duration: "10s", "500ms", "250us", "1.5s"; a bare number is seconds. */
 int parse_duration_us(const char *s, uint64_t *ret);
 

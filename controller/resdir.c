@@ -55,7 +55,7 @@ static bool symlink_safe(const struct stat *dir, uid_t link_uid) {
 /* Resolves path to a directory fd (O_PATH), one component at a time from "/" (a
  * relative path from the current directory's absolute name).  create: missing
  * components are made (0755). */
-static int chase_dir(const char *path, bool create, const char *opt, int *ret_fd, struct diag *d) {
+static int chase_dir(const char *path, bool create, bool check, const char *opt, int *ret_fd, struct diag *d) {
         char *todo = NULL;
         if (path[0] == '/') {
                 todo = strdup(path);
@@ -101,6 +101,10 @@ static int chase_dir(const char *path, bool create, const char *opt, int *ret_fd
                         break;
                 }
                 if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT && check) {
+                                r = 1; /* not there yet: a new run will make it */
+                                break;
+                        }
                         if (errno == ENOENT && !create) {
                                 r = diag_set(d, -ENOENT, "%s %s: no such directory", opt, path);
                                 break;
@@ -182,7 +186,7 @@ static int chase_dir(const char *path, bool create, const char *opt, int *ret_fd
         while (depth > 0)
                 close(stack[--depth]);
         free(todo);
-        if (r < 0) {
+        if (r != 0) {
                 close(fd);
                 return r;
         }
@@ -217,9 +221,9 @@ int resdir_open(const char *path, enum resdir_mode mode, const char *opt, struct
         *ret = (struct resdir){ .fd = -1 };
         if (!path || !*path)
                 return diag_set(d, -EINVAL, "%s needs a directory", opt);
-        int pathfd, r = chase_dir(path, mode == RESDIR_NEW, opt, &pathfd, d);
-        if (r < 0)
-                return r;
+        int pathfd, r = chase_dir(path, mode == RESDIR_NEW, mode == RESDIR_CHECK_NEW, opt, &pathfd, d);
+        if (r != 0)
+                return r < 0 ? r : 0; /* RESDIR_CHECK_NEW: not there yet */
         /* A run writes into the directory; report only reads it, plot checks figures/. */
         int fd = reopen_checked(pathfd, mode != RESDIR_RENDER, opt, path, d);
         close(pathfd);
@@ -230,7 +234,7 @@ int resdir_open(const char *path, enum resdir_mode mode, const char *opt, struct
                 close(fd);
                 return -ENOMEM;
         }
-        if (mode == RESDIR_NEW && (resdir_has(&rd, "trials.jsonl") || resdir_has(&rd, "run.json"))) {
+        if ((mode == RESDIR_NEW || mode == RESDIR_CHECK_NEW) && (resdir_has(&rd, "trials.jsonl") || resdir_has(&rd, "run.json"))) {
                 resdir_close(&rd);
                 return diag_set(d, -EEXIST,
                                 "%s %s already holds a run (trials.jsonl, run.json); give a new directory, or "
@@ -241,7 +245,10 @@ int resdir_open(const char *path, enum resdir_mode mode, const char *opt, struct
                 resdir_close(&rd);
                 return diag_set(d, -ENOENT, "%s %s holds no run to resume (no run.json or trials.jsonl)", opt, path);
         }
-        *ret = rd;
+        if (mode == RESDIR_CHECK_NEW)
+                resdir_close(&rd);
+        else
+                *ret = rd;
         return 0;
 }
 

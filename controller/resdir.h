@@ -30,6 +30,7 @@ enum resdir_mode {
         RESDIR_NEW,    /* a new run: made when absent; refused when it already holds a run */
         RESDIR_RESUME, /* an interrupted run to go on with: must hold run.json and trials.jsonl */
         RESDIR_RENDER, /* report or plot: must exist; plot writes DIR/figures */
+        RESDIR_CHECK_NEW, /* what RESDIR_NEW would refuse, without making anything (bad input first) */
 };
 
 struct resdir {

@@ -81,9 +81,16 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 size_t used = (size_t)(nl - a->buf) + 1;
                 memmove(a->buf, nl + 1, a->len - used);
                 a->len -= used;
-                /* A line that is not JSON is a broken agent: keep it as an error reply. */
-                if (!doc)
+                /* A line that is not JSON is a broken agent: its stdout is the protocol's
+                 * alone.  The request in hand fails, even when a valid reply comes
+                 * beside the garbage. */
+                if (!doc) {
+                        a->garbage = true;
                         doc = json_pack("{s:b, s:s}", "ok", 0, "error", "the agent printed a line that is not JSON");
+                } else if (a->garbage) {
+                        json_decref(doc);
+                        continue;
+                }
                 json_decref(a->reply);
                 a->reply = doc;
         }
@@ -261,6 +268,13 @@ int runner_wait_ready(struct runner *r, struct runner_agent *a, int timeout_ms, 
 }
 
 int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int timeout_ms, json_t **ret, struct diag *d) {
+        /* Garbage printed since the last request is a protocol violation too. */
+        if (a->garbage) {
+                a->garbage = false;
+                json_decref(a->reply);
+                a->reply = NULL;
+                return diag_set(d, -EPROTO, "agent %s: the agent printed a line that is not JSON", a->name);
+        }
         json_decref(a->reply);
         a->reply = NULL;
         char *text = json_dumps(req, JSON_COMPACT);
@@ -278,6 +292,7 @@ int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int ti
                 return why(a, rc, what, d);
         json_t *reply = a->reply;
         a->reply = NULL;
+        a->garbage = false; /* this request fails for it; the next one starts clean */
         if (!json_is_true(json_object_get(reply, "ok"))) {
                 rc = diag_set(d, -EPROTO, "agent %s: %s", a->name, json_string_value(json_object_get(reply, "error")));
                 json_decref(reply);

@@ -28,6 +28,7 @@ struct runner_agent {
         char *buf;                /* partial stdout line */
         size_t len, cap;
         json_t *reply;            /* the reply to the outstanding request */
+        bool garbage;             /* it printed a line that is not JSON since the last request: a broken agent */
         bool ready;               /* READY=1 received */
         bool exited;
         int exit_code;            /* 128+signal for a signal */

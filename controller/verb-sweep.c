@@ -476,14 +476,16 @@ static int mkdir_p(const char *path, mode_t mode) {
 static json_t *rate_json(const char *rate, struct diag *d) {
         if (!rate || strcmp(rate, "line") == 0 || strcmp(rate, "max") == 0)
                 return json_string(rate ? rate : "line");
-        size_t n = strlen(rate);
-        char *end;
-        double v = strtod(rate, &end);
-        if (end != rate && n && rate[n - 1] == '%' && end == rate + n - 1 && v > 0 && v <= 100)
-                return json_string(rate);
-        if (end != rate && *end == '\0' && v > 0)
-                return json_real(v);
-        diag_set(d, -EINVAL, "--rate %s: use line, max, a percentage such as 50%%, or packets per second", rate);
+        const char *end;
+        double v;
+        if (cli_decimal(rate, &v, &end) == 0) {
+                if (strcmp(end, "%") == 0 && v > 0 && v <= 100)
+                        return json_string(rate);
+                if (*end == '\0' && v >= 1 && v <= 1e12)
+                        return json_real(v);
+        }
+        diag_set(d, -EINVAL, "--rate %s: use line, max, a percentage such as 50%%, or packets per second as a plain "
+                             "number from 1 to 1000000000000", rate);
         return NULL;
 }
 
@@ -508,9 +510,9 @@ static void agent_bin(const char *role, char *buf, size_t len) {
 
 /* A percentage "0.5" or "0.5%" within [lo, hi]. */
 static int parse_pct(const char *opt, const char *s, double lo, double hi, double *ret, struct diag *d) {
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || (*end && strcmp(end, "%") != 0) || !(v >= lo && v <= hi))
+        const char *end;
+        double v;
+        if (cli_decimal(s, &v, &end) < 0 || (*end && strcmp(end, "%") != 0) || !(v >= lo && v <= hi))
                 return diag_set(d, -EINVAL, "--%s %s: give a percentage from %g to %g", opt, s, lo, hi);
         *ret = v;
         return 0;
@@ -779,6 +781,7 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 json_decref(nreq);
                 json_decref(nrep);
         }
+        uint64_t window0_us = mono_us(); /* the counters' window opens with c0, closes with c1 */
         if (r >= 0)
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c0, d);
         if (r >= 0 && nf_pid > 0) {
@@ -810,6 +813,17 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
         if (r >= 0)
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c1, d);
         json_decref(sreq);
+        /* The counters' window must be the trial's: a controller held up (SIGSTOP, a VM
+         * pause) would divide minutes of cgroup periods and CPU time by a 10 s trial.
+         * The window may exceed the trial by its drain, the requests and 2 s (or half
+         * the trial) of slack; beyond that the trial is not valid. */
+        uint64_t window_us = mono_us() - window0_us, trial_us = c->o->duration_us + c->o->warmup_us + 100000;
+        uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
+        if (r >= 0 && window_us > trial_us + slack_us)
+                r = diag_set(d, -ETIMEDOUT,
+                             "the controller was held up: its counters cover %.1f s for a trial of %.1f s (stopped, or the "
+                             "machine paused?); the trial is not valid",
+                             (double)window_us / 1e6, (double)trial_us / 1e6);
         json_t *line;
         if (r < 0) {
                 line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
@@ -1797,6 +1811,13 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 fprintf(stderr, "isolab: %s needs root (cgroups, hugepages, a hugetlbfs mount); run it with sudo, or look "
                                 "first with --dry-run\n", verb);
                 return EXIT_USAGE;
+        }
+        /* A results directory that would be refused is bad input: said before the run
+         * lock, and before anything is made. */
+        struct resdir scratch_dir;
+        if (!o.resume && (r = resdir_open(out, RESDIR_CHECK_NEW, "--out", &scratch_dir, &d)) < 0) {
+                hwloc_bitmap_free(nf_set);
+                return fail_usage(&d, r);
         }
         /* One run at a time (runlock.h): a second one is refused before it changes
          * anything, naming the live run. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "topology/util.h"
 
@@ -130,9 +131,17 @@ int hugepages_give_back(const char *sysfs_root, unsigned node, uint64_t page_siz
                 return r;
         const struct hugepage_pool *p = hugepages_find(&hn, page_size);
         uint64_t total = p ? p->total : 0, want = total > added ? total - added : 0, got = total;
-        r = hugepages_set_node(sysfs_root, node, page_size, want, &got, d);
-        if (r < 0)
-                return r;
+        /* Pages still mapped by a process that is just exiting (an agent killed a moment
+         * ago) are not freed yet: the kernel keeps them until then.  Ask again for up to
+         * a second. */
+        for (int i = 0; i < 20; i++) {
+                r = hugepages_set_node(sysfs_root, node, page_size, want, &got, d);
+                if (r < 0)
+                        return r;
+                if (got <= want)
+                        break;
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        }
         *ret_returned = total > got ? total - got : 0;
         if (got > want)
                 return diag_set(d, -EBUSY, "node %u kept %" PRIu64 " of the %" PRIu64 " hugepages isolab added (in use?)", node,

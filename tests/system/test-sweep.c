@@ -611,3 +611,29 @@ Test(sweep, a_full_disk_leaves_no_torn_line) {
         cr_expect_eq(system(cmd), 0, "no clear error in the output");
         expect_machine_clean();
 }
+
+/* The controller stopped (SIGSTOP, like a VM pause) for 4 s in the middle of a 1 s
+ * trial: the cgroup and NF counters then cover far more than the trial, so that trial
+ * is recorded as not valid, with the reason, and the run goes on. */
+Test(sweep, a_controller_held_up_mid_trial_invalidates_that_trial) {
+        sweep = start_sweep("100,50,25", "1s");
+        wait_first_trial();
+        nanosleep(&(struct timespec){ .tv_nsec = 400000000 }, NULL); /* into the second trial */
+        cr_assert_eq(kill(sweep, SIGSTOP), 0);
+        nanosleep(&(struct timespec){ .tv_sec = 4 }, NULL);
+        kill(sweep, SIGCONT);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        size_t n, held = 0;
+        json_t *a = trials(&n);
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                const char *e = json_string_value(json_object_get(t, "error"));
+                held += e && strstr(e, "the controller was held up");
+        }
+        cr_expect_eq(held, 1, "%zu trials marked as held up", held);
+        json_decref(a);
+        expect_machine_clean();
+}

@@ -248,6 +248,12 @@ Test(cli, run_bad_input_changes_nothing) {
         expect_usage_error(isolab("sweep", "--resume", "/tmp", "--duration", "1s", NULL), "--resume takes no other option");
         expect_usage_error(isolab("run", NULL), "run takes one scenario");
         expect_usage_error(isolab("plot", "/nonexistent", NULL), "plot /nonexistent: no such directory");
+        /* Numbers are plain decimals: no hex, infinity, NaN or exponent slips through. */
+        expect_usage_error(isolab("sweep", "--cpu-quota", "0x10", NULL), "--cpu-quota: \"0x10\" is not valid here");
+        expect_usage_error(isolab("sweep", "--cpu-quota", "1e-300", NULL), "--cpu-quota: \"1e-300\" is not valid here");
+        expect_usage_error(isolab("sweep", "--rate", "inf", NULL), "--rate inf: use line, max, a percentage");
+        expect_usage_error(isolab("sweep", "--rate", "nan", NULL), "--rate nan: use line, max, a percentage");
+        expect_usage_error(isolab("sweep", "--duration", "0x10s", NULL), "--duration 0x10s: expected a duration");
 }
 
 Test(cli, report_bad_input) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "controller/cleanup.h"
+#include "controller/verbs.h"
 
 static char dir[] = "/tmp/isolab-plot-XXXXXX";
 
@@ -77,4 +78,47 @@ Test(plot, bad_input) {
         cr_expect_eq(plot("gif"), 2);
         int st = system(ISOLAB_BUILD "/isolab plot /nonexistent > /dev/null 2>&1");
         cr_expect_eq(WEXITSTATUS(st), 2);
+}
+
+/* A trials.jsonl whose strings were crafted to end gnuplot's quoting and call `system`:
+ * every string is checked against what isolab writes, so plot refuses the file, naming
+ * the line, and gnuplot never sees it. */
+Test(plot, crafted_strings_never_reach_gnuplot) {
+        char path[300], flag[300], cmd[900];
+        snprintf(flag, sizeof(flag), "%s/pwned", dir);
+        static const char *const fields[] = { "pinning", "nf_under_test" };
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(path, sizeof(path), "%s/trials.jsonl", dir);
+                FILE *f = fopen(path, "a");
+                cr_assert_not_null(f);
+                fprintf(f, "{\"index\":99,\"quota\":50,\"period_us\":100000,\"frame_size\":64,\"%s\":\"x\\\"\\nsystem "
+                           "\\\"touch %s\\\"\\n#\",\"result\":{\"mpps\":1}}\n",
+                        fields[i], flag);
+                fclose(f);
+                snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab plot %s 2>&1", dir);
+                FILE *p = popen(cmd, "r");
+                char out[1024] = "";
+                size_t n = fread(out, 1, sizeof(out) - 1, p);
+                out[n] = '\0';
+                int st = pclose(p);
+                cr_expect_eq(WEXITSTATUS(st), 2, "plot accepted a crafted %s: %s", fields[i], out);
+                cr_expect(strstr(out, "trials.jsonl:") && strstr(out, fields[i]) && strstr(out, "not a value isolab writes"),
+                          "%s", out);
+                cr_expect_neq(access(flag, F_OK), 0, "gnuplot ran the file's command");
+                /* Back to the fixture for the next field. */
+                snprintf(cmd, sizeof(cmd), "cp %s/tests/fixtures/sweep-plot/trials.jsonl %s/", ISOLAB_SRC, dir);
+                cr_assert_eq(system(cmd), 0);
+        }
+}
+
+/* The quoting itself: nothing from a string can end a gnuplot single-quoted string or
+ * its line. */
+Test(plot, quote_keeps_text_inside_one_string) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        plot_quote(f, "a'b\nc`d`@e\\f\"g");
+        fclose(f);
+        cr_expect_str_eq(buf, "'a''b c d  e\\f\"g'");
+        free(buf);
 }
