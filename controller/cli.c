@@ -25,6 +25,14 @@ int cli_parse_uint(const struct cli_option *o, const char *value, void *dst, str
         return 0;
 }
 
+int cli_parse_count(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        uint64_t v;
+        if (parse_u64(value, &v) < 0 || v < 1 || v > 65535)
+                return diag_set(d, -EINVAL, "--%s %s: expected a whole number from 1 to 65535", o->name, value);
+        *(unsigned *)dst = (unsigned)v;
+        return 0;
+}
+
 int cli_parse_node(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
         uint64_t v;
         if (parse_u64(value, &v) < 0 || v > 1023)
@@ -96,13 +104,17 @@ static int each_elem(const char *opt, const char *s, size_t max, struct diag *d,
         if (!copy)
                 return -ENOMEM;
         size_t n = 0;
-        char *save = NULL;
+        char *save = NULL, *seen[64];
         for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-                if (n == max)
-                        return diag_set(d, -EINVAL, "--%s: at most %zu values", opt, max);
+                if (n == max || n == ELEMENTSOF(seen))
+                        return diag_set(d, -EINVAL, "--%s: at most %zu values", opt, max < ELEMENTSOF(seen) ? max : ELEMENTSOF(seen));
                 if (each(w, n, ctx) < 0)
                         return diag_set(d, -EINVAL, "--%s: \"%s\" is not valid here", opt, w);
-                n++;
+                /* A value twice would measure the same point twice under two names. */
+                for (size_t k = 0; k < n; k++)
+                        if (strcmp(seen[k], w) == 0)
+                                return diag_set(d, -EINVAL, "--%s names %s twice", opt, w);
+                seen[n++] = w;
         }
         if (n == 0)
                 return diag_set(d, -EINVAL, "--%s needs at least one value", opt);
@@ -226,7 +238,7 @@ int cli_set_value(const struct cli_option *o, const char *value, void *opts, str
         else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off"))
                 *(bool *)dst = false;
         else
-                return diag_set(d, -EINVAL, "%s = %s: give true or false", o->name, value);
+                return diag_set(d, -EINVAL, "--%s %s: give true or false (yes/no, on/off, 1/0)", o->name, value);
         return 0;
 }
 

@@ -33,6 +33,7 @@ struct cli_option {
 /* Parsers for common value kinds.  Each names the option in its error. */
 int cli_parse_string(const struct cli_option *o, const char *value, void *dst, struct diag *d); /* const char * */
 int cli_parse_uint(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* unsigned */
+int cli_parse_count(const struct cli_option *o, const char *value, void *dst, struct diag *d);  /* unsigned, 1.. */
 int cli_parse_node(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* int, -1 unset */
 int cli_parse_size(const struct cli_option *o, const char *value, void *dst, struct diag *d);   /* uint64_t bytes */
 int cli_parse_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d); /* uint64_t us */

@@ -105,7 +105,7 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                         json_decref(t);
                         continue;
                 }
-                if (json_object_get(t, "error")) {
+                if (report_trial_failed(t)) {
                         r->errors++;
                         json_decref(t);
                         continue;

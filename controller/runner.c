@@ -254,17 +254,17 @@ static bool has_reply(struct runner_agent *a) {
 
 static int why(struct runner_agent *a, int rc, const char *what, struct diag *d) {
         if (rc == -ECHILD)
-                return diag_set(d, rc, "agent %s died (exit %d) %s", a->name, a->exit_code, what);
+                return diag_set(d, rc, "agent %s died (exit %d) during %s", a->name, a->exit_code, what);
         if (rc == -ETIMEDOUT)
                 return diag_set(d, rc, "agent %s did not answer %s in time", a->name, what);
         if (rc == -EINTR)
-                return diag_set(d, rc, "interrupted %s", what);
-        return diag_set(d, rc, "event loop failed %s: %s", what, strerror(-rc));
+                return diag_set(d, rc, "interrupted during %s", what);
+        return diag_set(d, rc, "event loop failed during %s: %s", what, strerror(-rc));
 }
 
 int runner_wait_ready(struct runner *r, struct runner_agent *a, int timeout_ms, struct diag *d) {
         int rc = turn(r, a, is_ready, timeout_ms);
-        return rc < 0 ? why(a, rc, "while starting", d) : 0;
+        return rc < 0 ? why(a, rc, "its start (READY=1)", d) : 0;
 }
 
 int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int timeout_ms, json_t **ret, struct diag *d) {

@@ -26,14 +26,24 @@ struct ctx {
         unsigned line;         /* counted by the reader */
         struct diag err;       /* the first error, with its line */
         FILE *f;
+        /* What was set where, so a key or a section given twice is an error, not a
+         * silent override: "section\nkey" (or "section\n" for a section) and its line. */
+        char *seen[256];
+        unsigned seen_line[256];
+        size_t n_seen;
+        char cur[128];          /* the section being read */
+        char last[256];         /* the previous key ("section\nkey"): inih repeats it for a continuation line */
+        bool indented;          /* the line just read starts with white space (a continuation) */
 };
 
 /* inih's fgets, counting lines so the handler knows where it is. */
 static char *reader(char *str, int num, void *stream) {
         struct ctx *c = stream;
         char *s = fgets(str, num, c->f);
-        if (s)
+        if (s) {
                 c->line++;
+                c->indented = s[0] == ' ' || s[0] == '\t';
+        }
         return s;
 }
 
@@ -117,9 +127,41 @@ static int noise_key(struct ctx *c, const char *section, const char *name, const
         return 1;
 }
 
+/* The line where what (a "section\nkey" or "section\n") was first seen, or 0; records it. */
+static unsigned first_seen(struct ctx *c, const char *what) {
+        for (size_t i = 0; i < c->n_seen; i++)
+                if (strcmp(c->seen[i], what) == 0)
+                        return c->seen_line[i];
+        if (c->n_seen < ELEMENTSOF(c->seen) && (c->seen[c->n_seen] = (char *)keep(c, what)))
+                c->seen_line[c->n_seen++] = c->line;
+        return 0;
+}
+
+static int duplicate(struct ctx *c, const char *section, const char *name) {
+        char what[256];
+        if (strcmp(c->cur, section) != 0) {
+                snprintf(c->cur, sizeof(c->cur), "%s", section);
+                snprintf(what, sizeof(what), "%s\n", section);
+                unsigned at = first_seen(c, what);
+                if (at)
+                        return fail(c, -EINVAL, "section [%s] appears twice (first on line %u); give each section once",
+                                    section, at);
+        }
+        snprintf(what, sizeof(what), "%s\n%s", section, name);
+        if (strcmp(what, c->last) == 0 && c->indented)
+                return 1; /* a continuation line of the same key */
+        snprintf(c->last, sizeof(c->last), "%s", what);
+        unsigned at = first_seen(c, what);
+        if (at)
+                return fail(c, -EINVAL, "[%s] %s is set twice (first on line %u); give each key once", section, name, at);
+        return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct ctx *c = user;
         if (c->err.err)
+                return 1;
+        if (!duplicate(c, section, name) || c->err.err)
                 return 1;
         if (strncmp(section, "noise.", 6) == 0)
                 return noise_key(c, section, name, value);

@@ -230,7 +230,7 @@ static int plot_run(int argc, char **argv) {
                  * named after the method. */
                 json_t *se = t ? json_object_get(t, "search") : NULL;
                 bool result = t && report_str_is(json_object_get(t, "kind"), "search");
-                if (!t || json_object_get(t, "error") || (json_object_get(t, "kind") && !result) ||
+                if (!t || report_trial_failed(t) || (json_object_get(t, "kind") && !result) ||
                     (se && !json_is_true(json_object_get(se, "found_here")))) {
                         json_decref(t);
                         continue;

@@ -61,6 +61,10 @@ static double mean(double sum, unsigned n) {
         return n ? sum / n : NAN;
 }
 
+bool report_trial_failed(json_t *t) {
+        return json_object_get(t, "error") || json_object_get(t, "invalid");
+}
+
 bool report_str_is(json_t *v, const char *s) {
         return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
@@ -158,7 +162,7 @@ static int report_run(int argc, char **argv) {
                         snprintf(r->nf, sizeof(r->nf), "%s", nfk);
                         several_nf |= strcmp(nfk, rows[0].nf) != 0;
                 }
-                if (r && json_object_get(t, "error"))
+                if (r && report_trial_failed(t))
                         r->errors++;
                 else if (r) {
                         double mpps = report_num(t, "result.mpps");

@@ -62,7 +62,39 @@ struct sweep_opts {
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
         unsigned seed;
+        char resume_sum[20]; /* --resume: the checksum of the run's configuration (not an option) */
 };
+
+static json_t *rate_json(const char *rate, struct diag *d);
+
+/* Values checked where they are read, so a scenario file's mistake has its line. */
+static int parse_rate(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        json_t *j = rate_json(value, d);
+        if (!j)
+                return -EINVAL;
+        json_decref(j);
+        return cli_parse_string(o, value, dst, d);
+}
+
+static int parse_bounded_duration(const struct cli_option *o, const char *value, void *dst, uint64_t lo_us, uint64_t hi_us,
+                                  struct diag *d) {
+        int r = cli_parse_duration(o, value, dst, d);
+        if (r < 0)
+                return r;
+        uint64_t v = *(uint64_t *)dst;
+        if (v < lo_us || v > hi_us)
+                return diag_set(d, -EINVAL, "--%s %s: give %s to %s", o->name, value, lo_us ? "1ms" : "0s",
+                                hi_us >= 86400000000ULL ? "86400s (a day)" : "600s");
+        return 0;
+}
+
+static int parse_trial_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        return parse_bounded_duration(o, value, dst, 1000, 86400000000ULL, d);
+}
+
+static int parse_warmup(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        return parse_bounded_duration(o, value, dst, 0, 600000000ULL, d);
+}
 
 /* One table for the command line, the scenario file (by section), --help and the echo
  * of the effective configuration in run.json.  [noise.NAME] sections are the file's
@@ -70,11 +102,11 @@ struct sweep_opts {
 static const struct cli_option sweep_options[] = {
         { "name", "NAME", "the scenario's name, for the results directory (a-z, 0-9, _ and -)", cli_parse_string,
           offsetof(struct sweep_opts, name), "scenario" },
-        { "repetitions", "N", "repetitions of the whole matrix (default 1)", cli_parse_uint,
+        { "repetitions", "N", "repetitions of the whole matrix (default 1)", cli_parse_count,
           offsetof(struct sweep_opts, repetitions), "scenario" },
-        { "duration", "DUR", "measured traffic per trial (default 10s)", cli_parse_duration,
+        { "duration", "DUR", "measured traffic per trial (default 10s; at most a day)", parse_trial_duration,
           offsetof(struct sweep_opts, duration_us), "scenario" },
-        { "warmup", "DUR", "traffic before each measurement, left out of it (default 2s)", cli_parse_duration,
+        { "warmup", "DUR", "traffic before each measurement, left out of it (default 2s; at most 10 min)", parse_warmup,
           offsetof(struct sweep_opts, warmup_us), "scenario" },
         { "shuffle", NULL, "shuffle the order within each repetition (the seed is recorded)", NULL,
           offsetof(struct sweep_opts, shuffle), "scenario" },
@@ -86,7 +118,7 @@ static const struct cli_option sweep_options[] = {
           offsetof(struct sweep_opts, out), "scenario" },
         { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
           "none (the generator looped back: the floor)", cli_parse_string, offsetof(struct sweep_opts, nf), "nf" },
-        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_uint, offsetof(struct sweep_opts, pmd_cores), "nf" },
+        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_count, offsetof(struct sweep_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
           cli_parse_string, offsetof(struct sweep_opts, pinning), "nf" },
         { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct sweep_opts, link), "nf" },
@@ -94,7 +126,7 @@ static const struct cli_option sweep_options[] = {
           offsetof(struct sweep_opts, frame_sizes), "nf" },
         { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct sweep_opts, no_huge),
           "nf" },
-        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", cli_parse_string,
+        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", parse_rate,
           offsetof(struct sweep_opts, rate), "traffic" },
         { "link-speed", "BPS", "emulated link speed for line and N% (default 10G)", cli_parse_size,
           offsetof(struct sweep_opts, link_speed), "traffic" },
@@ -656,7 +688,30 @@ static void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, 
 
 /* One whole line per write, then fsync: a crash leaves whole lines only.  A write cut
  * short (a full disk) is taken back, so the file never holds a torn line.  Takes line. */
-static bool append_line(int fd, const char *dir, json_t *line) {
+/* What a trial line says of the matrix point it measured (every dimension, as indices
+ * into the run's lists) and of the run it belongs to: --resume checks both. */
+static void point_key(const struct matrix_point *pt, char *buf, size_t len) {
+        snprintf(buf, len, "rep %u, quota %g %%, period %" PRIu64 " us, frame %u B, variant %u, neighbour %u", pt->repetition,
+                 pt->quota, pt->period_us, pt->frame_size, pt->pinning, pt->neighbour);
+}
+
+/* A checksum of a run's configuration (run.json "config", keys sorted): FNV-1a 64,
+ * to tell lines of another run or an edited run.json, not to resist forgery (root
+ * reads run.json only where no one else can write it). */
+static void config_sum(json_t *cfg, char *buf, size_t len) {
+        char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+        uint64_t h = 14695981039346656037ULL;
+        for (const char *c = text ? text : ""; *c; c++)
+                h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        free(text);
+        snprintf(buf, len, "%016" PRIx64, h);
+}
+
+static bool append_line(int fd, const char *dir, json_t *line, const struct matrix_point *pt, const char *sum) {
+        char key[160];
+        point_key(pt, key, sizeof(key));
+        json_object_set_new(line, "point", json_string(key));
+        json_object_set_new(line, "run_sum", json_string(sum));
         char *text = json_dumps(line, JSON_COMPACT);
         json_decref(line);
         size_t len = text ? strlen(text) : 0;
@@ -807,6 +862,10 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 json_t *nreq = json_pack("{s:s}", "cmd", "stop");
                 r = runner_request(c->run, na, nreq, 10000, &nstat, d);
                 json_decref(nreq);
+                /* A neighbour that stopped by itself disturbed only part of the trial. */
+                const char *ended = json_string_value(json_object_get(nstat, "ended_early"));
+                if (r >= 0 && ended)
+                        r = diag_set(d, -ECHILD, "neighbour %s: %s; the trial is not a neighbour trial", nb->name, ended);
         }
         if (r >= 0 && nf_proto)
                 r = runner_request(c->run, c->agent[1], sreq, 10000, &s1, d);
@@ -814,16 +873,19 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 r = c->cg->ops->cpu_stat(c->cg, c->nf_rel, &c1, d);
         json_decref(sreq);
         /* The counters' window must be the trial's: a controller held up (SIGSTOP, a VM
-         * pause) would divide minutes of cgroup periods and CPU time by a 10 s trial.
-         * The window may exceed the trial by its drain, the requests and 2 s (or half
-         * the trial) of slack; beyond that the trial is not valid. */
+         * pause, or starved by a neighbour on its CPU) would divide a long stretch of
+         * cgroup periods and CPU time as if it were the generator's short window.  The
+         * window may exceed the trial by its drain, the requests and 2 s (or half the
+         * trial) of slack; beyond that the trial is recorded but marked not valid, and
+         * the reports leave it out. */
         uint64_t window_us = mono_us() - window0_us, trial_us = c->o->duration_us + c->o->warmup_us + 100000;
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
-        if (r >= 0 && window_us > trial_us + slack_us)
-                r = diag_set(d, -ETIMEDOUT,
-                             "the controller was held up: its counters cover %.1f s for a trial of %.1f s (stopped, or the "
-                             "machine paused?); the trial is not valid",
-                             (double)window_us / 1e6, (double)trial_us / 1e6);
+        char invalid[256] = "";
+        if (window_us > trial_us + slack_us)
+                snprintf(invalid, sizeof(invalid),
+                         "the controller was held up: its counters cover %.1f s for a trial of %.1f s (stopped, the "
+                         "machine paused, or starved of CPU)",
+                         (double)window_us / 1e6, (double)trial_us / 1e6);
         json_t *line;
         if (r < 0) {
                 line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition",
@@ -883,6 +945,10 @@ static json_t *measure(struct trial_ctx *c, const struct matrix_point *pt, const
                 if (nstat) {
                         json_object_del(nstat, "ok");
                         json_object_del(nstat, "id");
+                }
+                if (invalid[0]) {
+                        json_object_set_new(line, "invalid", json_string(invalid));
+                        fprintf(stderr, "isolab: not valid: %s\n", invalid);
                 }
                 /* The group's own CPU time, where the backend reads it (v2, systemd). */
                 if (c0.has_usage && c1.has_usage && wall_ns > 0)
@@ -1376,6 +1442,7 @@ static int resume_load(const char *dir, struct sweep_opts *o, struct scenario *s
         }
         o->seed = (unsigned)json_integer_value(json_object_get(cfg, "seed_used"));
         o->out = dir;
+        config_sum(cfg, o->resume_sum, sizeof(o->resume_sum));
         /* Neighbours from a scenario's [noise.NAME] sections (--noise ones came back above). */
         size_t i;
         json_t *nb;
@@ -1409,31 +1476,65 @@ static int resume_load(const char *dir, struct sweep_opts *o, struct scenario *s
 }
 
 /* The points of a resumed run that trials.jsonl already holds: a measured line (MRR), or
- * every search's result line.  done[i] for matrix index i. */
-static void resume_done(const char *dir, bool *done, size_t n, int n_searches) {
+ * every search's result line.  done[i] for matrix index i.  Every line must be of this
+ * run (its run_sum) and at the point its index names (every dimension); a mismatch is
+ * refused, naming the line, so nothing is skipped or measured twice silently. */
+static int resume_done(const char *dir, const struct matrix_point *pts, bool *done, size_t n, int n_searches,
+                       const char *sum, struct diag *d) {
         _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
-        struct diag d = { 0 };
-        _cleanup_fclose_ FILE *f = resdir_open(dir, RESDIR_RESUME, "--resume", &rd, &d) == 0 ? resdir_read(&rd, "trials.jsonl", &d)
-                                                                                             : NULL;
-        unsigned *searches = calloc(n ? n : 1, sizeof(*searches));
-        char *line = NULL;
+        int r = resdir_open(dir, RESDIR_RESUME, "--resume", &rd, d);
+        if (r < 0)
+                return r;
+        _cleanup_fclose_ FILE *f = resdir_read(&rd, "trials.jsonl", d);
+        if (!f)
+                return d->err;
+        _cleanup_free_ unsigned *searches = calloc(n ? n : 1, sizeof(*searches));
+        _cleanup_free_ char *line = NULL;
         size_t cap = 0;
-        while (f && searches && getline(&line, &cap, f) > 0) {
-                json_t *t = json_loads(line, 0, NULL);
+        unsigned lineno = 0;
+        if (!searches)
+                return -ENOMEM;
+        ssize_t len;
+        while ((len = getline(&line, &cap, f)) > 0) {
+                lineno++;
+                if (line[len - 1] != '\n')
+                        break; /* a torn last line: cut off before the run appends (trials_cut_torn_line) */
+                _cleanup_(json_decrefp) json_t *t = json_loads(line, 0, NULL);
                 json_t *ix = json_object_get(t, "index");
-                if (json_is_integer(ix) && (size_t)json_integer_value(ix) < n && !json_object_get(t, "error")) {
-                        size_t k = (size_t)json_integer_value(ix);
-                        if (json_object_get(t, "kind"))
-                                searches[k]++;
-                        else if (!json_object_get(t, "search") && n_searches == 0)
-                                done[k] = true;
-                }
-                json_decref(t);
+                if (!t || !json_is_integer(ix))
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u is not a trial line of isolab", dir, lineno);
+                json_int_t k = json_integer_value(ix);
+                if (k < 0 || (size_t)k >= n)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u claims point %lld, but the run's matrix has %zu",
+                                        dir, lineno, (long long)k, n);
+                const char *ls = json_string_value(json_object_get(t, "run_sum"));
+                if (ls && strcmp(ls, sum) != 0)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u belongs to another run (or run.json was edited "
+                                                    "since): its run_sum is %s, run.json's configuration gives %s",
+                                        dir, lineno, ls, sum);
+                char key[160];
+                point_key(&pts[k], key, sizeof(key));
+                const char *lk = json_string_value(json_object_get(t, "point"));
+                /* The point's key (every dimension) and the values the reports read. */
+                bool same = (!lk || strcmp(lk, key) == 0) && report_num(t, "quota") == pts[k].quota &&
+                            (uint64_t)report_num(t, "period_us") == pts[k].period_us &&
+                            (unsigned)report_num(t, "frame_size") == pts[k].frame_size &&
+                            (unsigned)report_num(t, "repetition") == pts[k].repetition;
+                if (!same)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u says point %lld is quota %g %%, period %.0f us, "
+                                                    "frame %.0f B, rep %.0f, but in the run's matrix it is \"%s\"",
+                                        dir, lineno, (long long)k, report_num(t, "quota"), report_num(t, "period_us"),
+                                        report_num(t, "frame_size"), report_num(t, "repetition"), key);
+                if (report_trial_failed(t))
+                        continue; /* measured again */
+                if (json_object_get(t, "kind"))
+                        searches[k]++;
+                else if (!json_object_get(t, "search") && n_searches == 0)
+                        done[k] = true;
         }
-        for (size_t k = 0; n_searches && searches && k < n; k++)
+        for (size_t k = 0; n_searches && k < n; k++)
                 done[k] = searches[k] >= (unsigned)n_searches;
-        free(searches);
-        free(line);
+        return 0;
 }
 
 static int experiment(int argc, char **argv, enum exp_mode mode) {
@@ -1735,7 +1836,10 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 bool *done = calloc(npts ? npts : 1, sizeof(bool));
                 if (!done)
                         return EXIT_RUNTIME;
-                resume_done(o.resume, done, npts, n_searches);
+                if ((r = resume_done(o.resume, pts, done, npts, n_searches, o.resume_sum, &d)) < 0) {
+                        free(done);
+                        return fail_usage(&d, r);
+                }
                 size_t left = 0;
                 for (size_t i = 0; i < npts; i++)
                         if (!done[pts[i].index])
@@ -1855,6 +1959,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         /* ---- from here on, every change pushes its undo ---- */
         struct undo undo = { 0 };
         json_t *runj_kept = NULL; /* run.json, written again at the end with the pages given back */
+        char run_sum[20] = "";     /* the configuration's checksum, in every trial line */
         char runjson[64] = "";
         struct runner run = { 0 };
         bool runner_up = false;
@@ -2098,6 +2203,11 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                               "cpu_period_us", jper, "frame_sizes_bytes", jfs, "pinnings", jpin, "neighbours",
                                               jnb, "rate_parsed", rate, "seed_used", seed, "link_used", link, "scenario_file",
                                               sc.path ? json_string(sc.path) : json_null()));
+        /* A resumed run's lines carry the first run's checksum: the configuration is its. */
+        if (o.resume)
+                snprintf(run_sum, sizeof(run_sum), "%s", o.resume_sum);
+        else
+                config_sum(cfg, run_sum, sizeof(run_sum));
         json_t *runj = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:o, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:I}",
                                  "version", RENDER_JSON_VERSION, "run", run_id, "started", stamp, "tool",
                                  mode == EXP_NOISY ? "isolab noisy" : mode == EXP_RUN ? "isolab run" : "isolab sweep",
@@ -2173,7 +2283,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                         json_object_set_new(line, "nf_under_test", json_string(nf_kind_names[A.kind]));
                         failed |= trial_failed;
                         progress_end(&pr, line, true);
-                        failed |= !append_line(tfd, out, line);
+                        failed |= !append_line(tfd, out, line, pt, run_sum);
                 }
                 /* NDR/PDR: a search per point, every trial of it recorded as it ends,
                  * then the result as a line of its own ("kind": "search"). */
@@ -2206,7 +2316,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                                               asked, "verification", verifying, "verdict",
                                                               trial_failed ? "error" : search_verdict(&se), "found_here",
                                                               found_here));
-                                failed |= !append_line(tfd, out, line);
+                                failed |= !append_line(tfd, out, line, pt, run_sum);
                         }
                         if (se.phase == SEARCH_RUNNING)
                                 break; /* interrupted or failed: no result to record */
@@ -2225,7 +2335,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                                 se.found / 1e6, 100 * se.found / line_pps, se.trials,
                                 se.phase == SEARCH_DONE ? "" : ", not converged",
                                 se.generator_limited ? ", limited by the generator" : "");
-                        failed |= !append_line(tfd, out, sum);
+                        failed |= !append_line(tfd, out, sum, pt, run_sum);
                 }
 
                 /* An agent died: with --restart-agents, both start again (a new generator

@@ -42,6 +42,9 @@ void verbs_roff(FILE *f);
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 /* The number at a dotted path ("result.latency.p99_ns") of a trial record, 0 if absent. */
 double report_num(json_t *o, const char *path);
+/* Whether a trial line measured nothing usable: it failed ("error") or its counters do
+ * not cover the trial ("invalid").  Reports count it as failed and leave it out. */
+bool report_trial_failed(json_t *t);
 /* Whether v is the JSON string s. */
 bool report_str_is(json_t *v, const char *s);
 /* Sample standard deviation from the sum and the sum of squares of n values (0 for n < 2). */

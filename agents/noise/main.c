@@ -35,9 +35,12 @@ static void free_argv(void) {
 }
 
 static json_t *stats_json(const struct noise_workload *w, const struct noise_stats *s) {
-        return json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:f, s:f, s:f}", "workload", w->name, "unit", w->unit, "rate", s->rate,
-                         "seconds", s->seconds, "work", (json_int_t)s->work, "samples", (json_int_t)s->n_samples, "min",
-                         s->min, "max", s->max, "stdev", s->stdev);
+        json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:f, s:f, s:f}", "workload", w->name, "unit", w->unit, "rate",
+                              s->rate, "seconds", s->seconds, "work", (json_int_t)s->work, "samples", (json_int_t)s->n_samples,
+                              "min", s->min, "max", s->max, "stdev", s->stdev);
+        if (s->ended[0])
+                json_object_set_new(j, "ended_early", json_string(s->ended));
+        return j;
 }
 
 static int fail(char **ret_error, int r, const char *msg) {

@@ -52,6 +52,9 @@ struct noise_workload {
         void (*stop)(struct noise_run *r);
         /* Optional: reads the counter itself (exec counts its child's CPU time). */
         uint64_t (*work)(struct noise_run *r);
+        /* Optional: before stop(), whether it stopped working by itself (exec: the
+         * command exited); then one sentence in buf and 1, else 0. */
+        int (*ended)(struct noise_run *r, char *buf, size_t len);
 };
 
 struct noise_sample_window {
@@ -83,6 +86,7 @@ struct noise_stats {
         double rate;             /* unit per second over the window */
         size_t n_samples;        /* 100 ms samples inside it */
         double min, max, stdev;  /* of those samples */
+        char ended[160];         /* "" while it worked to the end; else why it stopped early */
 };
 
 extern const struct noise_workload noise_cpu, noise_cache, noise_membw, noise_ctxsw, noise_http, noise_idle, noise_exec;

@@ -228,6 +228,11 @@ void noise_stop(struct noise_run *r, struct noise_stats *ret) {
         if (!r->w)
                 return;
         noise_stats(r, false, ret); /* before the threads end: the rate of a running workload */
+        if (ret) {
+                ret->ended[0] = '\0';
+                if (r->w->ended)
+                        r->w->ended(r, ret->ended, sizeof(ret->ended));
+        }
         atomic_store(&r->stop, true);
         pthread_join(r->sampler, NULL);
         release(r);

@@ -80,6 +80,22 @@ static uint64_t exec_work(struct noise_run *r) {
         return atomic_load(&s->cpu_us);
 }
 
+/* A neighbour that is gone before its trial ends disturbed only part of it. */
+static int exec_ended(struct noise_run *r, char *buf, size_t len) {
+        struct exec_state *s = r->priv;
+        struct rusage ru;
+        if (!s || s->reaped || s->pid <= 0 || wait4(s->pid, &s->status, WNOHANG, &ru) != s->pid)
+                return 0;
+        s->reaped = true;
+        if (WIFEXITED(s->status))
+                snprintf(buf, len, "the command %s exited (status %d) before the trial ended", r->o.argv[0],
+                         WEXITSTATUS(s->status));
+        else
+                snprintf(buf, len, "the command %s was killed (signal %d) before the trial ended", r->o.argv[0],
+                         WTERMSIG(s->status));
+        return 1;
+}
+
 static int exec_start(struct noise_run *r, char *err, size_t len) {
         struct exec_state *s = calloc(1, sizeof(*s));
         if (!s)
@@ -144,4 +160,5 @@ const struct noise_workload noise_exec = {
         .start = exec_start,
         .stop = exec_stop,
         .work = exec_work,
+        .ended = exec_ended,
 };

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #ifdef ISOLAB_FUZZ_MAIN
 #define FUZZ_TARGET(name) LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,4 +18,22 @@ int fuzz_scenario(const uint8_t *data, size_t size);
 int fuzz_options(const uint8_t *data, size_t size);
 int fuzz_proto(const uint8_t *data, size_t size);
 int fuzz_cpulist(const uint8_t *data, size_t size);
+int fuzz_plotquote(const uint8_t *data, size_t size);
+int fuzz_results(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Aborts unless s (n bytes) is one gnuplot single-quoted string on one line: every quote
+ * inside doubled, no newline, carriage return, backquote, @ or NUL (fuzz-plotquote.c). */
+static inline void fuzz_assert_one_quoted_string(const char *s, size_t n) {
+        if (n < 2 || s[0] != '\'' || s[n - 1] != '\'')
+                abort();
+        for (size_t i = 1; i + 1 < n; i++) {
+                if (s[i] == '\n' || s[i] == '\r' || s[i] == '`' || s[i] == '@' || s[i] == '\0')
+                        abort();
+                if (s[i] == '\'') {
+                        if (i + 2 >= n || s[i + 1] != '\'')
+                                abort(); /* a lone quote would end the string */
+                        i++;
+                }
+        }
+}

@@ -614,7 +614,7 @@ Test(sweep, a_full_disk_leaves_no_torn_line) {
 
 /* The controller stopped (SIGSTOP, like a VM pause) for 4 s in the middle of a 1 s
  * trial: the cgroup and NF counters then cover far more than the trial, so that trial
- * is recorded as not valid, with the reason, and the run goes on. */
+ * is recorded but marked not valid, with the reason, and the run goes on. */
 Test(sweep, a_controller_held_up_mid_trial_invalidates_that_trial) {
         sweep = start_sweep("100,50,25", "1s");
         wait_first_trial();
@@ -625,15 +625,77 @@ Test(sweep, a_controller_held_up_mid_trial_invalidates_that_trial) {
         int status;
         cr_assert_eq(waitpid(sweep, &status, 0), sweep);
         sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
         size_t n, held = 0;
         json_t *a = trials(&n);
         size_t i;
         json_t *t;
         json_array_foreach(a, i, t) {
-                const char *e = json_string_value(json_object_get(t, "error"));
+                const char *e = json_string_value(json_object_get(t, "invalid"));
                 held += e && strstr(e, "the controller was held up");
         }
         cr_expect_eq(held, 1, "%zu trials marked as held up", held);
+        cr_expect_eq(n, 3, "every trial has its line");
+        json_decref(a);
+        expect_machine_clean();
+}
+
+/* --resume checks what it skips: a finished line edited to another quota is refused,
+ * naming the line; a torn last line (no newline: the power went) is cut off before the
+ * resumed run appends, never glued to its next trial. */
+Test(sweep, resume_refuses_a_mismatched_line_and_cuts_a_torn_one) {
+        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "0.5s", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial();
+        kill(sweep, SIGINT);
+        cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
+        sweep = -1;
+        char path[256], saved[256], cmd[900];
+        snprintf(path, sizeof(path), "%s/run/trials.jsonl", out);
+        snprintf(saved, sizeof(saved), "%s/trials.saved", out);
+        snprintf(cmd, sizeof(cmd), "cp %s %s && sed -i '1s/\"quota\":[0-9.]*/\"quota\":33/' %s", path, saved, path);
+        cr_assert_eq(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab sweep --resume %s/run > %s/resume.log 2>&1", out, out);
+        int st = system(cmd);
+        cr_expect_eq(WEXITSTATUS(st), 2, "a line edited to another quota was accepted");
+        snprintf(cmd, sizeof(cmd), "grep -q 'trials.jsonl:1 says point' %s/resume.log", out);
+        cr_expect_eq(system(cmd), 0, "the refusal does not name the line");
+        /* The original lines, and a torn one after them. */
+        snprintf(cmd, sizeof(cmd), "cp %s %s && printf '{\"index\":2,\"quo' >> %s", saved, path, path);
+        cr_assert_eq(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab sweep --resume %s/run > %s/resume.log 2>&1", out, out);
+        cr_expect_eq(system(cmd), 0, "the resume failed: see %s/resume.log", out);
+        size_t n, measured = 0;
+        json_t *a = trials(&n); /* asserts every line is JSON */
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) measured += !json_object_get(t, "error");
+        cr_expect_eq(measured, 3);
+        json_decref(a);
+        snprintf(cmd, sizeof(cmd), "%s/run", out);
+        ownrun_add_dir(cmd);
+        expect_machine_clean();
+}
+
+/* An exec neighbour that exits at once disturbed nothing: its trial fails with that
+ * reason instead of being recorded as a neighbour trial with rate 0. */
+Test(sweep, an_exec_neighbour_that_exits_at_once_fails_its_trial) {
+        const char *args[] = { "--noise", "exec", "--noise-cmd", "true", "--placement", "same-core", "--duration", "0.5s", NULL };
+        sweep = start_isolab("noisy", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        size_t n, ended = 0, measured_with_neighbour = 0;
+        json_t *a = trials(&n);
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                const char *e = json_string_value(json_object_get(t, "error"));
+                ended += e && strstr(e, "exited (status 0) before the trial ended");
+                measured_with_neighbour += !e && json_is_object(json_object_get(t, "neighbour"));
+        }
+        cr_expect_eq(ended, 1, "the neighbour trial did not fail with the reason");
+        cr_expect_eq(measured_with_neighbour, 0, "a neighbour trial without its neighbour was recorded as measured");
         json_decref(a);
         expect_machine_clean();
 }

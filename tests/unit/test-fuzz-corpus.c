@@ -47,3 +47,11 @@ Test(fuzz_corpus, proto) {
 Test(fuzz_corpus, cpulist) {
         cr_expect_geq(replay("cpulist", fuzz_cpulist), 3);
 }
+
+Test(fuzz_corpus, plotquote) {
+        cr_expect_geq(replay("plotquote", fuzz_plotquote), 3);
+}
+
+Test(fuzz_corpus, results) {
+        cr_expect_geq(replay("results", fuzz_results), 3);
+}

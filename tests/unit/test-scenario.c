@@ -91,7 +91,14 @@ Test(scenario, errors_name_file_line_key_and_the_closest) {
         expect_error("[scenario]\ncpu-quota = 50\n", 2, "key \"cpu-quota\" belongs in [sweep], not [scenario]");
         expect_error("[scenaro]\nname = x\n", 2, "unknown section [scenaro]; did you mean [scenario]?");
         expect_error("[scenario]\nduration = soon\n", 2, "[scenario] duration = soon: expected a duration");
-        expect_error("[scenario]\nshuffle = maybe\n", 2, "shuffle = maybe: give true or false");
+        expect_error("[scenario]\nshuffle = maybe\n", 2, "[scenario] shuffle = maybe: give true or false (yes");
+        /* Said once, not twice ("shuffle = maybe: shuffle = maybe"). */
+        expect_error("[scenario]\nshuffle = maybe\n", 2, "shuffle = maybe: give");
+        /* A key or a section given twice is an error, not a silent override. */
+        expect_error("[scenario]\nduration = 1s\nduration = 2s\n", 3, "[scenario] duration is set twice (first on line 2)");
+        expect_error("[scenario]\nduration = 1s\n[sweep]\ncpu-quota = 50\n[scenario]\nwarmup = 1s\n", 6,
+                     "section [scenario] appears twice (first on line 2)");
+        expect_error("[noise.web]\nworkload = http\nthreads = 2\nthreads = 3\n", 4, "[noise.web] threads is set twice");
         expect_error("[scenario]\n\nrepetitions = -1\n", 3, "[scenario] repetitions = -1");
         expect_error("[noise.web]\nworkload = apache\n", 2, "use cpu, cache, membw, ctxsw, http, idle or exec");
         expect_error("[noise.web]\nworkload = http\nthreds = 2\n", 3, "unknown key \"threds\" in [noise.web]; did you mean \"threads\"?");
@@ -166,4 +173,31 @@ Test(scenario, the_command_line_overrides_the_file) {
         cr_expect_eq(isolab(&out, "run /nonexistent.ini --dry-run"), 2);
         cr_expect(strstr(out, "isolab: cannot read scenario /nonexistent.ini") != NULL, "%s", out);
         free(out);
+}
+
+/* The experiment's own values are checked where the file gives them, so the error
+ * names the file and line: a rate, a count of 0. */
+Test(scenario, experiment_values_name_their_line) {
+        static const struct {
+                const char *text, *needle;
+        } cases[] = {
+                { "[traffic]\nrate = NaN\n", ":2: [traffic] rate = NaN: use line, max" },
+                { "[scenario]\nduration = 1s\n[nf]\npmd-cores = 0\n", ":4: [nf] pmd-cores = 0: expected a whole number from 1" },
+                { "[scenario]\nwarmup = 1h\n", ":2: [scenario] warmup = 1h: expected a duration" },
+                { "[scenario]\nwarmup = 900s\n", ":2: [scenario] warmup = 900s: give 0s to 600s" },
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char file[] = "/tmp/isolab-scn-XXXXXX";
+                int fd = mkstemp(file);
+                cr_assert_geq(fd, 0);
+                cr_assert_eq(write(fd, cases[i].text, strlen(cases[i].text)), (ssize_t)strlen(cases[i].text));
+                close(fd);
+                char args[300], *out = NULL;
+                snprintf(args, sizeof(args), "run %s --dry-run", file);
+                int st = isolab(&out, args);
+                cr_expect_eq(st, 2, "%s", out);
+                cr_expect(strstr(out, cases[i].needle) != NULL, "\"%s\" not in: %s", cases[i].needle, out);
+                free(out);
+                unlink(file);
+        }
 }
