@@ -81,6 +81,10 @@ int report_noisy(FILE *f, const char *fmt, json_t *warnings) {
                 json_t *t = json_loads(line, 0, NULL);
                 if (!t)
                         continue; /* the sweep table said so already */
+                if (json_object_get(t, "search") || json_object_get(t, "kind")) {
+                        json_decref(t); /* a search's trials and results: the search table's */
+                        continue;
+                }
                 json_t *nb = json_object_get(t, "neighbour");
                 struct nrow key = { .quota = report_num(t, "quota"),
                                     .period_us = (long)json_integer_value(json_object_get(t, "period_us")),

@@ -89,6 +89,8 @@ static const struct row *full(const struct row *rows, size_t n, const struct row
         return NULL;
 }
 
+static int report_sweep(const struct row *rows, size_t nrows, bool several_nf, const char *fmt, json_t *warnings);
+
 static int report_run(int argc, char **argv) {
         struct report_opts o = { 0 };
         int optind_;
@@ -193,19 +195,67 @@ static int report_run(int argc, char **argv) {
         if (rf)
                 fclose(rf);
         json_t *warnings = json_object_get(run, "warnings");
+        /* A run's lines of different kinds are all reported: the searches' table, then
+         * the table of its plain trials (one search line does not hide the rest). */
+        bool plain = nrows > 0 || neighbours;
+        int rc = 0;
+        if (searches && plain) {
+                bool json = strcmp(fmt, "json") == 0;
+                char *buf[2] = { NULL, NULL };
+                size_t len[2] = { 0, 0 };
+                FILE *real = stdout;
+                if (json && !(stdout = open_memstream(&buf[0], &len[0])))
+                        stdout = real;
+                rewind(f);
+                rc |= report_search(f, fmt, warnings);
+                if (json && stdout != real) {
+                        fclose(stdout);
+                        stdout = open_memstream(&buf[1], &len[1]);
+                        if (!stdout)
+                                stdout = real;
+                } else {
+                        putchar('\n');
+                }
+                rewind(f);
+                rc |= neighbours ? report_noisy(f, fmt, json ? warnings : NULL)
+                                 : report_sweep(rows, nrows, several_nf, fmt, json ? warnings : NULL);
+                if (json && stdout != real) {
+                        fclose(stdout);
+                        stdout = real;
+                        json_t *a = buf[0] ? json_loads(buf[0], 0, NULL) : NULL, *b = buf[1] ? json_loads(buf[1], 0, NULL) : NULL;
+                        json_t *doc = json_pack("{s:O?, s:O?, s:o}", "searches", json_object_get(a, "searches"), "rows",
+                                                json_object_get(b, "rows"), "warnings",
+                                                warnings ? json_incref(warnings) : json_array());
+                        json_dumpf(doc, stdout, JSON_INDENT(2));
+                        putchar('\n');
+                        json_decref(doc);
+                        json_decref(a);
+                        json_decref(b);
+                }
+                free(buf[0]);
+                free(buf[1]);
+                json_decref(run);
+                return rc;
+        }
         if (searches) {
                 rewind(f);
-                int rc = report_search(f, fmt, warnings);
+                rc = report_search(f, fmt, warnings);
                 json_decref(run);
                 return rc;
         }
         if (neighbours) {
                 rewind(f);
-                int rc = report_noisy(f, fmt, warnings);
+                rc = report_noisy(f, fmt, warnings);
                 json_decref(run);
                 return rc;
         }
+        rc = report_sweep(rows, nrows, several_nf, fmt, warnings);
+        json_decref(run);
+        return rc;
+}
 
+/* The sweep's table (the study's Tables 5 and 6), from rows, in fmt. */
+static int report_sweep(const struct row *rows, size_t nrows, bool several_nf, const char *fmt, json_t *warnings) {
         if (strcmp(fmt, "json") == 0) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < nrows; i++) {
@@ -238,7 +288,6 @@ static int report_run(int argc, char **argv) {
                 json_dumpf(doc, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(doc);
-                json_decref(run);
                 return 0;
         }
         bool csv = strcmp(fmt, "csv") == 0;
@@ -246,7 +295,6 @@ static int report_run(int argc, char **argv) {
         json_t *w;
         if (!csv)
                 json_array_foreach(warnings, wi, w) printf("! %s\n", json_string_value(w));
-        json_decref(run);
         if (csv)
                 printf("nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,loss_pct,p50_us,p99_us,max_us,"
                        "stdev_us,throttled_pct,cpu_share,rate_vs_100\n");

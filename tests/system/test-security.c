@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "controller/cgroup.h"
 #include "tests/system/ownrun.h"
 #include "tests/system/sysfix.h"
 
@@ -280,5 +282,108 @@ Test(security, a_second_run_is_refused_while_one_runs, .timeout = 180) {
         cr_assert_eq(waitpid(a, &status, 0), a);
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run A failed (status %#x)", status);
         cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), nr, "the hugepage reservation was not restored");
+        sysfix_unlock(lock);
+}
+
+/* `isolab cleanup` racing with a run's start (and middle): it never takes a live run's
+ * leftovers; the run ends well and leaves nothing. */
+Test(security, cleanup_racing_a_starting_run_leaves_it_alone, .timeout = 180) {
+        int lock = sysfix_lock();
+        ownrun_reset();
+        char out_a[400];
+        snprintf(out_a, sizeof(out_a), "%s/a", tmp);
+        long nr = sysfix_read_long(SYSFIX_NR_2M);
+        pid_t a = fork();
+        if (a == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100,50", "--duration", "0.5s", "--warmup",
+                      "0.2s", "--out", out_a, (char *)NULL);
+                _exit(127);
+        }
+        ownrun_add_pid(a);
+        /* cleanup every 20 ms through the start and the first trials */
+        int status = 0, cleanups = 0;
+        while (waitpid(a, &status, WNOHANG) == 0 && cleanups < 150) {
+                pid_t c = fork();
+                if (c == 0) {
+                        int null = open("/dev/null", O_WRONLY);
+                        dup2(null, 1);
+                        dup2(null, 2);
+                        execl(ISOLAB_BUILD "/isolab", "isolab", "cleanup", "--quiet", (char *)NULL);
+                        _exit(127);
+                }
+                waitpid(c, NULL, 0);
+                cleanups++;
+                nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+        }
+        if (waitpid(a, &status, 0) != a && !WIFEXITED(status))
+                cr_assert_fail("run A did not end");
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run A failed with cleanups racing it (status %#x)", status);
+        cr_expect_gt(cleanups, 5);
+        cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), nr, "the hugepage reservation was not restored");
+        sysfix_unlock(lock);
+}
+
+/* After a kill -9, the next run first replays what the dead one left, then reads the
+ * reservation: it must not adopt the dead run's pages as its baseline. */
+Test(security, the_run_after_a_kill_9_restores_the_reservation, .timeout = 180) {
+        int lock = sysfix_lock();
+        ownrun_reset();
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        char out_a[400], out_b[400];
+        snprintf(out_a, sizeof(out_a), "%s/a", tmp);
+        snprintf(out_b, sizeof(out_b), "%s/b", tmp);
+        long nr = sysfix_read_long(SYSFIX_NR_2M);
+        pid_t a = fork();
+        if (a == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100,50,25", "--duration", "1s", "--warmup",
+                      "0.2s", "--out", out_a, (char *)NULL);
+                _exit(127);
+        }
+        ownrun_add_pid(a);
+        char trials[500];
+        snprintf(trials, sizeof(trials), "%s/trials.jsonl", out_a);
+        struct stat st = { 0 };
+        for (int i = 0; i < 600 && (stat(trials, &st) < 0 || st.st_size == 0); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        cr_assert_gt(st.st_size, 0, "run A measured nothing in 30 s");
+        kill(a, SIGKILL);
+        waitpid(a, NULL, 0);
+        cr_expect_gt(sysfix_read_long(SYSFIX_NR_2M), nr, "the killed run should have left its pages");
+        pid_t b = fork();
+        if (b == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100", "--duration", "0.3s", "--warmup",
+                      "0.2s", "--out", out_b, (char *)NULL);
+                _exit(127);
+        }
+        ownrun_add_pid(b);
+        int status;
+        cr_assert_eq(waitpid(b, &status, 0), b);
+        while (waitpid(-1, NULL, WNOHANG) > 0) /* the dead run's agents, killed by B's replay */
+                ;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run B failed (status %#x)", status);
+        cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), nr, "the reservation is %ld, not the %ld it was before both runs",
+                     sysfix_read_long(SYSFIX_NR_2M), nr);
+        char path[500];
+        snprintf(path, sizeof(path), "%s/run.json", out_b);
+        json_t *run = json_load_file(path, 0, NULL);
+        json_t *hp = json_object_get(run, "hugepages");
+        cr_expect_eq(json_integer_value(json_object_get(hp, "found_total")), nr, "run B counted the dead run's pages");
+        cr_expect_eq(json_integer_value(json_object_get(hp, "added")), json_integer_value(json_object_get(hp, "returned")));
+        json_decref(run);
+        struct cg_mounts m;
+        struct diag d = { 0 };
+        cr_assert_eq(cg_detect(&m, &d), 0, "%s", d.msg);
+        char *left = ownrun_leftovers(m.cpu_root, m.cpuset_root);
+        cr_expect_null(left, "left behind: %s", left);
+        free(left);
         sysfix_unlock(lock);
 }

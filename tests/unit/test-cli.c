@@ -291,3 +291,32 @@ Test(cli, report_json_of_a_point_that_only_failed) {
         unlink(path);
         rmdir(dir);
 }
+
+/* One search result among plain trials does not hide them: both tables come out, in
+ * every format. */
+Test(cli, report_shows_every_kind_of_line) {
+        char dir[] = "/tmp/isolab-mixed-XXXXXX";
+        cr_assert_not_null(mkdtemp(dir));
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "cp " ISOLAB_SRC "/tests/fixtures/sweep-small/trials.jsonl %s/ && printf '%%s\\n' "
+                 "'{\"kind\":\"search\",\"nf_under_test\":\"isolab-nf\",\"index\":0,\"repetition\":0,\"quota\":100,"
+                 "\"period_us\":100000,\"frame_size\":64,\"pinning\":\"pinned\",\"method\":\"pdr\",\"loss_goal_pct\":0.5,"
+                 "\"found_pps\":3000000,\"found_mpps\":3,\"pct_of_line\":20.2,\"trials\":7,\"converged\":true,"
+                 "\"generator_limited\":false,\"neighbour\":null}' >> %s/trials.jsonl",
+                 dir, dir);
+        cr_assert_eq(system(cmd), 0);
+        struct run r = isolab("report", dir, NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        cr_expect(strstr(r.out, "pdr") != NULL, "no search table:\n%s", r.out);
+        cr_expect(strstr(r.out, "q/100%") != NULL, "the plain trials were hidden:\n%s", r.out);
+        run_free(&r);
+        r = isolab("report", dir, "--format", "json", NULL);
+        json_t *doc = json_loads(r.out, 0, NULL);
+        cr_assert_not_null(doc, "not JSON: %s", r.out);
+        cr_expect_eq(json_array_size(json_object_get(doc, "searches")), 1);
+        cr_expect_gt(json_array_size(json_object_get(doc, "rows")), 0);
+        json_decref(doc);
+        run_free(&r);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        (void)!system(cmd);
+}
