@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controller/resdir.h"
 #include "topology/util.h"
 
 const char *const scenario_noise_keys[] = { "workload", "placement", "threads", "load", "size", "node",
@@ -248,6 +249,7 @@ int scenario_load(const char *path, const struct cli_option *table, size_t n, vo
                                 S_ISDIR(st.st_mode) ? "a directory" : !S_ISREG(st.st_mode) ? "not a regular file" : "too large",
                                 SCENARIO_MAX_BYTES >> 10);
         }
+        resdir_trust(&st, sc->untrusted, sizeof(sc->untrusted));
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         FILE *f = fdopen(fd, "re");
         if (!f) {

@@ -35,6 +35,8 @@ struct scenario {
         size_t n_strings;
         struct noise_spec noise[SCENARIO_MAX_NOISE];
         size_t n_noise;
+        char untrusted[128]; /* "" when root or the user running isolab owns the file and no one else can write it;
+                              * else who could have changed it ("user alice owns it") */
 };
 
 /* Reads path into opts (keys from table, by section) and sc->noise.  Returns 0, or

@@ -16,6 +16,7 @@
  * plot_quote().  Files are written through the figures directory's fd (resdir.h) and
  * gnuplot runs inside it, so it writes only there. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -122,16 +123,41 @@ static void data_quote(FILE *f, const char *s) {
 }
 
 static int run_gnuplot(const char *script, const struct resdir *figs, struct diag *d) {
+        /* gnuplot's own messages (warnings included) reach the user as isolab's, each
+         * line prefixed, like every other message isolab prints. */
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return diag_set(d, -errno, "pipe: %s", strerror(errno));
         pid_t pid = fork();
-        if (pid < 0)
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
                 return diag_set(d, -errno, "fork: %s", strerror(errno));
+        }
         if (pid == 0) {
+                dup2(p[1], STDERR_FILENO);
                 if (fchdir(figs->fd) < 0)
                         _exit(126);
                 execlp("gnuplot", "gnuplot", script, (char *)NULL);
-                fprintf(stderr, "isolab: cannot run gnuplot: %s (install gnuplot-nox: make deps)\n", strerror(errno));
+                fprintf(stderr, "cannot run gnuplot: %s (install gnuplot-nox: make deps)\n", strerror(errno));
                 _exit(127);
         }
+        close(p[1]);
+        FILE *msgs = fdopen(p[0], "r");
+        char *l = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while (msgs && (n = getline(&l, &cap, msgs)) > 0) {
+                while (n > 0 && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+                        l[--n] = '\0';
+                if (n > 0)
+                        fprintf(stderr, "isolab: gnuplot: %s\n", l);
+        }
+        free(l);
+        if (msgs)
+                fclose(msgs);
+        else
+                close(p[0]);
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;

@@ -1579,6 +1579,15 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 }
                 if ((r = scenario_load(file, sweep_options, ELEMENTSOF(sweep_options), &o, &sc, &d)) < 0)
                         return fail_usage(&d, r);
+                /* An exec neighbour is a command run as root: say who else could have
+                 * written it. */
+                bool exec_nb = false;
+                for (size_t k = 0; k < sc.n_noise; k++)
+                        exec_nb |= sc.noise[k].cmd != NULL || strcmp(sc.noise[k].workload, "exec") == 0;
+                if (exec_nb && sc.untrusted[0])
+                        fprintf(stderr, "isolab: warning: scenario %s names a command to run (an exec neighbour), and %s: "
+                                        "check the command before running it as root\n",
+                                file, sc.untrusted);
                 if ((r = cli_parse(argc, argv, sweep_options, ELEMENTSOF(sweep_options), &o, &optind_, &help, &d)) < 0)
                         return fail_usage(&d, r);
         } else {

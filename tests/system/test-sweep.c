@@ -699,3 +699,57 @@ Test(sweep, an_exec_neighbour_that_exits_at_once_fails_its_trial) {
         json_decref(a);
         expect_machine_clean();
 }
+
+/* A wrapper around the real NF that prints a line of garbage before every reply (a
+ * chatty wrapper script, a library writing to stdout): the replies are valid, but the
+ * agent broke the protocol, and the run must not take its word as if it had not. */
+Test(sweep, garbage_next_to_valid_replies_is_a_protocol_violation) {
+        char dir[256], path[300];
+        snprintf(dir, sizeof(dir), "%s/libexec", out);
+        cr_assert_eq(mkdir(dir, 0755), 0);
+        const char *real[] = { "isolab-gen", "isolab-noise" };
+        const char *target[] = { ISOLAB_BUILD "/isolab-gen", ISOLAB_BUILD "/isolab-noise" };
+        for (size_t k = 0; k < 2; k++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, real[k]);
+                cr_assert_eq(symlink(target[k], path), 0);
+        }
+        snprintf(path, sizeof(path), "%s/isolab-nf", dir);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        /* READY=1 comes from the wrapper itself once the real NF said it (the controller
+         * takes it only from the agent's own pid). */
+        fprintf(f, "#!/usr/bin/python3\n"
+                   "import os, socket, subprocess, sys, tempfile\n"
+                   "d = tempfile.mkdtemp()\n"
+                   "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                   "s.bind(d + '/n')\n"
+                   "env = dict(os.environ, NOTIFY_SOCKET=d + '/n')\n"
+                   "p = subprocess.Popen(['" ISOLAB_BUILD "/isolab-nf'] + sys.argv[1:], stdout=subprocess.PIPE, env=env)\n"
+                   "s.recv(512)\n"
+                   "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
+                   "for line in p.stdout:\n"
+                   "    sys.stdout.write('garbage, not JSON\\n' + line.decode())\n"
+                   "    sys.stdout.flush()\n"
+                   "sys.exit(p.wait())\n");
+        fclose(f);
+        cr_assert_eq(chmod(path, 0755), 0);
+        setenv("ISOLAB_LIBEXEC", dir, 1);
+        sweep = start_sweep("100,50", "0.3s");
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        unsetenv("ISOLAB_LIBEXEC");
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0, "a run whose NF broke the protocol ended well (%#x)", status);
+        size_t n;
+        json_t *a = trials(&n);
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                const char *e = json_string_value(json_object_get(t, "error"));
+                cr_expect(e && strstr(e, "not JSON"), "a trial was taken from an agent that broke the protocol: %s", e ? e : "(no error)");
+        }
+        json_decref(a);
+        /* The real NF under the wrapper ends when its input does. */
+        nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+        expect_machine_clean();
+}

@@ -320,3 +320,16 @@ Test(cli, report_shows_every_kind_of_line) {
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         (void)!system(cmd);
 }
+
+/* A results path longer than any buffer isolab once had (512 bytes) is used whole. */
+Test(cli, a_long_out_path_is_never_cut) {
+        char out[1200] = "/tmp";
+        while (strlen(out) < 1000)
+                strcat(out, "/a-rather-long-directory-name-for-a-results-tree");
+        struct run r = isolab("sweep", "--dry-run", "--out", out, NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        char want[1300];
+        snprintf(want, sizeof(want), "results would go to %s\n", out);
+        cr_expect(strstr(r.out, want) != NULL, "the path was cut:\n%.300s", r.out);
+        run_free(&r);
+}

@@ -122,3 +122,19 @@ Test(plot, quote_keeps_text_inside_one_string) {
         cr_expect_str_eq(buf, "'a''b c d  e\\f\"g'");
         free(buf);
 }
+
+/* Everything plot says on stderr, gnuplot's own lines included, is isolab's: prefixed. */
+Test(plot, every_message_is_prefixed) {
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab plot %s 2>&1 >/dev/null", dir);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        char line[1024];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), p)) {
+                n++;
+                cr_expect(strncmp(line, "isolab: ", 8) == 0, "not prefixed: %s", line);
+        }
+        pclose(p);
+        (void)n;
+}
