@@ -91,6 +91,23 @@ static int isolab(const char *err_path, const char *const args[]) {
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Starts isolab sweep --cpu-quota Q --duration D --warmup 0.2s --out OUT quietly, as
+ * this test's run; returns its pid. */
+static pid_t start_run(const char *quotas, const char *duration, const char *out) {
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", quotas, "--duration", duration, "--warmup",
+                      "0.2s", "--out", out, (char *)NULL);
+                _exit(127);
+        }
+        if (pid > 0)
+                ownrun_add_pid(pid);
+        return pid;
+}
+
 static void expect_victim_untouched(void) {
         char *v = slurp(victim);
         cr_expect_str_eq(v, "precious\n", "root's file was written through a planted link: %s", v);
@@ -249,16 +266,7 @@ Test(security, a_second_run_is_refused_while_one_runs, .timeout = 180) {
         snprintf(out_b, sizeof(out_b), "%s/b", tmp);
         snprintf(err, sizeof(err), "%s/err", tmp);
         long nr = sysfix_read_long(SYSFIX_NR_2M);
-        pid_t a = fork();
-        if (a == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, 1);
-                dup2(null, 2);
-                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100,50", "--duration", "1s", "--warmup",
-                      "0.2s", "--out", out_a, (char *)NULL);
-                _exit(127);
-        }
-        ownrun_add_pid(a);
+        pid_t a = start_run("100,50", "1s", out_a);
         /* Wait until A holds the lock (its run directory exists), then start B. */
         char *lock_text = NULL;
         for (int i = 0; i < 200; i++) {
@@ -293,16 +301,7 @@ Test(security, cleanup_racing_a_starting_run_leaves_it_alone, .timeout = 180) {
         char out_a[400];
         snprintf(out_a, sizeof(out_a), "%s/a", tmp);
         long nr = sysfix_read_long(SYSFIX_NR_2M);
-        pid_t a = fork();
-        if (a == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, 1);
-                dup2(null, 2);
-                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100,50", "--duration", "0.5s", "--warmup",
-                      "0.2s", "--out", out_a, (char *)NULL);
-                _exit(127);
-        }
-        ownrun_add_pid(a);
+        pid_t a = start_run("100,50", "0.5s", out_a);
         /* cleanup every 20 ms through the start and the first trials */
         int status = 0, cleanups = 0;
         while (waitpid(a, &status, WNOHANG) == 0 && cleanups < 150) {
@@ -336,16 +335,7 @@ Test(security, the_run_after_a_kill_9_restores_the_reservation, .timeout = 180) 
         snprintf(out_a, sizeof(out_a), "%s/a", tmp);
         snprintf(out_b, sizeof(out_b), "%s/b", tmp);
         long nr = sysfix_read_long(SYSFIX_NR_2M);
-        pid_t a = fork();
-        if (a == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, 1);
-                dup2(null, 2);
-                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100,50,25", "--duration", "1s", "--warmup",
-                      "0.2s", "--out", out_a, (char *)NULL);
-                _exit(127);
-        }
-        ownrun_add_pid(a);
+        pid_t a = start_run("100,50,25", "1s", out_a);
         char trials[500];
         snprintf(trials, sizeof(trials), "%s/trials.jsonl", out_a);
         struct stat st = { 0 };
@@ -355,16 +345,7 @@ Test(security, the_run_after_a_kill_9_restores_the_reservation, .timeout = 180) 
         kill(a, SIGKILL);
         waitpid(a, NULL, 0);
         cr_expect_gt(sysfix_read_long(SYSFIX_NR_2M), nr, "the killed run should have left its pages");
-        pid_t b = fork();
-        if (b == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, 1);
-                dup2(null, 2);
-                execl(ISOLAB_BUILD "/isolab", "isolab", "sweep", "--cpu-quota", "100", "--duration", "0.3s", "--warmup",
-                      "0.2s", "--out", out_b, (char *)NULL);
-                _exit(127);
-        }
-        ownrun_add_pid(b);
+        pid_t b = start_run("100", "0.3s", out_b);
         int status;
         cr_assert_eq(waitpid(b, &status, 0), b);
         while (waitpid(-1, NULL, WNOHANG) > 0) /* the dead run's agents, killed by B's replay */

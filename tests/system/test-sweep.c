@@ -506,10 +506,9 @@ Test(sweep, a_hung_nf_fails_its_trial_and_nothing_hangs) {
         expect_machine_clean();
 }
 
-/* An agent that prints garbage instead of JSON fails its trial with that reason. */
-Test(sweep, an_nf_printing_garbage_fails_its_trial) {
-        /* A fake isolab-nf beside the real generator: READY=1, then a non-JSON line for
-         * every request. */
+/* Runs a sweep (quotas, duration) whose isolab-nf is the python script nf_py, beside
+ * the real generator and neighbour agents (ISOLAB_LIBEXEC); returns its exit status. */
+static int sweep_with_fake_nf(const char *nf_py, const char *quotas, const char *duration) {
         char dir[256], path[300];
         snprintf(dir, sizeof(dir), "%s/libexec", out);
         cr_assert_eq(mkdir(dir, 0755), 0);
@@ -522,20 +521,29 @@ Test(sweep, an_nf_printing_garbage_fails_its_trial) {
         snprintf(path, sizeof(path), "%s/isolab-nf", dir);
         FILE *f = fopen(path, "w");
         cr_assert_not_null(f);
-        fprintf(f, "#!/usr/bin/python3\n"
-                   "import os, socket, sys\n"
-                   "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
-                   "s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
-                   "for line in sys.stdin:\n"
-                   "    print('this is not JSON', flush=True)\n");
+        fputs(nf_py, f);
         fclose(f);
         cr_assert_eq(chmod(path, 0755), 0);
         setenv("ISOLAB_LIBEXEC", dir, 1);
-        sweep = start_sweep("100,50", "0.5s");
+        sweep = start_sweep(quotas, duration);
         int status;
         cr_assert_eq(waitpid(sweep, &status, 0), sweep);
         sweep = -1;
         unsetenv("ISOLAB_LIBEXEC");
+        return status;
+}
+
+/* An agent that prints garbage instead of JSON fails its trial with that reason. */
+Test(sweep, an_nf_printing_garbage_fails_its_trial) {
+        /* A fake isolab-nf beside the real generator: READY=1, then a non-JSON line for
+         * every request. */
+        int status = sweep_with_fake_nf("#!/usr/bin/python3\n"
+                                        "import os, socket, sys\n"
+                                        "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                                        "s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
+                                        "for line in sys.stdin:\n"
+                                        "    print('this is not JSON', flush=True)\n",
+                                        "100,50", "0.5s");
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
         size_t n;
         json_t *a = trials(&n);
@@ -704,41 +712,25 @@ Test(sweep, an_exec_neighbour_that_exits_at_once_fails_its_trial) {
  * chatty wrapper script, a library writing to stdout): the replies are valid, but the
  * agent broke the protocol, and the run must not take its word as if it had not. */
 Test(sweep, garbage_next_to_valid_replies_is_a_protocol_violation) {
-        char dir[256], path[300];
-        snprintf(dir, sizeof(dir), "%s/libexec", out);
-        cr_assert_eq(mkdir(dir, 0755), 0);
-        const char *real[] = { "isolab-gen", "isolab-noise" };
-        const char *target[] = { ISOLAB_BUILD "/isolab-gen", ISOLAB_BUILD "/isolab-noise" };
-        for (size_t k = 0; k < 2; k++) {
-                snprintf(path, sizeof(path), "%s/%s", dir, real[k]);
-                cr_assert_eq(symlink(target[k], path), 0);
-        }
-        snprintf(path, sizeof(path), "%s/isolab-nf", dir);
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f);
         /* READY=1 comes from the wrapper itself once the real NF said it (the controller
          * takes it only from the agent's own pid). */
-        fprintf(f, "#!/usr/bin/python3\n"
-                   "import os, socket, subprocess, sys, tempfile\n"
-                   "d = tempfile.mkdtemp()\n"
-                   "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
-                   "s.bind(d + '/n')\n"
-                   "env = dict(os.environ, NOTIFY_SOCKET=d + '/n')\n"
-                   "p = subprocess.Popen(['" ISOLAB_BUILD "/isolab-nf'] + sys.argv[1:], stdout=subprocess.PIPE, env=env)\n"
-                   "s.recv(512)\n"
-                   "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
-                   "for line in p.stdout:\n"
-                   "    sys.stdout.write('garbage, not JSON\\n' + line.decode())\n"
-                   "    sys.stdout.flush()\n"
-                   "sys.exit(p.wait())\n");
-        fclose(f);
-        cr_assert_eq(chmod(path, 0755), 0);
-        setenv("ISOLAB_LIBEXEC", dir, 1);
-        sweep = start_sweep("100,50", "0.3s");
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
-        unsetenv("ISOLAB_LIBEXEC");
+        int status = sweep_with_fake_nf(
+                "#!/usr/bin/python3\n"
+                "import os, shutil, socket, subprocess, sys, tempfile\n"
+                "d = tempfile.mkdtemp()\n"
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                "s.bind(d + '/n')\n"
+                "env = dict(os.environ, NOTIFY_SOCKET=d + '/n')\n"
+                "p = subprocess.Popen(['" ISOLAB_BUILD "/isolab-nf'] + sys.argv[1:], stdout=subprocess.PIPE, env=env)\n"
+                "s.recv(512)\n"
+                "s.close()\n"
+                "shutil.rmtree(d)\n"
+                "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
+                "for line in p.stdout:\n"
+                "    sys.stdout.write('garbage, not JSON\\n' + line.decode())\n"
+                "    sys.stdout.flush()\n"
+                "sys.exit(p.wait())\n",
+                "100,50", "0.3s");
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0, "a run whose NF broke the protocol ended well (%#x)", status);
         size_t n;
         json_t *a = trials(&n);
