@@ -70,8 +70,8 @@ AGENT_LDLIBS := $(call pc_libs,$(AGENT_LIBS))
 TEST_CFLAGS  := $(call pc_cflags,$(CTL_PKGS) $(TEST_PKGS))
 TEST_LIBS    := $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 
-BASE_SRC  := base/optdoc.c
-TOPO_SRC  := topology/diag.c topology/util.c topology/cpulist.c topology/cmdline.c topology/hugepages.c \
+BASE_SRC  := base/optdoc.c base/util.c base/diag.c
+TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
@@ -156,8 +156,7 @@ $(BUILD)/isolab-nf $(BUILD)/isolab-gen: $(BUILD)/isolab-%: $(BUILD)/agents/%/mai
                                         $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC)) $(BUILD)/libisolab-base.a
 	$(LINK) -o $@ $^ $(DPDK_LIBS) -lm
 
-$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC) $(NOISE_SRC)) $(BUILD)/topology/util.o \
-                       $(BUILD)/libisolab-base.a
+$(BUILD)/isolab-noise: $(BUILD)/agents/noise/main.o $(call obj,$(AGENT_COMMON_SRC) $(NOISE_SRC)) $(BUILD)/libisolab-base.a
 	$(LINK) -pthread -o $@ $^ $(AGENT_LDLIBS) -lm
 
 $(BUILD)/test-unit: $(call obj,$(UNIT_SRC)) $(call obj,agents/common/proto.c agents/common/opts.c $(DP_SRC) $(NOISE_SRC)) \

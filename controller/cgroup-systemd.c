@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 int cg_sd_unit_name(const char *rel, char *buf, size_t len) {
         if (strncmp(rel, "isolab/", 7) != 0 || strstr(rel, "..") || rel[strlen(rel) - 1] == '/')

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "controller/cgroup.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int cg_stat_value(const char *text, const char *key, uint64_t *ret);
 

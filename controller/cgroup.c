@@ -15,7 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "controller/cgroup-systemd.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 const char *cg_mode_name(enum cg_mode m) {
         return m == CG_V1 ? "v1" : m == CG_V2 ? "v2" : "none";

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 enum cg_mode { CG_NONE, CG_V1, CG_V2 };
 

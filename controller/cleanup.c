@@ -15,7 +15,7 @@
 
 #include "controller/cgroup.h"
 #include "topology/hugepages.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 unsigned long long proc_starttime(pid_t pid) {
         char path[64];

@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* The start time of pid in clock ticks since boot (/proc/PID/stat field 22), or 0 when
  * it is gone or a zombie. */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/optdoc.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int cli_parse_string(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
         if (!*value)

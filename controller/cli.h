@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* Exit codes of the isolab command. */
 #define EXIT_RUNTIME 1 /* the machine or a library failed */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* The plugin directory under libdir ("<libdir>/dpdk/pmds-23.0"), or "" when there is none
  * (a DPDK built with its drivers inside: nothing to check). */

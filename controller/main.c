@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "controller/verbs.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int main(int argc, char **argv) {
         if (argc < 2) {

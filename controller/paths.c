@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 /* buf, resolved when it exists ("bin/../libexec" reads as "libexec" in logs and run.json). */
 static void canonical(char *buf, size_t len) {

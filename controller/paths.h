@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* The agent binary for role ("nf", "gen", "noise"): $ISOLAB_LIBEXEC/isolab-ROLE when set,
  * else beside isolab, else ../libexec/isolab/ from it.  Always fills buf (with the

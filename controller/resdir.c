@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 #define MAX_SYMLINKS 32
 

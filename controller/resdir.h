@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* The most a results file read back may hold (trials.jsonl of a long run included). */
 #define RESDIR_READ_MAX (1024ULL * 1024 * 1024)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "topology/plan.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int results_is_name(const char *s) {
         size_t n = s ? strlen(s) : 0;

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 /* Checks the strings of one trials.jsonl line: nf_under_test, pinning, neighbour
  * (name, workload, placement), kind, method and search method.  Returns 0 or -EINVAL

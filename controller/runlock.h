@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 #define RUNLOCK_DIR "/run/isolab"
 

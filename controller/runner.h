@@ -15,7 +15,7 @@
 #include <systemd/sd-event.h>
 
 #include "controller/cgroup.h"
-#include "topology/diag.h"
+#include "base/diag.h"
 
 #define RUNNER_MAX_AGENTS 16
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "controller/resdir.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 const char *const scenario_noise_keys[] = { "workload", "placement", "threads", "load", "size", "node",
                                             "keepalive", "cmd", "quota", NULL };

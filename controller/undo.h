@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 typedef int (*undo_fn)(void *data, struct diag *d);
 

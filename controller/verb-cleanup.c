@@ -9,7 +9,7 @@
 #include "controller/paths.h"
 #include "controller/runlock.h"
 #include "controller/verbs.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct cleanup_opts {
         bool quiet;

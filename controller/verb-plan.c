@@ -9,7 +9,7 @@
 #include "controller/render.h"
 #include "controller/verbs.h"
 #include "topology/plan.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct plan_opts {
         struct machine_opts m;

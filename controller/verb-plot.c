@@ -29,7 +29,7 @@
 #include "controller/resdir.h"
 #include "controller/results.h"
 #include "controller/verbs.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct plot_opts {
         const char *format;

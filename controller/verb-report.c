@@ -17,7 +17,7 @@
 
 #include "controller/resdir.h"
 #include "controller/verbs.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct report_opts {
         const char *format;

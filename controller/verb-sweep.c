@@ -48,7 +48,7 @@
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
 #include "topology/plan.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 #define MAX_LIST 32
 #define MAX_RESTARTS 3 /* --restart-agents */

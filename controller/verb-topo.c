@@ -6,7 +6,7 @@
 
 #include "controller/render.h"
 #include "controller/verbs.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct topo_opts {
         struct machine_opts m;

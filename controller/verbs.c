@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/optdoc.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 const struct verb *const verbs[] = {
         &verb_topo, &verb_plan, &verb_sweep, &verb_noisy, &verb_run, &verb_report, &verb_plot, &verb_cleanup,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "topology/cpulist.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int isolation_init(struct isolation *iso) {
         *iso = (struct isolation){ 0 };

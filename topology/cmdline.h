@@ -13,7 +13,7 @@
 #include <hwloc.h>
 #include <stdbool.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 struct isolation {
         bool known;                 /* false when the command line is not known (topology file) */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 static int read_count(const char *dir, const char *name, uint64_t *ret, struct diag *d) {
         char path[4096];

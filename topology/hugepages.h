@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 
 #define HUGEPAGE_MAX_POOLS 4
 

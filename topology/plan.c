@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "topology/cpulist.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 static const char *const placement_names[_NOISE_PLACEMENT_MAX] = {
         [NOISE_SAME_CORE] = "same-core",   [NOISE_SIBLING] = "sibling",

@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "topology/diag.h"
+#include "base/diag.h"
 #include "topology/topo.h"
 
 enum noise_placement {

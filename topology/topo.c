@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 const char *topo_source_name(enum topo_source s) {
         switch (s) {

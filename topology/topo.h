@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "topology/cmdline.h"
-#include "topology/diag.h"
+#include "base/diag.h"
 #include "topology/hugepages.h"
 
 enum topo_source {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "topology/util.h"
+#include "base/util.h"
 
 const struct noise_workload *const noise_workloads[] = {
         &noise_cpu, &noise_cache, &noise_membw, &noise_ctxsw, &noise_http, &noise_idle, &noise_exec, NULL,

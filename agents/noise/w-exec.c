@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "agents/noise/noise.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct exec_state {
         pid_t pid;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "agents/noise/noise.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 #define MEMBW_DEFAULT (256ULL << 20)
 #define MEMBW_BIND 2 /* MPOL_BIND, without libnuma's header */

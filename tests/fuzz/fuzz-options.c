@@ -5,7 +5,7 @@
 
 #include "controller/verbs.h"
 #include "tests/fuzz/fuzz.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 int FUZZ_TARGET(options) {
         char *copy = malloc(size + 1);

@@ -13,7 +13,7 @@
 
 #include "topology/cpulist.h"
 #include "topology/plan.h"
-#include "topology/util.h"
+#include "base/util.h"
 #include "tests/system/sysfix.h"
 
 static void need_root(void) {

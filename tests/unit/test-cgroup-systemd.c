@@ -161,7 +161,7 @@ Test(cgroup_systemd, set_quota) {
 #include <sys/stat.h>
 
 #include "controller/cleanup.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 struct fake {
         sd_bus *bus;

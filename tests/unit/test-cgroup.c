@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "controller/cgroup.h"
-#include "topology/util.h"
+#include "base/util.h"
 
 /* This project's VM: hybrid, cpu and cpuset on v1, cgroup2 without controllers. */
 static const char hybrid[] =

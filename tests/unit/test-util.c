@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "topology/diag.h"
-#include "topology/util.h"
+#include "base/diag.h"
+#include "base/util.h"
 
 Test(diag, keeps_the_first_failure) {
         struct diag d = { 0 };

@@ -1,5 +1,6 @@
-/* util — small helpers shared by the controller and topology code: cleanup attributes
- * in the manner of systemd's alloc-util.h/fd-util.h, and strict number parsing. */
+/* util — base library: small helpers every part may use (controller, topology, agents):
+ * cleanup attributes in the manner of systemd's alloc-util.h/fd-util.h, and strict
+ * number parsing. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* diag — see diag.h. */
-#include "topology/diag.h"
+#include "base/diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>

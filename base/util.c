@@ -1,5 +1,5 @@
 /* util — see util.h. */
-#include "topology/util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>
