@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/common/proto.h"
 #include "controller/paths.h"
 #include "controller/cgroup.h"
 #include "controller/cleanup.h"
@@ -295,6 +296,23 @@ static int start_agent(struct runner *run, struct undo *undo, struct cg *cg, con
         int r = raw ? 0 : runner_wait_ready(run, a, 60000, d);
         if (r < 0)
                 return r;
+        /* The protocol is the only contract (proto.h): an agent of another isolab
+         * version is refused before it is asked anything else. */
+        if (!raw) {
+                json_t *req = json_pack("{s:s}", "cmd", "hello"), *hello = NULL;
+                r = runner_request(run, a, req, 10000, &hello, d);
+                json_decref(req);
+                json_t *v = json_object_get(hello, "version");
+                if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) != ISOLAB_PROTO_VERSION))
+                        r = diag_set(d, -EPROTO,
+                                     "agent %s speaks protocol version %lld, this isolab version %d: install the agents of "
+                                     "the same isolab (%s)",
+                                     role, json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
+                                     ISOLAB_PROTO_VERSION, av[0]);
+                json_decref(hello);
+                if (r < 0)
+                        return r;
+        }
         *ret = a;
         return 0;
 }
