@@ -184,7 +184,9 @@ Test(scenario, experiment_values_name_their_line) {
                 { "[traffic]\nrate = NaN\n", ":2: [traffic] rate = NaN: use line, max" },
                 { "[scenario]\nduration = 1s\n[nf]\npmd-cores = 0\n", ":4: [nf] pmd-cores = 0: expected a whole number from 1" },
                 { "[scenario]\nwarmup = 1h\n", ":2: [scenario] warmup = 1h: expected a duration" },
-                { "[scenario]\nwarmup = 900s\n", ":2: [scenario] warmup = 900s: give 0s to 600s" },
+                { "[scenario]\nwarmup = 900s\n", ":2: [scenario] warmup = 900s: give 0s to 600s (10 minutes)" },
+                { "[scenario]\nduration = 2h\n", ":2: [scenario] duration = 2h: expected a duration" },
+                { "[scenario]\nduration = 7200s\n", ":2: [scenario] duration = 7200s: give 100ms to 3600s (an hour)" },
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char file[] = "/tmp/isolab-scn-XXXXXX";
