@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,24 +71,39 @@ static struct {
 
 /* ---- one trial: parameters in, counters out ----------------------------------------------------- */
 
+/* Each part is written by one lcore only and starts on a cache line of its own (the
+ * struct is allocated cache-aligned): with two worker lcores, the TX lcore's counters
+ * never share a line with the RX lcore's, so neither invalidates the other's cache on
+ * every packet.  The parameters are read-only during the trial; the stop flag is the one
+ * line both touch, once. */
 struct trial {
-        /* in */
+        /* in (read-only while the lcores run) */
         unsigned frame_size;
         unsigned flows;
         double rate;            /* packets per second; 0: as fast as possible */
         uint64_t warmup_tsc, duration_tsc, drain_tsc;
-        /* shared between the TX and RX lcores */
-        volatile bool tx_done;  /* set by TX when it stops sending */
+        /* shared between the TX and RX lcores: written once, by TX, when it stops */
+        struct {
+                volatile bool tx_done;
+        } __rte_cache_aligned;
         /* out, TX side (written by the TX lcore) */
-        uint64_t offered;       /* packets the schedule asked for during the measurement */
-        uint64_t sent;          /* accepted by the device */
-        uint64_t warm_sent;
-        uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
+        struct {
+                uint64_t offered;          /* packets the schedule asked for during the measurement */
+                uint64_t sent;             /* accepted by the device */
+                uint64_t warm_sent;
+                uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
+        } __rte_cache_aligned;
         /* out, RX side (written by the RX lcore) */
-        uint64_t rx, rx_warm, rx_other;
-        struct seqtrack seq;
-        struct histo lat;       /* one-way latency, ns */
+        struct {
+                uint64_t rx, rx_warm, rx_other;
+                struct seqtrack seq;
+                struct histo lat;          /* one-way latency, ns */
+        } __rte_cache_aligned;
 };
+_Static_assert(offsetof(struct trial, offered) % RTE_CACHE_LINE_SIZE == 0 &&
+                       offsetof(struct trial, rx) % RTE_CACHE_LINE_SIZE == 0 &&
+                       offsetof(struct trial, rx) - offsetof(struct trial, offered) >= RTE_CACHE_LINE_SIZE,
+               "the TX and RX lcores' counters share a cache line");
 
 static struct trial *cur;
 static unsigned default_flows = 1; /* flows of a trial that does not say (configure) */
