@@ -70,7 +70,7 @@ AGENT_LDLIBS := $(call pc_libs,$(AGENT_LIBS))
 TEST_CFLAGS  := $(call pc_cflags,$(CTL_PKGS) $(TEST_PKGS))
 TEST_LIBS    := $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 
-BASE_SRC  := base/optdoc.c base/util.c base/diag.c
+BASE_SRC  := base/optdoc.c base/util.c base/diag.c base/linebuf.c base/spawn.c
 TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
@@ -137,14 +137,18 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.flags | pkgcheck
 	@mkdir -p $(dir $@)
 	$(COMPILE) $(TEST_CFLAGS) -DISOLAB_BUILD='"$(abspath $(BUILD))"' -DISOLAB_SRC='"$(abspath .)"' -c -o $@ $<
 
-$(BUILD)/libisolab-base.a: $(call obj,$(BASE_SRC))
-	$(AR) rcs $@ $^
+# An archive is made anew, and again when the Makefile (its member list) changes.
+$(BUILD)/libisolab-base.a: $(call obj,$(BASE_SRC)) Makefile
+	rm -f $@
+	$(AR) rcs $@ $(filter %.o,$^)
 
-$(BUILD)/libisolab-topo.a: $(call obj,$(TOPO_SRC))
-	$(AR) rcs $@ $^
+$(BUILD)/libisolab-topo.a: $(call obj,$(TOPO_SRC)) Makefile
+	rm -f $@
+	$(AR) rcs $@ $(filter %.o,$^)
 
-$(BUILD)/libisolab-ctl.a: $(call obj,$(CTL_SRC))
-	$(AR) rcs $@ $^
+$(BUILD)/libisolab-ctl.a: $(call obj,$(CTL_SRC)) Makefile
+	rm -f $@
+	$(AR) rcs $@ $(filter %.o,$^)
 
 CTL_ARCHIVES := $(BUILD)/libisolab-ctl.a $(BUILD)/libisolab-topo.a $(BUILD)/libisolab-base.a
 

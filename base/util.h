@@ -42,6 +42,9 @@ int read_small_file(const char *path, char **ret);
 /* Parses a whole decimal unsigned number: no sign, no spaces, no trailing text.
  * Returns 0, -EINVAL or -ERANGE. */
 int parse_u64(const char *s, uint64_t *ret);
+/* A plain decimal number at the start of s ("12.5", ".5"; no sign, exponent, hex, inf or
+ * nan, which strtod would take): its value and where it ends.  Returns 0 or -EINVAL. */
+int parse_decimal(const char *s, double *ret, const char **ret_end);
 
 /* Parses a size with an optional binary suffix: "512", "2M", "2MiB", "1G", "1GB", "64K".
  * All suffixes are powers of 1024 (hugepage sizes are).  Returns 0, -EINVAL or -ERANGE. */

@@ -50,23 +50,7 @@ int cli_parse_size(const struct cli_option *o, const char *value, void *dst, str
 }
 
 int cli_decimal(const char *s, double *ret, const char **ret_end) {
-        /* Plain decimal only: strtod would also take "0x10" (16), "inf", "nan", "1e-300"
-         * and a sign, none of which a person means by a quota, a rate or a duration. */
-        const char *p = s;
-        size_t digits = 0;
-        while (*p >= '0' && *p <= '9')
-                p++, digits++;
-        if (*p == '.')
-                for (p++; *p >= '0' && *p <= '9'; p++)
-                        digits++;
-        if (digits == 0 || p - s > 32)
-                return -EINVAL;
-        char buf[40];
-        memcpy(buf, s, (size_t)(p - s));
-        buf[p - s] = '\0';
-        *ret = strtod(buf, NULL);
-        *ret_end = p;
-        return 0;
+        return parse_decimal(s, ret, ret_end);
 }
 
 int parse_duration_us(const char *s, uint64_t *ret) {

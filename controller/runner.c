@@ -59,28 +59,18 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         (void)revents;
         struct runner_agent *a = userdata;
-        if (a->cap - a->len < 65536) {
-                char *b = realloc(a->buf, a->cap + 1048576);
-                if (!b)
-                        return -ENOMEM;
-                a->buf = b;
-                a->cap += 1048576;
-        }
-        ssize_t n = read(fd, a->buf + a->len, a->cap - a->len - 1);
-        if (n <= 0) {
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                        return 0;
-                sd_event_source_set_enabled(s, SD_EVENT_OFF); /* end of output: it is exiting */
+        int r = linebuf_fill(&a->out, fd);
+        if (r <= 0) {
+                /* End of output (it is exiting), a read error, or a line beyond any reply. */
+                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                if (r < 0)
+                        a->garbage = true;
                 return 0;
         }
-        a->len += (size_t)n;
-        char *nl;
-        while ((nl = memchr(a->buf, '\n', a->len)) != NULL) {
-                *nl = '\0';
-                json_t *doc = json_loads(a->buf, 0, NULL);
-                size_t used = (size_t)(nl - a->buf) + 1;
-                memmove(a->buf, nl + 1, a->len - used);
-                a->len -= used;
+        char *line;
+        while ((r = linebuf_take(&a->out, &line)) > 0) {
+                json_t *doc = json_loads(line, 0, NULL);
+                free(line);
                 /* A line that is not JSON is a broken agent: its stdout is the protocol's
                  * alone.  The request in hand fails, even when a valid reply comes
                  * beside the garbage. */
@@ -337,8 +327,7 @@ void runner_release(struct runner *r, struct runner_agent *a) {
         a->out_fd = -1;
         json_decref(a->reply);
         a->reply = NULL;
-        free(a->buf);
-        a->buf = NULL;
+        linebuf_free(&a->out);
         a->released = true;
 }
 

@@ -14,8 +14,9 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
-#include "controller/cgroup.h"
 #include "base/diag.h"
+#include "base/linebuf.h"
+#include "controller/cgroup.h"
 
 #define RUNNER_MAX_AGENTS 16
 
@@ -25,8 +26,7 @@ struct runner_agent {
         int in_fd;                /* its stdin */
         int out_fd;               /* its stdout */
         sd_event_source *io, *child;
-        char *buf;                /* partial stdout line */
-        size_t len, cap;
+        struct linebuf out;       /* its stdout, a line at a time */
         json_t *reply;            /* the reply to the outstanding request */
         bool garbage;             /* it printed a line that is not JSON since the last request: a broken agent */
         bool ready;               /* READY=1 received */

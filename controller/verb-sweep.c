@@ -49,6 +49,7 @@
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
 #include "topology/plan.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #define MAX_LIST 32
@@ -1123,15 +1124,45 @@ static int parse_placements(const char *list, const char *what, enum noise_place
         return n;
 }
 
+/* The workloads isolab-noise has, from `isolab-noise --list` (the name first on each
+ * line): the registry is the agent's, the controller keeps no copy.  Fills names (at most
+ * max) and "cpu, cache, ... or exec" into list; returns the count or -errno with d set. */
+static int noise_workloads(char names[][16], size_t max, char *list, size_t len, struct diag *d) {
+        char bin[600];
+        agent_bin("noise", bin, sizeof(bin));
+        char *argv[] = { bin, "--list", NULL };
+        _cleanup_free_ char *out = NULL;
+        int st = spawn_capture(argv, 65536, &out);
+        if (st != 0)
+                return diag_set(d, -ENOENT, "cannot ask %s for its workloads (%s): reinstall isolab", bin,
+                                st < 0 ? strerror(-st) : "it failed");
+        size_t n = 0;
+        list[0] = '\0';
+        char *save = NULL;
+        for (char *l = strtok_r(out, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
+                if (sscanf(l, "%15[a-z0-9_-]", names[n]) != 1)
+                        continue;
+                n++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                size_t used = strlen(list);
+                snprintf(list + used, len - used, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+        }
+        return n ? (int)n : diag_set(d, -ENOENT, "%s --list names no workload: reinstall isolab", bin);
+}
+
 /* The neighbours to run: the command line's (--noise W,... with the shared --placement,
  * --noise-opt, --noise-cmd, --noise-quota) or the file's [noise.NAME] sections (which
  * those options then override).  Each is checked, by isolab-noise too, before anything
  * changes. */
 static int neighbour_specs(const struct sweep_opts *o, const struct scenario *sc, enum exp_mode mode,
                            struct noise_spec *specs, size_t *ret_n, struct diag *d) {
-        static const char *const workloads[] = { "cpu", "cache", "membw", "ctxsw", "http", "idle", "exec" };
+        char workloads[32][16], wlist[600];
         size_t n = 0;
         const char *cli = o->noise ? o->noise : mode == EXP_NOISY ? "cpu" : NULL;
+        int nw = 0;
+        if ((cli || sc->n_noise) && (nw = noise_workloads(workloads, ELEMENTSOF(workloads), wlist, sizeof(wlist), d)) < 0)
+                return nw;
         if (cli) {
                 char buf[256];
                 char *v[SCENARIO_MAX_NOISE + 1];
@@ -1141,10 +1172,10 @@ static int neighbour_specs(const struct sweep_opts *o, const struct scenario *sc
                         return diag_set(d, -EINVAL, "--noise: at most %d workloads", SCENARIO_MAX_NOISE);
                 for (int i = 0; i < k; i++) {
                         bool known = false;
-                        for (size_t w = 0; w < ELEMENTSOF(workloads); w++)
+                        for (int w = 0; w < nw; w++)
                                 known |= strcmp(v[i], workloads[w]) == 0;
                         if (!known)
-                                return diag_set(d, -EINVAL, "--noise %s: use cpu, cache, membw, ctxsw, http, idle or exec", v[i]);
+                                return diag_set(d, -EINVAL, "--noise %s: use %s", v[i], wlist);
                         for (size_t j = 0; j < n; j++)
                                 if (strcmp(specs[j].name, v[i]) == 0)
                                         return diag_set(d, -EINVAL, "--noise names %s twice", v[i]);
@@ -1155,8 +1186,15 @@ static int neighbour_specs(const struct sweep_opts *o, const struct scenario *sc
                         snprintf(s->where, sizeof(s->where), "--noise %s", v[i]);
                 }
         } else {
-                for (size_t i = 0; i < sc->n_noise; i++)
+                for (size_t i = 0; i < sc->n_noise; i++) {
+                        bool known = false;
+                        for (int w = 0; w < nw; w++)
+                                known |= strcmp(sc->noise[i].workload, workloads[w]) == 0;
+                        if (!known)
+                                return diag_set(d, -EINVAL, "%s: workload = %s: use %s", sc->noise[i].where,
+                                                sc->noise[i].workload, wlist);
                         specs[n++] = sc->noise[i];
+                }
         }
         if (!n && (o->placement || o->noise_opt || o->noise_cmd || o->noise_quota))
                 return diag_set(d, -EINVAL, "--placement, --noise-opt, --noise-cmd and --noise-quota need --noise WORKLOAD,... "

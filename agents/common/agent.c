@@ -1,5 +1,6 @@
 /* agent — see agent.h. */
 #include "agents/common/agent.h"
+#include "base/linebuf.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -37,43 +38,6 @@ static int cmd_quit(const struct proto_cmd *cmd, json_t *req, json_t *reply, cha
 }
 
 volatile sig_atomic_t agent_interrupted;
-
-/* Reads one line from fd into *line (without the newline), keeping what follows in buf.
- * Returns 1 for a line, 0 at end of input, -errno on error.  Call only when poll says fd
- * is readable or buf already holds a line. */
-struct linebuf {
-        char *buf;
-        size_t len, cap;
-};
-
-static int take_line(struct linebuf *lb, char **ret) {
-        char *nl = lb->len ? memchr(lb->buf, '\n', lb->len) : NULL;
-        if (!nl)
-                return 0;
-        size_t n = (size_t)(nl - lb->buf);
-        char *line = strndup(lb->buf, n);
-        if (!line)
-                return -ENOMEM;
-        memmove(lb->buf, nl + 1, lb->len - n - 1);
-        lb->len -= n + 1;
-        *ret = line;
-        return 1;
-}
-
-static int fill(struct linebuf *lb, int fd) {
-        if (lb->cap - lb->len < 4096) {
-                char *b = realloc(lb->buf, lb->cap + 65536);
-                if (!b)
-                        return -ENOMEM;
-                lb->buf = b;
-                lb->cap += 65536;
-        }
-        ssize_t n = read(fd, lb->buf + lb->len, lb->cap - lb->len);
-        if (n < 0)
-                return errno == EINTR || errno == EAGAIN ? 1 : -errno;
-        lb->len += (size_t)n;
-        return n > 0;
-}
 
 int agent_main(struct agent *a, int argc, char **argv) {
         /* rte_eal_init starts threads: block the signals the agent handles before it, so
@@ -124,7 +88,7 @@ int agent_main(struct agent *a, int argc, char **argv) {
         int quit = 0, rc = 0, eof = 0;
         while (!quit) {
                 char *line = NULL;
-                int r = take_line(&lb, &line);
+                int r = linebuf_take(&lb, &line);
                 if (r < 0) {
                         rc = 1;
                         break;
@@ -144,7 +108,7 @@ int agent_main(struct agent *a, int argc, char **argv) {
                                 break;
                         }
                         if (p[0].revents & (POLLIN | POLLHUP)) {
-                                r = fill(&lb, STDIN_FILENO);
+                                r = linebuf_fill(&lb, STDIN_FILENO);
                                 if (r < 0) {
                                         rc = 1;
                                         break;
@@ -152,8 +116,7 @@ int agent_main(struct agent *a, int argc, char **argv) {
                                 if (r == 0) {
                                         /* End of input: answer a last unterminated line, then stop. */
                                         eof = 1;
-                                        if (lb.len && lb.buf[lb.len - 1] != '\n')
-                                                lb.buf[lb.len++] = '\n'; /* fill() always leaves room */
+                                        linebuf_finish(&lb);
                                 }
                         }
                         continue;
@@ -165,7 +128,7 @@ int agent_main(struct agent *a, int argc, char **argv) {
                 if (rc)
                         break;
         }
-        free(lb.buf);
+        linebuf_free(&lb);
         free(cmds);
         fclose(out);
         close(sfd);

@@ -43,6 +43,7 @@
 #include <rte_mbuf.h>
 
 #include "agents/common/agent.h"
+#include "base/util.h"
 #include "agents/common/eal.h"
 #include "agents/common/frame.h"
 #include "agents/common/histo.h"
@@ -444,10 +445,8 @@ static int parse_args(int argc, char **argv) {
                         opt.selftest = optarg;
                         continue;
                 }
-                char *end;
-                errno = 0;
-                unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
-                if (c == '?' || errno || *end || end == optarg) {
+                uint64_t v = 0;
+                if (c == '?' || !optarg || parse_u64(optarg, &v) < 0) {
                         fprintf(stderr, "isolab-gen: bad option or value; see isolab-gen --help\n");
                         return -EINVAL;
                 }

@@ -42,6 +42,7 @@
 #include <rte_telemetry.h>
 
 #include "agents/common/agent.h"
+#include "base/util.h"
 #include "agents/common/eal.h"
 #include "agents/common/link.h"
 #include "agents/common/opts.h"
@@ -223,10 +224,8 @@ static int pmd_loop(void *arg) {
 /* ---- argument parsing and checks ----------------------------------------------------------- */
 
 static int parse_uint(const char *name, const char *v, unsigned lo, unsigned hi, unsigned *ret) {
-        char *end;
-        errno = 0;
-        unsigned long x = strtoul(v, &end, 10);
-        if (errno || *end || end == v || x < lo || x > hi) {
+        uint64_t x;
+        if (parse_u64(v, &x) < 0 || x < lo || x > hi) {
                 fprintf(stderr, "isolab-nf: --%s %s: expected a number from %u to %u\n", name, v, lo, hi);
                 return -EINVAL;
         }

@@ -23,6 +23,7 @@
 #include "agents/common/opts.h"
 #include "agents/common/agent.h"
 #include "agents/noise/noise.h"
+#include "base/util.h"
 
 static struct noise_run run;
 static char **run_argv; /* exec's command, owned */
@@ -201,8 +202,8 @@ static int cli(int argc, char **argv) {
                         name = optarg;
                         break;
                 case 'd':
-                        duration = strtod(optarg, &end);
-                        if (*end || !(duration > 0 && duration <= 86400)) {
+                        if (parse_decimal(optarg, &duration, (const char **)&end) < 0 || *end ||
+                            !(duration > 0 && duration <= 86400)) {
                                 fprintf(stderr, "isolab-noise: --duration %s: give seconds, e.g. 0.5\n", optarg);
                                 return 2;
                         }

@@ -100,7 +100,7 @@ Test(scenario, errors_name_file_line_key_and_the_closest) {
                      "section [scenario] appears twice (first on line 2)");
         expect_error("[noise.web]\nworkload = http\nthreads = 2\nthreads = 3\n", 4, "[noise.web] threads is set twice");
         expect_error("[scenario]\n\nrepetitions = -1\n", 3, "[scenario] repetitions = -1");
-        expect_error("[noise.web]\nworkload = apache\n", 2, "use cpu, cache, membw, ctxsw, http, idle or exec");
+        expect_error("[noise.web]\nworkload = Apache!\n", 2, "[noise.web] workload = Apache!: a workload's name is a-z");
         expect_error("[noise.web]\nworkload = http\nthreds = 2\n", 3, "unknown key \"threds\" in [noise.web]; did you mean \"threads\"?");
         expect_error("[noise.Web]\nworkload = http\n", 2, "a neighbour's name is 1 to 24 of a-z");
         expect_error("[scenario]\nthis is not ini\n", 2, "not an INI line");
@@ -182,6 +182,8 @@ Test(scenario, experiment_values_name_their_line) {
                 const char *text, *needle;
         } cases[] = {
                 { "[traffic]\nrate = NaN\n", ":2: [traffic] rate = NaN: use line, max" },
+                /* The workloads are isolab-noise's (isolab-noise --list): the run asks it. */
+                { "[noise.web]\nworkload = apache\n", ":2 [noise.web]: workload = apache: use cpu, cache, membw, ctxsw, http, idle or exec" },
                 { "[scenario]\nduration = 1s\n[nf]\npmd-cores = 0\n", ":4: [nf] pmd-cores = 0: expected a whole number from 1" },
                 { "[scenario]\nwarmup = 1h\n", ":2: [scenario] warmup = 1h: expected a duration" },
                 { "[scenario]\nwarmup = 900s\n", ":2: [scenario] warmup = 900s: give 0s to 600s (10 minutes)" },

@@ -1,8 +1,11 @@
 /* Small helpers: diagnostics, numbers and sizes. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "base/diag.h"
+#include "base/linebuf.h"
 #include "base/util.h"
 
 Test(diag, keeps_the_first_failure) {
@@ -54,4 +57,34 @@ Test(util, sizes_format_exactly) {
         cr_expect_str_eq(format_size(1536ULL << 20, b, sizeof(b)), "1536 MiB");
         cr_expect_str_eq(format_size(4096, b, sizeof(b)), "4 KiB");
         cr_expect_str_eq(format_size(1000, b, sizeof(b)), "1000 B");
+}
+
+/* The line buffer of the runner and the agents: lines cut across reads come out whole,
+ * several in one read come out one by one, a last line without its newline is one at
+ * the end of input. */
+Test(linebuf, lines_across_reads_and_at_the_end) {
+        int p[2];
+        cr_assert_eq(pipe(p), 0);
+        struct linebuf lb = { 0 };
+        char *line = NULL;
+        cr_assert_eq(write(p[1], "{\"a\":1}\n{\"b\"", 12), 12);
+        cr_assert_eq(linebuf_fill(&lb, p[0]), 1);
+        cr_assert_eq(linebuf_take(&lb, &line), 1);
+        cr_expect_str_eq(line, "{\"a\":1}");
+        free(line);
+        cr_expect_eq(linebuf_take(&lb, &line), 0, "half a line is not a line");
+        cr_assert_eq(write(p[1], ":2}\nlast", 8), 8);
+        close(p[1]);
+        cr_assert_eq(linebuf_fill(&lb, p[0]), 1);
+        cr_assert_eq(linebuf_take(&lb, &line), 1);
+        cr_expect_str_eq(line, "{\"b\":2}");
+        free(line);
+        cr_expect_eq(linebuf_take(&lb, &line), 0);
+        cr_expect_eq(linebuf_fill(&lb, p[0]), 0, "end of input");
+        linebuf_finish(&lb);
+        cr_assert_eq(linebuf_take(&lb, &line), 1);
+        cr_expect_str_eq(line, "last");
+        free(line);
+        linebuf_free(&lb);
+        close(p[0]);
 }
