@@ -511,19 +511,6 @@ static char *utc_stamp(char *buf, size_t len) {
         return buf;
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-        char tmp[512];
-        snprintf(tmp, sizeof(tmp), "%s", path);
-        for (char *p = tmp + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-                                return -errno;
-                        *p = '/';
-                }
-        return mkdir(tmp, mode) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static json_t *rate_json(const char *rate, struct diag *d) {
         if (!rate || strcmp(rate, "line") == 0 || strcmp(rate, "max") == 0)
                 return json_string(rate ? rate : "line");
@@ -2040,8 +2027,7 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         /* What an earlier run left (it died before its undo ran) goes first. */
         if (cleanup_all(NULL, 0) > 0)
                 fprintf(stderr, "isolab: an earlier run left things behind that could not be removed; see isolab cleanup\n");
-        if (mkdir_p("/run/isolab", 0700) < 0)
-                goto out;
+        /* /run/isolab itself is made and checked (root's, 0700) with the run lock. */
         if (mkdir(run_dir, 0700) < 0) {
                 fprintf(stderr, "isolab: cannot create %s: %s\n", run_dir, strerror(errno));
                 goto out;

@@ -190,7 +190,7 @@ static int cli(int argc, char **argv) {
         bool list = false, check = false;
         int c;
         while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
-                char *end;
+                const char *end;
                 switch (c) {
                 case 'l':
                         list = true;
@@ -202,7 +202,7 @@ static int cli(int argc, char **argv) {
                         name = optarg;
                         break;
                 case 'd':
-                        if (parse_decimal(optarg, &duration, (const char **)&end) < 0 || *end ||
+                        if (parse_decimal(optarg, &duration, &end) < 0 || *end ||
                             !(duration > 0 && duration <= 86400)) {
                                 fprintf(stderr, "isolab-noise: --duration %s: give seconds, e.g. 0.5\n", optarg);
                                 return 2;
