@@ -76,6 +76,10 @@ TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
+             controller/experiment.c controller/nf.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
+             controller/method.c controller/method-mrr.c controller/method-search.c controller/plan-run.c \
+             controller/dry-run.c controller/setup.c controller/agents.c controller/records.c controller/trial.c \
+             controller/counters.c controller/progress.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
              controller/search.c controller/report-search.c controller/verb-plot.c \
@@ -93,7 +97,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
              tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
              tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c tests/unit/test-manual.c \
-             tests/unit/test-install.c $(FUZZ_SRC)
+             tests/unit/test-install.c tests/unit/test-engine.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c tests/system/test-security.c \
              tests/system/agentproc.c tests/system/sysfix.c tests/system/ownrun.c

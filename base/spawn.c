@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int spawn_capture(char *const argv[], size_t max, char **ret_out) {
+int spawn_capture_flags(char *const argv[], size_t max, unsigned flags, char **ret_out) {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
@@ -24,6 +24,8 @@ int spawn_capture(char *const argv[], size_t max, char **ret_out) {
                 if (null >= 0)
                         dup2(null, STDIN_FILENO);
                 dup2(p[1], STDOUT_FILENO);
+                if (flags & SPAWN_STDERR)
+                        dup2(p[1], STDERR_FILENO);
                 execv(argv[0], argv);
                 _exit(127);
         }
@@ -62,4 +64,8 @@ int spawn_capture(char *const argv[], size_t max, char **ret_out) {
         buf[len] = '\0';
         *ret_out = buf;
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int spawn_capture(char *const argv[], size_t max, char **ret_out) {
+        return spawn_capture_flags(argv, max, 0, ret_out);
 }

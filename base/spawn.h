@@ -8,3 +8,7 @@
  * up to max bytes, NUL-terminated, into *ret_out (malloc'ed).  Returns its exit status
  * (0..255, 128+signal), or -errno when it could not be run at all. */
 int spawn_capture(char *const argv[], size_t max, char **ret_out);
+/* The same; with SPAWN_STDERR its stderr goes into *ret_out too (a one-sentence
+ * refusal a program prints there). */
+#define SPAWN_STDERR 1u
+int spawn_capture_flags(char *const argv[], size_t max, unsigned flags, char **ret_out);

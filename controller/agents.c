@@ -1,0 +1,156 @@
+/* agents — the generator and the NF under test: their command lines, their start in
+ * their cgroups (each with its undo), readiness and protocol version, their restart
+ * (engine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/common/proto.h"
+#include "base/util.h"
+#include "controller/cleanup.h"
+#include "controller/engine.h"
+#include "controller/paths.h"
+#include "controller/verbs.h"
+
+/* The generator's command line: EAL, the link, the emulated link speed, and what the NF
+ * kind asks of it (none: loop port 0 back). */
+static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct argvec *a) {
+        argv_agent(e, ROLE_GEN, a);
+        argv_add(a, "--link-speed");
+        argv_add(a, "%" PRIu64, e->x->o.link_speed);
+        if (nf->gen_argv)
+                nf->gen_argv(e, a);
+}
+
+void agents_build_argv(struct exp_run *R) {
+        const struct agent_env e = { .x = R->x, .link_dir = R->link_dir, .huge_dir = R->huge_dir,
+                                     .socket_mem = R->socket_mem, .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
+                                     .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix } };
+        struct agent_slot *g = &R->slot[ROLE_GEN], *n = &R->slot[ROLE_NF];
+        g->argv = (struct argvec){ 0 };
+        n->argv = (struct argvec){ 0 };
+        gen_argv(&e, R->nf, &g->argv);
+        n->absent = !R->nf->has_process;
+        n->raw = !R->nf->speaks_protocol;
+        if (R->nf->nf_argv)
+                R->nf->nf_argv(&e, &n->argv);
+}
+
+struct undo_agent {
+        struct runner *r;
+        struct runner_agent *a;
+        unsigned generation;  /* the slot may hold a later agent by now */
+        char prefix[96];      /* DPDK's --file-prefix, "" for none */
+};
+
+static int undo_agent(void *data, struct diag *d) {
+        struct undo_agent *u = data;
+        /* An agent that had died already was reported with its trial (and maybe restarted). */
+        bool mine = u->a->generation == u->generation && !u->a->released;
+        bool was_dead = u->a->exited;
+        if (mine)
+                runner_release(u->r, u->a);
+        if (u->prefix[0]) {
+                char path[160];
+                snprintf(path, sizeof(path), "/var/run/dpdk/%s", u->prefix);
+                cleanup_rm_rf(path);
+                rmdir("/var/run/dpdk");
+        }
+        if (mine && !was_dead && u->a->exit_code != 0)
+                return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
+        return 0;
+}
+
+/* The protocol is the only contract (proto.h): an agent of another isolab version is
+ * refused before it is asked anything else. */
+static int agent_hello(struct runner *run, struct runner_agent *a, const char *role, const char *bin, struct diag *d) {
+        json_t *req = json_pack("{s:s}", "cmd", "hello"), *hello = NULL;
+        int r = runner_request(run, a, req, 10000, &hello, d);
+        json_decref(req);
+        json_t *v = json_object_get(hello, "version");
+        if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) != ISOLAB_PROTO_VERSION))
+                r = diag_set(d, -EPROTO,
+                             "agent %s speaks protocol version %lld, this isolab version %d: install the agents of the same "
+                             "isolab (%s)",
+                             role, json_is_integer(v) ? (long long)json_integer_value(v) : -1LL, ISOLAB_PROTO_VERSION, bin);
+        json_decref(hello);
+        return r;
+}
+
+/* Starts one agent inside its cgroup, records its undo (and state for cleanup), waits
+ * for READY=1 and checks its protocol version.  A restart appends to the agent's log,
+ * which the first start made (never through a planted name). */
+int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
+                const char *logname, bool raw, struct runner_agent **ret, struct diag *d) {
+        struct diag ld = { 0 };
+        int lfd = resdir_create(&R->outdir, logname, O_APPEND, &ld);
+        if (lfd == -EEXIST)
+                lfd = resdir_append(&R->outdir, logname, &ld);
+        if (lfd < 0)
+                return diag_set(d, lfd, "%s", ld.msg);
+        struct runner_agent *a = raw ? runner_start_raw(&R->run, role, av, &R->cg, rel, lfd, d)
+                                     : runner_start(&R->run, role, av, &R->cg, rel, lfd, d);
+        close(lfd);
+        if (!a)
+                return d->err ? d->err : -EIO;
+        struct undo_agent *u = calloc(1, sizeof(*u));
+        if (!u)
+                return diag_set(d, -ENOMEM, "out of memory");
+        *u = (struct undo_agent){ .r = &R->run, .a = a, .generation = a->generation };
+        snprintf(u->prefix, sizeof(u->prefix), "%s", prefix);
+        int r = undo_push_rec(&R->undo, undo_agent, u,
+                              json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)a->pid, "starttime",
+                                        (json_int_t)proc_starttime(a->pid), "prefix", prefix),
+                              "stop %s", role);
+        if (r < 0) {
+                runner_release(&R->run, a);
+                return diag_set(d, r, "cannot record how to stop %s: %s", role, strerror(-r));
+        }
+        /* A raw program sends no READY=1; the generator's trial waits for its link. */
+        if (!raw && ((r = runner_wait_ready(&R->run, a, 60000, d)) < 0 || (r = agent_hello(&R->run, a, role, av[0], d)) < 0))
+                return r;
+        *ret = a;
+        return 0;
+}
+
+static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
+        if (s->argv.overflow)
+                return diag_set(d, -E2BIG, "the %s's command line is too long (a path of the run?)", s->name);
+        return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, &s->a, d);
+}
+
+/* The generator first: it makes the sockets the NF attaches to. */
+int agents_start(struct exp_run *R, struct diag *d) {
+        for (int i = 0; i < _ROLE_MAX; i++) {
+                struct agent_slot *s = &R->slot[i];
+                if (s->absent)
+                        continue;
+                int r = slot_start(R, s, d);
+                if (r < 0) {
+                        report_error(d, r);
+                        fprintf(stderr, "isolab: see %s/%s\n", R->out, s->log);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+/* The old agents' undo entries stay and find their slots taken. */
+int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
+        for (int i = _ROLE_MAX - 1; i >= 0; i--)
+                if (R->slot[i].a)
+                        runner_release(&R->run, R->slot[i].a);
+        for (int i = 0; i < _ROLE_MAX; i++)
+                R->slot[i].a = NULL;
+        int r;
+        if (nf_cpus && (r = R->cg.ops->set_cpuset(&R->cg, R->slot[ROLE_NF].rel, nf_cpus, R->mems, d)) < 0)
+                return r;
+        for (int i = 0; i < _ROLE_MAX; i++)
+                if (!R->slot[i].absent && (r = slot_start(R, &R->slot[i], d)) < 0)
+                        return r;
+        return 0;
+}

@@ -1,0 +1,139 @@
+/* counters — see counters.h. */
+#include "controller/counters.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+
+void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
+        *s = (struct sched_snap){ 0 };
+        size_t i;
+        json_t *lc;
+        json_array_foreach(lcores, i, lc) {
+                int tid = (int)json_integer_value(json_object_get(lc, "tid"));
+                char path[96];
+                _cleanup_free_ char *text = NULL;
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);
+                if (read_small_file(path, &text) == 0) {
+                        uint64_t a, b;
+                        if (sscanf(text, "%" SCNu64 " %" SCNu64, &a, &b) == 2) {
+                                s->run_ns += a;
+                                s->wait_ns += b;
+                        }
+                }
+                free(text);
+                text = NULL;
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, tid);
+                if (read_small_file(path, &text) == 0) {
+                        const char *p = strstr(text, "nonvoluntary_ctxt_switches:");
+                        uint64_t v;
+                        if (p && sscanf(p + 27, "%" SCNu64, &v) == 1)
+                                s->nonvoluntary += v;
+                }
+        }
+}
+
+/* CPU time of all of a process's threads (the NF's PMD lcores plus its control,
+ * interrupt and telemetry threads), to show what the quota spent beside the PMDs. */
+uint64_t process_run_ns(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = opendir(path);
+        uint64_t sum = 0;
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p2[96];
+                _cleanup_free_ char *text = NULL;
+                uint64_t v;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/schedstat", (int)pid, e->d_name);
+                if (read_small_file(p2, &text) == 0 && sscanf(text, "%" SCNu64, &v) == 1)
+                        sum += v;
+        }
+        if (dh)
+                closedir(dh);
+        return sum;
+}
+
+/* Where a process's hugepage memory really is: /proc/PID/numa_maps lists each mapping with
+ * its pages per node ("N0=64") and page size.  Returns {"NODE": bytes, ...}. */
+json_t *numa_huge_json(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
+        json_t *o = json_object();
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+                if (!strstr(line, " huge "))
+                        continue;
+                const char *ps = strstr(line, "kernelpagesize_kB=");
+                uint64_t kb = ps ? strtoull(ps + 18, NULL, 10) : 0;
+                for (char *t = strstr(line, " N"); t; t = strstr(t + 1, " N")) {
+                        unsigned node;
+                        uint64_t pages;
+                        if (sscanf(t, " N%u=%" SCNu64, &node, &pages) != 2)
+                                continue;
+                        char key[16];
+                        snprintf(key, sizeof(key), "%u", node);
+                        json_int_t cur = json_integer_value(json_object_get(o, key));
+                        json_object_set_new(o, key, json_integer(cur + (json_int_t)(pages * kb * 1024)));
+                }
+        }
+        return o;
+}
+
+json_int_t sum_lcores(json_t *stats, const char *key) {
+        json_int_t sum = 0;
+        size_t i;
+        json_t *lc;
+        json_array_foreach(json_object_get(stats, "lcores"), i, lc) sum += json_integer_value(json_object_get(lc, key));
+        return sum;
+}
+
+double max_lcores(json_t *stats, const char *key) {
+        double m = 0;
+        size_t i;
+        json_t *lc;
+        json_array_foreach(json_object_get(stats, "lcores"), i, lc) {
+                double v = json_number_value(json_object_get(lc, key));
+                if (v > m)
+                        m = v;
+        }
+        return m;
+}
+
+/* The trial's poll-gap histogram, all PMD lcores together: [[ge_ns, count], ...] of
+ * the gaps between s0 and s1 (buckets are powers of two of TSC cycles). */
+json_t *gap_delta(json_t *s0, json_t *s1) {
+        double ge[64];
+        json_int_t n[64];
+        size_t nb = 0;
+        for (int pass = 0; pass < 2; pass++) {
+                size_t i, j;
+                json_t *lc, *g;
+                json_array_foreach(json_object_get(pass ? s0 : s1, "lcores"), i, lc)
+                        json_array_foreach(json_object_get(lc, "poll_gaps"), j, g) {
+                                double e = json_number_value(json_object_get(g, "ge_ns"));
+                                json_int_t c = json_integer_value(json_object_get(g, "count"));
+                                size_t k = 0;
+                                while (k < nb && ge[k] != e)
+                                        k++;
+                                if (k == nb) {
+                                        if (nb == 64)
+                                                continue;
+                                        ge[nb] = e;
+                                        n[nb++] = 0;
+                                }
+                                n[k] += pass ? -c : c;
+                        }
+        }
+        json_t *a = json_array();
+        for (size_t k = 0; k < nb; k++)
+                if (n[k] > 0)
+                        json_array_append_new(a, json_pack("[f, I]", ge[k], n[k]));
+        return a;
+}

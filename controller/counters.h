@@ -1,0 +1,29 @@
+/* counters — what the kernel and the NF count, read and subtracted: the PMD threads'
+ * scheduler counters (/proc/PID/task/TID/schedstat, status), a process's CPU time and
+ * hugepage memory per node (numa_maps), and the sums and deltas of the NF's per-lcore
+ * stats.  The arithmetic on stats replies is pure (unit-tested). */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sched_snap {
+        uint64_t run_ns, wait_ns;        /* /proc/PID/task/TID/schedstat: on CPU, waiting on a run queue */
+        uint64_t nonvoluntary;           /* involuntary context switches */
+        uint64_t process_ns;             /* all the process's threads on CPU */
+};
+
+/* The threads of lcores ([{"tid": T}, ...]) of pid, summed. */
+void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s);
+/* CPU time of all of a process's threads. */
+uint64_t process_run_ns(pid_t pid);
+/* Where a process's hugepage memory is: {"NODE": bytes, ...}. */
+json_t *numa_huge_json(pid_t pid);
+
+/* The sum of key over a stats reply's "lcores", and its maximum. */
+json_int_t sum_lcores(json_t *stats, const char *key);
+double max_lcores(json_t *stats, const char *key);
+/* The poll-gap histogram between two stats replies, all lcores together:
+ * [[ge_ns, count], ...] with the buckets that grew. */
+json_t *gap_delta(json_t *s0, json_t *s1);

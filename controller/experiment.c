@@ -1,0 +1,642 @@
+/* experiment — the options of a run, checked and parsed (experiment.h). */
+#include "controller/experiment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/spawn.h"
+#include "base/util.h"
+#include "controller/cgroup.h"
+#include "controller/drivers.h"
+#include "controller/method.h"
+#include "controller/nf.h"
+#include "controller/paths.h"
+#include "controller/records.h"
+#include "controller/resdir.h"
+
+#define MAX_LIST EXP_MAX_LIST
+
+static json_t *rate_json(const char *rate, struct diag *d);
+
+/* Values checked where they are read, so a scenario file's mistake has its line. */
+static int parse_rate(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        json_t *j = rate_json(value, d);
+        if (!j)
+                return -EINVAL;
+        json_decref(j);
+        return cli_parse_string(o, value, dst, d);
+}
+
+static int parse_bounded_duration(const struct cli_option *o, const char *value, void *dst, uint64_t lo_us, uint64_t hi_us,
+                                  struct diag *d) {
+        int r = cli_parse_duration(o, value, dst, d);
+        if (r < 0)
+                return r;
+        uint64_t v = *(uint64_t *)dst;
+        if (v < lo_us || v > hi_us)
+                return diag_set(d, -EINVAL, "--%s %s: give %s to %s", o->name, value, lo_us ? "100ms" : "0s",
+                                hi_us >= 3600000000ULL ? "3600s (an hour)" : "600s (10 minutes)");
+        return 0;
+}
+
+static int parse_trial_duration(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        return parse_bounded_duration(o, value, dst, 100000, 3600000000ULL, d);
+}
+
+static int parse_warmup(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
+        return parse_bounded_duration(o, value, dst, 0, 600000000ULL, d);
+}
+
+/* One table for the command line, the scenario file (by section), --help and the echo
+ * of the effective configuration in run.json.  [noise.NAME] sections are the file's
+ * neighbours (scenario.h); --noise and friends are the command line's. */
+const struct cli_option experiment_options_table[] = {
+        { "name", "NAME", "the scenario's name, for the results directory (a-z, 0-9, _ and -)", cli_parse_string,
+          offsetof(struct exp_opts, name), "scenario" },
+        { "repetitions", "N", "repetitions of the whole matrix (default 1)", cli_parse_count,
+          offsetof(struct exp_opts, repetitions), "scenario" },
+        { "duration", "DUR", "measured traffic per trial (default 10s; 100ms to 1h)", parse_trial_duration,
+          offsetof(struct exp_opts, duration_us), "scenario" },
+        { "warmup", "DUR", "traffic before each measurement, left out of it (default 2s; at most 10 min)", parse_warmup,
+          offsetof(struct exp_opts, warmup_us), "scenario" },
+        { "shuffle", NULL, "shuffle the order within each repetition (the seed is recorded)", NULL,
+          offsetof(struct exp_opts, shuffle), "scenario" },
+        { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct exp_opts, seed),
+          "scenario" },
+        { "restart-agents", NULL, "when an agent dies, record the failed trial, restart both agents and go on (3 times at most)",
+          NULL, offsetof(struct exp_opts, restart), "scenario" },
+        { "out", "DIR", "results directory (default results/NAME-UTCTIME)", cli_parse_string,
+          offsetof(struct exp_opts, out), "scenario" },
+        { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
+          "none (the generator looped back: the floor)", cli_parse_string, offsetof(struct exp_opts, nf), "nf" },
+        { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_count, offsetof(struct exp_opts, pmd_cores), "nf" },
+        { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
+          cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },
+        { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct exp_opts, link), "nf" },
+        { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
+          offsetof(struct exp_opts, frame_sizes), "nf" },
+        { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct exp_opts, no_huge),
+          "nf" },
+        { "rate", "RATE", "offered load: line (default), max, N% of the link, or packets per second", parse_rate,
+          offsetof(struct exp_opts, rate), "traffic" },
+        { "link-speed", "BPS", "emulated link speed for line and N% (default 10G)", cli_parse_size,
+          offsetof(struct exp_opts, link_speed), "traffic" },
+        { "cpu-quota", "LIST", "NF CPU quotas in % of its PMD cores (sweep: 100,75,50,25,12.5; else 100)", cli_parse_string,
+          offsetof(struct exp_opts, quotas), "sweep" },
+        { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
+          offsetof(struct exp_opts, periods), "sweep" },
+        { "method", "M", "throughput method: mrr (offer --rate, measure; default), ndr, pdr or ndr-pdr (binary search)",
+          cli_parse_string, offsetof(struct exp_opts, method), "search" },
+        { "ndr-loss", "PCT", "loss a no-drop-rate trial may have (default 0)", cli_parse_string,
+          offsetof(struct exp_opts, ndr_loss), "search" },
+        { "pdr-loss", "PCT", "loss a partial-drop-rate trial may have (default 0.5)", cli_parse_string,
+          offsetof(struct exp_opts, pdr_loss), "search" },
+        { "precision", "PCT", "stop the search when pass and fail are this close, in % of line rate (default 0.5)",
+          cli_parse_string, offsetof(struct exp_opts, precision), "search" },
+        { "max-trials", "N", "trials one search may take (default 20)", cli_parse_uint,
+          offsetof(struct exp_opts, max_trials), "search" },
+        { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
+          cli_parse_string, offsetof(struct exp_opts, noise), NULL },
+        { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
+          "(default same-core)", cli_parse_string, offsetof(struct exp_opts, placement), NULL },
+        { "noise-opt", "K=V,...", "workload options for every neighbour: threads, load, size, node, keepalive",
+          cli_parse_string, offsetof(struct exp_opts, noise_opt), NULL },
+        { "noise-cmd", "CMD", "the command of the exec neighbour, split on spaces, run without a shell", cli_parse_string,
+          offsetof(struct exp_opts, noise_cmd), NULL },
+        { "noise-quota", "PCT", "CPU quota of each neighbour's cgroup, in % of one CPU (default none)", cli_parse_string,
+          offsetof(struct exp_opts, noise_quota), NULL },
+        { "resume", "DIR", "continue the interrupted run in DIR: its own options and seed from DIR/run.json, the trials "
+          "already in DIR/trials.jsonl not run again", cli_parse_string, offsetof(struct exp_opts, resume), NULL },
+        { "dry-run", NULL, "print the plan, the trials, the EAL arguments, the cgroups and the duration; change nothing",
+          NULL, offsetof(struct exp_opts, dry_run), NULL },
+};
+
+_Static_assert(ELEMENTSOF(experiment_options_table) == EXPERIMENT_N_OPTIONS, "EXPERIMENT_N_OPTIONS is the table's rows");
+
+const struct cli_option *experiment_options(size_t *n, size_t *opts_size) {
+        *n = ELEMENTSOF(experiment_options_table);
+        *opts_size = sizeof(struct exp_opts);
+        return experiment_options_table;
+}
+
+void experiment_free(struct experiment *x) {
+        scenario_free(&x->sc);
+        json_decref(x->warnings);
+        json_decref(x->rate);
+        x->warnings = x->rate = NULL;
+}
+
+const char *experiment_tool(const struct experiment *x) {
+        return x->mode == EXP_NOISY ? "isolab noisy" : x->mode == EXP_RUN ? "isolab run" : "isolab sweep";
+}
+
+int split_list(char *s, char **v, int max) {
+        int n = 0;
+        for (char *save = NULL, *w = strtok_r(s, ",", &save); w && n < max; w = strtok_r(NULL, ",", &save))
+                v[n++] = w;
+        return n;
+}
+
+static json_t *rate_json(const char *rate, struct diag *d) {
+        if (!rate || strcmp(rate, "line") == 0 || strcmp(rate, "max") == 0)
+                return json_string(rate ? rate : "line");
+        const char *end;
+        double v;
+        if (cli_decimal(rate, &v, &end) == 0) {
+                if (strcmp(end, "%") == 0 && v > 0 && v <= 100)
+                        return json_string(rate);
+                if (*end == '\0' && v >= 1 && v <= 1e12)
+                        return json_real(v);
+        }
+        diag_set(d, -EINVAL, "--rate %s: use line, max, a percentage such as 50%%, or packets per second as a plain "
+                             "number from 1 to 1000000000000", rate);
+        return NULL;
+}
+
+/* A percentage "0.5" or "0.5%" within [lo, hi]. */
+static int parse_pct(const char *opt, const char *s, double lo, double hi, double *ret, struct diag *d) {
+        const char *end;
+        double v;
+        if (cli_decimal(s, &v, &end) < 0 || (*end && strcmp(end, "%") != 0) || !(v >= lo && v <= hi))
+                return diag_set(d, -EINVAL, "--%s %s: give a percentage from %g to %g", opt, s, lo, hi);
+        *ret = v;
+        return 0;
+}
+
+/* --resume DIR: the options of the run in DIR from its run.json "config" (every option
+ * as it took effect, neighbours and seed included), the results going on into DIR. */
+static int keep_string(struct scenario *sc, const char *text, const char **ret) {
+        char **keep = realloc(sc->strings, (sc->n_strings + 1) * sizeof(char *));
+        if (!keep)
+                return -ENOMEM;
+        sc->strings = keep;
+        if (!(keep[sc->n_strings] = strdup(text)))
+                return -ENOMEM;
+        *ret = keep[sc->n_strings++];
+        return 0;
+}
+
+/* The neighbours of a scenario's [noise.NAME] sections, back from run.json's config. */
+static int resume_neighbours(json_t *cfg, const char *path, struct scenario *sc) {
+        size_t i;
+        json_t *nb;
+        json_array_foreach(json_object_get(cfg, "neighbours"), i, nb) {
+                if (sc->n_noise == SCENARIO_MAX_NOISE)
+                        break;
+                struct noise_spec *s = &sc->noise[sc->n_noise++];
+                const char *v[3] = { json_string_value(json_object_get(nb, "placement")),
+                                     json_string_value(json_object_get(nb, "cmd")),
+                                     json_string_value(json_object_get(nb, "quota")) };
+                snprintf(s->name, sizeof(s->name), "%s", json_string_value(json_object_get(nb, "name")) ?: "?");
+                snprintf(s->workload, sizeof(s->workload), "%s", json_string_value(json_object_get(nb, "workload")) ?: "?");
+                snprintf(s->opts, sizeof(s->opts), "%s", json_string_value(json_object_get(nb, "options")) ?: "");
+                char nm[32];
+                memcpy(nm, s->name, sizeof(nm));
+                snprintf(s->where, sizeof(s->where), "%.200s [noise.%s]", path, nm);
+                const char **dst[3] = { &s->placement, &s->cmd, &s->quota };
+                for (int k = 0; k < 3; k++)
+                        if (v[k] && keep_string(sc, v[k], dst[k]) < 0)
+                                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* run.json of DIR, read only when no other user could have changed it (as root this
+ * reads a command line, an exec neighbour's, to run). */
+static json_t *resume_read(const char *dir, struct diag *d) {
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        if (resdir_open(dir, RESDIR_RESUME, "--resume", &rd, d) < 0)
+                return NULL;
+        FILE *f = resdir_read(&rd, "run.json", d);
+        if (!f)
+                return NULL;
+        struct stat st;
+        char who[128] = "";
+        if (fstat(fileno(f), &st) == 0)
+                resdir_trust(&st, who, sizeof(who));
+        if (who[0]) {
+                fclose(f);
+                diag_set(d, -EPERM, "--resume %s: %s/run.json: %s; isolab takes a run's options (and the commands it runs) "
+                                    "only from a run.json no other user can change",
+                         dir, dir, who);
+                return NULL;
+        }
+        json_error_t je;
+        json_t *run = json_loadf(f, 0, &je);
+        fclose(f);
+        if (!run || !json_is_array(json_object_get(json_object_get(run, "config"), "cpu_quota_pct"))) {
+                diag_set(d, -EINVAL, "--resume %s: %.580s/run.json is %s; give the directory of a run this isolab made", dir,
+                         dir, run ? "not a run.json of this isolab version" : "not readable");
+                json_decref(run);
+                return NULL;
+        }
+        return run;
+}
+
+static int resume_load(const char *dir, struct exp_opts *o, struct scenario *sc, struct diag *d) {
+        _cleanup_(json_decrefp) json_t *run = resume_read(dir, d);
+        if (!run)
+                return d->err ? d->err : -EINVAL;
+        char path[600];
+        snprintf(path, sizeof(path), "%.580s/run.json", dir);
+        json_t *cfg = json_object_get(run, "config");
+        /* Strings must live as long as the options: the scenario keeps them. */
+        for (size_t i = 0; i < ELEMENTSOF(experiment_options_table); i++) {
+                const struct cli_option *c = &experiment_options_table[i];
+                json_t *v = json_object_get(cfg, c->name);
+                if (!v || json_is_null(v) || !strcmp(c->name, "resume") || !strcmp(c->name, "dry-run") ||
+                    !strcmp(c->name, "out"))
+                        continue;
+                char buf[64];
+                const char *text = json_string_value(v), *kept;
+                if (json_is_integer(v))
+                        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v)), text = buf;
+                else if (json_is_boolean(v))
+                        text = json_is_true(v) ? "true" : "false";
+                if (!text)
+                        continue;
+                if (keep_string(sc, text, &kept) < 0)
+                        return -ENOMEM;
+                int r = cli_set_value(c, kept, o, d);
+                if (r < 0)
+                        return diag_set(d, r, "--resume %s: option %s in %s: %s", dir, c->name, path, d->msg);
+        }
+        o->seed = (unsigned)json_integer_value(json_object_get(cfg, "seed_used"));
+        o->out = dir;
+        config_sum(cfg, o->resume_sum, sizeof(o->resume_sum));
+        /* Neighbours from a scenario's [noise.NAME] sections (--noise ones came back above). */
+        return o->noise ? 0 : resume_neighbours(cfg, path, sc);
+}
+
+/* --resume takes the run's own configuration, as it took effect; nothing else may
+ * change it. */
+static int parse_resume(struct experiment *x, const struct exp_opts *scratch, int argc, char **argv, int optind_,
+                        struct diag *d) {
+        for (int i = 1; i < argc; i++)
+                if (strncmp(argv[i], "--resume", 8) != 0 && strcmp(argv[i], "--dry-run") != 0 &&
+                    !(i > 1 && strcmp(argv[i - 1], "--resume") == 0) &&
+                    !(x->mode == EXP_RUN && i == optind_ && optind_ == argc - 1))
+                        return diag_set(d, -EINVAL, "--resume takes no other option (%s): the run's own come from its run.json",
+                                        argv[i]);
+        int r = resume_load(scratch->resume, &x->o, &x->sc, d);
+        if (r < 0)
+                return r;
+        x->o.dry_run = scratch->dry_run;
+        x->o.resume = scratch->resume;
+        return 0;
+}
+
+/* isolab run FILE|NAME: the file's options, then the command line's over them. */
+static int parse_scenario(struct experiment *x, int argc, char **argv, int optind_, struct diag *d) {
+        if (optind_ != argc - 1)
+                return diag_set(d, -EINVAL, "run takes one scenario, e.g. isolab run cpu-sweep or isolab run ./my.ini (or "
+                                            "--resume DIR)");
+        const char *file = argv[optind_];
+        char shipped[4200];
+        int r;
+        bool help;
+        if (paths_is_name(file)) {
+                if ((r = paths_scenario(file, shipped, sizeof(shipped), d)) < 0)
+                        return r;
+                file = shipped;
+        }
+        if ((r = scenario_load(file, experiment_options_table, ELEMENTSOF(experiment_options_table), &x->o, &x->sc, d)) < 0)
+                return r;
+        /* An exec neighbour is a command run as root: say who else could have written it. */
+        bool exec_nb = false;
+        for (size_t k = 0; k < x->sc.n_noise; k++)
+                exec_nb |= x->sc.noise[k].cmd != NULL || strcmp(x->sc.noise[k].workload, "exec") == 0;
+        if (exec_nb && x->sc.untrusted[0])
+                fprintf(stderr, "isolab: warning: scenario %s names a command to run (an exec neighbour), and %s: check the "
+                                "command before running it as root\n",
+                        file, x->sc.untrusted);
+        return cli_parse(argc, argv, experiment_options_table, ELEMENTSOF(experiment_options_table), &x->o, &optind_, &help, d);
+}
+
+int experiment_parse(struct experiment *x, enum exp_mode mode, int argc, char **argv, bool *help, struct diag *d) {
+        x->mode = mode;
+        x->o = (struct exp_opts){ .repetitions = 1, .pmd_cores = 1, .duration_us = 10000000, .warmup_us = 2000000,
+                                  .link_speed = 10000000000ULL };
+        /* The file first, then the command line over it: parse once to find the file. */
+        struct exp_opts scratch = x->o;
+        int optind_;
+        if (cli_parse(argc, argv, experiment_options_table, ELEMENTSOF(experiment_options_table), &scratch, &optind_, help, d) < 0)
+                return -EINVAL;
+        if (*help)
+                return 0;
+        if (scratch.resume)
+                return parse_resume(x, &scratch, argc, argv, optind_, d);
+        if (mode == EXP_RUN)
+                return parse_scenario(x, argc, argv, optind_, d);
+        if (optind_ < argc)
+                return diag_set(d, -EINVAL, "%s takes no argument, got \"%s\"; see isolab %s --help", argv[0], argv[optind_],
+                                argv[0]);
+        x->o = scratch;
+        return 0;
+}
+
+/* Parses "PLACEMENT,..." into places (no repeats).  Returns the count or -EINVAL. */
+static int parse_placements(const char *list, const char *what, enum noise_placement *places, struct diag *d) {
+        char buf[256];
+        char *v[_NOISE_PLACEMENT_MAX + 2];
+        snprintf(buf, sizeof(buf), "%s", list);
+        int n = split_list(buf, v, _NOISE_PLACEMENT_MAX + 2);
+        if (n == 0 || n > _NOISE_PLACEMENT_MAX)
+                return diag_set(d, -EINVAL, "%s %s: give 1 to %d placements", what, list, _NOISE_PLACEMENT_MAX);
+        for (int i = 0; i < n; i++) {
+                int m = noise_placement_from_string(v[i]);
+                if (m < 0 || m >= _NOISE_PLACEMENT_MAX)
+                        return diag_set(d, -EINVAL, "%s %s: use same-core, sibling, same-llc, same-node, other-node "
+                                                    "or any", what, v[i]);
+                places[i] = (enum noise_placement)m;
+                for (int k = 0; k < i; k++)
+                        if (places[k] == places[i])
+                                return diag_set(d, -EINVAL, "%s names %s twice", what, v[i]);
+        }
+        return n;
+}
+
+bool experiment_wants_noise(const struct experiment *x) {
+        return x->o.noise || x->mode == EXP_NOISY || x->sc.n_noise;
+}
+
+int experiment_env_load(struct exp_env *env, struct diag *d) {
+        char bin[600];
+        paths_agent("noise", bin, sizeof(bin));
+        char *argv[] = { bin, "--list", NULL };
+        _cleanup_free_ char *out = NULL;
+        int st = spawn_capture(argv, 65536, &out);
+        if (st != 0)
+                return diag_set(d, -ENOENT, "cannot ask %s for its workloads (%s): reinstall isolab", bin,
+                                st < 0 ? strerror(-st) : "it failed");
+        size_t n = 0;
+        char *save = NULL;
+        for (char *l = strtok_r(out, "\n", &save); l && n < EXP_MAX_WORKLOADS; l = strtok_r(NULL, "\n", &save))
+                if (sscanf(l, "%15[a-z0-9_-]", env->workloads[n]) == 1)
+                        n++;
+        env->n_workloads = n;
+        env->workload_list[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+                size_t used = strlen(env->workload_list);
+                snprintf(env->workload_list + used, sizeof(env->workload_list) - used, "%s%s",
+                         i == 0 ? "" : i + 1 == n ? " or " : ", ", env->workloads[i]);
+        }
+        return n ? 0 : diag_set(d, -ENOENT, "%s --list names no workload: reinstall isolab", bin);
+}
+
+static bool env_knows(const struct exp_env *env, const char *workload) {
+        for (size_t w = 0; env && w < env->n_workloads; w++)
+                if (strcmp(workload, env->workloads[w]) == 0)
+                        return true;
+        return false;
+}
+
+/* The neighbours to run: the command line's (--noise W,... with the shared --placement,
+ * --noise-opt, --noise-cmd, --noise-quota) or the file's [noise.NAME] sections (which
+ * those options then override). */
+static int neighbour_specs(struct experiment *x, const struct exp_env *env, struct diag *d) {
+        const struct exp_opts *o = &x->o;
+        const char *wl = env ? env->workload_list : "";
+        const char *cli = o->noise ? o->noise : x->mode == EXP_NOISY ? "cpu" : NULL;
+        size_t n = 0;
+        if (cli) {
+                char buf[256];
+                char *v[SCENARIO_MAX_NOISE + 1];
+                snprintf(buf, sizeof(buf), "%s", cli);
+                int k = split_list(buf, v, SCENARIO_MAX_NOISE + 1);
+                if (k > SCENARIO_MAX_NOISE)
+                        return diag_set(d, -EINVAL, "--noise: at most %d workloads", SCENARIO_MAX_NOISE);
+                for (int i = 0; i < k; i++) {
+                        if (!env_knows(env, v[i]))
+                                return diag_set(d, -EINVAL, "--noise %s: use %s", v[i], wl);
+                        for (size_t j = 0; j < n; j++)
+                                if (strcmp(x->specs[j].name, v[i]) == 0)
+                                        return diag_set(d, -EINVAL, "--noise names %s twice", v[i]);
+                        struct noise_spec *s = &x->specs[n++];
+                        *s = (struct noise_spec){ 0 };
+                        snprintf(s->name, sizeof(s->name), "%s", v[i]);
+                        snprintf(s->workload, sizeof(s->workload), "%s", v[i]);
+                        snprintf(s->where, sizeof(s->where), "--noise %s", v[i]);
+                }
+        } else {
+                for (size_t i = 0; i < x->sc.n_noise; i++) {
+                        if (!env_knows(env, x->sc.noise[i].workload))
+                                return diag_set(d, -EINVAL, "%s: workload = %s: use %s", x->sc.noise[i].where,
+                                                x->sc.noise[i].workload, wl);
+                        x->specs[n++] = x->sc.noise[i];
+                }
+        }
+        if (!n && (o->placement || o->noise_opt || o->noise_cmd || o->noise_quota))
+                return diag_set(d, -EINVAL, "--placement, --noise-opt, --noise-cmd and --noise-quota need --noise WORKLOAD,... "
+                                            "(or [noise.NAME] sections in a scenario file)");
+        for (size_t i = 0; i < n; i++) {
+                struct noise_spec *s = &x->specs[i];
+                if (o->placement)
+                        s->placement = o->placement;
+                if (o->noise_cmd)
+                        s->cmd = o->noise_cmd;
+                if (o->noise_quota)
+                        s->quota = o->noise_quota;
+                if (o->noise_opt) {
+                        size_t l = strlen(s->opts);
+                        snprintf(s->opts + l, sizeof(s->opts) - l, "%s%s", l ? "," : "", o->noise_opt);
+                }
+        }
+        x->n_specs = n;
+        return 0;
+}
+
+/* Each neighbour's placements and quota; messages name the option, or the file, line and
+ * section. */
+static int neighbour_settings(struct experiment *x, struct diag *d) {
+        x->noise_mask = 0;
+        for (size_t i = 0; i < x->n_specs; i++) {
+                const struct noise_spec *sp = &x->specs[i];
+                char pwhat[400], qwhat[400];
+                snprintf(pwhat, sizeof(pwhat), "%s%s", x->o.placement ? "--placement" : sp->where,
+                         x->o.placement ? "" : " placement");
+                snprintf(qwhat, sizeof(qwhat), "%s%s", x->o.noise_quota ? "--noise-quota" : sp->where,
+                         x->o.noise_quota ? "" : " quota");
+                int np = parse_placements(sp->placement ? sp->placement : "same-core", pwhat, x->places[i], d);
+                if (np < 0)
+                        return np;
+                x->n_places[i] = np;
+                for (int k = 0; k < np; k++)
+                        x->noise_mask |= 1u << x->places[i][k];
+                x->noise_quota[i] = 0;
+                struct cg_quota ncq;
+                if (sp->quota && (cli_list_percent("noise-quota", sp->quota, &x->noise_quota[i], 1, d) != 1 ||
+                                  x->noise_quota[i] < 1 || cg_quota_compute(x->noise_quota[i], 1, 100000, &ncq, NULL) < 0))
+                        return diag_set(d, -EINVAL, "%s %s: give 1 to 100 (%% of one CPU per 100 ms)", qwhat, sp->quota);
+        }
+        return 0;
+}
+
+/* The matrix's lists.  A (quota, period) pair the kernel refuses (a quota under 1 ms) is
+ * left out with a warning; if none is left, that is the error. */
+static int build_lists(struct experiment *x, struct diag *d) {
+        const struct exp_opts *o = &x->o;
+        x->nq = cli_list_percent("cpu-quota", o->quotas ? o->quotas : x->mode == EXP_SWEEP ? "100,75,50,25,12.5" : "100",
+                                 x->quotas, MAX_LIST, d);
+        x->np = x->nq < 0 ? x->nq : cli_list_duration("cpu-period", o->periods ? o->periods : "100ms", x->periods, MAX_LIST, d);
+        x->nfs = x->np < 0 ? x->np : cli_list_uint("frame-sizes", o->frame_sizes ? o->frame_sizes : "64", x->sizes, MAX_LIST, d);
+        if (x->nfs < 0)
+                return x->nfs;
+        for (int i = 0; i < x->nfs; i++)
+                if (x->sizes[i] < 64 || x->sizes[i] > 1518)
+                        return diag_set(d, -EINVAL, "--frame-sizes: %u is outside 64..1518 bytes", x->sizes[i]);
+        for (int i = 0; i < x->np; i++)
+                if (x->periods[i] < CG_PERIOD_MIN_US || x->periods[i] > CG_PERIOD_MAX_US)
+                        return diag_set(d, -EINVAL, "--cpu-period %g ms: the kernel takes 1 ms to 1 s",
+                                        (double)x->periods[i] / 1000);
+        x->warnings = json_array();
+        int valid_pairs = 0;
+        struct diag first = { 0 };
+        for (int q = 0; q < x->nq; q++)
+                for (int p = 0; p < x->np; p++) {
+                        struct cg_quota cq;
+                        struct diag qd = { 0 };
+                        if (cg_quota_compute(x->quotas[q], o->pmd_cores, x->periods[p], &cq, &qd) == 0) {
+                                valid_pairs++;
+                                continue;
+                        }
+                        if (!first.err)
+                                first = qd;
+                        char w[700];
+                        snprintf(w, sizeof(w), "quota %g%% at a %g ms period skipped: %s", x->quotas[q],
+                                 (double)x->periods[p] / 1000, qd.msg);
+                        json_array_append_new(x->warnings, json_string(w));
+                }
+        if (!valid_pairs) {
+                *d = first;
+                return first.err ? first.err : -EINVAL;
+        }
+        return 0;
+}
+
+/* The NF's pinnings and the NFs under test. */
+static int build_variants(struct experiment *x, struct diag *d) {
+        char buf[64];
+        char *v[4];
+        snprintf(buf, sizeof(buf), "%s", x->o.pinning ? x->o.pinning : "pinned");
+        x->n_pin = split_list(buf, v, 4);
+        if (x->n_pin == 0 || x->n_pin > EXP_MAX_PIN)
+                return diag_set(d, -EINVAL, "--pinning %s: use pinned, unpinned or both", x->o.pinning);
+        for (int i = 0; i < x->n_pin; i++) {
+                if (strcmp(v[i], "pinned") && strcmp(v[i], "unpinned"))
+                        return diag_set(d, -EINVAL, "--pinning %s: use pinned, unpinned or both", v[i]);
+                snprintf(x->pin_names[i], sizeof(x->pin_names[i]), "%s", v[i]);
+                x->unpinned[i] = v[i][0] == 'u';
+                if (i && x->unpinned[0] == x->unpinned[i])
+                        return diag_set(d, -EINVAL, "--pinning names %s twice", v[i]);
+        }
+        snprintf(buf, sizeof(buf), "%s", x->o.nf ? x->o.nf : "isolab-nf");
+        x->n_nf = split_list(buf, v, 4);
+        if (x->n_nf == 0 || (size_t)x->n_nf > n_nf_kinds)
+                return diag_set(d, -EINVAL, "--nf %s: use %s (one or more)", x->o.nf, nf_names());
+        for (int i = 0; i < x->n_nf; i++) {
+                if (!(x->nf[i] = nf_find(v[i])))
+                        return diag_set(d, -EINVAL, "--nf %s: use %s", v[i], nf_names());
+                for (int j = 0; j < i; j++)
+                        if (x->nf[j] == x->nf[i])
+                                return diag_set(d, -EINVAL, "--nf names %s twice", v[i]);
+        }
+        return 0;
+}
+
+/* The throughput method: MRR offers --rate; NDR/PDR search for the rate. */
+static int build_method(struct experiment *x, struct diag *d) {
+        const struct exp_opts *o = &x->o;
+        const char *name = o->method ? o->method : "mrr";
+        x->ndr_loss = 0, x->pdr_loss = 0.5, x->precision = 0.5;
+        x->max_trials = o->max_trials ? o->max_trials : 20;
+        if ((o->ndr_loss && parse_pct("ndr-loss", o->ndr_loss, 0, 50, &x->ndr_loss, d) < 0) ||
+            (o->pdr_loss && parse_pct("pdr-loss", o->pdr_loss, 0, 50, &x->pdr_loss, d) < 0) ||
+            (o->precision && parse_pct("precision", o->precision, 0.01, 50, &x->precision, d) < 0))
+                return -EINVAL;
+        if (!(x->method = method_find(name)))
+                return diag_set(d, -EINVAL, "--method %s: use %s", name, method_names());
+        if (x->method->n_goals && o->rate)
+                return diag_set(d, -EINVAL, "--rate is for --method mrr; a search chooses its own rates, from line rate "
+                                            "(--link-speed) down");
+        if (x->max_trials < 3 || x->max_trials > 100)
+                return diag_set(d, -EINVAL, "--max-trials %u: give 3 to 100", x->max_trials);
+        return 0;
+}
+
+int experiment_build(struct experiment *x, const struct exp_env *env, struct diag *d) {
+        const struct exp_opts *o = &x->o;
+        int r;
+        /* The run's name: --name / [scenario] name, else the verb's. */
+        snprintf(x->name, sizeof(x->name), "%s",
+                 o->name ? o->name : x->mode == EXP_NOISY ? "noisy" : x->mode == EXP_RUN ? "run" : "sweep");
+        for (const char *c = o->name; c && *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-') || c - o->name > 24)
+                        return diag_set(d, -EINVAL, "name %s: use up to 24 of a-z, 0-9, _ and -", o->name);
+        if ((r = build_lists(x, d)) < 0)
+                return r;
+        if (o->repetitions < 1 || o->pmd_cores < 1)
+                return diag_set(d, -EINVAL, "--repetitions and --pmd-cores are at least 1");
+        x->link = o->link ? o->link : "vhost";
+        if (strcmp(x->link, "vhost") != 0 && strcmp(x->link, "memif") != 0)
+                return diag_set(d, -EINVAL, "--link %s: use vhost or memif", x->link);
+        if ((r = build_variants(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
+                return r;
+        if (!(x->rate = rate_json(o->rate, d)))
+                return -EINVAL;
+        x->seed = o->seed ? o->seed : (unsigned)time(NULL);
+        return build_method(x, d);
+}
+
+/* Asks isolab-noise whether the workload can run here with these options (its
+ * supported(): a missing exec command, a node that does not exist...).  Its one-sentence
+ * reason becomes d's. */
+static int noise_check(const struct noise_spec *sp, struct diag *d) {
+        char bin[600], obuf[256], cbuf[1024];
+        char *av[80];
+        int n = 0;
+        paths_agent("noise", bin, sizeof(bin));
+        av[n++] = bin;
+        av[n++] = "--check";
+        av[n++] = (char *)sp->workload;
+        snprintf(obuf, sizeof(obuf), "%s", sp->opts);
+        for (char *save = NULL, *w = strtok_r(obuf, ",", &save); w && n < 70; w = strtok_r(NULL, ",", &save)) {
+                av[n++] = "--set";
+                av[n++] = w;
+        }
+        if (strcmp(sp->workload, "exec") == 0) {
+                av[n++] = "--";
+                snprintf(cbuf, sizeof(cbuf), "%s", sp->cmd ? sp->cmd : "");
+                for (char *save = NULL, *w = strtok_r(cbuf, " \t", &save); w && n < 79; w = strtok_r(NULL, " \t", &save))
+                        av[n++] = w;
+        }
+        av[n] = NULL;
+        _cleanup_free_ char *msg = NULL;
+        int st = spawn_capture_flags(av, 512, SPAWN_STDERR, &msg);
+        if (st == 0)
+                return 0;
+        if (st < 0)
+                return diag_set(d, st, "cannot run %s: %s", bin, strerror(-st));
+        msg[strcspn(msg, "\n")] = '\0';
+        const char *why = strncmp(msg, "isolab-noise: ", 14) == 0 ? msg + 14 : msg;
+        return diag_set(d, -EINVAL, "%s cannot run here: %s; nothing was changed", sp->where,
+                        *why ? why : "isolab-noise --check failed");
+}
+
+int experiment_check_here(const struct experiment *x, struct diag *d) {
+        char pmds[600];
+        drivers_dir(ISOLAB_DPDK_LIBDIR, pmds, sizeof(pmds));
+        int r = drivers_check(pmds, x->link, d);
+        for (int i = 0; i < x->n_nf && r >= 0; i++)
+                if (x->nf[i]->check)
+                        r = x->nf[i]->check(x, d);
+        for (size_t i = 0; i < x->n_specs && r >= 0; i++)
+                r = noise_check(&x->specs[i], d);
+        return r;
+}

@@ -1,0 +1,117 @@
+/* experiment — what one run of sweep, noisy or run will measure, decided before anything
+ * on the machine changes (DESIGN.md, "A run", step 1).
+ *
+ * The options come in layers: the defaults, a scenario file, the command line over it,
+ * or (--resume) the run's own run.json alone.  experiment_build() then checks every one
+ * and parses every list into a struct experiment that the rest of the pipeline only
+ * reads: the matrix's dimensions, the NFs under test (nf.h), the throughput method
+ * (method.h), the neighbours and the offered rate.  It is pure: the one thing it asks of
+ * the machine, isolab-noise's workload names, comes in through struct exp_env, so the
+ * unit tests build experiments without root and without the agents. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/diag.h"
+#include "controller/cli.h"
+#include "controller/scenario.h"
+#include "topology/plan.h"
+
+#define EXP_MAX_LIST 32  /* quotas, periods, frame sizes */
+#define EXP_MAX_PIN 2    /* pinned, unpinned */
+#define EXP_MAX_NF 4     /* NF kinds in one run */
+#define EXP_MAX_WORKLOADS 32
+
+enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
+
+/* The options as given (one table, experiment_options(), for the command line, the
+ * scenario file's keys, --help, the manual and the echo in run.json). */
+struct exp_opts {
+        const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
+        const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
+        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume;
+        unsigned repetitions, pmd_cores, max_trials;
+        uint64_t duration_us, warmup_us, link_speed;
+        bool shuffle, no_huge, restart, dry_run;
+        unsigned seed;
+        char resume_sum[20]; /* --resume: the checksum of the run's configuration (not an option) */
+};
+
+/* What experiment_build needs from outside: the workloads isolab-noise has. */
+struct exp_env {
+        char workloads[EXP_MAX_WORKLOADS][16];
+        size_t n_workloads;
+        char workload_list[600]; /* "cpu, cache, ... or exec", for messages */
+};
+
+struct nf_ops;
+struct method;
+
+struct experiment {
+        enum exp_mode mode;
+        struct exp_opts o;
+        struct scenario sc;            /* the file's neighbours, and the strings o points into */
+        char name[32];                 /* the run's name: --name / [scenario] name, else the verb's */
+        double quotas[EXP_MAX_LIST];
+        uint64_t periods[EXP_MAX_LIST];
+        unsigned sizes[EXP_MAX_LIST];
+        int nq, np, nfs;
+        json_t *warnings;              /* (quota, period) pairs the kernel refuses, left out */
+        const char *link;              /* vhost, memif or pci */
+        char pin_names[EXP_MAX_PIN][16];
+        bool unpinned[EXP_MAX_PIN];
+        int n_pin;
+        const struct nf_ops *nf[EXP_MAX_NF];
+        int n_nf;
+        struct noise_spec specs[SCENARIO_MAX_NOISE];
+        size_t n_specs;
+        enum noise_placement places[SCENARIO_MAX_NOISE][_NOISE_PLACEMENT_MAX];
+        int n_places[SCENARIO_MAX_NOISE];
+        double noise_quota[SCENARIO_MAX_NOISE]; /* % of one CPU; 0: none */
+        unsigned noise_mask;           /* the placements any neighbour asks for */
+        json_t *rate;                  /* the generator's "rate": "line", "50%" or pps */
+        const struct method *method;
+        double ndr_loss, pdr_loss, precision;
+        unsigned max_trials;
+        unsigned seed;                 /* --seed, else from the clock (--shuffle's; recorded) */
+};
+
+/* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
+#define EXPERIMENT_N_OPTIONS 30
+extern const struct cli_option experiment_options_table[];
+const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
+
+/* The options of argv in their layers into x->o (and x->sc).  Returns 0 (*help: the verb
+ * prints its help) or -errno with d naming the option or file and the fix. */
+int experiment_parse(struct experiment *x, enum exp_mode mode, int argc, char **argv, bool *help, struct diag *d);
+
+/* Checks x->o and fills the rest of x.  Returns 0 or -errno with d naming the option
+ * (or the file, line and section) and the fix. */
+int experiment_build(struct experiment *x, const struct exp_env *env, struct diag *d);
+
+/* What experiment_build cannot decide alone, asked of this machine: the link's DPDK
+ * driver, each NF kind's own check (testpmd in PATH), each neighbour by isolab-noise
+ * --check.  Still changes nothing. */
+int experiment_check_here(const struct experiment *x, struct diag *d);
+
+/* The workloads of isolab-noise --list, into env; needed when the run has neighbours. */
+int experiment_env_load(struct exp_env *env, struct diag *d);
+bool experiment_wants_noise(const struct experiment *x);
+
+void experiment_free(struct experiment *x);
+
+/* The verb's name in run.json's "tool": "isolab sweep". */
+const char *experiment_tool(const struct experiment *x);
+
+/* The matrix's "pinning" dimension holds variants: NF kind x pinning. */
+static inline unsigned variant_pin(const struct experiment *x, unsigned v) {
+        return v % (unsigned)x->n_pin;
+}
+static inline const struct nf_ops *variant_nf(const struct experiment *x, unsigned v) {
+        return x->nf[v / (unsigned)x->n_pin];
+}
+
+/* Splits a comma list in place; returns the number of items (at most max). */
+int split_list(char *s, char **v, int max);

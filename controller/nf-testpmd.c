@@ -1,0 +1,63 @@
+/* nf-testpmd — dpdk-testpmd in io forwarding, the yardstick (Debian's dpdk-dev).  It
+ * speaks no protocol: started raw with its output in nf.log, measured from the outside
+ * (the cgroup, schedstat of its whole process), stopped by SIGTERM (nf.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "controller/experiment.h"
+#include "controller/nf.h"
+
+/* dpdk-testpmd from PATH, or "" when it is not there. */
+static const char *testpmd_path(void) {
+        static char path[600];
+        const char *env = getenv("PATH");
+        if (!env || !*env)
+                env = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = env; *p;) {
+                size_t n = strcspn(p, ":");
+                snprintf(path, sizeof(path), "%.*s/dpdk-testpmd", (int)n, p);
+                if (n && access(path, X_OK) == 0)
+                        return path;
+                p += n + (p[n] == ':');
+        }
+        return "";
+}
+
+static int testpmd_check(const struct experiment *x, struct diag *d) {
+        if (!*testpmd_path())
+                return diag_set(d, -ENOENT, "--nf testpmd: dpdk-testpmd is not in PATH; install Debian's dpdk-dev (make deps)");
+        if (x->link && strcmp(x->link, "vhost") != 0)
+                return diag_set(d, -EINVAL, "--nf testpmd runs over --link vhost only");
+        return 0;
+}
+
+static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
+        unsigned q = e->x->o.pmd_cores;
+        argv_add(a, "%s", testpmd_path());
+        argv_eal(e, ROLE_NF, a);
+        /* The container side of both vhost-user links, as isolab-nf's --link vhost does. */
+        for (unsigned k = 0; k < 2; k++) {
+                argv_add(a, "--vdev");
+                argv_add(a, "net_virtio_user%u,path=%s/vhost-%u.sock,queues=%u", k, e->link_dir, k, q);
+        }
+        argv_add(a, "--");
+        argv_add(a, "--forward-mode=io");
+        argv_add(a, "--auto-start");
+        argv_add(a, "--stats-period=1"); /* also keeps it running with stdin at its end */
+        argv_add(a, "--nb-cores=%u", q);
+        argv_add(a, "--rxq=%u", q);
+        argv_add(a, "--txq=%u", q);
+        argv_add(a, "--no-mlockall");
+        argv_add(a, "--total-num-mbufs=16384");
+}
+
+const struct nf_ops nf_testpmd = {
+        .name = "testpmd",
+        .summary = "dpdk-testpmd io forwarding, the yardstick",
+        .has_process = true,
+        .check = testpmd_check,
+        .nf_argv = testpmd_argv,
+};

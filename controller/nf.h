@@ -1,0 +1,73 @@
+/* nf — the network function under test, one ops struct per kind (after testpmd's struct
+ * fwd_engine and fio's ioengines): how it is started, whether it says when it is ready,
+ * what it can count from the inside, how it is pinned and stopped.
+ *
+ * Adding a kind is one file, controller/nf-KIND.c, defining a const struct nf_ops, and
+ * one entry in nf_kinds[] (nf.c).  The rest of the engine never asks which kind runs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/diag.h"
+
+struct experiment;
+
+/* An agent's command line, its strings kept with it. */
+#define ARGV_MAX 64
+struct argvec {
+        char *v[ARGV_MAX + 1];
+        int n;
+        char buf[8192];
+        size_t used;
+        bool overflow;           /* something did not fit: the command line is not started */
+};
+
+void argv_add(struct argvec *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What a command line is made of, decided by the run (agents.c). */
+struct agent_env {
+        const struct experiment *x;
+        const char *link_dir;    /* the link kind's sockets */
+        const char *huge_dir;    /* the run's hugetlbfs mount */
+        const char *socket_mem;  /* EAL --socket-mem: all on the planned node */
+        const char *lcores_gen;  /* EAL --lcores of the generator */
+        const char *lcores_nf;   /* of the NF, for the current pinning */
+        const char *prefix[2];   /* DPDK --file-prefix of gen and nf */
+};
+
+enum agent_role { ROLE_GEN, ROLE_NF, _ROLE_MAX };
+
+/* The EAL arguments every DPDK process of the run takes (lcores, file prefix, memory). */
+void argv_eal(const struct agent_env *e, enum agent_role role, struct argvec *a);
+/* The link arguments isolab's agents take (--link, --link-dir, --link-queues). */
+void argv_link(const struct agent_env *e, struct argvec *a);
+/* isolab-gen's or isolab-nf's command line: the program, EAL, "--", the link. */
+void argv_agent(const struct agent_env *e, enum agent_role role, struct argvec *a);
+
+struct nf_ops {
+        const char *name;        /* --nf NAME; "nf_under_test" in every record */
+        const char *summary;     /* for --help */
+        /* isolab's JSON-lines protocol: READY=1, hello, stats from the inside (rx, tx,
+         * busy and idle polls, stalls, poll gaps), its placement.  Without it the NF is
+         * started raw (stdout to its log), counted from the outside and stopped by
+         * SIGTERM. */
+        bool speaks_protocol;
+        /* A process of its own; none: the generator is looped back (the floor). */
+        bool has_process;
+        /* Whether it can run here and with these options; NULL: always. */
+        int (*check)(const struct experiment *x, struct diag *d);
+        /* Its command line, pinned by e->lcores_nf (has_process only). */
+        void (*nf_argv)(const struct agent_env *e, struct argvec *a);
+        /* What the generator adds for it (none: loop port 0 back); NULL: nothing. */
+        void (*gen_argv)(const struct agent_env *e, struct argvec *a);
+};
+
+extern const struct nf_ops nf_isolab, nf_testpmd, nf_none;
+extern const struct nf_ops *const nf_kinds[];
+extern const size_t n_nf_kinds;
+
+/* The kind called name, or NULL. */
+const struct nf_ops *nf_find(const char *name);
+/* "isolab-nf, testpmd or none", for messages. */
+const char *nf_names(void);

@@ -1,0 +1,249 @@
+/* plan-run — what the run will use, decided before anything changes: the placement,
+ * the neighbour settings, the matrix (less what a resumed run has done), the names of
+ * the run, its directories and its agents' command lines (engine.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "controller/engine.h"
+#include "controller/method.h"
+#include "controller/records.h"
+#include "controller/verbs.h"
+#include "topology/cpulist.h"
+
+void neighbours_free(struct neighbours *nb) {
+        for (size_t i = 0; i < nb->n; i++) {
+                json_decref(nb->v[i].options);
+                json_decref(nb->v[i].argv);
+        }
+        json_decref(nb->skipped);
+        nb->n = 0;
+        nb->skipped = NULL;
+}
+
+void neighbour_label(const struct neighbour *nb, char *buf, size_t len) {
+        snprintf(buf, len, "%s@%s", nb->name, noise_placement_to_string(nb->placement));
+}
+
+/* isolab-noise's start request: options as strings, the command as argv. */
+static void neighbour_request(struct neighbour *nb, const struct noise_spec *s) {
+        char obuf[256], cbuf[1024];
+        nb->options = json_object();
+        nb->argv = json_array();
+        snprintf(obuf, sizeof(obuf), "%s", s->opts);
+        snprintf(cbuf, sizeof(cbuf), "%s", s->cmd ? s->cmd : "");
+        for (char *save = NULL, *kv = strtok_r(obuf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(kv, '='); /* isolab-noise --check made sure there is one */
+                if (eq) {
+                        *eq = '\0';
+                        json_object_set_new(nb->options, kv, json_string(eq + 1));
+                }
+        }
+        for (char *save = NULL, *w = strtok_r(cbuf, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                json_array_append_new(nb->argv, json_string(w));
+}
+
+/* The placements not possible here (a sibling needs SMT) are skipped with the planner's
+ * reason; if no neighbour is left, that is the error. */
+int neighbours_make(const struct experiment *x, const struct plan *p, struct neighbours *nb, struct diag *d) {
+        nb->n = 1;
+        snprintf(nb->v[0].name, sizeof(nb->v[0].name), "none");
+        snprintf(nb->v[0].workload, sizeof(nb->v[0].workload), "none");
+        nb->skipped = json_array();
+        for (int pl = 0; pl < _NOISE_PLACEMENT_MAX; pl++) {
+                if (!(x->noise_mask & (1u << pl)) || p->noise[pl].available)
+                        continue;
+                char w[480];
+                snprintf(w, sizeof(w), "placement %s skipped: %s", noise_placement_to_string((enum noise_placement)pl),
+                         p->noise[pl].reason);
+                fprintf(stderr, "isolab: %s\n", w);
+                json_array_append_new(nb->skipped, json_string(w));
+        }
+        for (size_t si = 0; si < x->n_specs; si++)
+                for (int k = 0; k < x->n_places[si]; k++) {
+                        enum noise_placement pl = x->places[si][k];
+                        if (!p->noise[pl].available)
+                                continue;
+                        struct neighbour *n = &nb->v[nb->n++];
+                        snprintf(n->name, sizeof(n->name), "%.31s", x->specs[si].name);
+                        snprintf(n->workload, sizeof(n->workload), "%.15s", x->specs[si].workload);
+                        n->placement = pl;
+                        n->quota = x->noise_quota[si];
+                        neighbour_request(n, &x->specs[si]);
+                }
+        if (x->n_specs && nb->n == 1)
+                return diag_set(d, -EINVAL, "placement: none of the neighbours' placements is possible on this machine (see "
+                                            "above); try same-core or any");
+        return 0;
+}
+
+/* The NF's lcores and cpuset for a pinning.  The main (control) lcore runs on the
+ * housekeeping CPU, so that CPU is in the cpuset too (the quota then also covers the
+ * control thread, which sleeps).  pinned: "0@HK,1@C1,2@C2..."; unpinned: every lcore on
+ * the whole node, "0@(NODE),1@(NODE)...", and the cpuset is the node. */
+void nf_pinning(const struct plan *p, const struct topo *t, bool unpinned, char *lcores, size_t len,
+                       hwloc_bitmap_t cpuset) {
+        int hk = hwloc_bitmap_first(p->housekeeping.cpus);
+        hwloc_bitmap_copy(cpuset, p->housekeeping.cpus);
+        if (!unpinned) {
+                size_t l = (size_t)snprintf(lcores, len, "0@%d", hk);
+                unsigned k = 1;
+                int cpu;
+                hwloc_bitmap_foreach_begin(cpu, p->pmd.cpus) {
+                        l += (size_t)snprintf(lcores + l, len - l, ",%u@%d", k++, cpu);
+                }
+                hwloc_bitmap_foreach_end();
+                hwloc_bitmap_or(cpuset, cpuset, p->pmd.cpus);
+                return;
+        }
+        const struct topo_node *n = topo_node_by_os_index(t, (unsigned)p->node);
+        hwloc_bitmap_or(cpuset, cpuset, n->cpus);
+        _cleanup_free_ char *node = cpulist_format(cpuset);
+        size_t l = 0;
+        for (int k = 0; k <= hwloc_bitmap_weight(p->pmd.cpus); k++)
+                l += (size_t)snprintf(lcores + l, len - l, "%s%d@(%s)", k ? "," : "", k, node ? node : "0");
+}
+
+/* The memory nodes of a CPU set, as a list for cpuset.mems. */
+void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, size_t len) {
+        hwloc_bitmap_t m = hwloc_bitmap_alloc();
+        for (unsigned i = 0; i < t->n_nodes; i++)
+                if (hwloc_bitmap_intersects(t->nodes[i].cpus, cpus))
+                        hwloc_bitmap_set(m, t->nodes[i].os_index);
+        _cleanup_free_ char *s = cpulist_format(m);
+        snprintf(buf, len, "%s", s && *s ? s : "0");
+        hwloc_bitmap_free(m);
+}
+
+/* The matrix: every (quota, period) pair the kernel takes, in the run's order (the seed
+ * shuffles it); resuming, the same matrix less what trials.jsonl holds. */
+static int make_matrix(struct exp_run *R, struct diag *d) {
+        const struct experiment *x = R->x;
+        struct matrix_spec ms = { x->quotas,      (size_t)x->nq, x->periods, (size_t)x->np, x->sizes, (size_t)x->nfs,
+                                  x->o.repetitions, x->o.shuffle, x->seed,   (size_t)(x->n_pin * x->n_nf), R->nb.n };
+        size_t n, kept = 0;
+        if (matrix_expand(&ms, &R->pts, &n) < 0)
+                return diag_set(d, -ENOMEM, "cannot make the matrix of trials");
+        for (size_t i = 0; i < n; i++) {
+                struct cg_quota cq;
+                if (cg_quota_compute(R->pts[i].quota, x->o.pmd_cores, R->pts[i].period_us, &cq, NULL) == 0) {
+                        R->pts[kept] = R->pts[i];
+                        R->pts[kept].index = (unsigned)kept;
+                        kept++;
+                }
+        }
+        R->npts = kept;
+        if (!x->o.resume)
+                return 0;
+        _cleanup_free_ bool *done = calloc(kept ? kept : 1, sizeof(bool));
+        if (!done)
+                return -ENOMEM;
+        int r = resume_done(x->o.resume, R->pts, done, kept, x->method, x->o.resume_sum, d);
+        if (r < 0)
+                return r;
+        size_t left = 0;
+        for (size_t i = 0; i < kept; i++)
+                if (!done[R->pts[i].index])
+                        R->pts[left++] = R->pts[i];
+        fprintf(stderr, "isolab: resuming %s: %zu of %zu trials are done, %zu to run\n", x->o.resume, kept - left, kept, left);
+        R->npts = left;
+        if (!left)
+                fprintf(stderr, "isolab: nothing to resume: every trial of %s is in its trials.jsonl\n", x->o.resume);
+        return 0;
+}
+
+/* The run's name (the controller's pid makes it unique among live runs, also two
+ * started in the same second; it is also how a test finds its own run's cgroups), its
+ * results directory and its private directory. */
+static int make_names(struct exp_run *R) {
+        const struct experiment *x = R->x;
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(R->stamp, sizeof(R->stamp), "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(R->run_id, sizeof(R->run_id), "%.24s-%.20s-%d", x->name, R->stamp, (int)getpid());
+        for (char *c = R->run_id; *c; c++)
+                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* names are [a-z0-9_-] */
+        if (x->o.out ? asprintf(&R->out, "%s", x->o.out) < 0 : asprintf(&R->out, "results/%s-%s", x->name, R->stamp) < 0) {
+                R->out = NULL;
+                return -ENOMEM;
+        }
+        snprintf(R->run_dir, sizeof(R->run_dir), "/run/isolab/%s", R->run_id);
+        snprintf(R->huge_dir, sizeof(R->huge_dir), "%s/huge", R->run_dir);
+        snprintf(R->link_dir, sizeof(R->link_dir), "%s/link", R->run_dir);
+        snprintf(R->notify, sizeof(R->notify), "%s/notify", R->run_dir);
+        return 0;
+}
+
+/* The agents' slots and what their command lines share: lcore 0 (control) on the
+ * housekeeping CPU, workers on the plan's; --socket-mem takes MB per node in node order,
+ * all of it on the planned node, so DPDK cannot fall back to a remote one. */
+static void make_slots(struct exp_run *R) {
+        const struct plan *p = R->p;
+        static const char *const roles[_ROLE_MAX] = { "gen", "nf" };
+        snprintf(R->mems, sizeof(R->mems), "%d", p->node);
+        snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d", hwloc_bitmap_first(p->housekeeping.cpus),
+                 hwloc_bitmap_first(p->gen.cpus));
+        R->socket_mem[0] = '\0';
+        for (int nd = 0; nd <= p->node; nd++) {
+                size_t sl = strlen(R->socket_mem);
+                if (nd < p->node)
+                        snprintf(R->socket_mem + sl, sizeof(R->socket_mem) - sl, "0,");
+                else
+                        snprintf(R->socket_mem + sl, sizeof(R->socket_mem) - sl, "%" PRIu64,
+                                 (p->huge.per_process * p->huge.page_size) >> 20);
+        }
+        for (int i = 0; i < _ROLE_MAX; i++) {
+                struct agent_slot *s = &R->slot[i];
+                s->name = roles[i];
+                snprintf(s->prefix, sizeof(s->prefix), "isolab-%s-%s", R->run_id, roles[i]);
+                snprintf(s->log, sizeof(s->log), "%s.log", roles[i]);
+                snprintf(s->rel, sizeof(s->rel), "isolab/%s/%s", R->run_id, roles[i]);
+        }
+}
+
+/* The variant (NF kind x pinning) of the run's first point, or of the next one. */
+void run_variant(struct exp_run *R, unsigned v) {
+        R->cur_var = v;
+        R->nf = variant_nf(R->x, v);
+        nf_pinning(R->p, R->t, R->x->unpinned[variant_pin(R->x, v)], R->lc_nf, sizeof(R->lc_nf), R->nf_set);
+        agents_build_argv(R);
+}
+
+int run_plan(struct exp_run *R, struct diag *d) {
+        const struct experiment *x = R->x;
+        int r;
+        if ((r = cg_detect(&R->mounts, d)) < 0)
+                return r;
+        struct machine_opts mo = { 0 };
+        if ((r = machine_load(&mo, &R->t)) != 0)
+                return r; /* said */
+        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = 1, .node = -1, .noise_mask = x->noise_mask };
+        if ((r = plan_make(R->t, &req, &R->p, d)) < 0 || (r = neighbours_make(x, R->p, &R->nb, d)) < 0 ||
+            (r = make_matrix(R, d)) < 0)
+                return r;
+        if (!R->npts)
+                return 0;
+        if (make_names(R) < 0 || !(R->nf_set = hwloc_bitmap_alloc()))
+                return diag_set(d, -ENOMEM, "out of memory");
+        make_slots(R);
+        run_variant(R, R->pts[0].pinning);
+        return 0;
+}
+
+void run_free(struct exp_run *R) {
+        resdir_close(&R->outdir);
+        neighbours_free(&R->nb);
+        free(R->pts);
+        free(R->out);
+        if (R->nf_set)
+                hwloc_bitmap_free(R->nf_set);
+        plan_free(R->p);
+        topo_free(R->t);
+        R->pts = NULL, R->out = NULL, R->nf_set = NULL, R->p = NULL, R->t = NULL;
+}

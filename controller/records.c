@@ -1,0 +1,295 @@
+/* records — trials.jsonl and run.json (records.h, engine.h). */
+#include "controller/records.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agents/common/proto.h"
+#include "base/util.h"
+#include "controller/counters.h"
+#include "controller/engine.h"
+#include "controller/method.h"
+#include "controller/render.h"
+#include "controller/verbs.h"
+#include "topology/cpulist.h"
+
+void point_key(const struct matrix_point *pt, char *buf, size_t len) {
+        snprintf(buf, len, "rep %u, quota %g %%, period %" PRIu64 " us, frame %u B, variant %u, neighbour %u", pt->repetition,
+                 pt->quota, pt->period_us, pt->frame_size, pt->pinning, pt->neighbour);
+}
+
+/* Not to resist forgery: root reads run.json only where no one else can write it. */
+void config_sum(json_t *cfg, char *buf, size_t len) {
+        char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+        uint64_t h = 14695981039346656037ULL;
+        for (const char *c = text ? text : ""; *c; c++)
+                h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        free(text);
+        snprintf(buf, len, "%016" PRIx64, h);
+}
+
+bool records_append(struct exp_run *R, json_t *line, const struct matrix_point *pt) {
+        char key[160];
+        point_key(pt, key, sizeof(key));
+        json_object_set_new(line, "point", json_string(key));
+        json_object_set_new(line, "run_sum", json_string(R->run_sum));
+        char *text = json_dumps(line, JSON_COMPACT);
+        json_decref(line);
+        size_t len = text ? strlen(text) : 0;
+        off_t end = lseek(R->tfd, 0, SEEK_END);
+        if (text)
+                text[len++] = '\n'; /* json_dumps leaves room: replace the NUL */
+        ssize_t n = text ? write(R->tfd, text, len) : -1;
+        int e = n < 0 ? errno : ENOSPC; /* a short write: the disk is full */
+        bool ok = n == (ssize_t)len;
+        if (ok && fsync(R->tfd) < 0) {
+                e = errno;
+                ok = false;
+        }
+        /* A write cut short is taken back: the file never holds a torn line. */
+        if (!ok && n > 0 && end >= 0)
+                (void)!ftruncate(R->tfd, end);
+        free(text);
+        if (!ok)
+                fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s; the lines before are whole\n", R->out,
+                        strerror(e));
+        return ok;
+}
+
+/* A resumed run's trials.jsonl whose last line has no newline (the disk filled, the
+ * power went) loses that torn line before anything is appended, so it is never glued to
+ * the next trial. */
+int trials_cut_torn_line(int fd, struct diag *d) {
+        off_t end = lseek(fd, 0, SEEK_END), keep = end;
+        char buf[4096];
+        while (keep > 0) {
+                size_t n = keep < (off_t)sizeof(buf) ? (size_t)keep : sizeof(buf);
+                if (pread(fd, buf, n, keep - (off_t)n) != (ssize_t)n)
+                        return diag_set(d, -EIO, "cannot read trials.jsonl back");
+                size_t k = n;
+                while (k > 0 && buf[k - 1] != '\n')
+                        k--;
+                if (k > 0) {
+                        keep = keep - (off_t)n + (off_t)k;
+                        break;
+                }
+                keep -= (off_t)n;
+        }
+        if (keep == end)
+                return 0;
+        fprintf(stderr, "isolab: trials.jsonl ends in a torn line (%lld bytes without a newline); it is cut off\n",
+                (long long)(end - keep));
+        return ftruncate(fd, keep) < 0 ? diag_set(d, -errno, "cannot cut trials.jsonl: %s", strerror(errno)) : 0;
+}
+
+/* Nothing is skipped or measured twice silently. */
+int resume_done(const char *dir, const struct matrix_point *pts, bool *done, size_t n, const struct method *m,
+                const char *sum, struct diag *d) {
+        _cleanup_(resdir_close) struct resdir rd = { .fd = -1 };
+        int r = resdir_open(dir, RESDIR_RESUME, "--resume", &rd, d);
+        if (r < 0)
+                return r;
+        _cleanup_fclose_ FILE *f = resdir_read(&rd, "trials.jsonl", d);
+        if (!f)
+                return d->err;
+        _cleanup_free_ unsigned *measured = calloc(n ? n : 1, sizeof(*measured));
+        _cleanup_free_ unsigned *searches = calloc(n ? n : 1, sizeof(*searches));
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned lineno = 0;
+        if (!searches || !measured)
+                return -ENOMEM;
+        ssize_t len;
+        while ((len = getline(&line, &cap, f)) > 0) {
+                lineno++;
+                if (line[len - 1] != '\n')
+                        break; /* a torn last line: cut off before the run appends (trials_cut_torn_line) */
+                _cleanup_(json_decrefp) json_t *t = json_loads(line, 0, NULL);
+                json_t *ix = json_object_get(t, "index");
+                if (!t || !json_is_integer(ix))
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u is not a trial line of isolab", dir, lineno);
+                json_int_t k = json_integer_value(ix);
+                if (k < 0 || (size_t)k >= n)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u claims point %lld, but the run's matrix has %zu",
+                                        dir, lineno, (long long)k, n);
+                const char *ls = json_string_value(json_object_get(t, "run_sum"));
+                if (ls && strcmp(ls, sum) != 0)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u belongs to another run (or run.json was edited "
+                                                    "since): its run_sum is %s, run.json's configuration gives %s",
+                                        dir, lineno, ls, sum);
+                char key[160];
+                point_key(&pts[k], key, sizeof(key));
+                const char *lk = json_string_value(json_object_get(t, "point"));
+                /* The point's key (every dimension) and the values the reports read. */
+                bool same = (!lk || strcmp(lk, key) == 0) && report_num(t, "quota") == pts[k].quota &&
+                            (uint64_t)report_num(t, "period_us") == pts[k].period_us &&
+                            (unsigned)report_num(t, "frame_size") == pts[k].frame_size &&
+                            (unsigned)report_num(t, "repetition") == pts[k].repetition;
+                if (!same)
+                        return diag_set(d, -EINVAL, "--resume %s: trials.jsonl:%u says point %lld is quota %g %%, period %.0f us, "
+                                                    "frame %.0f B, rep %.0f, but in the run's matrix it is \"%s\"",
+                                        dir, lineno, (long long)k, report_num(t, "quota"), report_num(t, "period_us"),
+                                        report_num(t, "frame_size"), report_num(t, "repetition"), key);
+                if (report_trial_failed(t))
+                        continue; /* measured again */
+                if (json_object_get(t, "kind"))
+                        searches[k]++;
+                else if (!json_object_get(t, "search"))
+                        measured[k]++;
+        }
+        for (size_t k = 0; k < n; k++)
+                done[k] = m->point_done(m, measured[k], searches[k]);
+        return 0;
+}
+
+/* The actual placement isolab-nf reports against the plan, and where each agent's
+ * hugepage memory is (DPDK allocates it at EAL init): warnings for what differs. */
+static json_t *placement_actual(struct exp_run *R, json_t *warnings) {
+        const struct plan *p = R->p;
+        json_t *placement = NULL;
+        struct diag d = { 0 };
+        struct agent_slot *nf = &R->slot[ROLE_NF];
+        if (nf->a && !nf->raw) {
+                json_t *req = json_pack("{s:s}", "cmd", "placement");
+                runner_request(&R->run, nf->a, req, 10000, &placement, &d);
+                json_decref(req);
+        }
+        _cleanup_free_ char *pmd_list = cpulist_format(p->pmd.cpus);
+        size_t i;
+        json_t *pmd;
+        json_array_foreach(json_object_get(placement, "pmd"), i, pmd) {
+                int actual = (int)json_integer_value(json_object_get(pmd, "cpu"));
+                if (!R->x->unpinned[variant_pin(R->x, R->cur_var)] && !hwloc_bitmap_isset(p->pmd.cpus, (unsigned)actual)) {
+                        char w[160];
+                        snprintf(w, sizeof(w), "PMD lcore %lld runs on CPU %d, the plan said %s",
+                                 (long long)json_integer_value(json_object_get(pmd, "lcore")), actual, pmd_list);
+                        json_array_append_new(warnings, json_string(w));
+                }
+        }
+        json_t *mem_nodes = json_object();
+        for (int k = 0; k < _ROLE_MAX && R->slot[k].a; k++) {
+                json_t *m = numa_huge_json(R->slot[k].a->pid);
+                const char *key;
+                json_t *v;
+                json_object_foreach(m, key, v) {
+                        if (atoi(key) == p->node)
+                                continue;
+                        char w[200];
+                        snprintf(w, sizeof(w), "%s: %lld MiB of hugepage memory on node %s, the plan said node %d",
+                                 R->slot[k].name, (long long)(json_integer_value(v) >> 20), key, p->node);
+                        json_array_append_new(warnings, json_string(w));
+                }
+                json_object_set_new(mem_nodes, R->slot[k].name, m);
+        }
+        if (!placement) {
+                json_decref(mem_nodes);
+                return json_null();
+        }
+        json_object_set_new(placement, "hugepage_bytes_per_node", mem_nodes);
+        return placement;
+}
+
+/* The configuration as it took effect: every option (file and command line merged), the
+ * lists as parsed, the seed used, and the neighbours. */
+static json_t *config_json(const struct exp_run *R) {
+        const struct experiment *x = R->x;
+        size_t n_opts, size;
+        const struct cli_option *table = experiment_options(&n_opts, &size);
+        json_t *cfg = cli_options_json(table, n_opts, &x->o);
+        json_t *jq = json_array(), *jper = json_array(), *jfs = json_array(), *jpin = json_array(), *jnb = json_array();
+        for (int i = 0; i < x->nq; i++)
+                json_array_append_new(jq, json_real(x->quotas[i]));
+        for (int i = 0; i < x->np; i++)
+                json_array_append_new(jper, json_integer((json_int_t)x->periods[i]));
+        for (int i = 0; i < x->nfs; i++)
+                json_array_append_new(jfs, json_integer(x->sizes[i]));
+        for (int i = 0; i < x->n_pin; i++)
+                json_array_append_new(jpin, json_string(x->pin_names[i]));
+        for (size_t i = 0; i < x->n_specs; i++) {
+                const struct noise_spec *s = &x->specs[i];
+                json_array_append_new(jnb, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "name", s->name, "workload",
+                                                     s->workload, "placement", s->placement ? s->placement : "same-core",
+                                                     "options", s->opts, "cmd", s->cmd, "quota", s->quota));
+        }
+        json_object_update_new(cfg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:O, s:i, s:s, s:o}", "cpu_quota_pct", jq,
+                                              "cpu_period_us", jper, "frame_sizes_bytes", jfs, "pinnings", jpin, "neighbours",
+                                              jnb, "rate_parsed", x->rate, "seed_used", x->seed, "link_used", x->link,
+                                              "scenario_file", x->sc.path ? json_string(x->sc.path) : json_null()));
+        return cfg;
+}
+
+static void write_run_json(struct exp_run *R, bool replace) {
+        struct diag d = { 0 };
+        int fd = replace ? resdir_replace_begin(&R->outdir, R->runjson, &d) : resdir_create(&R->outdir, R->runjson, 0, &d);
+        bool ok = fd >= 0 && json_dumpfd(R->runj, fd, JSON_INDENT(2)) == 0 && fsync(fd) == 0;
+        if (replace && ok)
+                ok = resdir_replace_commit(&R->outdir, R->runjson, fd, &d) == 0;
+        else if (replace && fd >= 0)
+                resdir_replace_abort(&R->outdir, R->runjson, fd);
+        else if (fd >= 0)
+                close(fd);
+        if (!ok)
+                fprintf(stderr, "isolab: cannot write %s/%s%s%s\n", R->out, R->runjson, d.err ? ": " : "", d.err ? d.msg : "");
+}
+
+int records_begin(struct exp_run *R) {
+        const struct experiment *x = R->x;
+        const struct plan *p = R->p;
+        struct diag d = { 0 };
+        /* The agent that speaks: isolab-nf, else the generator (the DPDK version). */
+        struct agent_slot *talker = R->slot[ROLE_NF].a && !R->slot[ROLE_NF].raw ? &R->slot[ROLE_NF] : &R->slot[ROLE_GEN];
+        json_t *hello = NULL, *req = json_pack("{s:s}", "cmd", "hello");
+        runner_request(&R->run, talker->a, req, 10000, &hello, &d); /* only decorates run.json */
+        json_decref(req);
+        json_t *warnings = json_array();
+        json_array_extend(warnings, x->warnings);
+        json_array_extend(warnings, R->nb.skipped);
+        for (unsigned i = 0; i < p->n_warnings; i++)
+                json_array_append_new(warnings, json_string(p->warnings[i]));
+        json_t *placement = placement_actual(R, warnings);
+        if (x->o.no_huge)
+                json_array_append_new(warnings, json_string("NO HUGEPAGES: DPDK ran on 4 KiB pages (--no-huge); figures are "
+                                                            "not comparable with a hugepage run"));
+        struct utsname un;
+        uname(&un);
+        json_t *cfg = config_json(R);
+        /* A resumed run's lines carry the first run's checksum: the configuration is its. */
+        if (x->o.resume)
+                snprintf(R->run_sum, sizeof(R->run_sum), "%s", x->o.resume_sum);
+        else
+                config_sum(cfg, R->run_sum, sizeof(R->run_sum));
+        R->runj = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:{s:s, s:s}, s:o, s:O, s:I}",
+                            "version", RENDER_JSON_VERSION, "run", R->run_id, "started", R->stamp, "tool", experiment_tool(x),
+                            "host", "name", un.nodename, "kernel", un.release, "cmdline",
+                            R->t->iso.cmdline ? R->t->iso.cmdline : "", "config", cfg, "topology", topo_to_json(R->t), "plan",
+                            plan_to_json(p), "placement_actual", placement, "cgroup", "backend", R->cg.ops->name, "cpu_root",
+                            R->cg.m.cpu_root, "warnings", warnings, "dpdk", json_object_get(hello, "runtime") ?: json_null(),
+                            "hugepages_granted", (json_int_t)R->granted);
+        json_decref(hello);
+        if (!R->runj)
+                return -ENOMEM;
+        if (!x->o.no_huge)
+                json_object_set_new(R->runj, "hugepages",
+                                    json_pack("{s:i, s:I, s:I, s:I, s:I, s:n}", "node", p->node, "page_size",
+                                              (json_int_t)p->huge.page_size, "found_total", (json_int_t)R->hp.found_total,
+                                              "found_free", (json_int_t)R->hp.found_free, "added", (json_int_t)R->hp.added,
+                                              "returned"));
+        /* A resumed run keeps the first run.json (its configuration is the run's) and adds
+         * its own environment beside it. */
+        snprintf(R->runjson, sizeof(R->runjson), x->o.resume ? "run-resumed-%s.json" : "run.json", R->stamp);
+        write_run_json(R, false);
+        return 0;
+}
+
+void records_finish(struct exp_run *R) {
+        json_t *hp = json_object_get(R->runj, "hugepages");
+        if (!json_is_object(hp))
+                return;
+        json_object_set_new(hp, "returned", json_integer((json_int_t)R->hp.returned));
+        write_run_json(R, true);
+}

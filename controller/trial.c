@@ -1,0 +1,254 @@
+/* trial — one trial: the neighbour started (its own process, for this trial only), the
+ * counters opened, the generator's traffic, the counters closed, the neighbour stopped,
+ * and the record (engine.h; the record's fields: docs/protocol.md, docs/cgroups.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/util.h"
+#include "controller/counters.h"
+#include "controller/engine.h"
+#include "controller/verbs.h"
+
+/* What is read at each end of the counters' window. */
+struct snap {
+        json_t *stats;            /* isolab-nf's stats reply (NULL: it does not speak) */
+        struct cg_cpu_stat cg;    /* the NF's cgroup */
+        struct sched_snap sched;  /* its PMD threads (or, raw, its whole process) */
+};
+
+struct trial {
+        struct exp_run *R;
+        struct runner_agent *nf;  /* the NF's agent, NULL for none */
+        struct runner_agent *noise;
+        const struct neighbour *nb;
+        struct snap s0, s1;
+        json_t *res;              /* the generator's reply */
+        json_t *nstat;            /* the neighbour's stop reply */
+        uint64_t t0_ns, t1_ns;    /* the generator's request */
+        uint64_t window0_us;
+};
+
+static uint64_t mono_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool nf_speaks(const struct trial *T) {
+        return T->nf && !T->nf->raw;
+}
+
+static int request(struct trial *T, struct runner_agent *a, json_t *req, int timeout_ms, json_t **ret, struct diag *d) {
+        int r = runner_request(&T->R->run, a, req, timeout_ms, ret, d);
+        json_decref(req);
+        return r;
+}
+
+/* The neighbour, working before the trial starts (the NF's counters then see it from the
+ * first packet). */
+static int neighbour_begin(struct trial *T, struct diag *d) {
+        const struct neighbour *nb = T->nb;
+        int r = agent_start(T->R, "noise", (char *[]){ T->R->noise_bin, NULL }, nb->rel, "", "noise.log", false, &T->noise, d);
+        json_t *rep = NULL;
+        if (r >= 0)
+                r = request(T, T->noise,
+                            json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options", nb->options,
+                                      "argv", nb->argv),
+                            30000, &rep, d);
+        json_decref(rep);
+        return r;
+}
+
+/* A neighbour that stopped by itself disturbed only part of the trial. */
+static int neighbour_end(struct trial *T, struct diag *d) {
+        int r = request(T, T->noise, json_pack("{s:s}", "cmd", "stop"), 10000, &T->nstat, d);
+        const char *ended = json_string_value(json_object_get(T->nstat, "ended_early"));
+        if (r >= 0 && ended)
+                r = diag_set(d, -ECHILD, "neighbour %s: %s; the trial is not a neighbour trial", T->nb->name, ended);
+        return r;
+}
+
+static void sched_snap(const struct trial *T, struct snap *s) {
+        pid_t pid = T->nf ? T->nf->pid : 0;
+        if (pid <= 0)
+                return;
+        sched_read(pid, json_object_get(s->stats, "lcores"), &s->sched);
+        s->sched.process_ns = process_run_ns(pid);
+        if (!nf_speaks(T)) /* its PMD threads are not known: the whole process */
+                s->sched.run_ns = s->sched.process_ns;
+}
+
+/* The window opens: the NF's stats (its max gap restarted), the neighbour's counters
+ * reset, the cgroup's cpu.stat, the threads' schedstat. */
+static int window_open(struct trial *T, struct diag *d) {
+        int r = 0;
+        if (nf_speaks(T))
+                r = request(T, T->nf, json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1), 10000, &T->s0.stats, d);
+        if (r >= 0 && T->noise) {
+                json_t *rep = NULL;
+                r = request(T, T->noise, json_pack("{s:s, s:b}", "cmd", "stats", "reset", 1), 10000, &rep, d);
+                json_decref(rep);
+        }
+        T->window0_us = mono_us();
+        if (r >= 0)
+                r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s0.cg, d);
+        if (r >= 0)
+                sched_snap(T, &T->s0);
+        return r;
+}
+
+static int window_close(struct trial *T, struct diag *d) {
+        int r = 0;
+        if (nf_speaks(T))
+                r = request(T, T->nf, json_pack("{s:s}", "cmd", "stats"), 10000, &T->s1.stats, d);
+        if (r >= 0)
+                r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
+        return r;
+}
+
+static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate, struct diag *d) {
+        const struct exp_opts *o = &T->R->x->o;
+        T->t0_ns = mono_ns();
+        int r = request(T, T->R->slot[ROLE_GEN].a,
+                        json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", "cmd", "trial", "frame_size", pt->frame_size, "rate", rate,
+                                  "duration", o->duration_us / 1e6, "warmup", o->warmup_us / 1e6, "drain", 0.1),
+                        (int)((o->duration_us + o->warmup_us) / 1000) + 30000, &T->res, d);
+        T->t1_ns = mono_ns();
+        return r;
+}
+
+/* The counters' window must be the trial's: a controller held up (SIGSTOP, a VM pause, or
+ * starved by a neighbour on its CPU) would divide a long stretch of cgroup periods and
+ * CPU time as if it were the generator's short window.  The window may exceed the trial
+ * by its drain, the requests and 2 s (or half the trial) of slack; beyond that the trial
+ * is recorded but marked not valid, and the reports leave it out. */
+static void window_check(const struct trial *T, char *invalid, size_t len) {
+        const struct exp_opts *o = &T->R->x->o;
+        uint64_t window_us = mono_us() - T->window0_us, trial_us = o->duration_us + o->warmup_us + 100000;
+        uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
+        invalid[0] = '\0';
+        if (window_us > trial_us + slack_us)
+                snprintf(invalid, len,
+                         "the controller was held up: its counters cover %.1f s for a trial of %.1f s (stopped, the machine "
+                         "paused, or starved of CPU)",
+                         (double)window_us / 1e6, (double)trial_us / 1e6);
+}
+
+/* The NF's counters from the inside, the cgroup's and the PMD threads' deltas. */
+static json_t *record_measured(const struct trial *T, const struct matrix_point *pt) {
+        const struct exp_opts *o = &T->R->x->o;
+        json_t *s0 = T->s0.stats, *s1 = T->s1.stats;
+        const struct cg_cpu_stat *c0 = &T->s0.cg, *c1 = &T->s1.cg;
+        const struct sched_snap *h0 = &T->s0.sched, *h1 = &T->s1.sched;
+        struct cg_quota q;
+        cg_quota_compute(pt->quota, o->pmd_cores, pt->period_us, &q, NULL);
+        double wall_ns = (double)(T->t1_ns - T->t0_ns);
+        json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
+        json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
+        uint64_t periods_d = c1->nr_periods - c0->nr_periods;
+        json_t *line = json_pack(
+                "{s:I, s:i, s:f, s:I, s:I, s:i, s:O,"
+                " s:{s:I, s:I, s:I, s:I, s:f, s:f},"
+                " s:{s:I, s:I, s:I, s:f},"
+                " s:{s:f, s:I, s:I}}",
+                "index", (json_int_t)pt->index, "repetition", pt->repetition, "quota", pt->quota, "period_us",
+                (json_int_t)pt->period_us, "quota_us", (json_int_t)q.quota_us, "frame_size", pt->frame_size, "result",
+                json_object_get(T->res, "result"),
+                "nf", "rx", sum_lcores(s1, "rx") - sum_lcores(s0, "rx"), "tx", sum_lcores(s1, "tx") - sum_lcores(s0, "tx"),
+                "tx_drops", sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops"), "stalls",
+                sum_lcores(s1, "stalls") - sum_lcores(s0, "stalls"), "busy_share",
+                busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "max_gap_ns", max_lcores(s1, "max_gap_ns"),
+                "cgroup", "nr_periods", (json_int_t)periods_d, "nr_throttled",
+                (json_int_t)(c1->nr_throttled - c0->nr_throttled), "throttled_us",
+                (json_int_t)(c1->throttled_us - c0->throttled_us), "throttled_pct",
+                periods_d ? 100.0 * (double)(c1->nr_throttled - c0->nr_throttled) / (double)periods_d : 0.0,
+                "pmd", "cpu_share", wall_ns > 0 ? (double)(h1->run_ns - h0->run_ns) / wall_ns / o->pmd_cores : 0.0,
+                "nonvoluntary_ctxt_switches", (json_int_t)(h1->nonvoluntary - h0->nonvoluntary), "runqueue_wait_ns",
+                (json_int_t)(h1->wait_ns - h0->wait_ns));
+        /* Beside the PMDs, the quota also pays for the NF's other threads (the control
+         * lcore on the housekeeping CPU; they sleep), as Docker's --cpus does for a whole
+         * container: shown, not hidden. */
+        uint64_t pmd_ns = h1->run_ns - h0->run_ns, all_ns = h1->process_ns - h0->process_ns;
+        json_t *nfj = json_object_get(line, "nf");
+        json_object_set_new(nfj, "other_threads_cpu_ns", json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
+        /* max_gap_ns is this trial's (the NF restarts it at stats with reset_max);
+         * migrations are seen by the PMD lcores themselves. */
+        json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
+        json_object_set_new(nfj, "migrations", json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
+        /* The time the PMDs did not poll (gaps over 10 us), as a share of the trial and of
+         * the PMD cores. */
+        json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
+        json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
+        json_object_set_new(nfj, "poll_gaps", gap_delta(s0, s1));
+        json_object_set_new(nfj, "stalled_pct",
+                            json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / o->pmd_cores : 0.0));
+        return line;
+}
+
+/* Which neighbour, with what it got done. */
+static json_t *neighbour_json(const struct trial *T, bool measured) {
+        const struct neighbour *nb = T->nb;
+        if (!nb)
+                return json_null();
+        json_t *nbj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O}", "name", nb->name, "workload", nb->workload,
+                                "placement", noise_placement_to_string(nb->placement), "cgroup", nb->rel, "cpus", nb->cpus,
+                                "quota_pct", nb->quota > 0 ? json_real(nb->quota) : json_null(), "options", nb->options,
+                                "argv", nb->argv);
+        if (T->nstat && measured) {
+                json_object_del(T->nstat, "ok");
+                json_object_del(T->nstat, "id");
+                json_object_update_missing(nbj, T->nstat);
+        }
+        return nbj;
+}
+
+json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *rate, const struct neighbour *nb,
+                      bool *failed, struct diag *d) {
+        struct trial T = { .R = R, .nf = R->slot[ROLE_NF].a, .nb = nb };
+        size_t mark = R->undo.n;
+        int r = nb ? neighbour_begin(&T, d) : 0;
+        if (r >= 0)
+                r = window_open(&T, d);
+        if (r >= 0)
+                r = traffic(&T, pt, rate, d);
+        if (r >= 0 && T.noise)
+                r = neighbour_end(&T, d);
+        if (r >= 0)
+                r = window_close(&T, d);
+        char invalid[256];
+        window_check(&T, invalid, sizeof(invalid));
+        json_t *line;
+        if (r < 0) {
+                line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition", pt->repetition,
+                                 "quota", pt->quota, "period_us", (json_int_t)pt->period_us, "frame_size", pt->frame_size,
+                                 "error", d->msg);
+                *failed = true;
+        } else {
+                sched_snap(&T, &T.s1);
+                line = record_measured(&T, pt);
+                if (invalid[0]) {
+                        json_object_set_new(line, "invalid", json_string(invalid));
+                        fprintf(stderr, "isolab: not valid: %s\n", invalid);
+                }
+                /* The group's own CPU time, where the backend reads it (v2, systemd). */
+                double wall_ns = (double)(T.t1_ns - T.t0_ns);
+                if (T.s0.cg.has_usage && T.s1.cg.has_usage && wall_ns > 0)
+                        json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
+                                            json_real((double)(T.s1.cg.usage_us - T.s0.cg.usage_us) * 1000.0 / wall_ns /
+                                                      R->x->o.pmd_cores));
+        }
+        /* Which pinning, neighbour and NF, failed or not: the report groups by them. */
+        json_object_set_new(line, "pinning", json_string(R->x->pin_names[variant_pin(R->x, pt->pinning)]));
+        json_object_set_new(line, "neighbour", neighbour_json(&T, r >= 0));
+        json_object_set_new(line, "nf_under_test", json_string(R->nf->name));
+        /* The neighbour goes with its trial. */
+        if (undo_run_to(&R->undo, mark, report_undo, NULL))
+                *failed = true;
+        json_decref(T.nstat);
+        json_decref(T.s0.stats);
+        json_decref(T.s1.stats);
+        json_decref(T.res);
+        return line;
+}

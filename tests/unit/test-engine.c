@@ -1,0 +1,365 @@
+/* The engine's pure parts, without root and without the agents: the experiment builder
+ * (defaults, scenario file, command line, and its one-sentence refusals), the NF kinds'
+ * and methods' tables, the NF's pinning on a planned machine, the poll-gap histogram
+ * delta, and what a resumed run may skip. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "controller/counters.h"
+#include "controller/engine.h"
+#include "controller/method.h"
+#include "controller/nf.h"
+#include "controller/records.h"
+#include "topology/cpulist.h"
+
+/* The workloads isolab-noise has, as experiment_env_load would find them. */
+static const struct exp_env env = {
+        .workloads = { "cpu", "cache", "membw", "ctxsw", "http", "idle", "exec" },
+        .n_workloads = 7,
+        .workload_list = "cpu, cache, membw, ctxsw, http, idle or exec",
+};
+
+/* Builds an experiment of mode from argv (NULL-terminated, argv[0] the verb). */
+static int build(struct experiment *x, enum exp_mode mode, struct diag *d, char **argv) {
+        int argc = 0;
+        while (argv[argc])
+                argc++;
+        bool help = false;
+        int r = experiment_parse(x, mode, argc, argv, &help, d);
+        cr_assert_not(help);
+        return r < 0 ? r : experiment_build(x, &env, d);
+}
+
+#define BUILD(x, mode, d, ...) build(x, mode, d, (char *[]){ __VA_ARGS__, NULL })
+
+Test(experiment, defaults_of_a_sweep) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep"), 0, "%s", d.msg);
+        cr_expect_str_eq(x.name, "sweep");
+        cr_expect_eq(x.nq, 5);
+        double want[] = { 100, 75, 50, 25, 12.5 };
+        for (int i = 0; i < 5; i++)
+                cr_expect_eq(x.quotas[i], want[i]);
+        cr_expect_eq(x.np, 1);
+        cr_expect_eq(x.periods[0], 100000);
+        cr_expect_eq(x.nfs, 1);
+        cr_expect_eq(x.sizes[0], 64);
+        cr_expect_str_eq(x.link, "vhost");
+        cr_expect_eq(x.n_pin, 1);
+        cr_expect_str_eq(x.pin_names[0], "pinned");
+        cr_expect_eq(x.n_nf, 1);
+        cr_expect_eq(x.nf[0], &nf_isolab);
+        cr_expect_eq(x.method, &method_mrr);
+        cr_expect_eq(x.n_specs, 0, "a sweep has no neighbours unless asked");
+        cr_expect_str_eq(json_string_value(x.rate), "line");
+        cr_expect_eq(x.o.duration_us, 10000000);
+        cr_expect_eq(x.o.warmup_us, 2000000);
+        cr_expect_neq(x.seed, 0, "a seed is chosen (and recorded) even without --shuffle");
+}
+
+Test(experiment, noisy_defaults_to_a_cpu_neighbour_on_the_same_core_and_one_quota) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_NOISY, &d, "noisy"), 0, "%s", d.msg);
+        cr_expect_eq(x.nq, 1);
+        cr_expect_eq(x.quotas[0], 100);
+        cr_assert_eq(x.n_specs, 1);
+        cr_expect_str_eq(x.specs[0].workload, "cpu");
+        cr_expect_eq(x.n_places[0], 1);
+        cr_expect_eq(x.places[0][0], NOISE_SAME_CORE);
+        cr_expect_eq(x.noise_mask, 1u << NOISE_SAME_CORE);
+}
+
+Test(experiment, neighbours_from_the_command_line_share_placement_options_and_quota) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_NOISY, &d, "noisy", "--noise", "cpu,cache", "--placement", "same-core,any", "--noise-opt",
+                           "threads=2", "--noise-quota", "50"),
+                     0, "%s", d.msg);
+        cr_assert_eq(x.n_specs, 2);
+        for (int i = 0; i < 2; i++) {
+                cr_expect_eq(x.n_places[i], 2);
+                cr_expect_str_eq(x.specs[i].opts, "threads=2");
+                cr_expect_eq(x.noise_quota[i], 50);
+        }
+        cr_expect_str_eq(x.specs[1].where, "--noise cache");
+        cr_expect_eq(x.noise_mask, (1u << NOISE_SAME_CORE) | (1u << NOISE_ANY));
+}
+
+Test(experiment, neighbour_mistakes_name_the_option_and_the_fix) {
+        struct {
+                char *argv[6];
+                const char *msg;
+        } cases[] = {
+                { { "noisy", "--noise", "apache" }, "--noise apache: use cpu, cache, membw, ctxsw, http, idle or exec" },
+                { { "noisy", "--noise", "cpu,cpu" }, "--noise names cpu twice" },
+                { { "sweep", "--placement", "any" }, "--placement, --noise-opt, --noise-cmd and --noise-quota need --noise" },
+                { { "noisy", "--placement", "next-door" }, "--placement next-door: use same-core, sibling" },
+                { { "noisy", "--placement", "any,any" }, "--placement names any twice" },
+                { { "noisy", "--noise-quota", "0.5" }, "--noise-quota 0.5: give 1 to 100" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(experiment_free) struct experiment x = { 0 };
+                struct diag d = { 0 };
+                enum exp_mode mode = strcmp(cases[i].argv[0], "noisy") == 0 ? EXP_NOISY : EXP_SWEEP;
+                cr_expect_lt(build(&x, mode, &d, cases[i].argv), 0, "case %zu was taken", i);
+                cr_expect(strstr(d.msg, cases[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, d.msg, cases[i].msg);
+        }
+}
+
+Test(experiment, variants_methods_and_lists) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--nf", "testpmd,isolab-nf,none", "--pinning", "unpinned,pinned",
+                           "--method", "ndr-pdr", "--pdr-loss", "1%", "--cpu-quota", "100,5", "--cpu-period", "10ms,100ms",
+                           "--frame-sizes", "64,1518", "--name", "study-1"),
+                     0, "%s", d.msg);
+        cr_expect_str_eq(x.name, "study-1");
+        cr_expect_eq(x.n_nf, 3);
+        cr_expect_eq(x.nf[0], &nf_testpmd);
+        cr_expect_eq(x.nf[2], &nf_none);
+        cr_expect(x.unpinned[0] && !x.unpinned[1]);
+        /* Variant v is NF kind v / n_pin, pinning v % n_pin. */
+        cr_expect_eq(variant_nf(&x, 3), &nf_isolab);
+        cr_expect_eq(variant_pin(&x, 3), 1);
+        cr_expect_eq(x.method, &method_ndr_pdr);
+        cr_expect_eq(x.method->n_goals, 2);
+        cr_expect_eq(method_goal_pct(&x, 0), 0);
+        cr_expect_eq(method_goal_pct(&x, 1), 1);
+        /* 5 % at 10 ms is 500 us, under the kernel's 1 ms: left out with a warning. */
+        cr_expect_eq(json_array_size(x.warnings), 1);
+        cr_expect(strstr(json_string_value(json_array_get(x.warnings, 0)), "quota 5% at a 10 ms period skipped") != NULL);
+}
+
+Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
+        struct {
+                char *argv[4];
+                const char *msg;
+        } cases[] = {
+                { { "sweep", "--nf", "ovs" }, "--nf ovs: use isolab-nf, testpmd or none" },
+                { { "sweep", "--nf", "none,none" }, "--nf names none twice" },
+                { { "sweep", "--method", "fast" }, "--method fast: use mrr, ndr, pdr or ndr-pdr" },
+                { { "sweep", "--pinning", "both" }, "--pinning both: use pinned, unpinned or both" },
+                { { "sweep", "--link", "tap" }, "--link tap: use vhost or memif" },
+                { { "sweep", "--frame-sizes", "9000" }, "--frame-sizes: 9000 is outside 64..1518 bytes" },
+                { { "sweep", "--cpu-period", "2s" }, "--cpu-period 2000 ms: the kernel takes 1 ms to 1 s" },
+                { { "sweep", "--cpu-quota", "0.5" }, "under the kernel's 1 ms minimum" },
+                { { "sweep", "--max-trials", "2" }, "--max-trials 2: give 3 to 100" },
+                { { "sweep", "--name", "Big Run" }, "name Big Run: use up to 24 of a-z, 0-9, _ and -" },
+                { { "sweep", "--precision", "0" }, "--precision 0: give a percentage from 0.01 to 50" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(experiment_free) struct experiment x = { 0 };
+                struct diag d = { 0 };
+                cr_expect_lt(build(&x, EXP_SWEEP, &d, cases[i].argv), 0, "case %zu was taken", i);
+                cr_expect(strstr(d.msg, cases[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, d.msg, cases[i].msg);
+        }
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_expect_lt(BUILD(&x, EXP_SWEEP, &d, "sweep", "--method", "ndr", "--rate", "50%"), 0);
+        cr_expect(strstr(d.msg, "--rate is for --method mrr") != NULL, "%s", d.msg);
+}
+
+/* defaults <- scenario file <- command line. */
+Test(experiment, the_command_line_overrides_the_scenario_file) {
+        char path[] = "/tmp/isolab-engine-XXXXXX";
+        int fd = mkstemp(path);
+        cr_assert_geq(fd, 0);
+        const char *ini = "[scenario]\nname = layered\nrepetitions = 4\n[sweep]\ncpu-quota = 100,50\n"
+                          "[noise.hog]\nworkload = cpu\nplacement = any\n";
+        cr_assert_eq(write(fd, ini, strlen(ini)), (ssize_t)strlen(ini));
+        close(fd);
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        int r = BUILD(&x, EXP_RUN, &d, "run", path, "--repetitions", "2");
+        unlink(path);
+        cr_assert_eq(r, 0, "%s", d.msg);
+        cr_expect_str_eq(x.name, "layered");
+        cr_expect_eq(x.o.repetitions, 2, "the command line wins");
+        cr_expect_eq(x.nq, 2, "the file's quotas, not the sweep's default");
+        cr_assert_eq(x.n_specs, 1);
+        cr_expect_str_eq(x.specs[0].name, "hog");
+        cr_expect_eq(x.places[0][0], NOISE_ANY);
+}
+
+Test(experiment, the_tables_know_every_kind_and_method) {
+        cr_expect_eq(nf_find("isolab-nf"), &nf_isolab);
+        cr_expect_eq(nf_find("testpmd"), &nf_testpmd);
+        cr_expect_eq(nf_find("none"), &nf_none);
+        cr_expect_null(nf_find("ovs"));
+        cr_expect_str_eq(nf_names(), "isolab-nf, testpmd or none");
+        for (size_t i = 0; i < n_nf_kinds; i++) {
+                const struct nf_ops *k = nf_kinds[i];
+                cr_expect(k->has_process == (k->nf_argv != NULL), "%s: a process needs a command line", k->name);
+                cr_expect(!k->speaks_protocol || k->has_process, "%s: only a process speaks", k->name);
+        }
+        cr_expect_str_eq(method_names(), "mrr, ndr, pdr or ndr-pdr");
+        cr_expect(method_mrr.point_done(&method_mrr, 1, 0));
+        cr_expect_not(method_mrr.point_done(&method_mrr, 0, 0));
+        cr_expect_not(method_ndr_pdr.point_done(&method_ndr_pdr, 9, 1), "one of two searches is not the point");
+        cr_expect(method_ndr_pdr.point_done(&method_ndr_pdr, 0, 2));
+}
+
+/* The command lines each kind gives, from one environment. */
+Test(experiment, command_lines_of_each_nf_kind) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--pmd-cores", "2"), 0, "%s", d.msg);
+        struct agent_env e = { .x = &x, .link_dir = "/run/isolab/r/link", .huge_dir = "/run/isolab/r/huge",
+                               .socket_mem = "0,512", .lcores_gen = "0@0,1@1", .lcores_nf = "0@0,1@2,2@3",
+                               .prefix = { "p-gen", "p-nf" } };
+        struct argvec a = { 0 };
+        nf_testpmd.nf_argv(&e, &a);
+        cr_assert_not(a.overflow);
+        char joined[4096] = "";
+        for (int i = 1; i < a.n; i++)
+                snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), " %s", a.v[i]);
+        cr_expect(strstr(joined, " --lcores 0@0,1@2,2@3 --file-prefix p-nf --huge-dir /run/isolab/r/huge --socket-mem 0,512")
+                          != NULL, "%s", joined);
+        cr_expect(strstr(joined, "--vdev net_virtio_user1,path=/run/isolab/r/link/vhost-1.sock,queues=2") != NULL, "%s",
+                  joined);
+        cr_expect(strstr(joined, "--nb-cores=2 --rxq=2 --txq=2") != NULL, "%s", joined);
+        a = (struct argvec){ 0 };
+        nf_none.gen_argv(&e, &a);
+        cr_expect_eq(a.n, 4);
+        cr_expect_str_eq(a.v[3], "/run/isolab/r/link/vhost-0.sock");
+        /* A command line that cannot be held is never started half. */
+        a = (struct argvec){ 0 };
+        for (int i = 0; i < ARGV_MAX + 1; i++)
+                argv_add(&a, "x");
+        cr_expect(a.overflow);
+        cr_expect_eq(a.n, ARGV_MAX);
+        cr_expect_null(a.v[ARGV_MAX]);
+}
+
+static struct topo *load(const char *xml, const char *synthetic) {
+        struct topo_load_opts o = { .xml = xml, .synthetic = synthetic };
+        struct topo *t = NULL;
+        struct diag d = { 0 };
+        cr_assert_eq(topo_load(&o, &t, &d), 0, "%s", d.msg);
+        return t;
+}
+
+/* Pinned: lcore 0 on the housekeeping CPU, each PMD lcore on its planned CPU; unpinned:
+ * every lcore may run anywhere on the node. */
+Test(pinning, pinned_and_unpinned_lcores_on_a_planned_machine) {
+        struct topo *t = load(NULL, "package:2 core:4 pu:1");
+        struct plan *p = NULL;
+        struct diag d = { 0 };
+        struct plan_request req = { .pmd_cores = 2, .gen_cores = 1, .node = -1 };
+        cr_assert_eq(plan_make(t, &req, &p, &d), 0, "%s", d.msg);
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        char lc[512];
+        nf_pinning(p, t, false, lc, sizeof(lc), set);
+        int hk = hwloc_bitmap_first(p->housekeeping.cpus);
+        int c1 = hwloc_bitmap_first(p->pmd.cpus), c2 = hwloc_bitmap_next(p->pmd.cpus, c1);
+        char want[64];
+        snprintf(want, sizeof(want), "0@%d,1@%d,2@%d", hk, c1, c2);
+        cr_expect_str_eq(lc, want);
+        cr_expect_eq(hwloc_bitmap_weight(set), 3);
+        nf_pinning(p, t, true, lc, sizeof(lc), set);
+        char *node = cpulist_format(set);
+        snprintf(want, sizeof(want), "0@(%s),1@(%s),2@(%s)", node, node, node);
+        cr_expect_str_eq(lc, want);
+        cr_expect(hwloc_bitmap_isset(set, (unsigned)hk));
+        char mems[16];
+        mems_of(t, set, mems, sizeof(mems));
+        cr_expect_str_eq(mems, "0");
+        free(node);
+        hwloc_bitmap_free(set);
+        plan_free(p);
+        topo_free(t);
+}
+
+Test(counters, the_poll_gap_delta_keeps_only_the_buckets_that_grew_across_lcores) {
+        json_t *s0 = json_loads("{\"lcores\": [{\"poll_gaps\": [{\"ge_ns\": 64, \"count\": 10}, {\"ge_ns\": 1024, \"count\": 2}]},"
+                                "{\"poll_gaps\": [{\"ge_ns\": 64, \"count\": 5}]}]}",
+                                0, NULL);
+        json_t *s1 = json_loads("{\"lcores\": [{\"poll_gaps\": [{\"ge_ns\": 64, \"count\": 30}, {\"ge_ns\": 1024, \"count\": 2},"
+                                "{\"ge_ns\": 65536, \"count\": 1}]},"
+                                "{\"poll_gaps\": [{\"ge_ns\": 64, \"count\": 6}]}]}",
+                                0, NULL);
+        cr_assert(s0 && s1);
+        json_t *g = gap_delta(s0, s1);
+        char *text = json_dumps(g, JSON_COMPACT);
+        cr_expect_str_eq(text, "[[64.0,21],[65536.0,1]]");
+        free(text);
+        json_decref(g);
+        cr_expect_eq(sum_lcores(s1, "missing"), 0);
+        g = gap_delta(NULL, s1); /* no first reply: everything counted so far */
+        cr_expect_eq(json_array_size(g), 3);
+        json_decref(g);
+        json_decref(s0);
+        json_decref(s1);
+}
+
+/* A resumed run: which points its trials.jsonl completes, and which lines it refuses. */
+static char dir[64];
+
+static void write_in(const char *name, const char *text) {
+        char p[128];
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+}
+
+static void rm_dir(void) {
+        char p[128];
+        snprintf(p, sizeof(p), "%s/run.json", dir);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/trials.jsonl", dir);
+        unlink(p);
+        rmdir(dir);
+}
+
+static void line_of(const struct matrix_point *pt, const char *sum, const char *extra, char *buf, size_t len) {
+        char key[160];
+        point_key(pt, key, sizeof(key));
+        snprintf(buf, len,
+                 "{\"index\": %u, \"repetition\": %u, \"quota\": %g, \"period_us\": 100000, \"frame_size\": 64, "
+                 "\"point\": \"%s\", \"run_sum\": \"%s\"%s}\n",
+                 pt->index, pt->repetition, pt->quota, key, sum, extra);
+}
+
+Test(resume, done_points_are_the_measured_ones_of_this_run, .fini = rm_dir) {
+        snprintf(dir, sizeof(dir), "/tmp/isolab-resume-XXXXXX");
+        cr_assert_not_null(mkdtemp(dir));
+        struct matrix_point pts[3];
+        for (unsigned i = 0; i < 3; i++)
+                pts[i] = (struct matrix_point){ .index = i, .quota = 100.0 - 25 * i, .period_us = 100000, .frame_size = 64 };
+        char l0[512], l1[512], l2[512], text[2048];
+        line_of(&pts[0], "abc", "", l0, sizeof(l0));
+        line_of(&pts[1], "abc", ", \"error\": \"agent nf died\"", l1, sizeof(l1));
+        line_of(&pts[2], "abc", ", \"kind\": \"search\"", l2, sizeof(l2));
+        snprintf(text, sizeof(text), "%s%s%s", l0, l1, l2);
+        write_in("run.json", "{}");
+        write_in("trials.jsonl", text);
+        bool done[3] = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(resume_done(dir, pts, done, 3, &method_mrr, "abc", &d), 0, "%s", d.msg);
+        cr_expect(done[0], "measured");
+        cr_expect_not(done[1], "failed: measured again");
+        cr_expect_not(done[2], "a search result is not an MRR trial");
+        memset(done, 0, sizeof(done));
+        cr_assert_eq(resume_done(dir, pts, done, 3, &method_ndr, "abc", &d), 0, "%s", d.msg);
+        cr_expect(!done[0] && !done[1] && done[2], "ndr: the point with its search result");
+        /* A line of another run, and a line at another point, are refused by line. */
+        cr_expect_lt(resume_done(dir, pts, done, 3, &method_mrr, "xyz", &d), 0);
+        cr_expect(strstr(d.msg, "trials.jsonl:1 belongs to another run") != NULL, "%s", d.msg);
+        pts[2].quota = 12.5;
+        d = (struct diag){ 0 };
+        cr_expect_lt(resume_done(dir, pts, done, 3, &method_mrr, "abc", &d), 0);
+        cr_expect(strstr(d.msg, "trials.jsonl:3 says point 2 is quota 50 %") != NULL, "%s", d.msg);
+        d = (struct diag){ 0 };
+        cr_expect_lt(resume_done(dir, pts, done, 2, &method_mrr, "abc", &d), 0);
+        cr_expect(strstr(d.msg, "claims point 2, but the run's matrix has 2") != NULL, "%s", d.msg);
+}
