@@ -79,7 +79,7 @@ CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c control
              controller/experiment.c controller/nf.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
              controller/method.c controller/method-mrr.c controller/method-search.c controller/plan-run.c \
              controller/dry-run.c controller/setup.c controller/agents.c controller/records.c controller/trial.c \
-             controller/counters.c controller/progress.c \
+             controller/counters.c controller/progress.c controller/runmodel.c controller/report-sweep.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
              controller/search.c controller/report-search.c controller/verb-plot.c \

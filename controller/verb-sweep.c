@@ -10,13 +10,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/util.h"
 #include "controller/engine.h"
 #include "controller/method.h"
 #include "controller/paths.h"
+#include "controller/runmodel.h"
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
 
@@ -91,44 +91,27 @@ static int run_points(struct exp_run *R) {
 }
 
 /* DESIGN.md "Output": the report as text and CSV, and the figures, beside the records
- * (isolab report and isolab plot redo them at any time); then the report on stdout. */
-static int run_self(char *const argv[], int fd) {
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fd >= 0 ? fd : STDERR_FILENO, STDOUT_FILENO);
-                execv("/proc/self/exe", argv);
-                _exit(127);
-        }
-        int st = 0;
-        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int report_into(const struct resdir *out, const char *name, char *const argv[]) {
-        struct diag d = { 0 };
-        int fd = resdir_replace_begin(out, name, &d);
-        if (fd < 0)
-                return fd;
-        if (run_self(argv, fd) != 0) {
-                resdir_replace_abort(out, name, fd);
-                return -EIO;
-        }
-        return resdir_replace_commit(out, name, fd, &d);
-}
-
+ * (isolab report and isolab plot redo them at any time), from one read of the results;
+ * then the report on stdout. */
 static int run_outputs(struct exp_run *R) {
-        char *out = R->out;
-        char *const rep_txt[] = { "isolab", "report", out, NULL };
-        char *const rep_csv[] = { "isolab", "report", out, "--format", "csv", NULL };
-        char *const plot[] = { "isolab", "plot", out, NULL };
-        if (report_into(&R->outdir, "report.txt", rep_txt) < 0 || report_into(&R->outdir, "report.csv", rep_csv) < 0)
-                fprintf(stderr, "isolab: could not write %s/report.txt or report.csv\n", out);
-        if (run_self(plot, -1) != 0)
-                fprintf(stderr, "isolab: no figures (see above); isolab plot %s tries again\n", out);
-        fprintf(stderr, "isolab: results in %s (trials.jsonl, run.json, report.txt, report.csv, figures/)\n", out);
-        char *rav[] = { "report", out, NULL };
-        return verb_report.run(2, rav);
+        struct diag d = { 0 };
+        _cleanup_(model_free) struct run_model m = { 0 };
+        _cleanup_fclose_ FILE *f = resdir_read(&R->outdir, "trials.jsonl", &d);
+        if (!f || model_load(&m, &R->outdir, f, R->out, true, &d) < 0) {
+                report_error(&d, -EIO);
+                return EXIT_RUNTIME;
+        }
+        if (model_write(&m, &R->outdir, "report.txt", FORMAT_TEXT, &d) < 0 ||
+            model_write(&m, &R->outdir, "report.csv", FORMAT_CSV, &d) < 0)
+                fprintf(stderr, "isolab: could not write %s/report.txt or report.csv: %s\n", R->out, d.msg);
+        int figures = m.series.n ? plot_draw(&m, &R->outdir, "png") : -ENODATA;
+        if (figures < 0)
+                fprintf(stderr, "isolab: no figures%s; isolab plot %s tries again\n",
+                        figures == -ENODATA ? " (no measured trial)" : " (see above)", R->out);
+        else
+                fprintf(stderr, "%d figures in %s/figures (png)\n", figures, R->out);
+        fprintf(stderr, "isolab: results in %s (trials.jsonl, run.json, report.txt, report.csv, figures/)\n", R->out);
+        return model_render(stdout, &m, FORMAT_TEXT) < 0 ? EXIT_RUNTIME : 0;
 }
 
 static int fail_usage(struct diag *d, int r) {

@@ -49,10 +49,6 @@ bool report_trial_failed(json_t *t);
 bool report_str_is(json_t *v, const char *s);
 /* Sample standard deviation from the sum and the sum of squares of n values (0 for n < 2). */
 double report_stdev(double sum, double sq, unsigned n);
-/* isolab report for runs with neighbours or unpinned trials: the study's Table 7. */
-int report_noisy(FILE *f, const char *fmt, json_t *warnings);
-/* isolab report for runs with NDR/PDR searches: the rate found per point. */
-int report_search(FILE *f, const char *fmt, json_t *warnings);
 
 /* s as a single-quoted gnuplot string: the only way isolab plot puts text into a script
  * (no newline, backquote or @ survives; a quote is doubled). */

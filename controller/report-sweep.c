@@ -1,0 +1,117 @@
+/* The sweep's table: the study's Tables 5 and 6 as one (runmodel.h).
+ *
+ * One row per (NF, period, frame size, quota): the offered rate (what the generator
+ * really sent: loss is relative to it; a row where the generator could not keep to the
+ * requested rate is marked), forwarded Mpps mean and standard deviation over the
+ * repetitions, loss, latency (mean of the trials' p50 and p99, the worst max, mean
+ * stdev), the NF cgroup's throttled share of periods, the PMD threads' achieved CPU
+ * share, and the proportional-scaling column: rate at this quota / rate at 100 % (the
+ * study's question: does an NF at q % of a CPU forward q % of the packets?). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "controller/runmodel.h"
+
+/* The row at 100 % with the same NF, period and frame size, for the proportional column. */
+static const struct mrow *full(const struct rowset *s, const struct mrow *r) {
+        for (size_t i = 0; i < s->n; i++)
+                if (s->v[i].quota == 100 && s->v[i].period_us == r->period_us && s->v[i].frame_size == r->frame_size &&
+                    s->v[i].n && strcmp(s->v[i].nf, r->nf) == 0)
+                        return &s->v[i];
+        return NULL;
+}
+
+static double vs_full(const struct rowset *s, const struct mrow *r) {
+        const struct mrow *f100 = full(s, r);
+        return f100 ? acc_mean(&r->mpps) / acc_mean(&f100->mpps) : NAN;
+}
+
+/* The row's max latency: the worst trial's (0 when none measured). */
+static double max_us(const struct mrow *r) {
+        return r->max.max / 1e3;
+}
+
+void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
+        (void)f, (void)warnings;
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        json_t *a = json_array();
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
+                                        (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
+                                        "failed", r->errors, "generator_shortfall", r->shortfall);
+                const struct {
+                        const char *key;
+                        double v;
+                } nums[] = {
+                        { "offered_mpps", acc_mean(&r->offered) },
+                        { "mpps_mean", acc_mean(&r->mpps) },
+                        { "mpps_stdev", r->n ? acc_stdev(&r->mpps) : NAN },
+                        { "loss_pct", acc_mean(&r->loss) },
+                        { "p50_us", acc_mean(&r->p50) / 1e3 },
+                        { "p99_us", acc_mean(&r->p99) / 1e3 },
+                        { "max_us", r->n ? max_us(r) : NAN },
+                        { "stdev_us", acc_mean(&r->lat_sd) / 1e3 },
+                        { "throttled_pct", acc_mean(&r->throttled) },
+                        { "cpu_share", acc_mean(&r->share) },
+                        { "rate_vs_100", vs_full(s, r) },
+                };
+                /* A row whose trials all failed has no figures: null, as JSON has no NaN. */
+                for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+                        json_object_set_new(row, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
+                json_array_append_new(a, row);
+        }
+        json_object_set_new(doc, "rows", a);
+}
+
+void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
+        (void)warnings, (void)doc;
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,"
+                   "loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_pct,cpu_share,rate_vs_100\n");
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->nf, r->quota,
+                        r->period_us, r->frame_size, r->n, r->errors, r->shortfall, acc_mean(&r->offered), acc_mean(&r->mpps),
+                        acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r),
+                        acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled), acc_mean(&r->share), vs_full(s, r));
+        }
+}
+
+void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
+        (void)doc;
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        size_t wi;
+        json_t *w;
+        json_array_foreach(warnings, wi, w) fprintf(f, "! %s\n", json_string_value(w));
+        if (m->several_nf)
+                fprintf(f, "%-10s ", "nf");
+        fprintf(f, "%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n", "offered",
+                "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
+        bool any_shortfall = false;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                double mean = acc_mean(&r->mpps), prop = vs_full(s, r);
+                char per[32], q[32];
+                snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                snprintf(q, sizeof(q), "%g%%", r->quota);
+                any_shortfall |= r->shortfall > 0;
+                if (m->several_nf)
+                        fprintf(f, "%-10s ", r->nf);
+                if (r->n == 0) {
+                        fprintf(f, "%7s %7s %6ld %4u %8s  %17s  (all %u trials failed: see trials.jsonl)\n", q, per,
+                                r->frame_size, r->n, "-", "-", r->errors);
+                        continue;
+                }
+                char rate[48], pr[32];
+                snprintf(rate, sizeof(rate), "%.3f ± %.3f", mean, acc_stdev(&r->mpps));
+                snprintf(pr, sizeof(pr), isnan(prop) ? "-" : "%.2f", prop);
+                fprintf(f, "%7s %7s %6ld %4u %7.3f%s  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
+                        r->frame_size, r->n, acc_mean(&r->offered), r->shortfall ? "*" : " ", rate, acc_mean(&r->loss),
+                        acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3,
+                        acc_mean(&r->throttled), acc_mean(&r->share), pr, r->errors ? "  (failed trials)" : "");
+        }
+        if (any_shortfall)
+                fprintf(f, "* the generator could not offer the requested rate; loss is relative to what it offered\n");
+}

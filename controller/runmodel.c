@@ -1,0 +1,421 @@
+/* runmodel — a run's results, read once (runmodel.h). */
+#include "controller/runmodel.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "controller/results.h"
+#include "controller/verbs.h"
+
+void acc_add(struct acc *a, double v) {
+        if (a->n == 0 || v < a->min)
+                a->min = v;
+        if (a->n == 0 || v > a->max)
+                a->max = v;
+        a->n++;
+        a->sum += v;
+        a->sq += v * v;
+}
+
+double acc_mean(const struct acc *a) {
+        return a->n ? a->sum / a->n : NAN;
+}
+
+double report_stdev(double sum, double sq, unsigned n) {
+        if (n < 2)
+                return 0;
+        double m = sum / n, v = (sq - n * m * m) / (n - 1);
+        return v > 0 ? sqrt(v) : 0;
+}
+
+double acc_stdev(const struct acc *a) {
+        return report_stdev(a->sum, a->sq, a->n);
+}
+
+void histo_add(struct histo *h, double k, double v) {
+        for (size_t i = 0; i < h->n; i++)
+                if (h->k[i] == k) {
+                        h->v[i] += v;
+                        return;
+                }
+        if (h->n == h->cap) {
+                size_t cap = h->cap ? 2 * h->cap : 64;
+                double *nk = realloc(h->k, cap * sizeof(double)), *nv = nk ? realloc(h->v, cap * sizeof(double)) : NULL;
+                if (nk)
+                        h->k = nk;
+                if (!nv)
+                        return; /* out of memory: the bucket is dropped, the rest stays whole */
+                h->v = nv;
+                h->cap = cap;
+        }
+        h->k[h->n] = k;
+        h->v[h->n++] = v;
+}
+
+void histo_sort(struct histo *h) {
+        for (size_t i = 1; i < h->n; i++)
+                for (size_t j = i; j > 0 && h->k[j - 1] > h->k[j]; j--) {
+                        double t = h->k[j];
+                        h->k[j] = h->k[j - 1];
+                        h->k[j - 1] = t;
+                        t = h->v[j];
+                        h->v[j] = h->v[j - 1];
+                        h->v[j - 1] = t;
+                }
+}
+
+double report_num(json_t *o, const char *path) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", path);
+        json_t *v = o;
+        for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+                v = json_object_get(v, k);
+        return json_number_value(v);
+}
+
+bool report_trial_failed(json_t *t) {
+        return json_object_get(t, "error") || json_object_get(t, "invalid");
+}
+
+bool report_str_is(json_t *v, const char *s) {
+        return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+static const char *str(json_t *o, const char *key, const char *dflt) {
+        const char *s = json_string_value(json_object_get(o, key));
+        return s ? s : dflt;
+}
+
+static bool same_key(const struct mrow *a, const struct mrow *b) {
+        return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
+               !strcmp(a->nf, b->nf) && !strcmp(a->pinning, b->pinning) && !strcmp(a->neighbour, b->neighbour) &&
+               !strcmp(a->placement, b->placement) && !strcmp(a->method, b->method) && !strcmp(a->name, b->name);
+}
+
+static bool same_name(const struct mrow *a, const struct mrow *b) {
+        return strcmp(a->name, b->name) == 0;
+}
+
+/* The row with key's key, made at the end when it is new; NULL when out of memory. */
+static struct mrow *row_of(struct rowset *s, const struct mrow *key) {
+        bool (*same)(const struct mrow *, const struct mrow *) = s->by_name ? same_name : same_key;
+        for (size_t i = 0; i < s->n; i++)
+                if (same(&s->v[i], key))
+                        return &s->v[i];
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? 2 * s->cap : 32;
+                struct mrow *v = realloc(s->v, cap * sizeof(*v));
+                if (!v)
+                        return NULL;
+                s->v = v;
+                s->cap = cap;
+        }
+        struct mrow *r = &s->v[s->n];
+        *r = *key;
+        r->order = s->n++;
+        return r;
+}
+
+/* A row's key from a trial line: what the table groups by, the rest left empty. */
+static struct mrow key_of(json_t *t) {
+        struct mrow k = { .quota = report_num(t, "quota"), .period_us = (long)report_num(t, "period_us"),
+                          .frame_size = (long)report_num(t, "frame_size") };
+        return k;
+}
+
+/* The sweep's rows: per NF kind, period, frame size and quota. */
+static void add_sweep(struct run_model *m, json_t *t) {
+        struct mrow k = key_of(t);
+        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
+        struct rowset *s = &m->table[TABLE_SWEEP];
+        size_t had = s->n;
+        struct mrow *r = row_of(s, &k);
+        if (!r)
+                return;
+        if (s->n > had)
+                m->several_nf |= strcmp(r->nf, s->v[0].nf) != 0;
+        if (report_trial_failed(t)) {
+                r->errors++;
+                return;
+        }
+        r->n++;
+        acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
+        r->shortfall += json_is_true(json_object_get(json_object_get(json_object_get(t, "result"), "tx"),
+                                                     "generator_shortfall"));
+        acc_add(&r->mpps, report_num(t, "result.mpps"));
+        acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
+        acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
+        acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
+        acc_add(&r->lat_sd, report_num(t, "result.latency.stdev_ns"));
+        acc_add(&r->max, report_num(t, "result.latency.max_ns"));
+        acc_add(&r->throttled, report_num(t, "cgroup.throttled_pct"));
+        acc_add(&r->share, report_num(t, "pmd.cpu_share"));
+}
+
+/* The noisy rows (the study's Table 7): per quota, period, frame size, pinning and
+ * neighbour (by its name: [noise.NAME], or the workload for --noise) and placement. */
+static void add_noisy(struct run_model *m, json_t *t) {
+        json_t *nb = json_object_get(t, "neighbour");
+        struct mrow k = key_of(t);
+        snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
+        snprintf(k.neighbour, sizeof(k.neighbour), "%.31s",
+                 json_is_object(nb) ? str(nb, "name", str(nb, "workload", "?")) : "none");
+        snprintf(k.placement, sizeof(k.placement), "%s", json_is_object(nb) ? str(nb, "placement", "?") : "-");
+        struct mrow *r = row_of(&m->table[TABLE_NOISY], &k);
+        if (!r)
+                return;
+        if (report_trial_failed(t)) {
+                r->errors++;
+                return;
+        }
+        r->n++;
+        acc_add(&r->mpps, report_num(t, "result.mpps"));
+        acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
+        acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
+        acc_add(&r->min, report_num(t, "result.latency.min_ns"));
+        acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
+        acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
+        acc_add(&r->p999, report_num(t, "result.latency.p99_9_ns"));
+        acc_add(&r->max, report_num(t, "result.latency.max_ns"));
+        acc_add(&r->lat_sd, report_num(t, "result.latency.stdev_ns"));
+        acc_add(&r->samples, report_num(t, "result.latency.samples"));
+        acc_add(&r->stalls, report_num(t, "nf.stalls"));
+        acc_add(&r->stalled, report_num(t, "nf.stalled_pct"));
+        acc_add(&r->gap, report_num(t, "nf.max_gap_ns"));
+        acc_add(&r->ctxsw, report_num(t, "pmd.nonvoluntary_ctxt_switches"));
+        acc_add(&r->migr, report_num(t, "nf.migrations"));
+        if (json_is_object(nb) && json_is_number(json_object_get(nb, "rate"))) {
+                acc_add(&r->nrate, report_num(nb, "rate"));
+                snprintf(r->unit, sizeof(r->unit), "%s", str(nb, "unit", ""));
+        }
+}
+
+/* The searches' rows: per point, method and loss goal. */
+static void add_search(struct run_model *m, json_t *t) {
+        json_t *nb = json_object_get(t, "neighbour");
+        struct mrow k = key_of(t);
+        k.goal = report_num(t, "loss_goal_pct");
+        snprintf(k.method, sizeof(k.method), "%s", str(t, "method", ""));
+        snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
+        if (json_is_object(nb))
+                snprintf(k.neighbour, sizeof(k.neighbour), "%s@%s", str(nb, "name", "(null)"), str(nb, "placement", "(null)"));
+        else
+                snprintf(k.neighbour, sizeof(k.neighbour), "none");
+        struct mrow *r = row_of(&m->table[TABLE_SEARCH], &k);
+        if (!r)
+                return;
+        r->n++;
+        acc_add(&r->mpps, report_num(t, "found_mpps"));
+        acc_add(&r->pct, report_num(t, "pct_of_line"));
+        r->trials += (unsigned)report_num(t, "trials");
+        r->not_converged += !json_is_true(json_object_get(t, "converged"));
+        r->limited += json_is_true(json_object_get(t, "generator_limited"));
+}
+
+/* The series a trial belongs to, as the report groups them. */
+static void series_base(json_t *t, char *buf, size_t len) {
+        json_t *nb = json_object_get(t, "neighbour");
+        const char *pin = json_string_value(json_object_get(t, "pinning"));
+        if (json_is_object(nb) || (pin && strcmp(pin, "unpinned") == 0)) {
+                const char *name = json_string_value(json_object_get(nb, "name"));
+                if (!name)
+                        name = json_string_value(json_object_get(nb, "workload"));
+                snprintf(buf, len, "%s, %s%s%s, %ld B", pin ? pin : "pinned", json_is_object(nb) ? name : "no neighbour",
+                         json_is_object(nb) ? "@" : "",
+                         json_is_object(nb) ? json_string_value(json_object_get(nb, "placement")) : "",
+                         (long)report_num(t, "frame_size"));
+        } else {
+                snprintf(buf, len, "quota %g%%, %g ms, %ld B", report_num(t, "quota"), report_num(t, "period_us") / 1000,
+                         (long)report_num(t, "frame_size"));
+        }
+}
+
+/* The plot's series: a search is its result line (the rate found, 0 when none passed)
+ * plus, for the latency and gap figures, the trial at that rate; its series is named
+ * after the method. */
+static void add_series(struct run_model *m, json_t *t) {
+        json_t *se = json_object_get(t, "search");
+        bool result = report_str_is(json_object_get(t, "kind"), "search");
+        if (report_trial_failed(t) || (json_object_get(t, "kind") && !result) ||
+            (se && !json_is_true(json_object_get(se, "found_here"))))
+                return;
+        const char *method = result ? json_string_value(json_object_get(t, "method"))
+                                    : se ? json_string_value(json_object_get(se, "method")) : NULL;
+        char base[80];
+        series_base(t, base, sizeof(base));
+        const char *nfk = json_string_value(json_object_get(t, "nf_under_test"));
+        bool other = nfk && strcmp(nfk, "isolab-nf");
+        struct mrow k = { 0 };
+        snprintf(k.name, sizeof(k.name), "%s%s%s%s%s", method ? method : "", method ? " " : "", other ? nfk : "",
+                 other ? " " : "", base);
+        struct rowset *s = &m->series;
+        size_t had = s->n;
+        struct mrow *r = row_of(s, &k);
+        if (!r)
+                return;
+        if (s->n > had) {
+                r->quota = report_num(t, "quota");
+                r->frame_size = (long)report_num(t, "frame_size");
+        }
+        if (result || !se) {
+                r->n++;
+                acc_add(&r->mpps, result ? report_num(t, "found_mpps") : report_num(t, "result.mpps"));
+                acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
+        }
+        if (result)
+                return;
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(json_object_get(json_object_get(t, "result"), "latency"), "buckets"), i, b)
+                histo_add(&r->latency, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
+        json_array_foreach(json_object_get(json_object_get(t, "nf"), "poll_gaps"), i, b)
+                histo_add(&r->gaps, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
+}
+
+/* The sweep's order: per NF kind; longest period, smallest frame, highest quota first. */
+static int cmp_sweep(const void *a, const void *b) {
+        const struct mrow *x = a, *y = b;
+        int c = strcmp(x->nf, y->nf);
+        if (c)
+                return c;
+        if (x->period_us != y->period_us)
+                return x->period_us > y->period_us ? -1 : 1;
+        if (x->frame_size != y->frame_size)
+                return x->frame_size < y->frame_size ? -1 : 1;
+        return x->quota > y->quota ? -1 : x->quota < y->quota;
+}
+
+/* Table 7's: highest quota first; pinned before unpinned; baselines first within each
+ * pinning; neighbours in their order. */
+static int cmp_noisy(const void *a, const void *b) {
+        const struct mrow *x = a, *y = b;
+        if (x->quota != y->quota)
+                return x->quota > y->quota ? -1 : 1;
+        if (x->period_us != y->period_us)
+                return x->period_us > y->period_us ? -1 : 1;
+        if (x->frame_size != y->frame_size)
+                return x->frame_size < y->frame_size ? -1 : 1;
+        int c = strcmp(x->pinning, y->pinning);
+        if (c)
+                return c;
+        bool bx = strcmp(x->neighbour, "none") == 0, by = strcmp(y->neighbour, "none") == 0;
+        if (bx != by)
+                return bx ? -1 : 1;
+        return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int read_run_json(struct run_model *m, const struct resdir *rd, const char *dir, bool check, struct diag *d) {
+        struct diag rdd = { 0 };
+        FILE *rf = resdir_read(rd, "run.json", &rdd);
+        m->run = rf ? json_loadf(rf, 0, NULL) : NULL;
+        if (rf)
+                fclose(rf);
+        m->warnings = json_object_get(m->run, "warnings");
+        char path[600];
+        snprintf(path, sizeof(path), "%.580s/run.json", dir);
+        return check && m->run ? results_check_run(m->run, path, d) : 0;
+}
+
+int model_load(struct run_model *m, const struct resdir *rd, FILE *f, const char *dir, bool check, struct diag *d) {
+        *m = (struct run_model){ .series.by_name = true };
+        char path[600];
+        snprintf(path, sizeof(path), "%.580s/trials.jsonl", dir);
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned lineno = 0;
+        while (getline(&line, &cap, f) > 0) {
+                lineno++;
+                _cleanup_(json_decrefp) json_t *t = json_loads(line, 0, NULL);
+                if (!t) {
+                        fprintf(stderr, "isolab: %s:%u is not a JSON line; skipped\n", path, lineno);
+                        continue;
+                }
+                if (check && results_check_trial(t, path, lineno, d) < 0)
+                        return d->err;
+                add_series(m, t);
+                /* A search's trials (at the rates it tried) and results have a table of
+                 * their own. */
+                m->searches |= json_object_get(t, "kind") != NULL;
+                if (json_object_get(t, "search") || json_object_get(t, "kind")) {
+                        if (report_str_is(json_object_get(t, "kind"), "search"))
+                                add_search(m, t);
+                        continue;
+                }
+                m->neighbours |= json_is_object(json_object_get(t, "neighbour")) ||
+                                 report_str_is(json_object_get(t, "pinning"), "unpinned");
+                add_sweep(m, t);
+                add_noisy(m, t);
+        }
+        qsort(m->table[TABLE_SWEEP].v, m->table[TABLE_SWEEP].n, sizeof(struct mrow), cmp_sweep);
+        qsort(m->table[TABLE_NOISY].v, m->table[TABLE_NOISY].n, sizeof(struct mrow), cmp_noisy);
+        return read_run_json(m, rd, dir, check, d);
+}
+
+static void rowset_free(struct rowset *s) {
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->v[i].latency.k);
+                free(s->v[i].latency.v);
+                free(s->v[i].gaps.k);
+                free(s->v[i].gaps.v);
+        }
+        free(s->v);
+        *s = (struct rowset){ 0 };
+}
+
+void model_free(struct run_model *m) {
+        for (int i = 0; i < _TABLE_MAX; i++)
+                rowset_free(&m->table[i]);
+        rowset_free(&m->series);
+        json_decref(m->run);
+        m->run = m->warnings = NULL;
+}
+
+const model_renderer model_renderers[_TABLE_MAX][_FORMAT_MAX] = {
+        [TABLE_SWEEP] = { report_sweep_text, report_sweep_csv, report_sweep_json },
+        [TABLE_NOISY] = { report_noisy_text, report_noisy_csv, report_noisy_json },
+        [TABLE_SEARCH] = { report_search_text, report_search_csv, report_search_json },
+};
+
+/* A run's lines of different kinds are all reported: the searches' table, then the table
+ * of its plain trials (one search line does not hide the rest).  The run's warnings
+ * (placement mismatches, no hugepages, compromises of the plan) go above the first. */
+int model_render(FILE *f, const struct run_model *m, enum model_format fmt) {
+        bool searches = m->searches;
+        bool plain = m->table[TABLE_SWEEP].n > 0 || m->neighbours;
+        json_t *doc = json_object(), *warnings = m->warnings;
+        if (searches) {
+                model_renderers[TABLE_SEARCH][fmt](f, m, warnings, doc);
+                if (plain && fmt != FORMAT_JSON)
+                        fputc('\n', f);
+                warnings = NULL; /* said above */
+        }
+        if (plain || !searches)
+                model_renderers[m->neighbours ? TABLE_NOISY : TABLE_SWEEP][fmt](f, m, warnings, doc);
+        if (fmt == FORMAT_JSON) {
+                json_object_set_new(doc, "warnings", m->warnings ? json_incref(m->warnings) : json_array());
+                json_dumpf(doc, f, JSON_INDENT(2));
+                fputc('\n', f);
+        }
+        json_decref(doc);
+        return ferror(f) ? -EIO : 0;
+}
+
+int model_write(const struct run_model *m, const struct resdir *rd, const char *name, enum model_format fmt,
+                struct diag *d) {
+        int fd = resdir_replace_begin(rd, name, d);
+        if (fd < 0)
+                return fd;
+        FILE *f = fdopen(dup(fd), "w");
+        int r = f ? model_render(f, m, fmt) : -errno;
+        if (f && fclose(f) != 0 && r == 0)
+                r = -EIO;
+        if (r < 0) {
+                resdir_replace_abort(rd, name, fd);
+                return diag_set(d, r, "cannot write %s/%s: %s", rd->path, name, strerror(-r));
+        }
+        return resdir_replace_commit(rd, name, fd, d);
+}

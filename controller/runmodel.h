@@ -1,0 +1,104 @@
+/* runmodel — a run's results, read once: trials.jsonl grouped into the rows of each
+ * table and the plot's series, and run.json's warnings.  isolab report renders it
+ * through a table of {sweep, noisy, search} x {text, csv, json} renderers into a FILE
+ * (report-sweep.c, report-noisy.c, report-search.c); isolab plot draws its series; the
+ * sweep writes report.txt and report.csv from it.
+ *
+ * Each figure of a row is an accumulator over the row's trials (struct acc: count, sum,
+ * sum of squares, min, max).  The mean is sum / n and the sample standard deviation
+ * comes from the sum of squares, as the golden reports were made (a one-pass Welford
+ * update would move their last digits); latency and poll-gap histograms are merged
+ * bucket by bucket.  Rows and buckets grow as needed: no table is cut short. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/diag.h"
+#include "controller/resdir.h"
+
+struct acc {
+        unsigned n;
+        double sum, sq, min, max; /* min and max: of the values added (0 before any) */
+};
+
+void acc_add(struct acc *a, double v);
+double acc_mean(const struct acc *a);   /* NaN for none */
+double acc_stdev(const struct acc *a);  /* 0 for fewer than 2 */
+
+/* A histogram merged over trials: bucket lower bound -> count. */
+struct histo {
+        double *k, *v;
+        size_t n, cap;
+};
+
+void histo_add(struct histo *h, double k, double v);
+void histo_sort(struct histo *h);
+
+/* One row: the trials (or search results) of one group. */
+struct mrow {
+        /* the key */
+        char nf[16], pinning[16], neighbour[48], placement[16], method[8], name[96];
+        double quota, goal;
+        long period_us, frame_size;
+        size_t order;             /* first seen */
+        /* counts */
+        unsigned n, errors, shortfall, not_converged, limited, trials;
+        /* figures, per trial */
+        struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
+                ctxsw, migr, nrate, pct;
+        char unit[24];            /* the neighbour's rate unit */
+        struct histo latency, gaps; /* the plot's series */
+};
+
+struct rowset {
+        struct mrow *v;
+        size_t n, cap;
+        bool by_name;             /* rows are told apart by name alone (the series) */
+};
+
+enum model_table { TABLE_SWEEP, TABLE_NOISY, TABLE_SEARCH, _TABLE_MAX };
+enum model_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, _FORMAT_MAX };
+
+struct run_model {
+        struct rowset table[_TABLE_MAX];
+        struct rowset series;     /* the plot's */
+        bool neighbours;          /* a trial with a neighbour or unpinned: the noisy table */
+        bool searches;            /* a line with a "kind" (a search's result): the searches' table */
+        bool several_nf;          /* the sweep table names the NF per row */
+        json_t *run;              /* run.json, or NULL */
+        json_t *warnings;         /* run.json's, borrowed */
+};
+
+/* Reads trials (dir's trials.jsonl, opened by the caller with resdir_read) and rd's
+ * run.json once.  check: every string is first held to what isolab writes (results.h),
+ * for a consumer that puts them into a script.  Returns 0 or -errno with d set. */
+int model_load(struct run_model *m, const struct resdir *rd, FILE *trials, const char *dir, bool check, struct diag *d);
+void model_free(struct run_model *m);
+
+/* Renders the run's tables in fmt into f: the searches' table, then the plain trials'
+ * (sweep or noisy), as the run has them; JSON as one document. */
+int model_render(FILE *f, const struct run_model *m, enum model_format fmt);
+
+/* The renderers: JSON ones add their array to doc ("rows" or "searches"). */
+typedef void (*model_renderer)(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+extern const model_renderer model_renderers[_TABLE_MAX][_FORMAT_MAX];
+void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_search_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_search_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+void report_search_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+
+/* Writes the report in fmt as name in rd, replacing it whole. */
+int model_write(const struct run_model *m, const struct resdir *rd, const char *name, enum model_format fmt,
+                struct diag *d);
+
+/* isolab plot's figures of m into rd/figures, gnuplot run there (verb-plot.c).  Returns
+ * how many were drawn, or -errno (said). */
+int plot_draw(const struct run_model *m, const struct resdir *rd, const char *fmt);
