@@ -74,7 +74,7 @@ BASE_SRC  := base/optdoc.c base/util.c base/diag.c base/linebuf.c base/spawn.c
 TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
-             controller/cgroup.c controller/cgroup-v1.c controller/undo.c controller/matrix.c \
+             controller/cgroup.c controller/cgroup-v1.c controller/cgroup-open.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
              controller/experiment.c controller/nf.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
              controller/method.c controller/method-mrr.c controller/method-search.c controller/plan-run.c \

@@ -390,7 +390,7 @@ int cg_open_systemd(struct cg *cg, const struct cg_mounts *m, sd_bus *bus, struc
         return 0;
 }
 
-void cg_close(struct cg *cg) {
+void cg_close_systemd(struct cg *cg) {
         if (!cg->sd)
                 return;
         for (size_t i = 0; i < CG_SD_GROUPS; i++) {

@@ -37,3 +37,5 @@ int cg_sd_set_props_message(sd_bus *bus, const char *unit, const struct cg_quota
 
 /* The backend over `bus` (NULL: the system bus).  cg_close() releases it. */
 int cg_open_systemd(struct cg *cg, const struct cg_mounts *m, sd_bus *bus, struct diag *d);
+/* Releases what cg_open_systemd took (cg_close calls it; nothing for other backends). */
+void cg_close_systemd(struct cg *cg);
