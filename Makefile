@@ -76,15 +76,15 @@ TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
 CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
              controller/cgroup.c controller/cgroup-v1.c controller/cgroup-open.c controller/undo.c controller/matrix.c \
              controller/runner.c controller/verb-sweep.c controller/verb-report.c \
-             controller/experiment.c controller/nf.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
+             controller/experiment.c controller/nf.c controller/argv.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
              controller/method.c controller/method-mrr.c controller/method-search.c controller/plan-run.c \
              controller/dry-run.c controller/setup.c controller/agents.c controller/records.c controller/trial.c \
-             controller/counters.c controller/progress.c controller/runmodel.c controller/report-sweep.c \
+             controller/counters.c controller/progress.c controller/runmodel.c controller/stats.c controller/report.c controller/report-sweep.c \
              controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
              controller/report-noisy.c controller/scenario.c \
              controller/search.c controller/report-search.c controller/verb-plot.c \
-             controller/drivers.c controller/paths.c controller/verbs.c controller/resdir.c controller/results.c controller/runlock.c
-AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c
+             controller/drivers.c agents/common/linkspec.c controller/paths.c controller/verbs.c controller/resdir.c controller/results.c controller/runlock.c
+AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c agents/common/linkspec.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
@@ -220,12 +220,7 @@ bench: $(BINS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_PKGS    := clang libclang-rt-14-dev
-FUZZ_LIBSRC  := controller/cli.c controller/scenario.c controller/verb-sweep.c controller/cgroup.c controller/cgroup-v1.c \
-                controller/cgroup-systemd.c controller/undo.c controller/matrix.c controller/runner.c controller/cleanup.c \
-                controller/render.c controller/search.c controller/verb-report.c controller/report-noisy.c \
-                controller/report-search.c controller/verb-topo.c controller/drivers.c controller/paths.c \
-                controller/verbs.c controller/verb-plan.c controller/verb-plot.c controller/verb-cleanup.c controller/resdir.c controller/results.c controller/runlock.c \
-                agents/common/proto.c $(TOPO_SRC) $(BASE_SRC)
+FUZZ_LIBSRC  := $(CTL_SRC) agents/common/proto.c $(TOPO_SRC) $(BASE_SRC)
 fuzz-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIBSRC) tests/fuzz/fuzz.h

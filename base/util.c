@@ -110,3 +110,9 @@ int parse_decimal(const char *s, double *ret, const char **ret_end) {
         *ret_end = p;
         return 0;
 }
+
+void join_or(char *buf, size_t len, size_t i, size_t n, const char *name) {
+        size_t used = i == 0 ? 0 : strnlen(buf, len);
+        if (used < len)
+                snprintf(buf + used, len - used, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", name);
+}

@@ -53,3 +53,6 @@ int parse_size(const char *s, uint64_t *ret);
 /* Formats a byte count the way hugepage sizes are spoken: "2 MiB", "1 GiB", "4 KiB",
  * "1536 MiB".  Exact: it picks the largest unit that divides the value. */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/* Appends name to a list being made in buf ("a", "a or b", "a, b or c"): item i of n. */
+void join_or(char *buf, size_t len, size_t i, size_t n, const char *name);

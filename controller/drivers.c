@@ -1,6 +1,8 @@
 /* drivers — see drivers.h. */
 #include "controller/drivers.h"
 
+#include "agents/common/linkspec.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,33 +22,68 @@ void drivers_dir(const char *libdir, char *buf, size_t len) {
 }
 
 int drivers_check(const char *dir, const char *link, struct diag *d) {
-        if (!dir[0])
+        const struct link_spec *l = link_spec_find(link);
+        if (!dir[0] || !l)
                 return 0;
-        static const struct {
-                const char *link, *driver, *what;
-        } need[] = {
-                { "vhost", "net_vhost", "the generator's vhost-user ports" },
-                { "vhost", "net_virtio", "the NF's virtio-user ports" },
-                { "memif", "net_memif", "the memif ports" },
-        };
         const char *abi = strrchr(dir, '-'); /* pmds-23.0 -> 23 */
         char major[16] = "";
         if (abi)
                 snprintf(major, sizeof(major), "%.*s", (int)strcspn(abi + 1, "."), abi + 1);
-        for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-                if (strcmp(need[i].link, link) != 0)
+        const char *need[2][2] = { { l->server_driver, l->server_what }, { l->client_driver, l->client_what } };
+        for (size_t i = 0; i < 2; i++) {
+                if (!need[i][0])
                         continue;
                 char path[700], pkg[64];
-                snprintf(path, sizeof(path), "%s/librte_%s.so", dir, need[i].driver);
+                snprintf(path, sizeof(path), "%s/librte_%s.so", dir, need[i][0]);
                 if (access(path, R_OK) == 0)
                         continue;
-                snprintf(pkg, sizeof(pkg), "librte-%s%s", need[i].driver, major);
+                snprintf(pkg, sizeof(pkg), "librte-%s%s", need[i][0], major);
                 for (char *c = pkg; *c; c++)
                         if (*c == '_')
                                 *c = '-';
-                return diag_set(d, -ENOENT,
-                                "--link %s: DPDK's %s driver (librte_%s.so, for %s) is not in %s; install Debian's %s",
-                                link, need[i].driver, need[i].driver, need[i].what, dir, pkg);
+                return diag_set(d, -ENOENT, "--link %s: DPDK's %s driver (librte_%s.so, for %s) is not in %s; install Debian's %s",
+                                link, need[i][0], need[i][0], need[i][1], dir, pkg);
         }
         return 0;
+}
+
+int drivers_pci_addr(const char *s, char *full, size_t len) {
+        unsigned dom = 0, bus, dev, fn;
+        int n = 0;
+        size_t l = strlen(s);
+        if (sscanf(s, "%4x:%2x:%2x.%1u%n", &dom, &bus, &dev, &fn, &n) == 4 && (size_t)n == l && l == 12)
+                ;
+        else if (dom = 0, sscanf(s, "%2x:%2x.%1u%n", &bus, &dev, &fn, &n) == 3 && (size_t)n == l && l == 7)
+                ;
+        else
+                return -EINVAL;
+        if (dev > 0x1f || fn > 7 || strspn(s, "0123456789abcdefABCDEF:.") != l)
+                return -EINVAL;
+        snprintf(full, len, "%04x:%02x:%02x.%u", dom, bus, dev, fn);
+        return 0;
+}
+
+int drivers_check_port(const char *sysfs, const char *addr, struct diag *d) {
+        char full[16], path[600], target[600];
+        if (drivers_pci_addr(addr, full, sizeof(full)) < 0)
+                return diag_set(d, -EINVAL, "--ports %s: not a PCI address; give DOMAIN:BUS:DEVICE.FUNCTION (0000:3b:00.0) as "
+                                            "lspci -D prints it", addr);
+        snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs, full);
+        if (access(path, F_OK) < 0)
+                return diag_set(d, -ENODEV, "--ports %s: there is no PCI device %s here (lspci -D lists them)", addr, full);
+        snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", sysfs, full);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        const char *drv = "no driver";
+        if (n > 0) {
+                target[n] = '\0';
+                const char *slash = strrchr(target, '/');
+                drv = slash ? slash + 1 : target;
+        }
+        static const char *const dpdk_drivers[] = { "vfio-pci", "igb_uio", "uio_pci_generic" };
+        for (size_t i = 0; i < sizeof(dpdk_drivers) / sizeof(dpdk_drivers[0]); i++)
+                if (strcmp(drv, dpdk_drivers[i]) == 0)
+                        return 0;
+        return diag_set(d, -ENODEV, "--ports %s: the port is bound to %s, which DPDK cannot drive; bind it with "
+                                    "dpdk-devbind.py -b vfio-pci %s (modprobe vfio-pci first)",
+                        addr, drv, full);
 }

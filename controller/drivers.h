@@ -16,3 +16,12 @@ void drivers_dir(const char *libdir, char *buf, size_t len);
 /* 0 when every driver link needs (vhost: net_vhost and net_virtio; memif: net_memif) is
  * in dir (or dir is ""); else -ENOENT and one sentence naming the driver and the package. */
 int drivers_check(const char *dir, const char *link, struct diag *d);
+
+/* A PCI address as DPDK's -a takes it (0000:3b:00.0 or 3b:00.0) in sysfs's full form;
+ * -EINVAL for anything else. */
+int drivers_pci_addr(const char *s, char *full, size_t len);
+
+/* 0 when the port at PCI address addr exists under sysfs and is bound to a driver DPDK
+ * can use (vfio-pci, igb_uio, uio_pci_generic); else one sentence with the command that
+ * fixes it. */
+int drivers_check_port(const char *sysfs, const char *addr, struct diag *d);

@@ -17,8 +17,8 @@
 #include "controller/method.h"
 #include "controller/nf.h"
 #include "controller/paths.h"
-#include "controller/records.h"
 #include "controller/resdir.h"
+#include "agents/common/linkspec.h"
 
 #define MAX_LIST EXP_MAX_LIST
 
@@ -78,7 +78,10 @@ const struct cli_option experiment_options_table[] = {
         { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_count, offsetof(struct exp_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
           cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },
-        { "link", "KIND", "vhost (default) or memif", cli_parse_string, offsetof(struct exp_opts, link), "nf" },
+        { "link", "KIND", "vhost (default), memif, or pci: real ports (--ports)", cli_parse_string,
+          offsetof(struct exp_opts, link), "nf" },
+        { "ports", "PCI,...", "with --link pci: the generator's two ports, then the NF's two (gen 0 cabled to NF 0, "
+          "gen 1 to NF 1), as lspci -D names them", cli_parse_string, offsetof(struct exp_opts, ports), "nf" },
         { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
           offsetof(struct exp_opts, frame_sizes), "nf" },
         { "no-huge", NULL, "run DPDK without hugepages (the report says so)", NULL, offsetof(struct exp_opts, no_huge),
@@ -167,6 +170,17 @@ static int parse_pct(const char *opt, const char *s, double lo, double hi, doubl
                 return diag_set(d, -EINVAL, "--%s %s: give a percentage from %g to %g", opt, s, lo, hi);
         *ret = v;
         return 0;
+}
+
+/* FNV-1a 64: to tell lines of another run or an edited run.json, not to resist forgery
+ * (root reads run.json only where no one else can write it). */
+void config_sum(json_t *cfg, char *buf, size_t len) {
+        char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+        uint64_t h = 14695981039346656037ULL;
+        for (const char *c = text ? text : ""; *c; c++)
+                h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        free(text);
+        snprintf(buf, len, "%016" PRIx64, h);
 }
 
 /* --resume DIR: the options of the run in DIR from its run.json "config" (every option
@@ -382,11 +396,8 @@ int experiment_env_load(struct exp_env *env, struct diag *d) {
                         n++;
         env->n_workloads = n;
         env->workload_list[0] = '\0';
-        for (size_t i = 0; i < n; i++) {
-                size_t used = strlen(env->workload_list);
-                snprintf(env->workload_list + used, sizeof(env->workload_list) - used, "%s%s",
-                         i == 0 ? "" : i + 1 == n ? " or " : ", ", env->workloads[i]);
-        }
+        for (size_t i = 0; i < n; i++)
+                join_or(env->workload_list, sizeof(env->workload_list), i, n, env->workloads[i]);
         return n ? 0 : diag_set(d, -ENOENT, "%s --list names no workload: reinstall isolab", bin);
 }
 
@@ -520,6 +531,37 @@ static int build_lists(struct experiment *x, struct diag *d) {
         return 0;
 }
 
+/* The link kind (agents/common/linkspec.h); real ports name theirs. */
+static int build_link(struct experiment *x, struct diag *d) {
+        x->link = x->o.link ? x->o.link : "vhost";
+        const struct link_spec *l = link_spec_find(x->link);
+        if (!l)
+                return diag_set(d, -EINVAL, "--link %s: use %s", x->link, link_spec_names());
+        if (l->kind != LINK_PCI) {
+                if (x->o.ports)
+                        return diag_set(d, -EINVAL, "--ports is for --link pci (real ports); --link %s makes its own", x->link);
+                return 0;
+        }
+        char buf[256];
+        char *v[EXP_PORTS + 1];
+        snprintf(buf, sizeof(buf), "%s", x->o.ports ? x->o.ports : "");
+        int n = split_list(buf, v, EXP_PORTS + 1);
+        if (n != EXP_PORTS)
+                return diag_set(d, -EINVAL, "--link pci needs --ports with %d PCI addresses: the generator's two ports, then "
+                                            "the NF's two (e.g. --ports 0000:3b:00.0,0000:3b:00.1,0000:af:00.0,0000:af:00.1)",
+                                EXP_PORTS);
+        for (int i = 0; i < n; i++) {
+                if (drivers_pci_addr(v[i], x->ports[i], sizeof(x->ports[i])) < 0)
+                        return diag_set(d, -EINVAL, "--ports %s: not a PCI address; give DOMAIN:BUS:DEVICE.FUNCTION "
+                                                    "(0000:3b:00.0) as lspci -D prints it",
+                                        v[i]);
+                for (int k = 0; k < i; k++)
+                        if (strcmp(x->ports[k], x->ports[i]) == 0)
+                                return diag_set(d, -EINVAL, "--ports names %s twice", x->ports[i]);
+        }
+        return 0;
+}
+
 /* The NF's pinnings and the NFs under test. */
 static int build_variants(struct experiment *x, struct diag *d) {
         char buf[64];
@@ -583,9 +625,8 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
                 return r;
         if (o->repetitions < 1 || o->pmd_cores < 1)
                 return diag_set(d, -EINVAL, "--repetitions and --pmd-cores are at least 1");
-        x->link = o->link ? o->link : "vhost";
-        if (strcmp(x->link, "vhost") != 0 && strcmp(x->link, "memif") != 0)
-                return diag_set(d, -EINVAL, "--link %s: use vhost or memif", x->link);
+        if ((r = build_link(x, d)) < 0)
+                return r;
         if ((r = build_variants(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
@@ -633,6 +674,8 @@ int experiment_check_here(const struct experiment *x, struct diag *d) {
         char pmds[600];
         drivers_dir(ISOLAB_DPDK_LIBDIR, pmds, sizeof(pmds));
         int r = drivers_check(pmds, x->link, d);
+        for (int i = 0; i < EXP_PORTS && x->ports[i][0] && r >= 0; i++)
+                r = drivers_check_port("/sys", x->ports[i], d);
         for (int i = 0; i < x->n_nf && r >= 0; i++)
                 if (x->nf[i]->check)
                         r = x->nf[i]->check(x, d);

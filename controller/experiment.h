@@ -23,6 +23,7 @@
 #define EXP_MAX_PIN 2    /* pinned, unpinned */
 #define EXP_MAX_NF 4     /* NF kinds in one run */
 #define EXP_MAX_WORKLOADS 32
+#define EXP_PORTS 4      /* --link pci: the generator's two, the NF's two */
 
 enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 
@@ -59,7 +60,8 @@ struct experiment {
         unsigned sizes[EXP_MAX_LIST];
         int nq, np, nfs;
         json_t *warnings;              /* (quota, period) pairs the kernel refuses, left out */
-        const char *link;              /* vhost, memif or pci */
+        const char *link;              /* vhost, memif or pci (agents/common/linkspec.h) */
+        char ports[EXP_PORTS][16];     /* pci: gen 0, gen 1, nf 0, nf 1 (sysfs form); "" otherwise */
         char pin_names[EXP_MAX_PIN][16];
         bool unpinned[EXP_MAX_PIN];
         int n_pin;
@@ -79,7 +81,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 30
+#define EXPERIMENT_N_OPTIONS 31
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 
@@ -112,6 +114,10 @@ static inline unsigned variant_pin(const struct experiment *x, unsigned v) {
 static inline const struct nf_ops *variant_nf(const struct experiment *x, unsigned v) {
         return x->nf[v / (unsigned)x->n_pin];
 }
+
+/* A checksum of a run's configuration (run.json "config", keys sorted), for every trial
+ * line: --resume refuses lines of another run or an edited run.json. */
+void config_sum(json_t *cfg, char *buf, size_t len);
 
 /* Splits a comma list in place; returns the number of items (at most max). */
 int split_list(char *s, char **v, int max);

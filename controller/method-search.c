@@ -3,11 +3,16 @@
  * "search") (method.h; docs/ndr-pdr.md). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "controller/engine.h"
 #include "controller/method.h"
 #include "controller/search.h"
 #include "controller/verbs.h"
+
+double method_goal_pct(const struct experiment *x, unsigned k) {
+        return strcmp(x->method->goals[k], "ndr") == 0 ? x->ndr_loss : x->pdr_loss;
+}
 
 /* One trial of search se: its record, with what the search made of it. */
 static bool search_trial(struct exp_run *R, const struct matrix_point *pt, const char *label, unsigned k, struct search *se) {

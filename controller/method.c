@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "controller/experiment.h"
 
 static const struct method *const methods[] = { &method_mrr, &method_ndr, &method_pdr, &method_ndr_pdr };
 
@@ -19,14 +18,7 @@ const struct method *method_find(const char *name) {
 const char *method_names(void) {
         static char list[128];
         if (!list[0])
-                for (size_t i = 0; i < ELEMENTSOF(methods); i++) {
-                        size_t l = strlen(list);
-                        snprintf(list + l, sizeof(list) - l, "%s%s", i == 0 ? "" : i + 1 == ELEMENTSOF(methods) ? " or " : ", ",
-                                 methods[i]->name);
-                }
+                for (size_t i = 0; i < ELEMENTSOF(methods); i++)
+                        join_or(list, sizeof(list), i, ELEMENTSOF(methods), methods[i]->name);
         return list;
-}
-
-double method_goal_pct(const struct experiment *x, unsigned k) {
-        return strcmp(x->method->goals[k], "ndr") == 0 ? x->ndr_loss : x->pdr_loss;
 }

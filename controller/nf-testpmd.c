@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/common/linkspec.h"
 #include "controller/experiment.h"
 #include "controller/nf.h"
 
@@ -29,8 +30,8 @@ static const char *testpmd_path(void) {
 static int testpmd_check(const struct experiment *x, struct diag *d) {
         if (!*testpmd_path())
                 return diag_set(d, -ENOENT, "--nf testpmd: dpdk-testpmd is not in PATH; install Debian's dpdk-dev (make deps)");
-        if (x->link && strcmp(x->link, "vhost") != 0)
-                return diag_set(d, -EINVAL, "--nf testpmd runs over --link vhost only");
+        if (x->link && strcmp(x->link, "vhost") != 0 && strcmp(x->link, "pci") != 0)
+                return diag_set(d, -EINVAL, "--nf testpmd runs over --link vhost only (or real ports: --link pci)");
         return 0;
 }
 
@@ -38,10 +39,15 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
         unsigned q = e->x->o.pmd_cores;
         argv_add(a, "%s", testpmd_path());
         argv_eal(e, ROLE_NF, a);
-        /* The container side of both vhost-user links, as isolab-nf's --link vhost does. */
-        for (unsigned k = 0; k < 2; k++) {
+        /* The container side of both vhost-user links, as isolab-nf's --link vhost does
+         * (real ports come from EAL's allow-list). */
+        const struct link_spec *l = link_spec_find(e->x->link);
+        for (unsigned k = 0; l->kind == LINK_VHOST && k < 2; k++) {
+                char path[400], devargs[600];
+                l->socket(e->link_dir, k, path, sizeof(path));
+                l->devargs(false, path, k, q, devargs, sizeof(devargs));
                 argv_add(a, "--vdev");
-                argv_add(a, "net_virtio_user%u,path=%s/vhost-%u.sock,queues=%u", k, e->link_dir, k, q);
+                argv_add(a, "%s", devargs);
         }
         argv_add(a, "--");
         argv_add(a, "--forward-mode=io");

@@ -1,14 +1,11 @@
 /* nf — the NF kinds, and what their command lines share (nf.h). */
 #include "controller/nf.h"
 
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/util.h"
 #include "controller/experiment.h"
-#include "controller/paths.h"
 
 /* The table: one entry per kind, in the order --help names them. */
 const struct nf_ops *const nf_kinds[] = { &nf_isolab, &nf_testpmd, &nf_none };
@@ -24,67 +21,7 @@ const struct nf_ops *nf_find(const char *name) {
 const char *nf_names(void) {
         static char list[256];
         if (!list[0])
-                for (size_t i = 0; i < n_nf_kinds; i++) {
-                        size_t l = strlen(list);
-                        snprintf(list + l, sizeof(list) - l, "%s%s", i == 0 ? "" : i + 1 == n_nf_kinds ? " or " : ", ",
-                                 nf_kinds[i]->name);
-                }
+                for (size_t i = 0; i < n_nf_kinds; i++)
+                        join_or(list, sizeof(list), i, n_nf_kinds, nf_kinds[i]->name);
         return list;
-}
-
-void argv_add(struct argvec *a, const char *fmt, ...) {
-        if (a->n >= ARGV_MAX) {
-                a->overflow = true;
-                return;
-        }
-        va_list ap;
-        va_start(ap, fmt);
-        int len = vsnprintf(a->buf + a->used, sizeof(a->buf) - a->used, fmt, ap);
-        va_end(ap);
-        if (len < 0 || (size_t)len >= sizeof(a->buf) - a->used) {
-                a->overflow = true;
-                return;
-        }
-        a->v[a->n++] = a->buf + a->used;
-        a->v[a->n] = NULL;
-        a->used += (size_t)len + 1;
-}
-
-void argv_eal(const struct agent_env *e, enum agent_role role, struct argvec *a) {
-        argv_add(a, "--lcores");
-        argv_add(a, "%s", role == ROLE_GEN ? e->lcores_gen : e->lcores_nf);
-        argv_add(a, "--file-prefix");
-        argv_add(a, "%s", e->prefix[role]);
-        if (e->x->o.no_huge) {
-                argv_add(a, "--no-huge");
-                argv_add(a, "-m");
-                argv_add(a, "512");
-        } else {
-                argv_add(a, "--huge-dir");
-                argv_add(a, "%s", e->huge_dir);
-                argv_add(a, "--socket-mem");
-                argv_add(a, "%s", e->socket_mem);
-        }
-        argv_add(a, "--single-file-segments");
-        argv_add(a, "--no-pci");
-        argv_add(a, "--log-level");
-        argv_add(a, "*:error");
-}
-
-void argv_link(const struct agent_env *e, struct argvec *a) {
-        argv_add(a, "--link");
-        argv_add(a, "%s", e->x->link);
-        argv_add(a, "--link-dir");
-        argv_add(a, "%s", e->link_dir);
-        argv_add(a, "--link-queues");
-        argv_add(a, "%u", e->x->o.pmd_cores);
-}
-
-void argv_agent(const struct agent_env *e, enum agent_role role, struct argvec *a) {
-        char bin[600];
-        paths_agent(role == ROLE_GEN ? "gen" : "nf", bin, sizeof(bin));
-        argv_add(a, "%s", bin);
-        argv_eal(e, role, a);
-        argv_add(a, "--");
-        argv_link(e, a);
 }

@@ -223,7 +223,10 @@ int run_plan(struct exp_run *R, struct diag *d) {
         struct machine_opts mo = { 0 };
         if ((r = machine_load(&mo, &R->t)) != 0)
                 return r; /* said */
-        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = 1, .node = -1, .noise_mask = x->noise_mask };
+        /* Real ports: the planner puts the NF on their node and says where it cannot. */
+        const char *nf_ports[2] = { x->ports[2], x->ports[3] };
+        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = 1, .node = -1, .noise_mask = x->noise_mask,
+                                    .ports = x->ports[2][0] ? nf_ports : NULL, .n_ports = x->ports[2][0] ? 2 : 0 };
         if ((r = plan_make(R->t, &req, &R->p, d)) < 0 || (r = neighbours_make(x, R->p, &R->nb, d)) < 0 ||
             (r = make_matrix(R, d)) < 0)
                 return r;

@@ -23,16 +23,6 @@ void point_key(const struct matrix_point *pt, char *buf, size_t len) {
                  pt->quota, pt->period_us, pt->frame_size, pt->pinning, pt->neighbour);
 }
 
-/* Not to resist forgery: root reads run.json only where no one else can write it. */
-void config_sum(json_t *cfg, char *buf, size_t len) {
-        char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
-        uint64_t h = 14695981039346656037ULL;
-        for (const char *c = text ? text : ""; *c; c++)
-                h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-        free(text);
-        snprintf(buf, len, "%016" PRIx64, h);
-}
-
 bool records_append(struct exp_run *R, json_t *line, const struct matrix_point *pt) {
         char key[160];
         point_key(pt, key, sizeof(key));

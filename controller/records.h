@@ -15,10 +15,6 @@ struct method;
 /* What a trial line says of the matrix point it measured: every dimension. */
 void point_key(const struct matrix_point *pt, char *buf, size_t len);
 
-/* A checksum of a run's configuration (run.json "config", keys sorted): FNV-1a 64, to
- * tell lines of another run or an edited run.json, not to resist forgery. */
-void config_sum(json_t *cfg, char *buf, size_t len);
-
 /* The points of a resumed run in DIR that its trials.jsonl already holds, as the method
  * counts them: done[i] for matrix index i.  Every line must be of this run (sum) and at
  * the point its index names; a mismatch is refused, naming the line. */

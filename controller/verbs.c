@@ -19,10 +19,6 @@ const struct verb *verb_find(const char *name) {
         return NULL;
 }
 
-void verb_help(FILE *f, const struct verb *v) {
-        cli_help(f, v->name, v->usage, v->description, v->options, v->n_options);
-}
-
 void verbs_usage(FILE *f) {
         fprintf(f, "usage: isolab VERB [options]     (isolab VERB --help for its options)\n\nverbs:\n");
         for (size_t i = 0; i < n_verbs; i++)

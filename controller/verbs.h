@@ -32,7 +32,9 @@ extern const size_t n_verbs;
 /* The verb called name, or NULL. */
 const struct verb *verb_find(const char *name);
 /* `isolab VERB --help`. */
-void verb_help(FILE *f, const struct verb *v);
+static inline void verb_help(FILE *f, const struct verb *v) {
+        cli_help(f, v->name, v->usage, v->description, v->options, v->n_options);
+}
 /* `isolab --help`. */
 void verbs_usage(FILE *f);
 /* `isolab --roff-options`: every verb's synopsis, description and options, for isolab(1). */

@@ -1,5 +1,6 @@
 /* link — see link.h. */
 #include "agents/common/link.h"
+#include "agents/common/linkspec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,13 +16,8 @@
 #include <rte_ethdev.h>
 
 enum link_kind link_kind_from_string(const char *s) {
-        if (strcmp(s, "vhost") == 0)
-                return LINK_VHOST;
-        if (strcmp(s, "memif") == 0)
-                return LINK_MEMIF;
-        if (strcmp(s, "pci") == 0)
-                return LINK_PCI;
-        return LINK_NONE;
+        const struct link_spec *l = link_spec_find(s);
+        return l ? l->kind : LINK_NONE;
 }
 
 int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *prog) {
@@ -31,7 +27,7 @@ int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *pro
         case LINK_OPT_KIND:
                 o->kind = link_kind_from_string(arg);
                 if (o->kind == LINK_NONE) {
-                        fprintf(stderr, "%s: --link %s: use vhost, memif or pci\n", prog, arg);
+                        fprintf(stderr, "%s: --link %s: use %s\n", prog, arg, link_spec_names());
                         return -EINVAL;
                 }
                 return 1;
@@ -54,7 +50,8 @@ int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *pro
 }
 
 int link_opts_check(const struct link_opts *o, const char *prog) {
-        if ((o->kind == LINK_VHOST || o->kind == LINK_MEMIF) && !o->dir) {
+        const struct link_spec *l = link_spec_of(o->kind);
+        if (l && l->sockets && !o->dir) {
                 fprintf(stderr, "%s: --link vhost and --link memif need --link-dir DIR for their sockets\n", prog);
                 return -EINVAL;
         }
@@ -126,30 +123,25 @@ static int check_dir(const char *dir, char *err, size_t errlen) {
 }
 
 int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, unsigned queues, char *err, size_t errlen) {
-        if (kind == LINK_PCI || kind == LINK_NONE)
+        const struct link_spec *l = link_spec_of(kind);
+        if (!l || !l->sockets)
                 return 0;
         int r = check_dir(dir, err, errlen);
         if (r < 0)
                 return r;
+        char first[256] = "";
         for (unsigned i = 0; i < n; i++) {
                 char path[256], devargs[512];
-                if (kind == LINK_VHOST)
-                        snprintf(path, sizeof(path), "%s/vhost-%u.sock", dir, i);
-                else
-                        snprintf(path, sizeof(path), "%s/memif.sock", dir);
+                l->socket(dir, i, path, sizeof(path));
+                if (i == 0)
+                        snprintf(first, sizeof(first), "%s", path);
                 /* memif multiplexes every port on one socket: check it once. */
-                if (kind == LINK_VHOST || i == 0) {
+                if (i == 0 || strcmp(path, first) != 0) {
                         r = link_check_socket(path, server, err, errlen);
                         if (r < 0)
                                 return r;
                 }
-                if (kind == LINK_VHOST && server)
-                        snprintf(devargs, sizeof(devargs), "net_vhost%u,iface=%s,queues=%u", i, path, queues);
-                else if (kind == LINK_VHOST)
-                        snprintf(devargs, sizeof(devargs), "net_virtio_user%u,path=%s,queues=%u", i, path, queues);
-                else
-                        snprintf(devargs, sizeof(devargs), "net_memif%u,role=%s,id=%u,socket=%s,socket-abstract=no", i,
-                                 server ? "server" : "client", i, path);
+                l->devargs(server, path, i, queues, devargs, sizeof(devargs));
                 unsigned before = rte_eth_dev_count_avail();
                 r = rte_dev_probe(devargs);
                 if (r < 0 || rte_eth_dev_count_avail() != before + 1) {
@@ -158,8 +150,8 @@ int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, u
                                                       "or the generator has not started its ports)",
                                          path);
                         else
-                                snprintf(err, errlen, "cannot create the %s port on %s: %s", kind == LINK_VHOST ? "vhost" : "memif",
-                                         path, rte_strerror(r < 0 ? -r : EIO));
+                                snprintf(err, errlen, "cannot create the %s port on %s: %s", l->name, path,
+                                         rte_strerror(r < 0 ? -r : EIO));
                         return r < 0 ? r : -EIO;
                 }
         }

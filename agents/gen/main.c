@@ -48,6 +48,7 @@
 #include "agents/common/frame.h"
 #include "agents/common/histo.h"
 #include "agents/common/link.h"
+#include "agents/common/linkspec.h"
 #include "agents/common/opts.h"
 #include "agents/common/pacing.h"
 #include "agents/common/port.h"
@@ -524,7 +525,7 @@ static int gen_init(int argc, char **argv) {
         }
         if (opt.selftest) {
                 char devargs[512], err[256];
-                snprintf(devargs, sizeof(devargs), "net_virtio_user_selftest,path=%s,queues=1", opt.selftest);
+                link_virtio_devargs("_selftest", opt.selftest, 1, devargs, sizeof(devargs));
                 r = rte_dev_probe(devargs);
                 struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
                 if (r < 0 || rte_eth_dev_count_avail() != n_ports + 1) {

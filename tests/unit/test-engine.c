@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/util.h"
+#include "agents/common/linkspec.h"
 #include "controller/counters.h"
+#include "controller/drivers.h"
 #include "controller/engine.h"
 #include "controller/method.h"
 #include "controller/nf.h"
@@ -147,8 +150,7 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
                 { { "sweep", "--nf", "none,none" }, "--nf names none twice" },
                 { { "sweep", "--method", "fast" }, "--method fast: use mrr, ndr, pdr or ndr-pdr" },
                 { { "sweep", "--pinning", "both" }, "--pinning both: use pinned, unpinned or both" },
-                { { "sweep", "--link", "tap" }, "--link tap: use vhost or memif" },
-                { { "sweep", "--frame-sizes", "9000" }, "--frame-sizes: 9000 is outside 64..1518 bytes" },
+                                { { "sweep", "--frame-sizes", "9000" }, "--frame-sizes: 9000 is outside 64..1518 bytes" },
                 { { "sweep", "--cpu-period", "2s" }, "--cpu-period 2000 ms: the kernel takes 1 ms to 1 s" },
                 { { "sweep", "--cpu-quota", "0.5" }, "under the kernel's 1 ms minimum" },
                 { { "sweep", "--max-trials", "2" }, "--max-trials 2: give 3 to 100" },
@@ -362,4 +364,177 @@ Test(resume, done_points_are_the_measured_ones_of_this_run, .fini = rm_dir) {
         d = (struct diag){ 0 };
         cr_expect_lt(resume_done(dir, pts, done, 2, &method_mrr, "abc", &d), 0);
         cr_expect(strstr(d.msg, "claims point 2, but the run's matrix has 2") != NULL, "%s", d.msg);
+}
+
+/* The link kinds' table: names, sockets and devargs in one place. */
+Test(link, the_table_builds_every_kind_s_sockets_and_devargs) {
+        cr_expect_str_eq(link_spec_names(), "vhost, memif or pci");
+        const struct link_spec *v = link_spec_find("vhost"), *m = link_spec_find("memif"), *p = link_spec_find("pci");
+        cr_assert(v && m && p);
+        cr_expect_null(link_spec_find("tap"));
+        char path[128], dev[256];
+        v->socket("/run/l", 1, path, sizeof(path));
+        cr_expect_str_eq(path, "/run/l/vhost-1.sock");
+        v->devargs(true, path, 1, 2, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_vhost1,iface=/run/l/vhost-1.sock,queues=2");
+        v->devargs(false, path, 1, 2, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_virtio_user1,path=/run/l/vhost-1.sock,queues=2");
+        m->socket("/run/l", 1, path, sizeof(path));
+        cr_expect_str_eq(path, "/run/l/memif.sock", "memif: one socket for every port");
+        m->devargs(false, path, 1, 1, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_memif1,role=client,id=1,socket=/run/l/memif.sock,socket-abstract=no");
+        cr_expect_not(p->sockets);
+        cr_expect_null(p->server_driver);
+        link_virtio_devargs("_selftest", "/run/l/vhost-0.sock", 1, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_virtio_user_selftest,path=/run/l/vhost-0.sock,queues=1");
+}
+
+Test(link, pci_needs_four_distinct_ports_and_nothing_else_takes_them) {
+        struct {
+                char *argv[6];
+                const char *msg;
+        } cases[] = {
+                { { "sweep", "--link", "pci" }, "--link pci needs --ports with 4 PCI addresses" },
+                { { "sweep", "--link", "pci", "--ports", "3b:00.0,3b:00.1,af:00.0" }, "needs --ports with 4" },
+                { { "sweep", "--link", "pci", "--ports", "3b:00.0,3b:00.1,af:00.0,eth0" }, "--ports eth0: not a PCI address" },
+                { { "sweep", "--link", "pci", "--ports", "3b:00.0,0000:3b:00.0,af:00.0,af:00.1" }, "--ports names 0000:3b:00.0 twice" },
+                { { "sweep", "--ports", "3b:00.0,3b:00.1,af:00.0,af:00.1" }, "--ports is for --link pci" },
+                { { "sweep", "--link", "tap" }, "--link tap: use vhost, memif or pci" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(experiment_free) struct experiment x = { 0 };
+                struct diag d = { 0 };
+                cr_expect_lt(build(&x, EXP_SWEEP, &d, cases[i].argv), 0, "case %zu was taken", i);
+                cr_expect(strstr(d.msg, cases[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, d.msg, cases[i].msg);
+        }
+}
+
+/* Real ports: each role's two on EAL's allow-list, no --no-pci, no sockets, no --vdev. */
+Test(link, pci_ports_go_to_each_role_s_eal_allow_list) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--link", "pci", "--ports", "3b:00.0,3b:00.1,0000:af:00.0,af:00.1", "--nf",
+                           "testpmd"),
+                     0, "%s", d.msg);
+        cr_expect_str_eq(x.ports[1], "0000:3b:00.1");
+        struct agent_env e = { .x = &x, .link_dir = "/run/l", .huge_dir = "/h", .socket_mem = "512", .lcores_gen = "0@0,1@1",
+                               .lcores_nf = "0@0,1@2", .prefix = { "g", "n" } };
+        const char *want[] = { " -a 0000:3b:00.0 -a 0000:3b:00.1 --log-level *:error -- --link pci --link-queues 1 --link-speed",
+                               " -a 0000:af:00.0 -a 0000:af:00.1 --log-level *:error -- --forward-mode=io" };
+        for (int role = 0; role < 2; role++) {
+                struct argvec a = { 0 };
+                if (role == ROLE_GEN) {
+                        argv_agent(&e, ROLE_GEN, &a);
+                        argv_add(&a, "--link-speed");
+                } else {
+                        nf_testpmd.nf_argv(&e, &a);
+                }
+                char joined[4096] = "";
+                for (int i = 1; i < a.n; i++)
+                        snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), " %s", a.v[i]);
+                cr_expect(strstr(joined, want[role]) != NULL, "%s lacks %s", joined, want[role]);
+                cr_expect(strstr(joined, "--no-pci") == NULL && strstr(joined, "--vdev") == NULL &&
+                                  strstr(joined, "--link-dir") == NULL,
+                          "%s", joined);
+        }
+}
+
+static char sysfs[64];
+
+static void rm_sysfs(void) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", sysfs);
+        cr_expect_eq(system(cmd), 0);
+}
+
+/* A fixture sysfs tree: one port bound to vfio-pci, one to the kernel's i40e, none. */
+Test(link, a_port_must_exist_and_be_bound_to_a_dpdk_driver, .fini = rm_sysfs) {
+        snprintf(sysfs, sizeof(sysfs), "/tmp/isolab-sysfs-XXXXXX");
+        cr_assert_not_null(mkdtemp(sysfs));
+        char p[256];
+        const char *dirs[] = { "bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers", "bus/pci/drivers/vfio-pci",
+                               "bus/pci/drivers/i40e", "bus/pci/devices/0000:3b:00.0", "bus/pci/devices/0000:3b:00.1" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                snprintf(p, sizeof(p), "%s/%s", sysfs, dirs[i]);
+                cr_assert_eq(mkdir(p, 0755), 0, "%s", p);
+        }
+        snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.0/driver", sysfs);
+        cr_assert_eq(symlink("../../../bus/pci/drivers/vfio-pci", p), 0);
+        snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.1/driver", sysfs);
+        cr_assert_eq(symlink("../../../bus/pci/drivers/i40e", p), 0);
+        struct diag d = { 0 };
+        cr_expect_eq(drivers_check_port(sysfs, "3b:00.0", &d), 0, "%s", d.msg);
+        cr_expect_lt(drivers_check_port(sysfs, "3b:00.1", &d), 0);
+        cr_expect(strstr(d.msg, "bound to i40e, which DPDK cannot drive; bind it with dpdk-devbind.py -b vfio-pci 0000:3b:00.1")
+                          != NULL, "%s", d.msg);
+        d = (struct diag){ 0 };
+        cr_expect_lt(drivers_check_port(sysfs, "0000:af:00.0", &d), 0);
+        cr_expect(strstr(d.msg, "there is no PCI device 0000:af:00.0 here") != NULL, "%s", d.msg);
+        char full[16];
+        cr_expect_eq(drivers_pci_addr("AF:1f.7", full, sizeof(full)), 0);
+        cr_expect_str_eq(full, "0000:af:1f.7");
+        cr_expect_lt(drivers_pci_addr("af:20.0", full, sizeof(full)), 0, "device 0x20 does not exist");
+        cr_expect_lt(drivers_pci_addr("0000:af:00.0 ", full, sizeof(full)), 0);
+        cr_expect_lt(drivers_pci_addr("+0:af:00.0", full, sizeof(full)), 0);
+}
+
+/* No two files of the controller call each other (a table that names its entries is
+ * the one allowed way back): read from the objects' symbols, as the linker sees them. */
+struct sym {
+        char file[256], name[256];
+        bool def;
+};
+
+static size_t read_symbols(struct sym **ret) {
+        /* ISOLAB_LAYOUT_BUILD: another build's objects (to see the test fail on an old tree). */
+        const char *build = getenv("ISOLAB_LAYOUT_BUILD") ?: ISOLAB_BUILD;
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd), "cd %s && nm -P -A controller/*.o 2>/dev/null", build);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        struct sym *v = NULL;
+        size_t n = 0, cap = 0;
+        char line[600], type[8];
+        while (fgets(line, sizeof(line), p)) {
+                struct sym s = { 0 };
+                /* "controller/x.o: name T value size" */
+                if (sscanf(line, "%255[^:]: %255s %7s", s.file, s.name, type) != 3 || !strchr("TDBRU", type[0]))
+                        continue;
+                s.def = type[0] != 'U';
+                if (n == cap) {
+                        cap = cap ? 2 * cap : 1024;
+                        v = realloc(v, cap * sizeof(*v));
+                        cr_assert_not_null(v);
+                }
+                v[n++] = s;
+        }
+        cr_assert_eq(pclose(p), 0, "nm failed on %s/controller/*.o", build);
+        *ret = v;
+        return n;
+}
+
+Test(layout, no_two_controller_files_call_each_other) {
+        struct sym *v = NULL;
+        size_t n = read_symbols(&v);
+        cr_assert_gt(n, 100, "too few symbols: is %s built?", ISOLAB_BUILD);
+        /* Edges: file a uses file b when a has an undefined symbol that b defines. */
+        struct edge {
+                const struct sym *use, *def;
+        } *e = calloc(n, sizeof(*e));
+        size_t ne = 0;
+        cr_assert_not_null(e);
+        for (size_t a = 0; a < n; a++)
+                for (size_t b = 0; !v[a].def && b < n; b++)
+                        if (v[b].def && !strcmp(v[a].name, v[b].name) && strcmp(v[a].file, v[b].file)) {
+                                e[ne++] = (struct edge){ &v[a], &v[b] };
+                                break;
+                        }
+        cr_expect_gt(ne, 50, "the controller's files use each other");
+        for (size_t i = 0; i < ne; i++)
+                for (size_t k = 0; k < ne; k++)
+                        if (!strcmp(e[i].use->file, e[k].def->file) && !strcmp(e[i].def->file, e[k].use->file))
+                                cr_expect_fail("%s and %s call each other (%s, %s)", e[i].use->file, e[i].def->file,
+                                               e[i].use->name, e[k].use->name);
+        free(e);
+        free(v);
 }
