@@ -73,17 +73,8 @@ TEST_LIBS    := $(call pc_libs,$(CTL_PKGS) $(TEST_PKGS))
 BASE_SRC  := base/optdoc.c base/util.c base/diag.c base/linebuf.c base/spawn.c
 TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
-CTL_SRC   := controller/cli.c controller/render.c controller/verb-topo.c controller/verb-plan.c \
-             controller/cgroup.c controller/cgroup-v1.c controller/cgroup-open.c controller/undo.c controller/matrix.c \
-             controller/runner.c controller/verb-sweep.c controller/verb-report.c \
-             controller/experiment.c controller/nf.c controller/argv.c controller/nf-isolab.c controller/nf-testpmd.c controller/nf-none.c \
-             controller/method.c controller/method-mrr.c controller/method-search.c controller/plan-run.c \
-             controller/dry-run.c controller/setup.c controller/agents.c controller/records.c controller/trial.c \
-             controller/counters.c controller/progress.c controller/runmodel.c controller/stats.c controller/report.c controller/report-sweep.c \
-             controller/cleanup.c controller/verb-cleanup.c controller/cgroup-systemd.c \
-             controller/report-noisy.c controller/scenario.c \
-             controller/search.c controller/report-search.c controller/verb-plot.c \
-             controller/drivers.c agents/common/linkspec.c controller/paths.c controller/verbs.c controller/resdir.c controller/results.c controller/runlock.c
+# Every controller file: a new NF kind, method or verb is one file (and its table entry).
+CTL_SRC   := $(filter-out controller/main.c,$(sort $(wildcard controller/*.c))) agents/common/linkspec.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c agents/common/linkspec.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c

@@ -68,10 +68,10 @@ static int undo_agent(void *data, struct diag *d) {
 /* The protocol is the only contract (proto.h): an agent of another isolab version is
  * refused before it is asked anything else. */
 static int agent_hello(struct runner *run, struct runner_agent *a, const char *role, const char *bin, struct diag *d) {
-        json_t *req = json_pack("{s:s}", "cmd", "hello"), *hello = NULL;
+        json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO), *hello = NULL;
         int r = runner_request(run, a, req, 10000, &hello, d);
         json_decref(req);
-        json_t *v = json_object_get(hello, "version");
+        json_t *v = json_object_get(hello, PROTO_VERSION);
         if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) != ISOLAB_PROTO_VERSION))
                 r = diag_set(d, -EPROTO,
                              "agent %s speaks protocol version %lld, this isolab version %d: install the agents of the same "

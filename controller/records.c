@@ -145,7 +145,7 @@ static json_t *placement_actual(struct exp_run *R, json_t *warnings) {
         struct diag d = { 0 };
         struct agent_slot *nf = &R->slot[ROLE_NF];
         if (nf->a && !nf->raw) {
-                json_t *req = json_pack("{s:s}", "cmd", "placement");
+                json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_PLACEMENT);
                 runner_request(&R->run, nf->a, req, 10000, &placement, &d);
                 json_decref(req);
         }
@@ -233,7 +233,7 @@ int records_begin(struct exp_run *R) {
         struct diag d = { 0 };
         /* The agent that speaks: isolab-nf, else the generator (the DPDK version). */
         struct agent_slot *talker = R->slot[ROLE_NF].a && !R->slot[ROLE_NF].raw ? &R->slot[ROLE_NF] : &R->slot[ROLE_GEN];
-        json_t *hello = NULL, *req = json_pack("{s:s}", "cmd", "hello");
+        json_t *hello = NULL, *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
         runner_request(&R->run, talker->a, req, 10000, &hello, &d); /* only decorates run.json */
         json_decref(req);
         json_t *warnings = json_array();

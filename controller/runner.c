@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/common/proto.h"
+
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -274,7 +276,7 @@ int runner_request(struct runner *r, struct runner_agent *a, json_t *req, int ti
         free(text);
         if (!ok)
                 return diag_set(d, -EPIPE, "cannot write to agent %s: %s", a->name, strerror(errno));
-        const char *cmd = json_string_value(json_object_get(req, "cmd"));
+        const char *cmd = json_string_value(json_object_get(req, PROTO_CMD));
         char what[64];
         snprintf(what, sizeof(what), "the %s request", cmd ? cmd : "?");
         int rc = turn(r, a, has_reply, timeout_ms);

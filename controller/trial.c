@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agents/common/proto.h"
 #include "base/util.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
@@ -54,8 +55,8 @@ static int neighbour_begin(struct trial *T, struct diag *d) {
         json_t *rep = NULL;
         if (r >= 0)
                 r = request(T, T->noise,
-                            json_pack("{s:s, s:s, s:O, s:O}", "cmd", "start", "workload", nb->workload, "options", nb->options,
-                                      "argv", nb->argv),
+                            json_pack("{s:s, s:s, s:O, s:O}", PROTO_CMD, PROTO_START, PROTO_WORKLOAD, nb->workload, PROTO_OPTIONS,
+                                      nb->options, PROTO_ARGV, nb->argv),
                             30000, &rep, d);
         json_decref(rep);
         return r;
@@ -63,7 +64,7 @@ static int neighbour_begin(struct trial *T, struct diag *d) {
 
 /* A neighbour that stopped by itself disturbed only part of the trial. */
 static int neighbour_end(struct trial *T, struct diag *d) {
-        int r = request(T, T->noise, json_pack("{s:s}", "cmd", "stop"), 10000, &T->nstat, d);
+        int r = request(T, T->noise, json_pack("{s:s}", PROTO_CMD, PROTO_STOP), 10000, &T->nstat, d);
         const char *ended = json_string_value(json_object_get(T->nstat, "ended_early"));
         if (r >= 0 && ended)
                 r = diag_set(d, -ECHILD, "neighbour %s: %s; the trial is not a neighbour trial", T->nb->name, ended);
@@ -85,10 +86,10 @@ static void sched_snap(const struct trial *T, struct snap *s) {
 static int window_open(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
-                r = request(T, T->nf, json_pack("{s:s, s:b}", "cmd", "stats", "reset_max", 1), 10000, &T->s0.stats, d);
+                r = request(T, T->nf, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET_MAX, 1), 10000, &T->s0.stats, d);
         if (r >= 0 && T->noise) {
                 json_t *rep = NULL;
-                r = request(T, T->noise, json_pack("{s:s, s:b}", "cmd", "stats", "reset", 1), 10000, &rep, d);
+                r = request(T, T->noise, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET, 1), 10000, &rep, d);
                 json_decref(rep);
         }
         T->window0_us = mono_us();
@@ -102,7 +103,7 @@ static int window_open(struct trial *T, struct diag *d) {
 static int window_close(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
-                r = request(T, T->nf, json_pack("{s:s}", "cmd", "stats"), 10000, &T->s1.stats, d);
+                r = request(T, T->nf, json_pack("{s:s}", PROTO_CMD, PROTO_STATS), 10000, &T->s1.stats, d);
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
         return r;
@@ -112,8 +113,8 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
         const struct exp_opts *o = &T->R->x->o;
         T->t0_ns = mono_ns();
         int r = request(T, T->R->slot[ROLE_GEN].a,
-                        json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", "cmd", "trial", "frame_size", pt->frame_size, "rate", rate,
-                                  "duration", o->duration_us / 1e6, "warmup", o->warmup_us / 1e6, "drain", 0.1),
+                        json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, pt->frame_size, PROTO_RATE,
+                                  rate, PROTO_DURATION, o->duration_us / 1e6, PROTO_WARMUP, o->warmup_us / 1e6, PROTO_DRAIN, 0.1),
                         (int)((o->duration_us + o->warmup_us) / 1000) + 30000, &T->res, d);
         T->t1_ns = mono_ns();
         return r;

@@ -18,12 +18,12 @@ static int cmd_hello(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         (void)ret_error;
         const struct agent *a = userdata;
         json_object_set_new(reply, "role", json_string(a->role));
-        json_object_set_new(reply, "version", json_integer(ISOLAB_PROTO_VERSION));
+        json_object_set_new(reply, PROTO_VERSION, json_integer(ISOLAB_PROTO_VERSION));
         json_object_set_new(reply, "runtime", a->runtime ? json_string(a->runtime) : json_null());
         json_object_set_new(reply, "pid", json_integer(getpid()));
         json_t *caps = json_array();
-        json_array_append_new(caps, json_string("hello"));
-        json_array_append_new(caps, json_string("quit"));
+        json_array_append_new(caps, json_string(PROTO_HELLO));
+        json_array_append_new(caps, json_string(PROTO_QUIT));
         for (size_t i = 0; i < a->n_cmds; i++)
                 json_array_append_new(caps, json_string(a->cmds[i].name));
         json_object_set_new(reply, "commands", caps);
@@ -79,8 +79,8 @@ int agent_main(struct agent *a, int argc, char **argv) {
                         a->fini();
                 return 1;
         }
-        cmds[0] = (struct proto_cmd){ "hello", cmd_hello };
-        cmds[1] = (struct proto_cmd){ "quit", cmd_quit };
+        cmds[0] = (struct proto_cmd){ PROTO_HELLO, cmd_hello };
+        cmds[1] = (struct proto_cmd){ PROTO_QUIT, cmd_quit };
         memcpy(cmds + 2, a->cmds, a->n_cmds * sizeof(*cmds));
 
         sd_notify(0, "READY=1");

@@ -28,13 +28,13 @@ json_t *proto_handle_line(const char *line, const struct proto_cmd *cmds, size_t
         json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
         if (!req)
                 return error_reply(NULL, "malformed request, not JSON: %s", jerr.text);
-        json_t *id = json_object_get(req, "id");
+        json_t *id = json_object_get(req, PROTO_ID);
         json_t *reply = NULL;
         if (!json_is_object(req)) {
                 reply = error_reply(NULL, "a request is a JSON object with a \"cmd\" string");
                 goto out;
         }
-        const char *name = json_string_value(json_object_get(req, "cmd"));
+        const char *name = json_string_value(json_object_get(req, PROTO_CMD));
         if (!name) {
                 reply = error_reply(id, "the request has no \"cmd\" string");
                 goto out;
@@ -54,7 +54,7 @@ json_t *proto_handle_line(const char *line, const struct proto_cmd *cmds, size_t
                         reply = error_reply(id, "%s", err ? err : "failed");
                         free(err);
                 }
-                if (strcmp(name, "quit") == 0)
+                if (strcmp(name, PROTO_QUIT) == 0)
                         *ret_quit = 1;
                 goto out;
         }

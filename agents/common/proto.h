@@ -14,6 +14,32 @@
 
 #define ISOLAB_PROTO_VERSION 1
 
+/* The names both sides use: a request's command and the fields the controller sends. */
+#define PROTO_CMD "cmd"              /* every request: which command */
+#define PROTO_ID "id"                /* optional, echoed */
+#define PROTO_OK "ok"                /* every reply */
+#define PROTO_ERROR "error"          /* a failed reply's sentence */
+#define PROTO_HELLO "hello"          /* every agent: {"version": ISOLAB_PROTO_VERSION, ...} */
+#define PROTO_QUIT "quit"            /* every agent */
+#define PROTO_STATS "stats"          /* nf: counters per lcore; gen; noise: the work done */
+#define PROTO_TRIAL "trial"          /* gen: one trial */
+#define PROTO_START "start"          /* nf: forwarding; noise: a workload */
+#define PROTO_STOP "stop"            /* nf, noise */
+#define PROTO_PLACEMENT "placement"  /* nf: where its lcores really run */
+#define PROTO_CONFIGURE "configure"  /* nf, gen */
+#define PROTO_LIST "list"            /* noise: its workloads */
+#define PROTO_VERSION "version"      /* in hello's reply */
+#define PROTO_RESET_MAX "reset_max"  /* nf stats: start a new window for max_gap_ns */
+#define PROTO_RESET "reset"          /* noise stats: start counting anew */
+#define PROTO_WORKLOAD "workload"    /* noise start: the workload, its options, exec's argv */
+#define PROTO_OPTIONS "options"
+#define PROTO_ARGV "argv"
+#define PROTO_FRAME_SIZE "frame_size" /* gen trial: frame size, rate, and the trial's phases in s */
+#define PROTO_RATE "rate"
+#define PROTO_DURATION "duration"
+#define PROTO_WARMUP "warmup"
+#define PROTO_DRAIN "drain"
+
 struct proto_cmd;
 
 /* A command handler: reads req, adds its result to reply (an object that already

@@ -279,10 +279,10 @@ static double number(json_t *req, const char *key, double dflt) {
 
 static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, char **ret_error, void *userdata) {
         (void)cmd, (void)userdata;
-        unsigned frame_size = (unsigned)number(req, "frame_size", 64);
+        unsigned frame_size = (unsigned)number(req, PROTO_FRAME_SIZE, 64);
         unsigned flows = (unsigned)number(req, "flows", default_flows);
-        double duration = number(req, "duration", 1.0), warmup = number(req, "warmup", 0.0);
-        double drain = number(req, "drain", 0.1);
+        double duration = number(req, PROTO_DURATION, 1.0), warmup = number(req, PROTO_WARMUP, 0.0);
+        double drain = number(req, PROTO_DRAIN, 0.1);
         size_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
 
         if (frame_size < FRAME_MIN_SIZE || frame_size > FRAME_MAX_SIZE)
@@ -295,7 +295,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         if (!(duration > 0 && duration <= 3600) || !(warmup >= 0 && warmup <= 600) || !(drain >= 0 && drain <= 10))
                 return fail(ret_error, "trial: duration (0..3600 s), warmup (0..600 s) and drain (0..10 s) are seconds");
         double rate = 0;
-        if (parse_rate(json_object_get(req, "rate"), frame_size, &rate, ret_error) < 0)
+        if (parse_rate(json_object_get(req, PROTO_RATE), frame_size, &rate, ret_error) < 0)
                 return -EINVAL;
         double link_wait = number(req, "link_timeout", GEN_LINK_WAIT_MS / 1000.0);
         for (unsigned p = 0; p < 2; p++) {
@@ -557,9 +557,9 @@ static void gen_fini(void) {
 }
 
 static const struct proto_cmd gen_cmds[] = {
-        { "trial", cmd_trial },
-        { "stats", cmd_stats },
-        { "configure", cmd_configure },
+        { PROTO_TRIAL, cmd_trial },
+        { PROTO_STATS, cmd_stats },
+        { PROTO_CONFIGURE, cmd_configure },
 };
 
 int main(int argc, char **argv) {

@@ -371,7 +371,7 @@ static int cmd_stats(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         json_t *ls = json_array(), *ps = json_array();
         unsigned l;
         RTE_LCORE_FOREACH_WORKER(l) json_array_append_new(ls, lcore_json(l));
-        if (json_is_true(json_object_get(req, "reset_max")))
+        if (json_is_true(json_object_get(req, PROTO_RESET_MAX)))
                 max_epoch++;
         for (unsigned p = 0; p < n_ports; p++)
                 json_array_append_new(ps, port_json((uint16_t)p));
@@ -564,11 +564,11 @@ static void nf_fini(void) {
 
 
 static const struct proto_cmd nf_cmds[] = {
-        { "stats", cmd_stats },
-        { "start", cmd_start },
-        { "stop", cmd_stop },
-        { "placement", cmd_placement },
-        { "configure", cmd_configure },
+        { PROTO_STATS, cmd_stats },
+        { PROTO_START, cmd_start },
+        { PROTO_STOP, cmd_stop },
+        { PROTO_PLACEMENT, cmd_placement },
+        { PROTO_CONFIGURE, cmd_configure },
 };
 
 int main(int argc, char **argv) {

@@ -75,7 +75,7 @@ static int cmd_start(const struct proto_cmd *c, json_t *req, json_t *reply, char
         (void)userdata;
         if (run.w)
                 return fail(ret_error, -EBUSY, "a workload is running; stop it first");
-        const char *name = json_string_value(json_object_get(req, "workload"));
+        const char *name = json_string_value(json_object_get(req, PROTO_WORKLOAD));
         const struct noise_workload *w = name ? noise_find(name) : NULL;
         if (!w)
                 return fail(ret_error, -EINVAL, "start needs \"workload\": one of cpu, cache, membw, ctxsw, http, idle, exec");
@@ -83,7 +83,7 @@ static int cmd_start(const struct proto_cmd *c, json_t *req, json_t *reply, char
         char err[512] = "";
         const char *k;
         json_t *v;
-        json_object_foreach(json_object_get(req, "options"), k, v) {
+        json_object_foreach(json_object_get(req, PROTO_OPTIONS), k, v) {
                 char kv[256];
                 if (json_is_string(v))
                         snprintf(kv, sizeof(kv), "%s=%s", k, json_string_value(v));
@@ -96,7 +96,7 @@ static int cmd_start(const struct proto_cmd *c, json_t *req, json_t *reply, char
                 if (noise_opt_set(&o, kv, err, sizeof(err)) < 0)
                         return fail(ret_error, -EINVAL, err);
         }
-        json_t *av = json_object_get(req, "argv");
+        json_t *av = json_object_get(req, PROTO_ARGV);
         free_argv();
         if (json_array_size(av)) {
                 run_argv = calloc(json_array_size(av) + 1, sizeof(char *));
@@ -124,7 +124,7 @@ static int cmd_stats(const struct proto_cmd *c, json_t *req, json_t *reply, char
         if (!run.w)
                 return fail(ret_error, -ESRCH, "no workload is running");
         struct noise_stats s;
-        noise_stats(&run, json_is_true(json_object_get(req, "reset")), &s);
+        noise_stats(&run, json_is_true(json_object_get(req, PROTO_RESET)), &s);
         json_object_update_new(reply, stats_json(run.w, &s));
         return 0;
 }
@@ -149,10 +149,10 @@ static void fini(void) {
 }
 
 static const struct proto_cmd cmds[] = {
-        { "list", cmd_list },
-        { "start", cmd_start },
-        { "stats", cmd_stats },
-        { "stop", cmd_stop },
+        { PROTO_LIST, cmd_list },
+        { PROTO_START, cmd_start },
+        { PROTO_STATS, cmd_stats },
+        { PROTO_STOP, cmd_stop },
 };
 
 static const struct agent_option noise_options[] = {
