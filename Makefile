@@ -201,7 +201,16 @@ demo: $(BINS)
 	$(BUILD)/isolab sweep $(DEMO_ARGS)
 
 # Benchmarks against dpdk-testpmd (root; not a test: it reports ratios, it asserts nothing).
-bench: $(BINS)
+# make bench gen-layout: isolab-gen with its TX and RX counters packed on shared cache
+# lines, as before they were split, to measure against the real one.
+$(BUILD)/bench/gen-shared-lines.o: agents/gen/main.c $(BUILD)/.flags | pkgcheck
+	@mkdir -p $(dir $@)
+	$(COMPILE) $(DPDK_CFLAGS) -DISOLAB_GEN_SHARED_LINES -c -o $@ $<
+$(BUILD)/bench/isolab-gen-shared-lines: $(BUILD)/bench/gen-shared-lines.o $(BUILD)/agents/common/eal.o \
+                                        $(BUILD)/agents/common/port.o $(BUILD)/agents/common/link.o \
+                                        $(call obj,$(AGENT_COMMON_SRC) $(DP_SRC)) $(BUILD)/libisolab-base.a
+	$(LINK) -o $@ $^ $(DPDK_LIBS) -lm
+bench: $(BINS) $(BUILD)/bench/isolab-gen-shared-lines
 	python3 bench/bench.py $(BENCH_ARGS)
 
 # Fuzzing (libFuzzer, clang from Debian): every target for FUZZ_SECONDS, starting from

@@ -16,6 +16,11 @@
   gen  isolab-gen (every packet stamped with sequence number and TSC) vs testpmd txonly,
        each alone on the generator CPU sending 64-byte frames as fast as it can into a
        testpmd rxonly sink on the other CPU: Mpps per core.
+  gen-layout
+       isolab-gen against a copy of itself built with the TX lcore's and the RX lcore's
+       counters packed on shared cache lines (as before they were split), each with its
+       TX lcore on CPU 0 and its RX lcore on CPU 1 (where the sink also runs), as fast as
+       it can: what the split is worth, as a ratio split/shared.
 
 Pairs are run A,B then B,A alternately so drift of this shared machine affects both;
 ratios are reported with min/median/max over the pairs.  Never trust one absolute
@@ -233,11 +238,16 @@ def wait_for_socket(path, timeout=15.0):
         time.sleep(0.05)
 
 
+GEN_BINARY = {"isolab": "isolab-gen", "split": "isolab-gen", "shared": os.path.join("bench", "isolab-gen-shared-lines")}
+
+
 def gen_once(env, kind, duration, n):
     s0 = env.sock(f"gen{n}")
     vhost = [f"net_vhost0,iface={s0},queues=1"]
-    if kind == "isolab":
-        g = Agent([os.path.join(BUILD, "isolab-gen"), *env.eal(f"bench-g-{n}", "0@0,1@0", vhost), "--",
+    if kind in GEN_BINARY:
+        # isolab: one worker lcore (TX and RX) on CPU 0; split and shared: TX on CPU 0, RX on CPU 1.
+        lcores = "0@0,1@0" if kind == "isolab" else "0@0,1@0,2@1"
+        g = Agent([os.path.join(BUILD, GEN_BINARY[kind]), *env.eal(f"bench-g-{n}", lcores, vhost), "--",
                    "--tx-port", "0", "--rx-port", "0"])
     else:
         g = testpmd(env, f"bench-g-{n}", "0@0,1@0", vhost,
@@ -247,7 +257,7 @@ def gen_once(env, kind, duration, n):
                    ["--forward-mode=rxonly", "--stats-period", "3600"])
     try:
         alive(sink, "the rxonly sink")
-        if kind == "isolab":
+        if kind in GEN_BINARY:
             g.req(cmd="hello")
             time.sleep(1.5)
             res = g.req(cmd="trial", frame_size=64, rate="max", duration=duration)["result"]
@@ -257,8 +267,8 @@ def gen_once(env, kind, duration, n):
             got = sum(int(x) for x in re.findall(r"RX-packets:\s+(\d+)", out.split("Accumulated")[-1])[:1])
             # Cross-check: what the sink counted is what the generator says it sent.
             if got < 0.99 * sent:
-                raise RuntimeError(f"the sink received {got} of the {sent} packets isolab-gen reports sent")
-            return {"mpps_per_core": res["tx"]["pps"] / 1e6, "sink_rx": got, "sent": sent}
+                raise RuntimeError(f"the sink received {got} of the {sent} packets {GEN_BINARY[kind]} reports sent")
+            return {"mpps_per_core": res["tx"]["pps"] / 1e6, "mpps": res["tx"]["pps"] / 1e6, "sink_rx": got, "sent": sent}
         time.sleep(2.0 + duration)
         out = stop(g)
         g = None
@@ -283,29 +293,29 @@ def gen_once(env, kind, duration, n):
             stop(sink)
 
 
-def compare(name, pairs, fa, fb, key, higher_better=True):
+def compare(name, pairs, fa, fb, key, higher_better=True, labels=("isolab", "testpmd")):
+    a, b = labels
     rows, ratios = [], []
     for i in range(pairs):
-        order = (("isolab", fa), ("testpmd", fb)) if i % 2 == 0 else (("testpmd", fb), ("isolab", fa))
+        order = ((a, fa), (b, fb)) if i % 2 == 0 else ((b, fb), (a, fa))
         got = {k: f(i) for k, f in order}
-        if not got["isolab"][key] or not got["testpmd"][key]:
+        if not got[a][key] or not got[b][key]:
             # A side that measured nothing (a link that never came up) makes the comparison
             # meaningless: the benchmark fails, loudly, rather than report fewer pairs.
-            raise SystemExit(f"bench: {name} pair {i + 1}: a side measured nothing (isolab {got['isolab'][key]:.2f}, "
-                             f"testpmd {got['testpmd'][key]:.2f}); nothing is compared")
-        ratio = got["isolab"][key] / got["testpmd"][key]
+            raise SystemExit(f"bench: {name} pair {i + 1}: a side measured nothing ({a} {got[a][key]:.2f}, "
+                             f"{b} {got[b][key]:.2f}); nothing is compared")
+        ratio = got[a][key] / got[b][key]
         ratios.append(ratio if higher_better else 1 / ratio)
-        rows.append((got["isolab"], got["testpmd"], ratios[-1]))
+        rows.append((got[a], got[b], ratios[-1]))
         extra = ""
-        if "sink_rx" in got["isolab"]:
-            extra = (f"  (sink counted {got['isolab']['sink_rx']} of {got['isolab']['sent']} sent by isolab-gen, "
-                     f"{got['testpmd']['sink_rx']} of {got['testpmd']['sent']} by testpmd)")
-        print(f"  pair {i + 1}: isolab {got['isolab'][key]:8.2f}  testpmd {got['testpmd'][key]:8.2f}  ratio {ratios[-1]:.3f}"
-              + extra, flush=True)
+        if "sink_rx" in got[a]:
+            extra = (f"  (sink counted {got[a]['sink_rx']} of {got[a]['sent']} sent by {a}, "
+                     f"{got[b]['sink_rx']} of {got[b]['sent']} by {b})")
+        print(f"  pair {i + 1}: {a} {got[a][key]:8.2f}  {b} {got[b][key]:8.2f}  ratio {ratios[-1]:.3f}" + extra, flush=True)
     if not ratios:
         print(f"{name}: no valid pair\n", flush=True)
         return ratios
-    print(f"{name}: isolab/testpmd {key}: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}  "
+    print(f"{name}: {a}/{b} {key}: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}  "
           f"max {max(ratios):.3f}  over {pairs} pairs\n", flush=True)
     return ratios
 
@@ -314,7 +324,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--duration", type=float, default=3.0, help="seconds of traffic per run")
-    ap.add_argument("what", nargs="*", default=["nf-io", "nf-mac", "gen"], help="nf-io, nf-mac, gen")
+    ap.add_argument("what", nargs="*", default=["nf-io", "nf-mac", "gen"], help="nf-io, nf-mac, gen, gen-layout")
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench: needs root (hugepages, hugetlbfs mount, DPDK)")
@@ -348,8 +358,13 @@ def main():
                 print("generator, 64 B as fast as possible into an rxonly sink: Mpps per core (higher is better)")
                 compare("gen", a.pairs, lambda i: gen_once(env, "isolab", a.duration, seq()),
                         lambda i: gen_once(env, "testpmd", a.duration, seq()), "mpps_per_core")
+            elif w == "gen-layout":
+                print("generator, TX lcore on CPU 0 and RX lcore on CPU 1, counters on lines of their own (split) or "
+                      "shared: Mpps sent (higher is better)")
+                compare("gen-layout", a.pairs, lambda i: gen_once(env, "split", a.duration, seq()),
+                        lambda i: gen_once(env, "shared", a.duration, seq()), "mpps", labels=("split", "shared"))
             else:
-                raise SystemExit(f"bench: unknown benchmark {w!r}; use nf-io, nf-mac or gen")
+                raise SystemExit(f"bench: unknown benchmark {w!r}; use nf-io, nf-mac, gen or gen-layout")
     finally:
         env.close()
 

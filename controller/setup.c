@@ -222,8 +222,9 @@ static int create_neighbour_groups(struct exp_run *R, const char *run_rel, struc
         int r = 0;
         for (size_t i = 1; i < R->nb.n && r >= 0; i++) {
                 struct neighbour *nb = &R->nb.v[i];
-                snprintf(nb->rel, sizeof(nb->rel), "%s/noise-%s-%s", run_rel, nb->name,
-                         noise_placement_to_string(nb->placement));
+                char rel[sizeof(nb->rel)];
+                snprintf(rel, sizeof(rel), "%s/noise-%s-%s", run_rel, nb->name, noise_placement_to_string(nb->placement));
+                memcpy(nb->rel, rel, sizeof(rel));
                 bool made = false;
                 for (size_t k = 1; k < i; k++)
                         if (strcmp(R->nb.v[k].rel, nb->rel) == 0) {

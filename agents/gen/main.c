@@ -78,6 +78,13 @@ static struct {
  * never share a line with the RX lcore's, so neither invalidates the other's cache on
  * every packet.  The parameters are read-only during the trial; the stop flag is the one
  * line both touch, once. */
+/* make bench gen-layout builds a copy with the parts packed together, as they were before
+ * the split (ISOLAB_GEN_SHARED_LINES), and measures what the split is worth. */
+#ifdef ISOLAB_GEN_SHARED_LINES
+#define GEN_OWN_LINE
+#else
+#define GEN_OWN_LINE __rte_cache_aligned
+#endif
 struct trial {
         /* in (read-only while the lcores run) */
         unsigned frame_size;
@@ -87,25 +94,27 @@ struct trial {
         /* shared between the TX and RX lcores: written once, by TX, when it stops */
         struct {
                 volatile bool tx_done;
-        } __rte_cache_aligned;
+        } GEN_OWN_LINE;
         /* out, TX side (written by the TX lcore) */
         struct {
                 uint64_t offered;          /* packets the schedule asked for during the measurement */
                 uint64_t sent;             /* accepted by the device */
                 uint64_t warm_sent;
                 uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
-        } __rte_cache_aligned;
+        } GEN_OWN_LINE;
         /* out, RX side (written by the RX lcore) */
         struct {
                 uint64_t rx, rx_warm, rx_other;
                 struct seqtrack seq;
                 struct histo lat;          /* one-way latency, ns */
-        } __rte_cache_aligned;
+        } GEN_OWN_LINE;
 };
+#ifndef ISOLAB_GEN_SHARED_LINES
 _Static_assert(offsetof(struct trial, offered) % RTE_CACHE_LINE_SIZE == 0 &&
                        offsetof(struct trial, rx) % RTE_CACHE_LINE_SIZE == 0 &&
                        offsetof(struct trial, rx) - offsetof(struct trial, offered) >= RTE_CACHE_LINE_SIZE,
                "the TX and RX lcores' counters share a cache line");
+#endif
 
 static struct trial *cur;
 static unsigned default_flows = 1; /* flows of a trial that does not say (configure) */
