@@ -7,7 +7,8 @@
 #include "base/util.h"
 #include "controller/experiment.h"
 
-/* The table: one entry per kind, in the order --help names them. */
+/* The table: one entry per kind (each defined in its nf-KIND.c). */
+extern const struct nf_ops nf_isolab, nf_testpmd, nf_none;
 const struct nf_ops *const nf_kinds[] = { &nf_isolab, &nf_testpmd, &nf_none };
 const size_t n_nf_kinds = ELEMENTSOF(nf_kinds);
 

@@ -63,7 +63,7 @@ struct nf_ops {
         void (*gen_argv)(const struct agent_env *e, struct argvec *a);
 };
 
-extern const struct nf_ops nf_isolab, nf_testpmd, nf_none;
+/* Every kind, in the order --help names them (nf.c). */
 extern const struct nf_ops *const nf_kinds[];
 extern const size_t n_nf_kinds;
 

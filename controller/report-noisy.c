@@ -54,10 +54,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                                       r->neighbour, "placement", r->placement, "quota", r->quota, "period_us",
                                       (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
                                       "failed", r->errors);
-                const struct {
-                        const char *key;
-                        double v;
-                } nums[] = {
+                const struct named_num nums[] = {
                         { "offered_mpps", acc_mean(&r->offered) },
                         { "mpps_mean", acc_mean(&r->mpps) },
                         { "mpps_stdev", acc_stdev(&r->mpps) },
@@ -80,9 +77,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "neighbour_rate", acc_mean(&r->nrate) },
                         { "neighbour_rate_stdev", r->nrate.n ? acc_stdev(&r->nrate) : NAN },
                 };
-                /* NaN (nothing measured) is null: JSON has no NaN. */
-                for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
-                        json_object_set_new(o, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
+                json_set_nums(o, nums, sizeof(nums) / sizeof(nums[0]));
                 json_object_set_new(o, "neighbour_unit", r->nrate.n ? json_string(r->unit) : json_null());
                 json_array_append_new(a, o);
         }

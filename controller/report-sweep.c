@@ -41,10 +41,7 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
                                         (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
                                         "failed", r->errors, "generator_shortfall", r->shortfall);
-                const struct {
-                        const char *key;
-                        double v;
-                } nums[] = {
+                const struct named_num nums[] = {
                         { "offered_mpps", acc_mean(&r->offered) },
                         { "mpps_mean", acc_mean(&r->mpps) },
                         { "mpps_stdev", r->n ? acc_stdev(&r->mpps) : NAN },
@@ -57,9 +54,7 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "cpu_share", acc_mean(&r->share) },
                         { "rate_vs_100", vs_full(s, r) },
                 };
-                /* A row whose trials all failed has no figures: null, as JSON has no NaN. */
-                for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
-                        json_object_set_new(row, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
+                json_set_nums(row, nums, sizeof(nums) / sizeof(nums[0])); /* all failed: null figures */
                 json_array_append_new(a, row);
         }
         json_object_set_new(doc, "rows", a);

@@ -28,6 +28,13 @@ void acc_add(struct acc *a, double v);
 double acc_mean(const struct acc *a);   /* NaN for none */
 double acc_stdev(const struct acc *a);  /* 0 for fewer than 2 */
 
+/* A row's figures into a JSON object: NaN (nothing measured) is null, as JSON has no NaN. */
+struct named_num {
+        const char *key;
+        double v;
+};
+void json_set_nums(json_t *o, const struct named_num *nums, size_t n);
+
 /* A histogram merged over trials: bucket lower bound -> count. */
 struct histo {
         double *k, *v;

@@ -82,3 +82,8 @@ bool report_str_is(json_t *v, const char *s) {
         return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
 
+
+void json_set_nums(json_t *o, const struct named_num *nums, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                json_object_set_new(o, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
+}

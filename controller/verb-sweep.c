@@ -64,7 +64,8 @@ static int run_points(struct exp_run *R) {
         const struct experiment *x = R->x;
         paths_agent("noise", R->noise_bin, sizeof(R->noise_bin));
         R->pr = (struct progress){ .tty = isatty(STDERR_FILENO), .n = R->npts, .t0_us = mono_us() };
-        for (size_t i = 0; i < R->npts && !R->run.interrupted; i++) {
+        int rc = 0;
+        for (size_t i = 0; i < R->npts && !R->run.interrupted && rc == 0; i++) {
                 const struct matrix_point *pt = &R->pts[i];
                 struct diag d = { 0 };
                 struct cg_quota q;
@@ -75,19 +76,20 @@ static int run_points(struct exp_run *R) {
                 }
                 if (r < 0) {
                         report_error(&d, r);
-                        return EXIT_RUNTIME;
+                        rc = EXIT_RUNTIME;
+                        break;
                 }
                 char label[200];
                 point_label(R, i, label, sizeof(label));
                 if (x->method->run_point(R, pt, label) && !restart_after_death(R))
-                        return EXIT_RUNTIME;
+                        rc = EXIT_RUNTIME;
         }
         if (R->run.interrupted) {
                 fprintf(stderr, "\nisolab: %s: stopping; the finished trials are in %s/trials.jsonl\n",
                         strsignal(R->run.interrupted), R->out);
                 return EXIT_RUNTIME;
         }
-        return 0;
+        return rc;
 }
 
 /* DESIGN.md "Output": the report as text and CSV, and the figures, beside the records
