@@ -137,3 +137,10 @@ json_t *gap_delta(json_t *s0, json_t *s1) {
                         json_array_append_new(a, json_pack("[f, I]", ge[k], n[k]));
         return a;
 }
+
+double counter_share(double part, double window, unsigned n) {
+        if (!(window > 0) || n == 0 || !(part > 0))
+                return 0;
+        double v = part / window / n;
+        return v > 1 ? 1 : v;
+}

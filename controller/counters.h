@@ -27,3 +27,8 @@ double max_lcores(json_t *stats, const char *key);
 /* The poll-gap histogram between two stats replies, all lcores together:
  * [[ge_ns, count], ...] with the buckets that grew. */
 json_t *gap_delta(json_t *s0, json_t *s1);
+
+/* part / window / n, bounded to [0, 1]: a share of n CPUs over a window, both counted over
+ * the same stretch of time (0 for an empty window).  Jitter between reading a counter and
+ * its clock can push the quotient a little past 1; more than that is a mismatched window. */
+double counter_share(double part, double window, unsigned n);

@@ -44,7 +44,7 @@ void progress_end(struct progress *pr, json_t *line, bool counts) {
                 snprintf(res, sizeof(res), "failed: %s", json_string_value(json_object_get(line, "error")));
         else
                 snprintf(res, sizeof(res), "%.3f Mpps, loss %.2f%%, throttled %.0f%%", report_num(line, "result.mpps"),
-                         100 * report_num(line, "result.loss.ratio"), report_num(line, "cgroup.throttled_pct"));
+                         100 * report_num(line, "result.loss.ratio"), report_num(line, "cgroup.throttled_time_pct"));
         fprintf(stderr, "%sisolab: %s: %s\n", pr->tty ? "\r\033[K" : "", pr->what, res);
         pr->i += counts;
 }

@@ -30,17 +30,24 @@ static double ratio(double a, double b) {
         return b > 0 && !isnan(a) ? a / b : NAN;
 }
 
-/* A row's figures against its baseline's. */
+/* A row's figures against its baseline's; the rate only over an NF-limited baseline
+ * (na: why not). */
 struct vs {
         double mpps, p99, max;
+        const char *na;
+        char why[256];
 };
 
-static struct vs versus(const struct rowset *s, const struct mrow *r) {
+static void versus(const struct rowset *s, const struct mrow *r, struct vs *vs) {
         const struct mrow *b = baseline(s, r);
-        if (!b)
-                return (struct vs){ NAN, NAN, NAN };
-        return (struct vs){ ratio(acc_mean(&r->mpps), acc_mean(&b->mpps)), ratio(acc_mean(&r->p99), acc_mean(&b->p99)),
-                            ratio(r->max.max, b->max.max) };
+        vs->na = b ? row_baseline_na(b, vs->why, sizeof(vs->why)) : NULL;
+        if (!b) {
+                vs->mpps = vs->p99 = vs->max = NAN;
+                return;
+        }
+        vs->mpps = vs->na ? NAN : ratio(acc_mean(&r->mpps), acc_mean(&b->mpps));
+        vs->p99 = ratio(acc_mean(&r->p99), acc_mean(&b->p99));
+        vs->max = ratio(r->max.max, b->max.max);
 }
 
 void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
@@ -49,7 +56,8 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
         json_t *a = json_array();
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
-                struct vs vs = versus(s, r);
+                struct vs vs;
+                versus(s, r, &vs);
                 json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:I, s:I, s:i, s:i}", "pinning", r->pinning, "neighbour",
                                       r->neighbour, "placement", r->placement, "quota", r->quota, "period_us",
                                       (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
@@ -79,6 +87,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 };
                 json_set_nums(o, nums, sizeof(nums) / sizeof(nums[0]));
                 json_object_set_new(o, "neighbour_unit", r->nrate.n ? json_string(r->unit) : json_null());
+                json_object_set_new(o, "mpps_vs_baseline_na", vs.na && r->n ? json_string(vs.na) : json_null());
                 json_array_append_new(a, o);
         }
         json_object_set_new(doc, "rows", a);
@@ -93,7 +102,8 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                    "neighbour_rate,neighbour_rate_stdev,neighbour_unit\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
-                struct vs vs = versus(s, r);
+                struct vs vs;
+                versus(s, r, &vs);
                 fprintf(f, "%s,%s,%s,%g,%ld,%ld,%u,%u,%.4f,%.4f,%.4f,%.3f,%.3f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.3f,%.1f,"
                            "%.2f,%.1f,%.1f,%.1f,",
                         r->pinning, r->neighbour, r->placement, r->quota, r->period_us, r->frame_size, r->n, r->errors,
@@ -114,6 +124,7 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         const struct rowset *s = &m->table[TABLE_NOISY];
         /* Shown only when the run varies them. */
         bool vq = false, vp = false, vf = false;
+        char na_why[256] = "";
         for (size_t i = 1; i < s->n; i++) {
                 vq |= s->v[i].quota != s->v[0].quota;
                 vp |= s->v[i].period_us != s->v[0].period_us;
@@ -146,13 +157,16 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                                 r->neighbour, r->placement, r->n, r->errors);
                         continue;
                 }
-                struct vs vs = versus(s, r);
+                struct vs vs;
+                versus(s, r, &vs);
                 char rate[48], nrate[64] = "-", x[16] = "-", x99[16] = "-", xmax[16] = "-";
                 snprintf(rate, sizeof(rate), "%.3f ± %.3f", acc_mean(&r->mpps), acc_stdev(&r->mpps));
-                if (!isnan(vs.mpps) && baseline(s, r) != r) {
-                        snprintf(x, sizeof(x), "%.2f", vs.mpps);
+                if (baseline(s, r) && baseline(s, r) != r) {
+                        snprintf(x, sizeof(x), vs.na ? "n/a" : "%.2f", vs.mpps);
                         snprintf(x99, sizeof(x99), "%.2f", vs.p99);
                         snprintf(xmax, sizeof(xmax), "%.2f", vs.max);
+                        if (vs.na && !na_why[0])
+                                snprintf(na_why, sizeof(na_why), "%s", vs.na);
                 }
                 if (r->nrate.n)
                         snprintf(nrate, sizeof(nrate), "%.4g ± %.2g %s", acc_mean(&r->nrate), acc_stdev(&r->nrate), r->unit);
@@ -167,4 +181,6 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         fprintf(f, "offered: what the generator sent (it shares CPUs here too); ×base, ×p99, ×max: this row over its baseline "
                    "(no neighbour, same pinning); stalls: poll gaps over 10 us per trial, stalled%%: their share of the time; "
                    "gap: the longest; ctxsw, migr: the PMD threads', per trial\n");
+        if (na_why[0])
+                fprintf(f, "×base n/a: %s; the rate ratio would measure the generator\n", na_why);
 }

@@ -22,9 +22,13 @@ static const struct mrow *full(const struct rowset *s, const struct mrow *r) {
         return NULL;
 }
 
-static double vs_full(const struct rowset *s, const struct mrow *r) {
+/* Rate at q / rate at 100 %: only over an NF-limited baseline (else NaN, and na says why). */
+static double vs_full(const struct rowset *s, const struct mrow *r, const char **na, char *buf, size_t len) {
         const struct mrow *f100 = full(s, r);
-        return f100 ? acc_mean(&r->mpps) / acc_mean(&f100->mpps) : NAN;
+        const char *why = row_baseline_na(f100, buf, len);
+        if (na)
+                *na = why;
+        return f100 && !why ? acc_mean(&r->mpps) / acc_mean(&f100->mpps) : NAN;
 }
 
 /* The row's max latency: the worst trial's (0 when none measured). */
@@ -38,6 +42,8 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
         json_t *a = json_array();
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
+                const char *na = NULL;
+                char why[256];
                 json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
                                         (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
                                         "failed", r->errors, "generator_shortfall", r->shortfall);
@@ -50,11 +56,14 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "p99_us", acc_mean(&r->p99) / 1e3 },
                         { "max_us", r->n ? max_us(r) : NAN },
                         { "stdev_us", acc_mean(&r->lat_sd) / 1e3 },
-                        { "throttled_pct", acc_mean(&r->throttled) },
+                        { "throttled_time_pct", acc_mean(&r->throttled) },
+                        { "mean_throttle_ms", acc_mean(&r->throttle_len) / 1e3 },
                         { "cpu_share", acc_mean(&r->share) },
-                        { "rate_vs_100", vs_full(s, r) },
+                        { "nf_busy_share", acc_mean(&r->busy) },
+                        { "rate_vs_100", vs_full(s, r, &na, why, sizeof(why)) },
                 };
                 json_set_nums(row, nums, sizeof(nums) / sizeof(nums[0])); /* all failed: null figures */
+                json_object_set_new(row, "rate_vs_100_na", na && r->n ? json_string(na) : json_null());
                 json_array_append_new(a, row);
         }
         json_object_set_new(doc, "rows", a);
@@ -64,13 +73,17 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         (void)warnings, (void)doc;
         const struct rowset *s = &m->table[TABLE_SWEEP];
         fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,"
-                   "loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_pct,cpu_share,rate_vs_100\n");
+                   "loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,nf_busy_share,"
+                   "rate_vs_100\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
-                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f,%.3f\n", r->nf, r->quota,
-                        r->period_us, r->frame_size, r->n, r->errors, r->shortfall, acc_mean(&r->offered), acc_mean(&r->mpps),
-                        acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r),
-                        acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled), acc_mean(&r->share), vs_full(s, r));
+                char why[256];
+                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f\n", r->nf,
+                        r->quota, r->period_us, r->frame_size, r->n, r->errors, r->shortfall, acc_mean(&r->offered),
+                        acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3,
+                        acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
+                        acc_mean(&r->throttle_len) / 1e3, acc_mean(&r->share), acc_mean(&r->busy),
+                        vs_full(s, r, NULL, why, sizeof(why)));
         }
 }
 
@@ -85,9 +98,13 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         fprintf(f, "%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n", "offered",
                 "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
         bool any_shortfall = false;
+        char na_why[256] = "", why[256];
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
-                double mean = acc_mean(&r->mpps), prop = vs_full(s, r);
+                const char *na = NULL;
+                double mean = acc_mean(&r->mpps), prop = vs_full(s, r, &na, why, sizeof(why));
+                if (na && r->n && !na_why[0])
+                        snprintf(na_why, sizeof(na_why), "%s", na);
                 char per[32], q[32];
                 snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
                 snprintf(q, sizeof(q), "%g%%", r->quota);
@@ -101,7 +118,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 }
                 char rate[48], pr[32];
                 snprintf(rate, sizeof(rate), "%.3f ± %.3f", mean, acc_stdev(&r->mpps));
-                snprintf(pr, sizeof(pr), isnan(prop) ? "-" : "%.2f", prop);
+                snprintf(pr, sizeof(pr), na ? "n/a" : isnan(prop) ? "-" : "%.2f", prop);
                 fprintf(f, "%7s %7s %6ld %4u %7.3f%s  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
                         r->frame_size, r->n, acc_mean(&r->offered), r->shortfall ? "*" : " ", rate, acc_mean(&r->loss),
                         acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3,
@@ -109,4 +126,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         }
         if (any_shortfall)
                 fprintf(f, "* the generator could not offer the requested rate; loss is relative to what it offered\n");
+        fprintf(f, "throttled: the share of the PMD cores' time the NF's cgroup was throttled\n");
+        if (na_why[0])
+                fprintf(f, "q/100%% n/a: %s; the ratio would measure the generator\n", na_why);
 }

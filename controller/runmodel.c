@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,6 +54,50 @@ static struct mrow key_of(json_t *t) {
         return k;
 }
 
+/* Throttling as time: the record's share of the time the group was throttled, or, in a
+ * record from before it had one, throttled time over the periods it ran in. */
+static void add_throttling(struct mrow *r, json_t *t) {
+        json_t *cg = json_object_get(t, "cgroup");
+        double thr_us = report_num(cg, "throttled_us"), n = report_num(cg, "nr_throttled");
+        double periods_us = report_num(cg, "nr_periods") * report_num(t, "period_us");
+        if (json_is_number(json_object_get(cg, "throttled_time_pct")))
+                acc_add(&r->throttled, report_num(cg, "throttled_time_pct"));
+        else
+                acc_add(&r->throttled, periods_us > 0 ? fmin(100, 100 * thr_us / periods_us) : 0);
+        acc_add(&r->throttle_len, n > 0 ? thr_us / n : 0);
+}
+
+/* The NF's busy share of its polls, when it counts them from the inside. */
+static void add_busy(struct mrow *r, json_t *t) {
+        if (report_num(t, "nf.busy_share") > 0)
+                acc_add(&r->busy, report_num(t, "nf.busy_share"));
+}
+
+int row_nf_limited(const struct mrow *r) {
+        if (r->busy.n == 0 || r->busy.n < r->n)
+                return -1;
+        return acc_mean(&r->busy) >= NF_LIMITED_BUSY;
+}
+
+const char *row_baseline_na(const struct mrow *b, char *buf, size_t len) {
+        switch (b ? row_nf_limited(b) : -2) {
+        case 1:
+                return NULL;
+        case 0:
+                snprintf(buf, len, "generator-limited: at the baseline the NF's PMDs polled empty queues %.0f %% of their "
+                                   "time, so the generator, not the NF, set its rate",
+                         100 * (1 - acc_mean(&b->busy)));
+                return buf;
+        case -1:
+                snprintf(buf, len, "the NF (%s) does not count its idle polls, so whether it set the baseline's rate is not "
+                                   "known", b->nf[0] ? b->nf : "this NF");
+                return buf;
+        default:
+                snprintf(buf, len, "no baseline measured");
+                return buf;
+        }
+}
+
 /* The sweep's rows: per NF kind, period, frame size and quota. */
 static void add_sweep(struct run_model *m, json_t *t) {
         struct mrow k = key_of(t);
@@ -78,8 +123,9 @@ static void add_sweep(struct run_model *m, json_t *t) {
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
         acc_add(&r->lat_sd, report_num(t, "result.latency.stdev_ns"));
         acc_add(&r->max, report_num(t, "result.latency.max_ns"));
-        acc_add(&r->throttled, report_num(t, "cgroup.throttled_pct"));
+        add_throttling(r, t);
         acc_add(&r->share, report_num(t, "pmd.cpu_share"));
+        add_busy(r, t);
 }
 
 /* The noisy rows (the study's Table 7): per quota, period, frame size, pinning and
@@ -114,6 +160,7 @@ static void add_noisy(struct run_model *m, json_t *t) {
         acc_add(&r->gap, report_num(t, "nf.max_gap_ns"));
         acc_add(&r->ctxsw, report_num(t, "pmd.nonvoluntary_ctxt_switches"));
         acc_add(&r->migr, report_num(t, "nf.migrations"));
+        add_busy(r, t);
         if (json_is_object(nb) && json_is_number(json_object_get(nb, "rate"))) {
                 acc_add(&r->nrate, report_num(nb, "rate"));
                 snprintf(r->unit, sizeof(r->unit), "%s", str(nb, "unit", ""));
@@ -191,6 +238,12 @@ static void add_series(struct run_model *m, json_t *t) {
                 r->n++;
                 acc_add(&r->mpps, result ? report_num(t, "found_mpps") : report_num(t, "result.mpps"));
                 acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
+                /* A search's rate is the NF's unless the generator could not reach the rate
+                 * where loss began. */
+                if (result)
+                        acc_add(&r->busy, json_is_true(json_object_get(t, "generator_limited")) ? 0 : 1);
+                else
+                        add_busy(r, t);
         }
         if (result)
                 return;

@@ -56,6 +56,8 @@ struct mrow {
         /* figures, per trial */
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;
+        struct acc throttle_len;  /* mean throttle, us */
+        struct acc busy;          /* the NF's busy share of its polls (trials that count it from the inside) */
         char unit[24];            /* the neighbour's rate unit */
         struct histo latency, gaps; /* the plot's series */
 };
@@ -65,6 +67,15 @@ struct rowset {
         size_t n, cap;
         bool by_name;             /* rows are told apart by name alone (the series) */
 };
+
+/* A row is NF-limited when its NF had no idle polls to spare: busy in at least this share
+ * of them.  Only then does its rate say what the NF can do; a rate ratio to a baseline that
+ * is not NF-limited measures the generator (isolab report prints "n/a" with the reason). */
+#define NF_LIMITED_BUSY 0.95
+/* 1: NF-limited, 0: not (the generator set the rate), -1: cannot tell (no inside counters). */
+int row_nf_limited(const struct mrow *r);
+/* Why a ratio to baseline b is not given, or NULL when it is. */
+const char *row_baseline_na(const struct mrow *b, char *buf, size_t len);
 
 enum model_table { TABLE_SWEEP, TABLE_NOISY, TABLE_SEARCH, _TABLE_MAX };
 enum model_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, _FORMAT_MAX };

@@ -17,6 +17,9 @@ struct snap {
         json_t *stats;            /* isolab-nf's stats reply (NULL: it does not speak) */
         struct cg_cpu_stat cg;    /* the NF's cgroup */
         struct sched_snap sched;  /* its PMD threads (or, raw, its whole process) */
+        /* When each was read (CLOCK_MONOTONIC, ns): every delta is divided by the time
+         * between its own two readings, never by another counter's window. */
+        uint64_t stats_ns, cg_ns, sched_ns;
 };
 
 struct trial {
@@ -73,6 +76,7 @@ static int neighbour_end(struct trial *T, struct diag *d) {
 
 static void sched_snap(const struct trial *T, struct snap *s) {
         pid_t pid = T->nf ? T->nf->pid : 0;
+        s->sched_ns = mono_ns();
         if (pid <= 0)
                 return;
         sched_read(pid, json_object_get(s->stats, "lcores"), &s->sched);
@@ -87,6 +91,7 @@ static int window_open(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
                 r = request(T, T->nf, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET_MAX, 1), 10000, &T->s0.stats, d);
+        T->s0.stats_ns = mono_ns();
         if (r >= 0 && T->noise) {
                 json_t *rep = NULL;
                 r = request(T, T->noise, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET, 1), 10000, &rep, d);
@@ -95,6 +100,7 @@ static int window_open(struct trial *T, struct diag *d) {
         T->window0_us = mono_us();
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s0.cg, d);
+        T->s0.cg_ns = mono_ns();
         if (r >= 0)
                 sched_snap(T, &T->s0);
         return r;
@@ -104,9 +110,17 @@ static int window_close(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
                 r = request(T, T->nf, json_pack("{s:s}", PROTO_CMD, PROTO_STATS), 10000, &T->s1.stats, d);
+        T->s1.stats_ns = mono_ns();
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
+        T->s1.cg_ns = mono_ns();
         return r;
+}
+
+/* The drain after a trial lasts at least one CFS period: a packet queued while the NF was
+ * throttled arrives up to a period late, and must not count as lost. */
+static double drain_s(const struct matrix_point *pt) {
+        return pt->period_us > 100000 ? (double)pt->period_us / 1e6 : 0.1;
 }
 
 static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate, struct diag *d) {
@@ -114,8 +128,8 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
         T->t0_ns = mono_ns();
         int r = request(T, T->R->slot[ROLE_GEN].a,
                         json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, pt->frame_size, PROTO_RATE,
-                                  rate, PROTO_DURATION, o->duration_us / 1e6, PROTO_WARMUP, o->warmup_us / 1e6, PROTO_DRAIN, 0.1),
-                        (int)((o->duration_us + o->warmup_us) / 1000) + 30000, &T->res, d);
+                                  rate, PROTO_DURATION, o->duration_us / 1e6, PROTO_WARMUP, o->warmup_us / 1e6, PROTO_DRAIN, drain_s(pt)),
+                        (int)((o->duration_us + o->warmup_us) / 1000 + drain_s(pt) * 1000) + 30000, &T->res, d);
         T->t1_ns = mono_ns();
         return r;
 }
@@ -125,9 +139,9 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * CPU time as if it were the generator's short window.  The window may exceed the trial
  * by its drain, the requests and 2 s (or half the trial) of slack; beyond that the trial
  * is recorded but marked not valid, and the reports leave it out. */
-static void window_check(const struct trial *T, char *invalid, size_t len) {
+static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
         const struct exp_opts *o = &T->R->x->o;
-        uint64_t window_us = mono_us() - T->window0_us, trial_us = o->duration_us + o->warmup_us + 100000;
+        uint64_t window_us = mono_us() - T->window0_us, trial_us = o->duration_us + o->warmup_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)
@@ -145,7 +159,10 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         const struct sched_snap *h0 = &T->s0.sched, *h1 = &T->s1.sched;
         struct cg_quota q;
         cg_quota_compute(pt->quota, o->pmd_cores, pt->period_us, &q, NULL);
-        double wall_ns = (double)(T->t1_ns - T->t0_ns);
+        /* Each counter over the time between its own two readings (struct snap). */
+        double sched_win = (double)(T->s1.sched_ns - T->s0.sched_ns), stats_win = (double)(T->s1.stats_ns - T->s0.stats_ns);
+        double cg_win = (double)(T->s1.cg_ns - T->s0.cg_ns);
+        uint64_t thr_us = c1->throttled_us - c0->throttled_us, nthr = c1->nr_throttled - c0->nr_throttled;
         json_int_t busy = sum_lcores(s1, "busy_cycles") - sum_lcores(s0, "busy_cycles");
         json_int_t idle = sum_lcores(s1, "idle_cycles") - sum_lcores(s0, "idle_cycles");
         uint64_t periods_d = c1->nr_periods - c0->nr_periods;
@@ -165,7 +182,7 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
                 (json_int_t)(c1->nr_throttled - c0->nr_throttled), "throttled_us",
                 (json_int_t)(c1->throttled_us - c0->throttled_us), "throttled_pct",
                 periods_d ? 100.0 * (double)(c1->nr_throttled - c0->nr_throttled) / (double)periods_d : 0.0,
-                "pmd", "cpu_share", wall_ns > 0 ? (double)(h1->run_ns - h0->run_ns) / wall_ns / o->pmd_cores : 0.0,
+                "pmd", "cpu_share", counter_share((double)(h1->run_ns - h0->run_ns), sched_win, o->pmd_cores),
                 "nonvoluntary_ctxt_switches", (json_int_t)(h1->nonvoluntary - h0->nonvoluntary), "runqueue_wait_ns",
                 (json_int_t)(h1->wait_ns - h0->wait_ns));
         /* Beside the PMDs, the quota also pays for the NF's other threads (the control
@@ -183,8 +200,17 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");
         json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
         json_object_set_new(nfj, "poll_gaps", gap_delta(s0, s1));
-        json_object_set_new(nfj, "stalled_pct",
-                            json_real(wall_ns > 0 ? 100.0 * (double)stall_ns / wall_ns / o->pmd_cores : 0.0));
+        json_object_set_new(nfj, "stalled_pct", json_real(100 * counter_share((double)stall_ns, stats_win, o->pmd_cores)));
+        /* Throttling as time: the share of the PMD cores' time the group was throttled
+         * (nr_throttled / nr_periods is ~100 % for any poller under its quota), and how
+         * long a throttle lasted on average; the counts stay above. */
+        json_t *cgj = json_object_get(line, "cgroup");
+        json_object_set_new(cgj, "throttled_time_pct", json_real(100 * counter_share(thr_us * 1000.0, cg_win, o->pmd_cores)));
+        json_object_set_new(cgj, "mean_throttle_us", json_real(nthr ? (double)thr_us / (double)nthr : 0.0));
+        json_object_set_new(line, "windows",
+                            json_pack("{s:I, s:I, s:I, s:I}", "traffic_ns", (json_int_t)(T->t1_ns - T->t0_ns), "nf_stats_ns",
+                                      (json_int_t)stats_win, "cgroup_ns", (json_int_t)cg_win, "sched_ns",
+                                      (json_int_t)sched_win));
         return line;
 }
 
@@ -219,7 +245,7 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         if (r >= 0)
                 r = window_close(&T, d);
         char invalid[256];
-        window_check(&T, invalid, sizeof(invalid));
+        window_check(&T, pt, invalid, sizeof(invalid));
         json_t *line;
         if (r < 0) {
                 line = json_pack("{s:I, s:i, s:f, s:I, s:i, s:s}", "index", (json_int_t)pt->index, "repetition", pt->repetition,
@@ -234,11 +260,10 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
                         fprintf(stderr, "isolab: not valid: %s\n", invalid);
                 }
                 /* The group's own CPU time, where the backend reads it (v2, systemd). */
-                double wall_ns = (double)(T.t1_ns - T.t0_ns);
-                if (T.s0.cg.has_usage && T.s1.cg.has_usage && wall_ns > 0)
+                if (T.s0.cg.has_usage && T.s1.cg.has_usage)
                         json_object_set_new(json_object_get(line, "cgroup"), "cpu_share",
-                                            json_real((double)(T.s1.cg.usage_us - T.s0.cg.usage_us) * 1000.0 / wall_ns /
-                                                      R->x->o.pmd_cores));
+                                            json_real(counter_share((double)(T.s1.cg.usage_us - T.s0.cg.usage_us) * 1000.0,
+                                                                    (double)(T.s1.cg_ns - T.s0.cg_ns), R->x->o.pmd_cores)));
         }
         /* Which pinning, neighbour and NF, failed or not: the report groups by them. */
         json_object_set_new(line, "pinning", json_string(R->x->pin_names[variant_pin(R->x, pt->pinning)]));

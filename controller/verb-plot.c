@@ -246,11 +246,17 @@ static unsigned fig_rate_vs_quota(const struct figure_ctx *c) {
         }
         {
                 FILE *gp = c->gp, *df = fig_open(c->figs, "rate-vs-quota.dat");
-                double full = 0;
+                /* The proportional line only over an NF-limited 100 % baseline: over a
+                 * generator-limited one it would draw the generator's scaling. */
+                double full = NAN;
                 bool any_p99 = false;
+                char why[256];
+                const char *na = "no series at 100 %";
                 for (size_t i = 0; i < ns; i++)
-                        if (ser[i].quota == 100 && ser[i].n)
+                        if (ser[i].quota == 100 && ser[i].n && !(na = row_baseline_na(&ser[i], why, sizeof(why))))
                                 full = acc_mean(&ser[i].mpps);
+                if (isnan(full))
+                        fprintf(stderr, "isolab: rate-vs-quota: no proportional line: %s\n", na);
                 for (size_t i = 0; df && i < ns; i++) {
                         const struct mrow *s = &ser[i];
                         if (!s->n)
@@ -261,7 +267,10 @@ static unsigned fig_rate_vs_quota(const struct figure_ctx *c) {
                                 snprintf(p99, sizeof(p99), "%.3f", acc_mean(&s->p99) / 1e3);
                                 any_p99 = true;
                         }
-                        fprintf(df, "%g %.4f %.4f %s %.4f\n", s->quota, mean, sdv, p99, full * s->quota / 100);
+                        char prop[32] = "?";
+                        if (!isnan(full))
+                                snprintf(prop, sizeof(prop), "%.4f", full * s->quota / 100);
+                        fprintf(df, "%g %.4f %.4f %s %s\n", s->quota, mean, sdv, p99, prop);
                 }
                 fig_close(c->figs, "rate-vs-quota.dat", df);
                 fprintf(gp, "set output 'rate-vs-quota.%s'\n", c->fmt);
@@ -269,10 +278,10 @@ static unsigned fig_rate_vs_quota(const struct figure_ctx *c) {
                 fprintf(gp, "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\n%s"
                             "set xrange [0:105]\nset yrange [0:*]\n"
                             "set datafile missing '?'\n"
-                            "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps', "
-                            "'' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 %% x q'%s\n"
+                            "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps'%s%s\n"
                             "unset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\nset xrange [*:*]\nset yrange [*:*]\n",
                         any_p99 ? "set y2label 'p99 latency (us, log)'\nset logscale y2\nset y2tics\nset ytics nomirror\n" : "",
+                        isnan(full) ? "" : ", '' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 % x q'",
                         any_p99 ? ", '' using 1:4 axes x1y2 with points pt 5 title 'p99 latency'" : "");
         }
         return 1;

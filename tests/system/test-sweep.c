@@ -166,6 +166,23 @@ static void expect_machine_clean(void) {
         free(left);
 }
 
+/* Every share over its own counter's window, so within its bounds on every trial (the
+ * fixtures of an older isolab had a single PMD at 172 % and stalls over 100 %). */
+static void expect_bounded(json_t *a) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(a, i, t) {
+                if (json_object_get(t, "error"))
+                        continue;
+                double cpu = num(t, "pmd", "cpu_share"), st = num(t, "nf", "stalled_pct");
+                double thr = num(t, "cgroup", "throttled_time_pct");
+                cr_expect(cpu >= 0 && cpu <= 1, "trial %zu: pmd.cpu_share %.3f", i, cpu);
+                cr_expect(st >= 0 && st <= 100, "trial %zu: nf.stalled_pct %.1f", i, st);
+                cr_expect(thr >= 0 && thr <= 100, "trial %zu: cgroup.throttled_time_pct %.1f", i, thr);
+                cr_expect(json_is_object(json_object_get(t, "windows")), "trial %zu has no windows", i);
+        }
+}
+
 Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         sweep = start_sweep("100,25,12.5", "1s");
         bool nf_seen = false;
@@ -198,9 +215,24 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         double r12 = json_number_value(json_object_get(json_object_get(q12, "result"), "mpps"));
         cr_expect_gt(r100, 0);
         cr_expect_lt(r12, 0.5 * r100, "12.5 %% forwarded %.3f Mpps, 100 %% %.3f", r12, r100);
+        /* Throttling as time: at 25 %% the group is throttled for most of each period. */
+        cr_expect_gt(num(q25, "cgroup", "throttled_time_pct"), 40, "throttled time at 25 %%: %.1f %%",
+                     num(q25, "cgroup", "throttled_time_pct"));
+        expect_bounded(a);
+        /* The ratio to 100 %% is given only over an NF-limited baseline, else said n/a. */
+        bool nf_limited = num(q100, "nf", "busy_share") >= 0.95;
         json_decref(a);
 
         char cmd[256];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
+        FILE *rp = popen(cmd, "r");
+        char text[8192] = "";
+        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
+        text[got] = '\0';
+        if (rp)
+                pclose(rp);
+        cr_expect(nf_limited ? strstr(text, "n/a") == NULL : strstr(text, "q/100% n/a: generator-limited") != NULL,
+                  "baseline %s NF-limited, but the report says:\n%s", nf_limited ? "is" : "is not", text);
         /* The run leaves its report and figures beside the records. */
         struct stat fst;
         snprintf(cmd, sizeof(cmd), "%s/run/report.txt", out);
@@ -349,6 +381,7 @@ Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) 
         cr_expect_gt(st_core, 2 * st_node, "stalled time: same-core %.0f ns, same-node %.0f ns", st_core, st_node);
         /* The neighbour did its work, and the report has its rate. */
         cr_expect_gt(sum_of(a, "same-core", "neighbour", "rate"), 0);
+        expect_bounded(a);
         json_decref(a);
         /* One process per neighbour trial (4), none of them alive now. */
         cr_expect_eq(n_seen, 4, "%zu neighbour processes seen for 4 neighbour trials", n_seen);

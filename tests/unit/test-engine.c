@@ -19,6 +19,7 @@
 #include "controller/method.h"
 #include "controller/nf.h"
 #include "controller/records.h"
+#include "controller/runmodel.h"
 #include "topology/cpulist.h"
 
 /* The workloads isolab-noise has, as experiment_env_load would find them. */
@@ -536,4 +537,75 @@ Test(layout, no_two_controller_files_call_each_other) {
                                                e[i].use->name, e[k].use->name);
         free(e);
         free(v);
+}
+
+/* Shares are taken over their own counter's window and bounded. */
+Test(counters, shares_are_bounded_and_empty_windows_are_zero) {
+        cr_expect_float_eq(counter_share(5e8, 1e9, 1), 0.5, 1e-12);
+        cr_expect_float_eq(counter_share(1.2e9, 1e9, 2), 0.6, 1e-12, "two PMD cores");
+        cr_expect_eq(counter_share(1.72e9, 1e9, 1), 1.0, "jitter past the window is bounded, not 172 %");
+        cr_expect_eq(counter_share(5e8, 0, 1), 0.0);
+        cr_expect_eq(counter_share(-1, 1e9, 1), 0.0);
+        cr_expect_eq(counter_share(5e8, 1e9, 0), 0.0);
+}
+
+static struct run_model load_lines(const char *lines) {
+        char mdir[] = "/tmp/isolab-model-XXXXXX";
+        cr_assert_not_null(mkdtemp(mdir));
+        char p[128];
+        snprintf(p, sizeof(p), "%s/trials.jsonl", mdir);
+        FILE *f = fopen(p, "w");
+        cr_assert_not_null(f);
+        fputs(lines, f);
+        fclose(f);
+        struct resdir rd = { .fd = -1 };
+        struct diag d = { 0 };
+        cr_assert_eq(resdir_open(mdir, RESDIR_RENDER, "test", &rd, &d), 0, "%s", d.msg);
+        FILE *t = resdir_read(&rd, "trials.jsonl", &d);
+        cr_assert_not_null(t, "%s", d.msg);
+        struct run_model m;
+        cr_assert_eq(model_load(&m, &rd, t, mdir, false, &d), 0, "%s", d.msg);
+        fclose(t);
+        resdir_close(&rd);
+        unlink(p);
+        rmdir(mdir);
+        return m;
+}
+
+#define TRIAL(q, mpps, busy, thr_us, nthr)                                                                              \
+        "{\"index\": 0, \"repetition\": 0, \"quota\": " #q ", \"period_us\": 100000, \"frame_size\": 64, \"result\": "  \
+        "{\"mpps\": " #mpps "}, \"nf\": {\"busy_share\": " #busy "}, \"cgroup\": {\"nr_periods\": 10, \"nr_throttled\": " \
+        #nthr ", \"throttled_us\": " #thr_us "}}\n"
+
+/* The ratio to the 100 % baseline only over an NF-limited baseline; throttling as time. */
+Test(report, ratios_need_an_nf_limited_baseline_and_throttling_is_time) {
+        _cleanup_(model_free) struct run_model gl = load_lines(TRIAL(100, 6.0, 0.6, 0, 0) TRIAL(50, 3.0, 0.6, 500000, 10));
+        const struct rowset *s = &gl.table[TABLE_SWEEP];
+        cr_assert_eq(s->n, 2);
+        cr_expect_eq(row_nf_limited(&s->v[0]), 0, "busy 60 %% of its polls at 100 %%: the generator set the rate");
+        char why[256];
+        cr_expect(strstr(row_baseline_na(&s->v[0], why, sizeof(why)) ?: "", "generator-limited") != NULL);
+        cr_expect_float_eq(acc_mean(&s->v[1].throttled), 50.0, 1e-9, "0.5 s throttled of 10 periods of 100 ms");
+        cr_expect_float_eq(acc_mean(&s->v[1].throttle_len), 50000.0, 1e-9, "us per throttled period");
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        model_render(f, &gl, FORMAT_TEXT);
+        fclose(f);
+        cr_expect(strstr(text, "n/a") != NULL && strstr(text, "q/100% n/a: generator-limited") != NULL, "%s", text);
+        free(text);
+
+        _cleanup_(model_free) struct run_model nl = load_lines(TRIAL(100, 6.0, 0.99, 0, 0) TRIAL(50, 3.0, 0.99, 0, 0));
+        cr_expect_eq(row_nf_limited(&nl.table[TABLE_SWEEP].v[0]), 1);
+        cr_expect_null(row_baseline_na(&nl.table[TABLE_SWEEP].v[0], why, sizeof(why)));
+        f = open_memstream(&text, &len);
+        model_render(f, &nl, FORMAT_JSON);
+        fclose(f);
+        cr_expect(strstr(text, "\"rate_vs_100\": 0.5") != NULL, "%s", text);
+        free(text);
+
+        /* testpmd counts nothing from the inside: the ratio cannot be vouched for. */
+        _cleanup_(model_free) struct run_model tp = load_lines(TRIAL(100, 6.0, 0, 0, 0));
+        cr_expect_eq(row_nf_limited(&tp.table[TABLE_SWEEP].v[0]), -1);
+        cr_expect(strstr(row_baseline_na(&tp.table[TABLE_SWEEP].v[0], why, sizeof(why)) ?: "", "does not count") != NULL);
 }
