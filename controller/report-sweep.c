@@ -44,9 +44,10 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 const struct mrow *r = &s->v[i];
                 const char *na = NULL;
                 char why[256];
-                json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
+                json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
                                         (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
-                                        "failed", r->errors, "generator_shortfall", r->shortfall);
+                                        "failed", r->errors, "generator_shortfall", r->shortfall, "generator_stalled",
+                                        r->gen_stalled);
                 const struct named_num nums[] = {
                         { "offered_mpps", acc_mean(&r->offered) },
                         { "mpps_mean", acc_mean(&r->mpps) },
@@ -72,14 +73,14 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
 void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
         (void)warnings, (void)doc;
         const struct rowset *s = &m->table[TABLE_SWEEP];
-        fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,offered_mpps,mpps_mean,mpps_stdev,"
-                   "loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,nf_busy_share,"
-                   "rate_vs_100\n");
+        fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
+                   "mpps_stdev,loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,"
+                   "nf_busy_share,rate_vs_100\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char why[256];
-                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f\n", r->nf,
-                        r->quota, r->period_us, r->frame_size, r->n, r->errors, r->shortfall, acc_mean(&r->offered),
+                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f\n", r->nf,
+                        r->quota, r->period_us, r->frame_size, r->n, r->errors, r->shortfall, r->gen_stalled, acc_mean(&r->offered),
                         acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3,
                         acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
                         acc_mean(&r->throttle_len) / 1e3, acc_mean(&r->share), acc_mean(&r->busy),
@@ -98,6 +99,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         fprintf(f, "%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n", "offered",
                 "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
         bool any_shortfall = false;
+        unsigned stalled = 0;
         char na_why[256] = "", why[256];
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
@@ -109,6 +111,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
                 snprintf(q, sizeof(q), "%g%%", r->quota);
                 any_shortfall |= r->shortfall > 0;
+                stalled += r->gen_stalled;
                 if (m->several_nf)
                         fprintf(f, "%-10s ", r->nf);
                 if (r->n == 0) {
@@ -126,6 +129,10 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         }
         if (any_shortfall)
                 fprintf(f, "* the generator could not offer the requested rate; loss is relative to what it offered\n");
+        if (stalled)
+                fprintf(f, "! the generator stalled (its TX loop stopped for over 1 ms) in %u trial%s: their offered load "
+                           "has holes (generator_stalled in CSV and JSON)\n",
+                        stalled, stalled == 1 ? "" : "s");
         fprintf(f, "throttled: the share of the PMD cores' time the NF's cgroup was throttled\n");
         if (na_why[0])
                 fprintf(f, "q/100%% n/a: %s; the ratio would measure the generator\n", na_why);

@@ -115,8 +115,9 @@ static void add_sweep(struct run_model *m, json_t *t) {
         }
         r->n++;
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
-        r->shortfall += json_is_true(json_object_get(json_object_get(json_object_get(t, "result"), "tx"),
-                                                     "generator_shortfall"));
+        json_t *tx = json_object_get(json_object_get(t, "result"), "tx");
+        r->shortfall += json_is_true(json_object_get(tx, "generator_shortfall"));
+        r->gen_stalled += json_is_true(json_object_get(tx, "stalled"));
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));

@@ -53,6 +53,7 @@ struct mrow {
         size_t order;             /* first seen */
         /* counts */
         unsigned n, errors, shortfall, not_converged, limited, trials;
+        unsigned gen_stalled;     /* trials whose generator's TX loop stopped over 1 ms */
         /* figures, per trial */
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;

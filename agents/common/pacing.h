@@ -52,3 +52,19 @@ static inline unsigned pacer_due(const struct pacer *p, uint64_t now, unsigned m
 static inline void pacer_sent(struct pacer *p, unsigned n) {
         p->next_fp += (unsigned __int128)n * p->interval_fp;
 }
+
+/* Takes the packets whose slots passed more than `slack` packets' time before now out of
+ * the schedule and returns how many: a generator that fell behind (preempted, throttled,
+ * out of mbufs) sends nothing late — those packets are its shortfall, never load offered
+ * in a catch-up burst.  Unpaced: nothing is late. */
+static inline uint64_t pacer_skip_late(struct pacer *p, uint64_t now, unsigned slack) {
+        if (p->interval_fp == 0)
+                return 0;
+        unsigned __int128 t = (unsigned __int128)(now - p->start) << PACING_FP_SHIFT;
+        unsigned __int128 allow = (unsigned __int128)slack * p->interval_fp;
+        if (t <= p->next_fp + allow)
+                return 0;
+        unsigned __int128 late = (t - p->next_fp - allow) / p->interval_fp;
+        p->next_fp += late * p->interval_fp;
+        return (uint64_t)late;
+}

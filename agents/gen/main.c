@@ -60,6 +60,7 @@
 #define GEN_MAX_FLOWS 1024
 #define GEN_WARMUP_BIT (1ULL << 63) /* sequence numbers of warm-up packets: not measured */
 #define GEN_LINK_WAIT_MS 5000
+#define GEN_STALL_MARK_NS 1000000 /* a TX loop gap this long marks the trial's generator as stalled */
 
 static struct {
         unsigned tx_port, rx_port;
@@ -91,6 +92,7 @@ struct trial {
         unsigned flows;
         double rate;            /* packets per second; 0: as fast as possible */
         uint64_t warmup_tsc, duration_tsc, drain_tsc;
+        uint64_t stall_min_tsc;   /* a TX loop gap longer than this is a generator stall (10 us) */
         /* shared between the TX and RX lcores: written once, by TX, when it stops */
         struct {
                 volatile bool tx_done;
@@ -101,6 +103,8 @@ struct trial {
                 uint64_t sent;             /* accepted by the device */
                 uint64_t warm_sent;
                 uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
+                uint64_t late;             /* slots missed by more than a burst: shortfall, not sent */
+                uint64_t max_gap_tsc, stall_tsc; /* the TX loop's longest gap, and gaps over stall_min_tsc */
         } GEN_OWN_LINE;
         /* out, RX side (written by the RX lcore) */
         struct {
@@ -154,8 +158,12 @@ static inline void rx_poll(struct trial *t) {
 }
 
 /* Sends what the schedule says is due; returns the number due. */
-static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, uint64_t flag, uint64_t *sent) {
+static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, uint64_t flag, uint64_t *sent,
+                              uint64_t *late) {
         uint64_t now = rte_rdtsc();
+        /* More than a burst behind its schedule: those slots are gone (shortfall). */
+        uint64_t skipped = pacer_skip_late(p, now, GEN_BURST);
+        *late += skipped;
         unsigned due = pacer_due(p, now, GEN_BURST);
         if (due == 0)
                 return 0;
@@ -188,19 +196,27 @@ static void tx_run(struct trial *t, bool also_rx) {
         uint64_t seq = 0, start = rte_rdtsc();
         pacer_init(&p, tsc_hz, t->rate, start);
         /* Warm-up: the same stream, marked so the receiver leaves it out. */
+        uint64_t warm_late = 0;
         while (rte_rdtsc() - start < t->warmup_tsc && !agent_interrupted) {
-                tx_due(t, &p, &seq, GEN_WARMUP_BIT, &t->warm_sent);
+                tx_due(t, &p, &seq, GEN_WARMUP_BIT, &t->warm_sent, &warm_late);
                 if (also_rx)
                         rx_poll(t);
         }
         seq = 0;
         t->tx_start = rte_rdtsc();
         pacer_init(&p, tsc_hz, t->rate, t->tx_start);
-        uint64_t end = t->tx_start + t->duration_tsc;
+        uint64_t end = t->tx_start + t->duration_tsc, last = t->tx_start;
         while (rte_rdtsc() < end && !agent_interrupted) {
-                t->offered += tx_due(t, &p, &seq, 0, &t->sent);
+                t->offered += tx_due(t, &p, &seq, 0, &t->sent, &t->late);
                 if (also_rx)
                         rx_poll(t);
+                /* The generator's own poll gaps, as the NF's: where it could not send. */
+                uint64_t now = rte_rdtsc(), gap = now - last;
+                last = now;
+                if (gap > t->max_gap_tsc)
+                        t->max_gap_tsc = gap;
+                if (gap > t->stall_min_tsc)
+                        t->stall_tsc += gap;
         }
         t->tx_end = rte_rdtsc();
         __atomic_store_n(&t->tx_done, true, __ATOMIC_RELEASE);
@@ -323,6 +339,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         t->warmup_tsc = (uint64_t)(warmup * (double)tsc_hz);
         t->duration_tsc = (uint64_t)(duration * (double)tsc_hz);
         t->drain_tsc = (uint64_t)(drain * (double)tsc_hz);
+        t->stall_min_tsc = tsc_hz / 100000;
         histo_init(&t->lat);
         seqtrack_init(&t->seq);
         struct frame_tmpl ft = { .src_ip = 0xC6120001, .dst_ip = 0xC6130001, .src_port = 1024, .frame_size = frame_size };
@@ -382,6 +399,14 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
                 (json_int_t)(after[0].oerrors - before[0].oerrors), "rx_port_rx",
                 (json_int_t)(after[1].ipackets - before[1].ipackets), "rx_port_imissed",
                 (json_int_t)(after[1].imissed - before[1].imissed));
+        /* Where the generator itself fell short: slots it missed (never sent late), its TX
+         * loop's longest gap and time in gaps over 10 us; a gap over 1 ms marks the trial. */
+        json_t *txj = json_object_get(res, "tx");
+        uint64_t max_gap_ns = cycles_to_ns(t->max_gap_tsc);
+        json_object_set_new(txj, "late", json_integer((json_int_t)t->late));
+        json_object_set_new(txj, "max_gap_ns", json_integer((json_int_t)max_gap_ns));
+        json_object_set_new(txj, "stall_ns", json_integer((json_int_t)cycles_to_ns(t->stall_tsc)));
+        json_object_set_new(txj, "stalled", json_boolean(max_gap_ns > GEN_STALL_MARK_NS));
         rte_free(t);
         if (!res)
                 return fail(ret_error, "trial: out of memory for the result");

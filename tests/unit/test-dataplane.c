@@ -223,3 +223,19 @@ Test(seqtrack, in_order_lossy_reordered_duplicated) {
         cr_expect_eq(s.reordered, 3);
         cr_expect_eq(s.duplicates, 2);
 }
+
+/* A generator that fell behind drops the missed slots instead of sending them late. */
+Test(pacing, late_slots_are_skipped_not_sent_in_a_catch_up_burst) {
+        struct pacer p;
+        pacer_init(&p, 1000000000ULL, 1e6, 0); /* one packet per 1000 cycles */
+        cr_expect_eq(pacer_skip_late(&p, 0, 32), 0);
+        cr_expect_eq(pacer_skip_late(&p, 32000, 32), 0, "a burst behind is on time");
+        /* 100 us behind: 100 slots due, 32 allowed, 68 skipped; then a burst is due. */
+        cr_expect_eq(pacer_skip_late(&p, 100000, 32), 68);
+        cr_expect_eq(pacer_due(&p, 100000, 64), 33);
+        pacer_sent(&p, 33);
+        cr_expect_eq(pacer_skip_late(&p, 100000, 32), 0);
+        cr_expect_eq(pacer_due(&p, 100000, 64), 0);
+        pacer_init(&p, 1000000000ULL, 0, 0);
+        cr_expect_eq(pacer_skip_late(&p, 1000000, 32), 0, "unpaced: nothing is late");
+}
