@@ -543,7 +543,7 @@ Test(layout, no_two_controller_files_call_each_other) {
 Test(counters, shares_are_bounded_and_empty_windows_are_zero) {
         cr_expect_float_eq(counter_share(5e8, 1e9, 1), 0.5, 1e-12);
         cr_expect_float_eq(counter_share(1.2e9, 1e9, 2), 0.6, 1e-12, "two PMD cores");
-        cr_expect_eq(counter_share(1.72e9, 1e9, 1), 1.0, "jitter past the window is bounded, not 172 %");
+        cr_expect_eq(counter_share(1.72e9, 1e9, 1), 1.0, "jitter past the window is bounded, not 172 %%");
         cr_expect_eq(counter_share(5e8, 0, 1), 0.0);
         cr_expect_eq(counter_share(-1, 1e9, 1), 0.0);
         cr_expect_eq(counter_share(5e8, 1e9, 0), 0.0);
