@@ -201,6 +201,15 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_object_set_new(nfj, "stall_ns", json_integer(stall_ns));
         json_object_set_new(nfj, "poll_gaps", gap_delta(s0, s1));
         json_object_set_new(nfj, "stalled_pct", json_real(100 * counter_share((double)stall_ns, stats_win, o->pmd_cores)));
+        /* The PMDs' time, partitioned by the NF (busy + idle + stalled = the time it polled,
+         * about the stats window per PMD), and of the stalls, what the quota does not
+         * explain: time off the CPU while the group was not throttled (preemption). */
+        json_int_t busy_ns = sum_lcores(s1, "busy_ns") - sum_lcores(s0, "busy_ns");
+        json_int_t idle_ns = sum_lcores(s1, "idle_ns") - sum_lcores(s0, "idle_ns");
+        json_object_set_new(nfj, "busy_ns", json_integer(busy_ns));
+        json_object_set_new(nfj, "idle_ns", json_integer(idle_ns));
+        json_int_t thr_ns = (json_int_t)thr_us * 1000;
+        json_object_set_new(nfj, "preempted_ns", json_integer(stall_ns > thr_ns ? stall_ns - thr_ns : 0));
         /* Throttling as time: the share of the PMD cores' time the group was throttled
          * (nr_throttled / nr_periods is ~100 % for any poller under its quota), and how
          * long a throttle lasted on average; the counts stay above. */

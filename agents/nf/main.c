@@ -72,8 +72,12 @@ static struct {
 struct nf_stats {
         uint64_t iterations;       /* loop iterations */
         uint64_t busy_iterations;  /* iterations that received packets */
-        uint64_t busy_cycles;      /* TSC cycles spent in busy iterations */
-        uint64_t idle_cycles;      /* ... and in idle ones */
+        /* The lcore's time, partitioned: every gap from one iteration's start to the next
+         * is a stall (over NF_STALL_NS: the lcore did not poll), else busy (the iteration
+         * received packets) or idle.  busy + idle + stall = the time polled, so a throttle
+         * inside an iteration is counted once, as a stall. */
+        uint64_t busy_cycles;      /* TSC cycles of busy iterations */
+        uint64_t idle_cycles;      /* ... of idle ones */
         uint64_t rx, tx, tx_drops; /* packets */
         uint64_t bursts;           /* non-empty RX bursts */
         uint64_t stalls;           /* poll gaps above NF_STALL_NS */
@@ -135,6 +139,7 @@ static int pmd_loop(void *arg) {
         STAT_SET(s, tid, rte_sys_gettid());
         STAT_SET(s, cpu, sched_getcpu());
         uint64_t prev = rte_rdtsc(), last_drain = prev;
+        bool prev_busy = false; /* the iteration that began at prev received packets */
 
         while (running) {
                 uint64_t now = rte_rdtsc(), gap = now - prev;
@@ -149,7 +154,12 @@ static int pmd_loop(void *arg) {
                         STAT_SET(s, max_gap, gap);
                 if (gap > s->max_gap_ever)
                         STAT_SET(s, max_gap_ever, gap);
-                if (unlikely(gap > stall)) {
+                if (likely(gap <= stall)) {
+                        if (prev_busy)
+                                STAT_ADD(s, busy_cycles, gap);
+                        else
+                                STAT_ADD(s, idle_cycles, gap);
+                } else {
                         STAT_ADD(s, stalls, 1);
                         STAT_ADD(s, stall_cycles, gap);
                         /* A thread moves only while off its CPU, which is a stall; a
@@ -201,14 +211,11 @@ static int pmd_loop(void *arg) {
                         for (uint16_t k = 0; k < n; k++)
                                 sent += rte_eth_tx_buffer(dst, lc->txq, lc->txbuf[dst], pkts[k]);
                 }
-                uint64_t end = rte_rdtsc();
                 STAT_ADD(s, iterations, 1);
+                prev_busy = got != 0;
                 if (got) {
                         STAT_ADD(s, busy_iterations, 1);
-                        STAT_ADD(s, busy_cycles, end - now);
                         STAT_ADD(s, rx, got);
-                } else {
-                        STAT_ADD(s, idle_cycles, end - now);
                 }
                 if (sent)
                         STAT_ADD(s, tx, sent);
@@ -346,7 +353,7 @@ static json_t *lcore_json(unsigned l) {
         json_t *rx = json_array();
         for (unsigned i = 0; i < lcores[l].n_rx; i++)
                 json_array_append_new(rx, json_pack("{s:i, s:i}", "port", lcores[l].rx[i].port, "queue", lcores[l].rx[i].queue));
-        return json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:I, s:I, s:o}",
+        json_t *o = json_pack("{s:i, s:i, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:I, s:I, s:o}",
                          "lcore", l,
                          "tid", (int)LD(tid), "cpu", (int)LD(cpu), "rxq", rx, "rx", LD(rx), "tx", LD(tx), "tx_drops",
                          LD(tx_drops), "bursts", LD(bursts), "iterations", LD(iterations), "busy_iterations",
@@ -356,6 +363,9 @@ static json_t *lcore_json(unsigned l) {
                          (double)LD(max_gap_ever) * 1e9 / (double)tsc_hz, "stall_ns",
                          (json_int_t)((double)LD(stall_cycles) * 1e9 / (double)tsc_hz), "migrations", LD(migrations),
                          "poll_gaps", gaps);
+        json_object_set_new(o, "busy_ns", json_integer((json_int_t)((double)busy * 1e9 / (double)tsc_hz)));
+        json_object_set_new(o, "idle_ns", json_integer((json_int_t)((double)idle * 1e9 / (double)tsc_hz)));
+        return o;
 #undef LD
 }
 

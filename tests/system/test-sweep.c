@@ -180,6 +180,12 @@ static void expect_bounded(json_t *a) {
                 cr_expect(st >= 0 && st <= 100, "trial %zu: nf.stalled_pct %.1f", i, st);
                 cr_expect(thr >= 0 && thr <= 100, "trial %zu: cgroup.throttled_time_pct %.1f", i, thr);
                 cr_expect(json_is_object(json_object_get(t, "windows")), "trial %zu has no windows", i);
+                /* The NF's partition of its PMD's time: busy + idle + stalled is the time it
+                 * polled, about its stats window (one PMD core here), nothing counted twice. */
+                double polled = num(t, "nf", "busy_ns") + num(t, "nf", "idle_ns") + num(t, "nf", "stall_ns");
+                double win = num(t, "windows", "nf_stats_ns");
+                cr_expect(win > 0 && polled / win > 0.8 && polled / win < 1.02,
+                          "trial %zu: busy + idle + stalled = %.0f ns over a %.0f ns window", i, polled, win);
         }
 }
 
