@@ -59,6 +59,12 @@
 #define GEN_BURST 32
 #define GEN_MAX_FLOWS 1024
 #define GEN_WARMUP_BIT (1ULL << 63) /* sequence numbers of warm-up packets: not measured */
+/* Bits 48-62 of a stamp's sequence number carry the trial's id: a packet of an earlier
+ * trial that arrives late (held in a ring across a throttle) is counted as stale, never as
+ * a latency of this trial.  48 bits of sequence are 200 days at 14.88 Mpps. */
+#define GEN_TRIAL_SHIFT 48
+#define GEN_TRIAL_MASK (0x7fffULL << GEN_TRIAL_SHIFT)
+#define GEN_SEQ_MASK ((1ULL << GEN_TRIAL_SHIFT) - 1)
 #define GEN_LINK_WAIT_MS 5000
 #define GEN_STALL_MARK_NS 1000000 /* a TX loop gap this long marks the trial's generator as stalled */
 
@@ -91,6 +97,7 @@ struct trial {
         unsigned frame_size;
         unsigned flows;
         double rate;            /* packets per second; 0: as fast as possible */
+        uint64_t id_bits;       /* this trial's id, in place (GEN_TRIAL_MASK) */
         uint64_t warmup_tsc, duration_tsc, drain_tsc;
         uint64_t stall_min_tsc;   /* a TX loop gap longer than this is a generator stall (10 us) */
         /* shared between the TX and RX lcores: written once, by TX, when it stops */
@@ -108,7 +115,7 @@ struct trial {
         } GEN_OWN_LINE;
         /* out, RX side (written by the RX lcore) */
         struct {
-                uint64_t rx, rx_warm, rx_other;
+                uint64_t rx, rx_warm, rx_other, rx_stale;
                 struct seqtrack seq;
                 struct histo lat;          /* one-way latency, ns */
         } GEN_OWN_LINE;
@@ -146,10 +153,15 @@ static inline void rx_poll(struct trial *t) {
                         t->rx_other++;
                         continue;
                 }
+                if ((seq & GEN_TRIAL_MASK) != t->id_bits) {
+                        t->rx_stale++;
+                        continue;
+                }
                 if (seq & GEN_WARMUP_BIT) {
                         t->rx_warm++;
                         continue;
                 }
+                seq &= GEN_SEQ_MASK;
                 t->rx++;
                 histo_add(&t->lat, now > tsc ? cycles_to_ns(now - tsc) : 0);
                 seqtrack_add(&t->seq, seq);
@@ -175,7 +187,7 @@ static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, u
                 uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
                 uint64_t q = *seq + i;
                 memcpy(d, tmpl[q % t->flows], FRAME_HDR_LEN);
-                frame_stamp(d, q | flag, now);
+                frame_stamp(d, (q & GEN_SEQ_MASK) | t->id_bits | flag, now);
                 pkts[i]->data_len = (uint16_t)len;
                 pkts[i]->pkt_len = (uint32_t)len;
         }
@@ -340,6 +352,8 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         t->duration_tsc = (uint64_t)(duration * (double)tsc_hz);
         t->drain_tsc = (uint64_t)(drain * (double)tsc_hz);
         t->stall_min_tsc = tsc_hz / 100000;
+        static uint64_t trials_run;
+        t->id_bits = ((++trials_run) << GEN_TRIAL_SHIFT) & GEN_TRIAL_MASK;
         histo_init(&t->lat);
         seqtrack_init(&t->seq);
         struct frame_tmpl ft = { .src_ip = 0xC6120001, .dst_ip = 0xC6130001, .src_port = 1024, .frame_size = frame_size };
@@ -407,6 +421,8 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         json_object_set_new(txj, "max_gap_ns", json_integer((json_int_t)max_gap_ns));
         json_object_set_new(txj, "stall_ns", json_integer((json_int_t)cycles_to_ns(t->stall_tsc)));
         json_object_set_new(txj, "stalled", json_boolean(max_gap_ns > GEN_STALL_MARK_NS));
+        /* Test packets of an earlier trial that arrived in this one: not latency, not loss. */
+        json_object_set_new(json_object_get(res, "rx"), "stale", json_integer((json_int_t)t->rx_stale));
         rte_free(t);
         if (!res)
                 return fail(ret_error, "trial: out of memory for the result");
