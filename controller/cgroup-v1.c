@@ -19,7 +19,16 @@
 
 int cg_stat_value(const char *text, const char *key, uint64_t *ret);
 
+/* The hierarchies a group lives in: cpu and cpuset, and cpuacct (the group's CPU time,
+ * cpuacct.usage) when it is mounted on a hierarchy of its own; mounted with cpu (the
+ * usual "cpu,cpuacct") the cpu directory is also the cpuacct one. */
+static bool own_acct(const struct cg *cg) {
+        return cg->m.cpuacct_root[0] && strcmp(cg->m.cpuacct_root, cg->m.cpu_root) != 0 &&
+               strcmp(cg->m.cpuacct_root, cg->m.cpuset_root) != 0;
+}
+
 static const char *const controllers[] = { "cpu", "cpuset", NULL };
+static const char *const controllers_acct[] = { "cpu", "cpuset", "cpuacct", NULL };
 
 static const char *ecg_text(int ecg) {
         return ecg > 50000 && ecg < 50030 ? cgroup_strerror(ecg) : "unknown libcgroup error";
@@ -92,13 +101,17 @@ static int v1_create(struct cg *cg, const char *rel, struct diag *d) {
                         return r;
                 size_t l = strlen(prefix);
                 snprintf(prefix + l, sizeof(prefix) - l, "%s%s", l ? "/" : "", part);
-                if (is_dir(cg->m.cpu_root, prefix) && is_dir(cg->m.cpuset_root, prefix))
+                bool acct = own_acct(cg);
+                if (is_dir(cg->m.cpu_root, prefix) && is_dir(cg->m.cpuset_root, prefix) &&
+                    (!acct || is_dir(cg->m.cpuacct_root, prefix)))
                         continue;
                 struct cgroup *g = cgroup_new_cgroup(prefix);
                 if (!g)
                         return -ENOMEM;
                 struct cgroup_controller *cpu = cgroup_add_controller(g, "cpu");
                 struct cgroup_controller *cs = cgroup_add_controller(g, "cpuset");
+                if (acct && !cgroup_add_controller(g, "cpuacct"))
+                        cpu = NULL;
                 int ecg = !cpu || !cs ? ECGFAIL
                                       : cgroup_add_value_string(cs, "cpuset.cpus", cpus)
                                                 ?: cgroup_add_value_string(cs, "cpuset.mems", mems)
@@ -106,10 +119,11 @@ static int v1_create(struct cg *cg, const char *rel, struct diag *d) {
                 cgroup_free(&g);
                 if (ecg)
                         return fail(d, ecg, "creating", prefix);
-                if (!is_dir(cg->m.cpu_root, prefix) || !is_dir(cg->m.cpuset_root, prefix))
-                        return diag_set(d, -EIO, "cgroup v1: libcgroup reported %s created, but it is not in both the cpu "
-                                                 "and the cpuset hierarchy",
-                                        prefix);
+                if (!is_dir(cg->m.cpu_root, prefix) || !is_dir(cg->m.cpuset_root, prefix) ||
+                    (acct && !is_dir(cg->m.cpuacct_root, prefix)))
+                        return diag_set(d, -EIO, "cgroup v1: libcgroup reported %s created, but it is not in every "
+                                                 "hierarchy (cpu, cpuset%s)",
+                                        prefix, acct ? ", cpuacct" : "");
         }
         return 0;
 }
@@ -168,11 +182,10 @@ static int v1_set_cpuset(struct cg *cg, const char *rel, const char *cpus, const
 /* Moves every thread of pid (cgroup_change_cgroup_path walks /proc/PID/task; writing
  * the pid to v1 "tasks" would move one thread only). */
 static int v1_attach(struct cg *cg, const char *rel, pid_t pid, struct diag *d) {
-        (void)cg;
         int r = init_once(d);
         if (r < 0)
                 return r;
-        int ecg = cgroup_change_cgroup_path(rel, pid, controllers);
+        int ecg = cgroup_change_cgroup_path(rel, pid, own_acct(cg) ? controllers_acct : controllers);
         if (ecg)
                 return fail(d, ecg, "moving a process into", rel);
         return 0;
@@ -190,6 +203,14 @@ static int v1_cpu_stat(struct cg *cg, const char *rel, struct cg_cpu_stat *ret, 
                 return diag_set(d, -EIO, "cgroup v1: %s/%s/cpu.stat lacks nr_periods, nr_throttled or throttled_time",
                                 cg->m.cpu_root, rel);
         s.throttled_us = throttled_ns / 1000;
+        /* The group's own CPU time, from cpuacct (as v2's usage_usec). */
+        _cleanup_free_ char *usage = NULL;
+        uint64_t usage_ns;
+        if (cg->m.cpuacct_root[0] && read_back(cg->m.cpuacct_root, rel, "cpuacct.usage", &usage, NULL) == 0 &&
+            parse_u64(usage, &usage_ns) == 0) {
+                s.has_usage = true;
+                s.usage_us = usage_ns / 1000;
+        }
         *ret = s;
         return 0;
 }
@@ -200,11 +221,13 @@ static int v1_destroy(struct cg *cg, const char *rel, struct diag *d) {
         int r = init_once(d);
         if (r < 0)
                 return r;
-        if (!is_dir(cg->m.cpu_root, rel) && !is_dir(cg->m.cpuset_root, rel))
+        bool acct = own_acct(cg);
+        if (!is_dir(cg->m.cpu_root, rel) && !is_dir(cg->m.cpuset_root, rel) && (!acct || !is_dir(cg->m.cpuacct_root, rel)))
                 return 0; /* already gone: cleanup may run twice */
-        for (int h = 0; h < 2; h++) {
+        const char *const roots[] = { cg->m.cpu_root, cg->m.cpuset_root, acct ? cg->m.cpuacct_root : NULL };
+        for (int h = 0; h < 3 && roots[h]; h++) {
                 _cleanup_free_ char *procs = NULL;
-                const char *root = h ? cg->m.cpuset_root : cg->m.cpu_root;
+                const char *root = roots[h];
                 if (is_dir(root, rel) && read_back(root, rel, "cgroup.procs", &procs, NULL) == 0 && procs[0]) {
                         for (char *c = procs; *c; c++)
                                 if (*c == '\n')
@@ -215,13 +238,14 @@ static int v1_destroy(struct cg *cg, const char *rel, struct diag *d) {
         struct cgroup *g = cgroup_new_cgroup(rel);
         if (!g)
                 return -ENOMEM;
-        int ecg = cgroup_add_controller(g, "cpu") && cgroup_add_controller(g, "cpuset") ? cgroup_delete_cgroup_ext(g, 0)
-                                                                                         : ECGFAIL;
+        bool added = cgroup_add_controller(g, "cpu") && cgroup_add_controller(g, "cpuset") &&
+                     (!acct || !is_dir(cg->m.cpuacct_root, rel) || cgroup_add_controller(g, "cpuacct"));
+        int ecg = added ? cgroup_delete_cgroup_ext(g, 0) : ECGFAIL;
         cgroup_free(&g);
         if (ecg && ecg != ECGROUPNOTEXIST)
                 return fail(d, ecg, "removing", rel);
         /* A delete can be half done: check both hierarchies. */
-        if (is_dir(cg->m.cpu_root, rel) || is_dir(cg->m.cpuset_root, rel))
+        if (is_dir(cg->m.cpu_root, rel) || is_dir(cg->m.cpuset_root, rel) || (acct && is_dir(cg->m.cpuacct_root, rel)))
                 return diag_set(d, -EBUSY, "cgroup v1: %s is still there after removal (processes still in it?)", rel);
         return 0;
 }

@@ -69,6 +69,8 @@ static int scan_mounts(const char *mountinfo, struct cg_mounts *m) {
                                 m->cpuset = CG_V1;
                                 snprintf(m->cpuset_root, sizeof(m->cpuset_root), "%s", mnt);
                         }
+                        if (has_token(opts, "cpuacct") && !m->cpuacct_root[0])
+                                snprintf(m->cpuacct_root, sizeof(m->cpuacct_root), "%s", mnt);
                 }
         }
         return 0;

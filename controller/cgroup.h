@@ -31,6 +31,7 @@ struct cg_mounts {
         enum cg_mode cpu, cpuset;     /* where each controller lives */
         char cpu_root[256];           /* its hierarchy's mount point */
         char cpuset_root[256];
+        char cpuacct_root[256];       /* v1's cpuacct hierarchy (a group's CPU time), "" when none */
         char unified[256];            /* the cgroup2 mount, "" when none */
 };
 

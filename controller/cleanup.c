@@ -177,6 +177,10 @@ static void remove_empty_parents(void) {
                 rmdir(path);
                 snprintf(path, sizeof(path), "%s/isolab", m.cpuset_root);
                 rmdir(path);
+                if (m.cpuacct_root[0]) {
+                        snprintf(path, sizeof(path), "%s/isolab", m.cpuacct_root);
+                        rmdir(path);
+                }
         }
 }
 

@@ -334,6 +334,10 @@ int run_teardown(struct exp_run *R, int rc) {
                 rmdir(top);
                 snprintf(top, sizeof(top), "%s/isolab", R->cg.m.cpuset_root);
                 rmdir(top);
+                if (R->cg.m.cpuacct_root[0]) {
+                        snprintf(top, sizeof(top), "%s/isolab", R->cg.m.cpuacct_root);
+                        rmdir(top);
+                }
         }
         cg_close(&R->cg);
         return bad ? EXIT_RUNTIME : rc;

@@ -176,10 +176,10 @@ static char *slurp(const char *path, size_t *len) {
         return buf;
 }
 
-char *ownrun_leftovers(const char *cpu_root, const char *cpuset_root) {
+char *ownrun_leftovers(const char *cpu_root, const char *cpuset_root, const char *cpuacct_root) {
         char *acc = NULL;
-        const char *roots[] = { cpu_root, cpuset_root };
-        for (size_t i = 0; i < 2; i++)
+        const char *roots[] = { cpu_root, cpuset_root, cpuacct_root };
+        for (size_t i = 0; i < 3; i++)
                 if (roots[i] && roots[i][0] && ownrun_groups(roots[i], NULL, NULL) > 0)
                         add(&acc, "a cgroup of the run under %s/isolab", roots[i]);
         size_t len;

@@ -32,4 +32,4 @@ size_t ownrun_pids(const char *root, const char *group, pid_t *pids, size_t max)
  * hugetlbfs mounts and directories under /run/isolab, and live processes that are in
  * one of its cgroups or carry its DPDK file prefix.  NULL when nothing is left, else a
  * sentence to free. */
-char *ownrun_leftovers(const char *cpu_root, const char *cpuset_root);
+char *ownrun_leftovers(const char *cpu_root, const char *cpuset_root, const char *cpuacct_root);

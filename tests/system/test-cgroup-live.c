@@ -35,6 +35,10 @@ static void rm_group(const char *rel) {
         rmdir(path);
         snprintf(path, sizeof(path), "%s/%s", cg.m.cpuset_root, rel);
         rmdir(path);
+        if (cg.m.cpuacct_root[0]) {
+                snprintf(path, sizeof(path), "%s/%s", cg.m.cpuacct_root, rel);
+                rmdir(path);
+        }
 }
 
 static void teardown(void) {
@@ -96,6 +100,11 @@ Test(cgroup_live, a_hog_at_25_percent_is_throttled_and_the_groups_go_away) {
                      (unsigned long)(after.nr_periods - before.nr_periods),
                      (unsigned long)(after.nr_throttled - before.nr_throttled));
         cr_expect_gt(after.throttled_us, before.throttled_us);
+        /* The group's own CPU time: cpuacct on v1 (usage_usec on v2), what the hog got. */
+        if (cg.m.cpu == CG_V2 || cg.m.cpuacct_root[0]) {
+                cr_expect(after.has_usage, "no CPU time of the group read on cgroup %s", cg_mode_name(cg.m.cpu));
+                cr_expect_gt(after.usage_us, before.usage_us);
+        }
 
         /* A group with a process in it is not removed, and says why. */
         diag_clear(&d);

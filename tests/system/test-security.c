@@ -363,7 +363,7 @@ Test(security, the_run_after_a_kill_9_restores_the_reservation, .timeout = 180) 
         struct cg_mounts m;
         struct diag d = { 0 };
         cr_assert_eq(cg_detect(&m, &d), 0, "%s", d.msg);
-        char *left = ownrun_leftovers(m.cpu_root, m.cpuset_root);
+        char *left = ownrun_leftovers(m.cpu_root, m.cpuset_root, m.cpuacct_root);
         cr_expect_null(left, "left behind: %s", left);
         free(left);
         sysfix_unlock(lock);

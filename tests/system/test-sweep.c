@@ -161,7 +161,7 @@ static void interrupt_sweep(size_t all) {
 
 /* Nothing of this test's runs is left: cgroups, mounts, run directories, processes. */
 static void expect_machine_clean(void) {
-        char *left = ownrun_leftovers(mounts.cpu_root, mounts.cpuset_root);
+        char *left = ownrun_leftovers(mounts.cpu_root, mounts.cpuset_root, mounts.cpuacct_root);
         cr_expect_null(left, "left behind: %s", left);
         free(left);
 }

@@ -38,14 +38,17 @@ Test(cgroup, detects_per_controller) {
         cr_expect_str_eq(m.cpu_root, "/sys/fs/cgroup/cpu");
         cr_expect_str_eq(m.cpuset_root, "/sys/fs/cgroup/cpuset");
         cr_expect_str_eq(m.unified, "/sys/fs/cgroup/unified");
+        cr_expect_str_eq(m.cpuacct_root, "/sys/fs/cgroup/cpuacct", "v1's cpuacct: the group's CPU time");
 
         cr_assert_eq(cg_detect_parse(pure_v2, "cpuset cpu io memory hugetlb pids rdma misc\n", &m, NULL), 0);
         cr_expect_eq(m.cpu, CG_V2);
         cr_expect_eq(m.cpuset, CG_V2);
         cr_expect_str_eq(m.cpu_root, "/sys/fs/cgroup");
+        cr_expect_str_eq(m.cpuacct_root, "", "v2 has usage_usec in cpu.stat");
 
         cr_assert_eq(cg_detect_parse(v1_comounted, NULL, &m, NULL), 0);
         cr_expect_str_eq(m.cpu_root, "/sys/fs/cgroup/cpu,cpuacct");
+        cr_expect_str_eq(m.cpuacct_root, "/sys/fs/cgroup/cpu,cpuacct", "co-mounted: the same directory");
         cr_expect_eq(m.cpuset, CG_V1);
 
         /* "cpuacct" is not "cpu", "cpusetx" is not "cpuset". */
