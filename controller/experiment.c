@@ -80,6 +80,9 @@ const struct cli_option experiment_options_table[] = {
           cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },
         { "link", "KIND", "vhost (default), memif, or pci: real ports (--ports)", cli_parse_string,
           offsetof(struct exp_opts, link), "nf" },
+        { "ring-size", "N", "descriptors per ring of the virtual link, a power of two from 64 to 4096 (default DPDK's "
+          "256): under a throttle the ring, not the NF, sets how many packets survive", cli_parse_count,
+          offsetof(struct exp_opts, ring_size), "nf" },
         { "ports", "PCI,...", "with --link pci: the generator's two ports, then the NF's two (gen 0 cabled to NF 0, "
           "gen 1 to NF 1), as lspci -D names them", cli_parse_string, offsetof(struct exp_opts, ports), "nf" },
         { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
@@ -537,6 +540,11 @@ static int build_link(struct experiment *x, struct diag *d) {
         const struct link_spec *l = link_spec_find(x->link);
         if (!l)
                 return diag_set(d, -EINVAL, "--link %s: use %s", x->link, link_spec_names());
+        unsigned ring = x->o.ring_size;
+        if (ring && (ring < 64 || ring > 4096 || (ring & (ring - 1))))
+                return diag_set(d, -EINVAL, "--ring-size %u: give a power of two from 64 to 4096", ring);
+        if (ring && !l->sockets)
+                return diag_set(d, -EINVAL, "--ring-size is for the virtual links; real ports keep their driver's rings");
         if (l->kind != LINK_PCI) {
                 if (x->o.ports)
                         return diag_set(d, -EINVAL, "--ports is for --link pci (real ports); --link %s makes its own", x->link);

@@ -33,7 +33,7 @@ struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume;
-        unsigned repetitions, pmd_cores, max_trials;
+        unsigned repetitions, pmd_cores, max_trials, ring_size;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
         unsigned seed;
@@ -81,7 +81,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 31
+#define EXPERIMENT_N_OPTIONS 32
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

@@ -45,7 +45,7 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
         for (unsigned k = 0; l->kind == LINK_VHOST && k < 2; k++) {
                 char path[400], devargs[600];
                 l->socket(e->link_dir, k, path, sizeof(path));
-                l->devargs(false, path, k, q, devargs, sizeof(devargs));
+                l->devargs(false, path, k, q, e->x->o.ring_size, devargs, sizeof(devargs));
                 argv_add(a, "--vdev");
                 argv_add(a, "%s", devargs);
         }

@@ -45,6 +45,15 @@ int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *pro
                 }
                 *(c == LINK_OPT_PORTS ? &o->ports : &o->queues) = (unsigned)v;
                 return 1;
+        case LINK_OPT_RING:
+                errno = 0;
+                v = strtoul(arg, &end, 10);
+                if (errno || *end || end == arg || v < 64 || v > 4096 || (v & (v - 1))) {
+                        fprintf(stderr, "%s: --link-ring %s: expected a power of two from 64 to 4096\n", prog, arg);
+                        return -EINVAL;
+                }
+                o->ring = (unsigned)v;
+                return 1;
         }
         return 0;
 }
@@ -122,8 +131,10 @@ static int check_dir(const char *dir, char *err, size_t errlen) {
         return 0;
 }
 
-int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, unsigned queues, char *err, size_t errlen) {
-        const struct link_spec *l = link_spec_of(kind);
+int link_attach(const struct link_opts *o, bool server, char *err, size_t errlen) {
+        const struct link_spec *l = link_spec_of(o->kind);
+        const char *dir = o->dir;
+        unsigned n = o->ports;
         if (!l || !l->sockets)
                 return 0;
         int r = check_dir(dir, err, errlen);
@@ -141,7 +152,7 @@ int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, u
                         if (r < 0)
                                 return r;
                 }
-                l->devargs(server, path, i, queues, devargs, sizeof(devargs));
+                l->devargs(server, path, i, o->queues, o->ring, devargs, sizeof(devargs));
                 unsigned before = rte_eth_dev_count_avail();
                 r = rte_dev_probe(devargs);
                 if (r < 0 || rte_eth_dev_count_avail() != before + 1) {

@@ -33,19 +33,22 @@ struct link_opts {
         const char *dir;       /* --link-dir */
         unsigned ports;        /* --link-ports, default 2 */
         unsigned queues;       /* --link-queues, default 1 */
+        unsigned ring;         /* --link-ring: descriptors per ring; 0: DPDK's default (256) */
 };
 
 #define LINK_OPTS_DEFAULT { .kind = LINK_NONE, .ports = 2, .queues = 1 }
 
 /* Rows of an agent's option table (agents/common/opts.h); their getopt values are
  * LINK_OPT_* and go to link_opts_parse(). */
-enum { LINK_OPT_KIND = 0x1000, LINK_OPT_DIR, LINK_OPT_PORTS, LINK_OPT_QUEUES };
+enum { LINK_OPT_KIND = 0x1000, LINK_OPT_DIR, LINK_OPT_PORTS, LINK_OPT_QUEUES, LINK_OPT_RING };
 #define LINK_AGENT_OPTIONS                                                                                          \
         { "link", "vhost|memif|pci", LINK_OPT_KIND,                                                                 \
           "the link to the peer agent; without it the ports come from EAL (--vdev, -a)" },                        \
         { "link-dir", "DIR", LINK_OPT_DIR, "where the link's sockets are (vhost, memif)" },                        \
         { "link-ports", "N", LINK_OPT_PORTS, "ports on the link (default 2)" },                                    \
-        { "link-queues", "N", LINK_OPT_QUEUES, "queue pairs per port (default 1)" }
+        { "link-queues", "N", LINK_OPT_QUEUES, "queue pairs per port (default 1)" },                               \
+        { "link-ring", "N", LINK_OPT_RING,                                                                          \
+          "descriptors per ring, a power of two from 64 to 4096 (virtio-user queue_size, memif rsize; default 256)" }
 
 /* Handles one of the LINK_OPT_* options; returns 1 if c was one (0 if not), or -EINVAL
  * after printing "PROG: --OPTION VALUE: ..." to stderr. */
@@ -53,8 +56,8 @@ int link_opts_parse(struct link_opts *o, int c, const char *arg, const char *pro
 /* After parsing: vhost and memif need a directory.  Returns 0 or -EINVAL (printed). */
 int link_opts_check(const struct link_opts *o, const char *prog);
 
-/* Creates (server: the generator) or attaches (client: the NF) n ports of the given
- * kind in dir, each with `queues` queue pairs.  Their port ids follow any ports EAL
+/* Creates (server: the generator) or attaches (client: the NF) o->ports ports of o->kind
+ * in o->dir, each with o->queues queue pairs of o->ring descriptors.  Their port ids follow any ports EAL
  * already made.  A server's ports must then be started (port_start) before a client
  * can attach.  Returns 0 or -errno with err set. */
-int link_attach(enum link_kind kind, bool server, const char *dir, unsigned n, unsigned queues, char *err, size_t errlen);
+int link_attach(const struct link_opts *o, bool server, char *err, size_t errlen);

@@ -6,8 +6,10 @@
 
 #include "base/util.h"
 
-void link_virtio_devargs(const char *id, const char *path, unsigned queues, char *buf, size_t len) {
-        snprintf(buf, len, "net_virtio_user%s,path=%s,queues=%u", id, path, queues);
+void link_virtio_devargs(const char *id, const char *path, unsigned queues, unsigned ring, char *buf, size_t len) {
+        int n = snprintf(buf, len, "net_virtio_user%s,path=%s,queues=%u", id, path, queues);
+        if (ring && n > 0 && (size_t)n < len)
+                snprintf(buf + n, len - (size_t)n, ",queue_size=%u", ring);
 }
 
 /* vhost: the generator owns vhost-user server sockets DIR/vhost-N.sock; the NF attaches
@@ -16,13 +18,13 @@ static void vhost_socket(const char *dir, unsigned i, char *buf, size_t len) {
         snprintf(buf, len, "%s/vhost-%u.sock", dir, i);
 }
 
-static void vhost_devargs(bool server, const char *path, unsigned i, unsigned queues, char *buf, size_t len) {
+static void vhost_devargs(bool server, const char *path, unsigned i, unsigned queues, unsigned ring, char *buf, size_t len) {
         char id[16];
         snprintf(id, sizeof(id), "%u", i);
         if (server)
                 snprintf(buf, len, "net_vhost%u,iface=%s,queues=%u", i, path, queues);
         else
-                link_virtio_devargs(id, path, queues, buf, len);
+                link_virtio_devargs(id, path, queues, ring, buf, len);
 }
 
 /* memif: one socket DIR/memif.sock, ids 0..N-1; the generator is the server. */
@@ -31,10 +33,15 @@ static void memif_socket(const char *dir, unsigned i, char *buf, size_t len) {
         snprintf(buf, len, "%s/memif.sock", dir);
 }
 
-static void memif_devargs(bool server, const char *path, unsigned i, unsigned queues, char *buf, size_t len) {
+static void memif_devargs(bool server, const char *path, unsigned i, unsigned queues, unsigned ring, char *buf, size_t len) {
         (void)queues;
-        snprintf(buf, len, "net_memif%u,role=%s,id=%u,socket=%s,socket-abstract=no", i, server ? "server" : "client", i,
-                 path);
+        int n = snprintf(buf, len, "net_memif%u,role=%s,id=%u,socket=%s,socket-abstract=no", i, server ? "server" : "client",
+                         i, path);
+        unsigned log2 = 0;
+        while (ring && (1u << log2) < ring)
+                log2++;
+        if (ring && n > 0 && (size_t)n < len)
+                snprintf(buf + n, len - (size_t)n, ",rsize=%u", log2); /* memif takes log2 of the ring */
 }
 
 const struct link_spec link_specs[] = {

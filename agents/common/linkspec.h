@@ -18,8 +18,9 @@ struct link_spec {
         const char *client_driver, *client_what;
         /* Port i's socket in dir (sockets only). */
         void (*socket)(const char *dir, unsigned i, char *buf, size_t len);
-        /* Port i's devargs on the server (generator) or client (NF) side. */
-        void (*devargs)(bool server, const char *path, unsigned i, unsigned queues, char *buf, size_t len);
+        /* Port i's devargs on the server (generator) or client (NF) side, ring descriptors
+         * per queue (0: the driver's default). */
+        void (*devargs)(bool server, const char *path, unsigned i, unsigned queues, unsigned ring, char *buf, size_t len);
 };
 
 extern const struct link_spec link_specs[];
@@ -31,5 +32,6 @@ const struct link_spec *link_spec_of(enum link_kind kind);
 /* "vhost, memif or pci", for messages. */
 const char *link_spec_names(void);
 
-/* A virtio-user port (the container side of a vhost-user link): net_virtio_user<id>. */
-void link_virtio_devargs(const char *id, const char *path, unsigned queues, char *buf, size_t len);
+/* A virtio-user port (the container side of a vhost-user link): net_virtio_user<id>, with
+ * ring descriptors per queue (0: DPDK's default; the vhost side follows the frontend). */
+void link_virtio_devargs(const char *id, const char *path, unsigned queues, unsigned ring, char *buf, size_t len);

@@ -530,7 +530,7 @@ static int gen_init(int argc, char **argv) {
         tsc_hz = rte_get_tsc_hz();
         ns_mult = (uint64_t)((1e9 * 4294967296.0) / (double)tsc_hz);
         char lerr[512];
-        if (link_attach(opt.link.kind, true, opt.link.dir, opt.link.ports, opt.link.queues, lerr, sizeof(lerr)) < 0) {
+        if (link_attach(&opt.link, true, lerr, sizeof(lerr)) < 0) {
                 fprintf(stderr, "isolab-gen: %s\n", lerr);
                 goto fail;
         }
@@ -575,7 +575,7 @@ static int gen_init(int argc, char **argv) {
         }
         if (opt.selftest) {
                 char devargs[512], err[256];
-                link_virtio_devargs("_selftest", opt.selftest, 1, devargs, sizeof(devargs));
+                link_virtio_devargs("_selftest", opt.selftest, 1, opt.link.ring, devargs, sizeof(devargs));
                 r = rte_dev_probe(devargs);
                 struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
                 if (r < 0 || rte_eth_dev_count_avail() != n_ports + 1) {

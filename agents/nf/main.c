@@ -508,7 +508,7 @@ static int nf_init(int argc, char **argv) {
                 goto fail;
         tsc_hz = rte_get_tsc_hz();
         char lerr[512];
-        if (link_attach(opt.link.kind, false, opt.link.dir, opt.link.ports, opt.link.queues, lerr, sizeof(lerr)) < 0) {
+        if (link_attach(&opt.link, false, lerr, sizeof(lerr)) < 0) {
                 fprintf(stderr, "isolab-nf: %s\n", lerr);
                 goto fail;
         }

@@ -375,18 +375,23 @@ Test(link, the_table_builds_every_kind_s_sockets_and_devargs) {
         char path[128], dev[256];
         v->socket("/run/l", 1, path, sizeof(path));
         cr_expect_str_eq(path, "/run/l/vhost-1.sock");
-        v->devargs(true, path, 1, 2, dev, sizeof(dev));
+        v->devargs(true, path, 1, 2, 0, dev, sizeof(dev));
         cr_expect_str_eq(dev, "net_vhost1,iface=/run/l/vhost-1.sock,queues=2");
-        v->devargs(false, path, 1, 2, dev, sizeof(dev));
+        v->devargs(false, path, 1, 2, 0, dev, sizeof(dev));
         cr_expect_str_eq(dev, "net_virtio_user1,path=/run/l/vhost-1.sock,queues=2");
         m->socket("/run/l", 1, path, sizeof(path));
         cr_expect_str_eq(path, "/run/l/memif.sock", "memif: one socket for every port");
-        m->devargs(false, path, 1, 1, dev, sizeof(dev));
+        m->devargs(false, path, 1, 1, 0, dev, sizeof(dev));
         cr_expect_str_eq(dev, "net_memif1,role=client,id=1,socket=/run/l/memif.sock,socket-abstract=no");
         cr_expect_not(p->sockets);
         cr_expect_null(p->server_driver);
-        link_virtio_devargs("_selftest", "/run/l/vhost-0.sock", 1, dev, sizeof(dev));
+        link_virtio_devargs("_selftest", "/run/l/vhost-0.sock", 1, 0, dev, sizeof(dev));
         cr_expect_str_eq(dev, "net_virtio_user_selftest,path=/run/l/vhost-0.sock,queues=1");
+        /* --ring-size: the virtio frontend's queue_size (the vhost side follows), memif's log2. */
+        v->devargs(false, "/run/l/vhost-0.sock", 0, 1, 1024, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_virtio_user0,path=/run/l/vhost-0.sock,queues=1,queue_size=1024");
+        m->devargs(true, "/run/l/memif.sock", 0, 1, 4096, dev, sizeof(dev));
+        cr_expect_str_eq(dev, "net_memif0,role=server,id=0,socket=/run/l/memif.sock,socket-abstract=no,rsize=12");
 }
 
 Test(link, pci_needs_four_distinct_ports_and_nothing_else_takes_them) {
