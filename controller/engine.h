@@ -81,7 +81,7 @@ struct hp_account {
 struct progress {
         bool tty;
         size_t i, n;              /* trials finished, in all */
-        uint64_t t0_us;
+        uint64_t t0_ns;
         char what[256];           /* the trial running now */
 };
 
@@ -173,4 +173,5 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
 /* progress.c */
 void progress_begin(struct progress *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void progress_end(struct progress *pr, json_t *line, bool counts);
-uint64_t mono_us(void);
+/* CLOCK_MONOTONIC in ns: every controller-side time of a run. */
+uint64_t mono_ns(void);

@@ -9,7 +9,6 @@ static void isolab_nf_argv(const struct agent_env *e, struct argvec *a) {
 
 const struct nf_ops nf_isolab = {
         .name = "isolab-nf",
-        .summary = "isolab's L2 forwarder, measured from the inside (default)",
         .speaks_protocol = true,
         .has_process = true,
         .nf_argv = isolab_nf_argv,

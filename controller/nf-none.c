@@ -21,7 +21,6 @@ static void none_gen_argv(const struct agent_env *e, struct argvec *a) {
 
 const struct nf_ops nf_none = {
         .name = "none",
-        .summary = "the generator looped back: the floor",
         .check = none_check,
         .gen_argv = none_gen_argv,
 };

@@ -62,7 +62,6 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
 
 const struct nf_ops nf_testpmd = {
         .name = "testpmd",
-        .summary = "dpdk-testpmd io forwarding, the yardstick",
         .has_process = true,
         .check = testpmd_check,
         .nf_argv = testpmd_argv,

@@ -47,7 +47,6 @@ void argv_agent(const struct agent_env *e, enum agent_role role, struct argvec *
 
 struct nf_ops {
         const char *name;        /* --nf NAME; "nf_under_test" in every record */
-        const char *summary;     /* for --help */
         /* isolab's JSON-lines protocol: READY=1, hello, stats from the inside (rx, tx,
          * busy and idle polls, stalls, poll gaps), its placement.  Without it the NF is
          * started raw (stdout to its log), counted from the outside and stopped by

@@ -7,10 +7,10 @@
 #include "controller/engine.h"
 #include "controller/verbs.h"
 
-uint64_t mono_us(void) {
+uint64_t mono_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void fmt_secs(double s, char *buf, size_t len) {
@@ -29,7 +29,7 @@ void progress_begin(struct progress *pr, const char *fmt, ...) {
         va_end(ap);
         if (!pr->tty)
                 return;
-        double el = (double)(mono_us() - pr->t0_us) / 1e6;
+        double el = (double)(mono_ns() - pr->t0_ns) / 1e9;
         char e[32], eta[32] = "?";
         fmt_secs(el, e, sizeof(e));
         if (pr->i)

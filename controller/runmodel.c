@@ -74,6 +74,10 @@ static void add_busy(struct mrow *r, json_t *t) {
 }
 
 int row_nf_limited(const struct mrow *r) {
+        /* A search's rate is the NF's unless the generator could not reach the rate where
+         * loss began. */
+        if (r->n && r->results == r->n)
+                return r->limited == 0;
         if (r->busy.n == 0 || r->busy.n < r->n)
                 return -1;
         return acc_mean(&r->busy) >= NF_LIMITED_BUSY;
@@ -84,9 +88,13 @@ const char *row_baseline_na(const struct mrow *b, char *buf, size_t len) {
         case 1:
                 return NULL;
         case 0:
-                snprintf(buf, len, "generator-limited: at the baseline the NF's PMDs polled empty queues %.0f %% of their "
-                                   "time, so the generator, not the NF, set its rate",
-                         100 * (1 - acc_mean(&b->busy)));
+                if (b->results)
+                        snprintf(buf, len, "generator-limited: the search at the baseline reached the generator's limit "
+                                           "before the NF lost packets");
+                else
+                        snprintf(buf, len, "generator-limited: at the baseline the NF's PMDs polled empty queues %.0f %% of "
+                                           "their time, so the generator, not the NF, set its rate",
+                                 100 * (1 - acc_mean(&b->busy)));
                 return buf;
         case -1:
                 snprintf(buf, len, "the NF (%s) does not count its idle polls, so whether it set the baseline's rate is not "
@@ -239,12 +247,12 @@ static void add_series(struct run_model *m, json_t *t) {
                 r->n++;
                 acc_add(&r->mpps, result ? report_num(t, "found_mpps") : report_num(t, "result.mpps"));
                 acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
-                /* A search's rate is the NF's unless the generator could not reach the rate
-                 * where loss began. */
-                if (result)
-                        acc_add(&r->busy, json_is_true(json_object_get(t, "generator_limited")) ? 0 : 1);
-                else
+                if (result) {
+                        r->results++;
+                        r->limited += json_is_true(json_object_get(t, "generator_limited"));
+                } else {
                         add_busy(r, t);
+                }
         }
         if (result)
                 return;

@@ -54,6 +54,7 @@ struct mrow {
         /* counts */
         unsigned n, errors, shortfall, not_converged, limited, trials;
         unsigned gen_stalled;     /* trials whose generator's TX loop stopped over 1 ms */
+        unsigned results;         /* search results among n (the plot's series) */
         /* figures, per trial */
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;

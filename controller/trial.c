@@ -31,14 +31,7 @@ struct trial {
         json_t *res;              /* the generator's reply */
         json_t *nstat;            /* the neighbour's stop reply */
         uint64_t t0_ns, t1_ns;    /* the generator's request */
-        uint64_t window0_us;
 };
-
-static uint64_t mono_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static bool nf_speaks(const struct trial *T) {
         return T->nf && !T->nf->raw;
@@ -97,7 +90,6 @@ static int window_open(struct trial *T, struct diag *d) {
                 r = request(T, T->noise, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET, 1), 10000, &rep, d);
                 json_decref(rep);
         }
-        T->window0_us = mono_us();
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s0.cg, d);
         T->s0.cg_ns = mono_ns();
@@ -141,7 +133,7 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * is recorded but marked not valid, and the reports leave it out. */
 static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
         const struct exp_opts *o = &T->R->x->o;
-        uint64_t window_us = mono_us() - T->window0_us, trial_us = o->duration_us + o->warmup_us + (uint64_t)(drain_s(pt) * 1e6);
+        uint64_t window_us = (mono_ns() - T->s0.cg_ns) / 1000, trial_us = o->duration_us + o->warmup_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)

@@ -63,7 +63,7 @@ static bool restart_after_death(struct exp_run *R) {
 static int run_points(struct exp_run *R) {
         const struct experiment *x = R->x;
         paths_agent("noise", R->noise_bin, sizeof(R->noise_bin));
-        R->pr = (struct progress){ .tty = isatty(STDERR_FILENO), .n = R->npts, .t0_us = mono_us() };
+        R->pr = (struct progress){ .tty = isatty(STDERR_FILENO), .n = R->npts, .t0_ns = mono_ns() };
         int rc = 0;
         for (size_t i = 0; i < R->npts && !R->run.interrupted && rc == 0; i++) {
                 const struct matrix_point *pt = &R->pts[i];

@@ -614,3 +614,21 @@ Test(report, ratios_need_an_nf_limited_baseline_and_throttling_is_time) {
         cr_expect_eq(row_nf_limited(&tp.table[TABLE_SWEEP].v[0]), -1);
         cr_expect(strstr(row_baseline_na(&tp.table[TABLE_SWEEP].v[0], why, sizeof(why)) ?: "", "does not count") != NULL);
 }
+
+/* The plot's series of search results: NF-limited unless the search hit the generator. */
+Test(report, a_search_series_is_nf_limited_unless_the_generator_limited_it) {
+        const char *ok = "{\"kind\": \"search\", \"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, "
+                         "\"frame_size\": 64, \"method\": \"ndr\", \"found_mpps\": 5.0, \"generator_limited\": false}\n";
+        const char *lim = "{\"kind\": \"search\", \"index\": 0, \"repetition\": 1, \"quota\": 100, \"period_us\": 100000, "
+                          "\"frame_size\": 64, \"method\": \"ndr\", \"found_mpps\": 9.0, \"generator_limited\": true}\n";
+        _cleanup_(model_free) struct run_model a = load_lines(ok);
+        cr_assert_eq(a.series.n, 1);
+        cr_expect_eq(row_nf_limited(&a.series.v[0]), 1);
+        char both[1024], why[256];
+        snprintf(both, sizeof(both), "%s%s", ok, lim);
+        _cleanup_(model_free) struct run_model b = load_lines(both);
+        cr_assert_eq(b.series.n, 1);
+        cr_expect_eq(row_nf_limited(&b.series.v[0]), 0);
+        cr_expect(strstr(row_baseline_na(&b.series.v[0], why, sizeof(why)) ?: "", "reached the generator's limit") != NULL,
+                  "%s", why);
+}
