@@ -338,8 +338,11 @@ int model_load(struct run_model *m, const struct resdir *rd, FILE *f, const char
                 add_sweep(m, t);
                 add_noisy(m, t);
         }
-        qsort(m->table[TABLE_SWEEP].v, m->table[TABLE_SWEEP].n, sizeof(struct mrow), cmp_sweep);
-        qsort(m->table[TABLE_NOISY].v, m->table[TABLE_NOISY].n, sizeof(struct mrow), cmp_noisy);
+        /* qsort takes no NULL array, even empty (a run of searches only has no plain rows). */
+        if (m->table[TABLE_SWEEP].n)
+                qsort(m->table[TABLE_SWEEP].v, m->table[TABLE_SWEEP].n, sizeof(struct mrow), cmp_sweep);
+        if (m->table[TABLE_NOISY].n)
+                qsort(m->table[TABLE_NOISY].v, m->table[TABLE_NOISY].n, sizeof(struct mrow), cmp_noisy);
         return read_run_json(m, rd, dir, check, d);
 }
 
