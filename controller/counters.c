@@ -144,3 +144,18 @@ double counter_share(double part, double window, unsigned n) {
         double v = part / window / n;
         return v > 1 ? 1 : v;
 }
+
+json_t *loss_parts(const struct loss_counts *c) {
+        uint64_t lost = c->offered > c->received ? c->offered - c->received : 0;
+        uint64_t refused = c->offered > c->sent ? c->offered - c->sent : 0;
+        uint64_t known = refused + c->gen_rx_missed + (c->nf_known ? c->nf_rx_missed + c->nf_tx_drops : 0);
+        json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:I}", "lost", (json_int_t)lost, "link_refused_means",
+                              c->virtual_link ? "nf_rx_ring_full" : "gen_tx_ring_full", "link_refused", (json_int_t)refused,
+                              "gen_rx_missed", (json_int_t)c->gen_rx_missed, "unseen",
+                              (json_int_t)(lost > known ? lost - known : 0));
+        json_object_set_new(j, "nf_rx_missed", c->nf_known ? json_integer((json_int_t)c->nf_rx_missed) : json_null());
+        json_object_set_new(j, "nf_tx_drops", c->nf_known ? json_integer((json_int_t)c->nf_tx_drops) : json_null());
+        if (known > lost)
+                json_object_set_new(j, "overcounted", json_integer((json_int_t)(known - lost)));
+        return j;
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,3 +33,22 @@ json_t *gap_delta(json_t *s0, json_t *s1);
  * the same stretch of time (0 for an empty window).  Jitter between reading a counter and
  * its clock can push the quotient a little past 1; more than that is a mismatched window. */
 double counter_share(double part, double window, unsigned n);
+
+/* Where the trial's lost packets were lost (offered - received), each part from its own
+ * counter over the counters' window:
+ *   link_refused   the generator's TX queue refused them: on a virtual link the NF's RX
+ *                  ring was full (what a NIC calls imissed); on a NIC, the generator's own
+ *                  TX ring
+ *   nf_rx_missed   the NF's ports counted them missed or without mbufs (a NIC's RX ring)
+ *   nf_tx_drops    the NF could not send them: the generator's RX ring was full
+ *   gen_rx_missed  the generator's RX port counted them missed
+ *   unseen         the rest: still in flight at the end, or dropped where no counter sees
+ * nf_known false (an NF that does not report, e.g. testpmd): the NF's parts are null and in
+ * unseen.  The parts add up to the loss; where counters overlap (a warm-up packet dropped in
+ * the window) unseen would go below zero: it is 0 and "overcounted" says by how much. */
+struct loss_counts {
+        uint64_t offered, sent, received, gen_rx_missed;
+        bool virtual_link, nf_known;
+        uint64_t nf_rx_missed, nf_tx_drops;
+};
+json_t *loss_parts(const struct loss_counts *c);

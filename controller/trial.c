@@ -115,13 +115,29 @@ static double drain_s(const struct matrix_point *pt) {
         return pt->period_us > 100000 ? (double)pt->period_us / 1e6 : 0.1;
 }
 
+static int gen_trial(struct trial *T, const struct matrix_point *pt, json_t *rate, uint64_t duration_us, json_t **ret,
+                     struct diag *d) {
+        return request(T, T->R->slot[ROLE_GEN].a,
+                       json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, pt->frame_size,
+                                 PROTO_RATE, rate, PROTO_DURATION, duration_us / 1e6, PROTO_WARMUP, 0.0, PROTO_DRAIN, drain_s(pt)),
+                       (int)(duration_us / 1000 + drain_s(pt) * 1000) + 30000, ret, d);
+}
+
+/* The warm-up is a trial of its own, before the counters' window opens, and drained like
+ * one: the NF's, the cgroup's and the threads' counters then cover the measured packets
+ * only (a warm-up packet still held after its drain arrives as stale, never as this
+ * trial's).  Its result is not kept. */
+static int warmup(struct trial *T, const struct matrix_point *pt, json_t *rate, struct diag *d) {
+        uint64_t us = T->R->x->o.warmup_us;
+        json_t *rep = NULL;
+        int r = us ? gen_trial(T, pt, rate, us, &rep, d) : 0;
+        json_decref(rep);
+        return r;
+}
+
 static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate, struct diag *d) {
-        const struct exp_opts *o = &T->R->x->o;
         T->t0_ns = mono_ns();
-        int r = request(T, T->R->slot[ROLE_GEN].a,
-                        json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, pt->frame_size, PROTO_RATE,
-                                  rate, PROTO_DURATION, o->duration_us / 1e6, PROTO_WARMUP, o->warmup_us / 1e6, PROTO_DRAIN, drain_s(pt)),
-                        (int)((o->duration_us + o->warmup_us) / 1000 + drain_s(pt) * 1000) + 30000, &T->res, d);
+        int r = gen_trial(T, pt, rate, T->R->x->o.duration_us, &T->res, d);
         T->t1_ns = mono_ns();
         return r;
 }
@@ -133,7 +149,7 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * is recorded but marked not valid, and the reports leave it out. */
 static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
         const struct exp_opts *o = &T->R->x->o;
-        uint64_t window_us = (mono_ns() - T->s0.cg_ns) / 1000, trial_us = o->duration_us + o->warmup_us + (uint64_t)(drain_s(pt) * 1e6);
+        uint64_t window_us = (mono_ns() - T->s0.cg_ns) / 1000, trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)
@@ -141,6 +157,36 @@ static void window_check(const struct trial *T, const struct matrix_point *pt, c
                          "the controller was held up: its counters cover %.1f s for a trial of %.1f s (stopped, the machine "
                          "paused, or starved of CPU)",
                          (double)window_us / 1e6, (double)trial_us / 1e6);
+}
+
+static json_int_t ports_sum(json_t *stats, const char *key) {
+        json_int_t sum = 0;
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(stats, "ports"), i, p) sum += json_integer_value(json_object_get(p, key));
+        return sum;
+}
+
+static uint64_t counted(json_int_t d) {
+        return d > 0 ? (uint64_t)d : 0;
+}
+
+/* The loss, split by where each part was counted (counters.h). */
+static json_t *trial_loss_parts(const struct trial *T, json_t *s0, json_t *s1) {
+        json_t *res = json_object_get(T->res, "result");
+        json_t *tx = json_object_get(res, "tx"), *rx = json_object_get(res, "rx"), *ports = json_object_get(res, "ports");
+        struct loss_counts c = {
+                .offered = counted(json_integer_value(json_object_get(tx, "offered"))),
+                .sent = counted(json_integer_value(json_object_get(tx, "sent"))),
+                .received = counted(json_integer_value(json_object_get(rx, "packets"))),
+                .gen_rx_missed = counted(json_integer_value(json_object_get(ports, "rx_port_imissed"))),
+                .virtual_link = strcmp(T->R->x->link, "pci") != 0,
+                .nf_known = nf_speaks(T),
+                .nf_rx_missed = counted(ports_sum(s1, "imissed") + ports_sum(s1, "rx_nombuf") - ports_sum(s0, "imissed") -
+                                        ports_sum(s0, "rx_nombuf")),
+                .nf_tx_drops = counted(sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops")),
+        };
+        return loss_parts(&c);
 }
 
 /* The NF's counters from the inside, the cgroup's and the PMD threads' deltas. */
@@ -208,6 +254,7 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_t *cgj = json_object_get(line, "cgroup");
         json_object_set_new(cgj, "throttled_time_pct", json_real(100 * counter_share(thr_us * 1000.0, cg_win, o->pmd_cores)));
         json_object_set_new(cgj, "mean_throttle_us", json_real(nthr ? (double)thr_us / (double)nthr : 0.0));
+        json_object_set_new(line, "loss_parts", trial_loss_parts(T, s0, s1));
         json_object_set_new(line, "windows",
                             json_pack("{s:I, s:I, s:I, s:I}", "traffic_ns", (json_int_t)(T->t1_ns - T->t0_ns), "nf_stats_ns",
                                       (json_int_t)stats_win, "cgroup_ns", (json_int_t)cg_win, "sched_ns",
@@ -237,6 +284,8 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         struct trial T = { .R = R, .nf = R->slot[ROLE_NF].a, .nb = nb };
         size_t mark = R->undo.n;
         int r = nb ? neighbour_begin(&T, d) : 0;
+        if (r >= 0)
+                r = warmup(&T, pt, rate, d);
         if (r >= 0)
                 r = window_open(&T, d);
         if (r >= 0)

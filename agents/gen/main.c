@@ -406,7 +406,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
                 "rx", "packets", (json_int_t)t->rx, "warmup", (json_int_t)t->rx_warm, "other", (json_int_t)t->rx_other,
                 "reordered", (json_int_t)t->seq.reordered, "duplicates", (json_int_t)t->seq.duplicates,
                 "loss", "packets", (json_int_t)lost, "ratio", t->offered ? (double)lost / (double)t->offered : 0.0,
-                "at_link", (json_int_t)not_taken, "after_link", (json_int_t)(t->sent > t->rx ? t->sent - t->rx : 0),
+                "tx_refused", (json_int_t)not_taken, "after_tx", (json_int_t)(t->sent > t->rx ? t->sent - t->rx : 0),
                 "mpps", rx_pps / 1e6, "gbps_l2", pacing_l2_bps(rx_pps, frame_size) / 1e9, "gbps_l1",
                 pacing_l1_bps(rx_pps, frame_size) / 1e9, "latency", latency_json(&t->lat),
                 "ports", "tx_port_tx", (json_int_t)(after[0].opackets - before[0].opackets), "tx_port_oerrors",

@@ -186,6 +186,20 @@ static void expect_bounded(json_t *a) {
                 double win = num(t, "windows", "nf_stats_ns");
                 cr_expect(win > 0 && polled / win > 0.8 && polled / win < 1.02,
                           "trial %zu: busy + idle + stalled = %.0f ns over a %.0f ns window", i, polled, win);
+                /* The loss parts add up to the generator's loss, and the NF's own counters
+                 * see no more drops than the generator lost. */
+                double lost = num(t, "loss_parts", "lost"), parts = num(t, "loss_parts", "link_refused") +
+                                                                    num(t, "loss_parts", "nf_rx_missed") +
+                                                                    num(t, "loss_parts", "nf_tx_drops") +
+                                                                    num(t, "loss_parts", "gen_rx_missed") +
+                                                                    num(t, "loss_parts", "unseen");
+                json_t *res = json_object_get(t, "result");
+                cr_expect_eq(lost, num(res, "loss", "packets"), "trial %zu: loss_parts.lost %.0f", i, lost);
+                cr_expect_eq(parts, lost + num(t, "loss_parts", "overcounted"), "trial %zu: parts %.0f, lost %.0f", i, parts,
+                             lost);
+                cr_expect_eq(num(t, "loss_parts", "overcounted"), 0,
+                             "trial %zu: the NF counted %.0f drops more than the generator lost: windows overlap", i,
+                             num(t, "loss_parts", "overcounted"));
         }
 }
 

@@ -554,6 +554,52 @@ Test(counters, shares_are_bounded_and_empty_windows_are_zero) {
         cr_expect_eq(counter_share(5e8, 1e9, 0), 0.0);
 }
 
+static json_int_t part(json_t *j, const char *k) {
+        return json_integer_value(json_object_get(j, k));
+}
+
+/* The loss parts add up to the loss, each from its own counter. */
+Test(counters, loss_parts_add_up_to_the_loss_and_say_where) {
+        struct loss_counts c = { .offered = 1000, .sent = 900, .received = 700, .gen_rx_missed = 10, .virtual_link = true,
+                                 .nf_known = true, .nf_rx_missed = 0, .nf_tx_drops = 150 };
+        json_t *j = loss_parts(&c);
+        cr_expect_eq(part(j, "lost"), 300);
+        cr_expect_eq(part(j, "link_refused"), 100, "refused by the link: the NF's RX ring was full");
+        cr_expect_str_eq(json_string_value(json_object_get(j, "link_refused_means")), "nf_rx_ring_full");
+        cr_expect_eq(part(j, "nf_tx_drops"), 150);
+        cr_expect_eq(part(j, "gen_rx_missed"), 10);
+        cr_expect_eq(part(j, "unseen"), 40, "in flight or dropped where no counter sees it");
+        cr_expect_eq(part(j, "link_refused") + part(j, "nf_rx_missed") + part(j, "nf_tx_drops") + part(j, "gen_rx_missed") +
+                             part(j, "unseen"),
+                     part(j, "lost"));
+        cr_expect_null(json_object_get(j, "overcounted"));
+        json_decref(j);
+
+        /* testpmd reports nothing: its parts are unknown, not zero, and in unseen. */
+        c.nf_known = false;
+        c.virtual_link = false;
+        j = loss_parts(&c);
+        cr_expect(json_is_null(json_object_get(j, "nf_tx_drops")));
+        cr_expect_str_eq(json_string_value(json_object_get(j, "link_refused_means")), "gen_tx_ring_full");
+        cr_expect_eq(part(j, "unseen"), 190);
+        json_decref(j);
+
+        /* Counters that overlap (a warm-up packet dropped inside the window) never make a
+         * negative part: unseen is 0 and the excess is said. */
+        c = (struct loss_counts){ .offered = 100, .sent = 100, .received = 90, .nf_known = true, .nf_tx_drops = 15 };
+        j = loss_parts(&c);
+        cr_expect_eq(part(j, "unseen"), 0);
+        cr_expect_eq(part(j, "overcounted"), 5);
+        json_decref(j);
+
+        /* More received than offered (duplicates): no loss, no negative figure. */
+        c = (struct loss_counts){ .offered = 100, .sent = 100, .received = 101, .nf_known = true };
+        j = loss_parts(&c);
+        cr_expect_eq(part(j, "lost"), 0);
+        cr_expect_eq(part(j, "unseen"), 0);
+        json_decref(j);
+}
+
 static struct run_model load_lines(const char *lines) {
         char mdir[] = "/tmp/isolab-model-XXXXXX";
         cr_assert_not_null(mkdtemp(mdir));
