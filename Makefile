@@ -74,12 +74,12 @@ BASE_SRC  := base/optdoc.c base/util.c base/diag.c base/linebuf.c base/spawn.c
 TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 # Every controller file: a new NF kind, method or verb is one file (and its table entry).
-CTL_SRC   := $(filter-out controller/main.c,$(sort $(wildcard controller/*.c))) agents/common/linkspec.c
+CTL_SRC   := $(filter-out controller/main.c,$(sort $(wildcard controller/*.c))) agents/common/linkspec.c agents/common/nfwork.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c agents/common/linkspec.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
-DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c
+DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c agents/common/nfwork.c
 FUZZ_TARGETS := scenario options proto cpulist plotquote results
 FUZZ_SRC  := $(patsubst %,tests/fuzz/fuzz-%.c,$(FUZZ_TARGETS))
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \
@@ -195,7 +195,8 @@ golden: $(BUILD)/test-unit
 	git diff --stat tests/golden
 
 # The README's main job: a short CPU-quota sweep on this machine (root), and its table.
-DEMO_ARGS ?= --cpu-quota 100,75,50,25,12.5 --frame-sizes 64 --repetitions 3 --duration 2s --warmup 1s
+DEMO_ARGS ?= --cpu-quota 100,75,50,25,12.5 --frame-sizes 64 --repetitions 3 --duration 2s --warmup 1s --shuffle \
+             --nf-work reads=4,writes=1,table=64M
 demo: $(BINS)
 	$(BUILD)/isolab plan
 	$(BUILD)/isolab sweep $(DEMO_ARGS)

@@ -96,6 +96,7 @@ struct exp_run {
         char stamp[32], run_id[64], run_dir[256], huge_dir[300], link_dir[300], notify[300];
         char *out;                /* the results directory, as given (any length) */
         char lc_gen[64], lc_nf[512], socket_mem[128], mems[16];
+        unsigned gen_lcores;           /* the generator's workers: 1 (TX and RX) or 2 (TX, RX) */
         hwloc_bitmap_t nf_set;    /* the NF's cpuset for the current pinning */
         unsigned cur_var;         /* the variant (NF kind x pinning) running now */
         const struct nf_ops *nf;  /* its NF kind */

@@ -75,6 +75,12 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, out), "scenario" },
         { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
           "none (the generator looped back: the floor)", cli_parse_string, offsetof(struct exp_opts, nf), "nf" },
+        { "nf-work", "reads=N,writes=N,table=SIZE", "per-packet work of the NF, as testpmd's noisy VNF: N random reads "
+          "and writes per packet in a table of SIZE per PMD (default none; isolab-nf and testpmd)", cli_parse_string,
+          offsetof(struct exp_opts, nf_work), "nf" },
+        { "gen-cores", "N", "generator worker lcores: 1 (sends and receives) or 2 (one sends, one receives); default auto: "
+          "2 when the plan has two cores for it that no PMD or housekeeping uses", cli_parse_string,
+          offsetof(struct exp_opts, gen_cores), "traffic" },
         { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_count, offsetof(struct exp_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
           cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },
@@ -597,6 +603,33 @@ static int build_variants(struct experiment *x, struct diag *d) {
                         if (x->nf[j] == x->nf[i])
                                 return diag_set(d, -EINVAL, "--nf names %s twice", v[i]);
         }
+        /* Per-packet work: every NF under test must do the same, or the comparison is not. */
+        if (!x->o.nf_work)
+                return 0;
+        char err[256];
+        if (nf_work_parse("nf-work", x->o.nf_work, &x->work, err, sizeof(err)) < 0)
+                return diag_set(d, -EINVAL, "%s", err);
+        for (int i = 0; i < x->n_nf; i++) {
+                if (!x->nf[i]->work_check)
+                        return diag_set(d, -EINVAL, "--nf-work: --nf %s cannot do per-packet work; leave it out of --nf or drop "
+                                                    "--nf-work",
+                                        x->nf[i]->name);
+                int r = x->nf[i]->work_check(x, d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* --gen-cores: auto (0), 1 or 2. */
+static int build_gen_cores(struct experiment *x, struct diag *d) {
+        const char *g = x->o.gen_cores;
+        if (!g || strcmp(g, "auto") == 0)
+                x->gen_cores = 0;
+        else if (strcmp(g, "1") == 0 || strcmp(g, "2") == 0)
+                x->gen_cores = (unsigned)(g[0] - '0');
+        else
+                return diag_set(d, -EINVAL, "--gen-cores %s: give 1 (one lcore sends and receives), 2 (one each) or auto", g);
         return 0;
 }
 
@@ -635,7 +668,7 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
                 return diag_set(d, -EINVAL, "--repetitions and --pmd-cores are at least 1");
         if ((r = build_link(x, d)) < 0)
                 return r;
-        if ((r = build_variants(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
+        if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
                 return -EINVAL;

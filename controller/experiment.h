@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agents/common/nfwork.h"
 #include "base/diag.h"
 #include "controller/cli.h"
 #include "controller/scenario.h"
@@ -32,7 +33,7 @@ enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
-        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume;
+        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores;
         unsigned repetitions, pmd_cores, max_trials, ring_size;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run;
@@ -67,6 +68,8 @@ struct experiment {
         int n_pin;
         const struct nf_ops *nf[EXP_MAX_NF];
         int n_nf;
+        struct nf_work work;           /* --nf-work: per-packet work of the NF (table 0: none) */
+        unsigned gen_cores;            /* --gen-cores: 1 or 2 lcores (TX, RX); 0: auto, the plan's choice */
         struct noise_spec specs[SCENARIO_MAX_NOISE];
         size_t n_specs;
         enum noise_placement places[SCENARIO_MAX_NOISE][_NOISE_PLACEMENT_MAX];
@@ -81,7 +84,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 32
+#define EXPERIMENT_N_OPTIONS 34
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

@@ -5,6 +5,17 @@
 
 static void isolab_nf_argv(const struct agent_env *e, struct argvec *a) {
         argv_agent(e, ROLE_NF, a);
+        if (e->x->work.table) {
+                char w[96];
+                nf_work_format(&e->x->work, w, sizeof(w));
+                argv_add(a, "--work");
+                argv_add(a, "%s", w);
+        }
+}
+
+static int isolab_nf_work_check(const struct experiment *x, struct diag *d) {
+        (void)x, (void)d;
+        return 0; /* any spec nf_work_parse takes */
 }
 
 const struct nf_ops nf_isolab = {
@@ -12,4 +23,5 @@ const struct nf_ops nf_isolab = {
         .speaks_protocol = true,
         .has_process = true,
         .nf_argv = isolab_nf_argv,
+        .work_check = isolab_nf_work_check,
 };

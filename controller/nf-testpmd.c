@@ -2,6 +2,7 @@
  * speaks no protocol: started raw with its output in nf.log, measured from the outside
  * (the cgroup, schedstat of its whole process), stopped by SIGTERM (nf.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,17 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
                 argv_add(a, "%s", devargs);
         }
         argv_add(a, "--");
-        argv_add(a, "--forward-mode=io");
+        /* The same per-packet work as isolab-nf's, through testpmd's noisy VNF mode (its
+         * table is per forwarding stream, in MiB). */
+        const struct nf_work *w = &e->x->work;
+        if (w->table) {
+                argv_add(a, "--forward-mode=noisy");
+                argv_add(a, "--noisy-lkup-memory=%" PRIu64, w->table >> 20);
+                argv_add(a, "--noisy-lkup-num-reads=%u", w->reads);
+                argv_add(a, "--noisy-lkup-num-writes=%u", w->writes);
+        } else {
+                argv_add(a, "--forward-mode=io");
+        }
         argv_add(a, "--auto-start");
         argv_add(a, "--stats-period=1"); /* also keeps it running with stdin at its end */
         argv_add(a, "--nb-cores=%u", q);
@@ -60,9 +71,18 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
         argv_add(a, "--total-num-mbufs=16384");
 }
 
+static int testpmd_work_check(const struct experiment *x, struct diag *d) {
+        if (x->work.table % (1ULL << 20))
+                return diag_set(d, -EINVAL, "--nf-work %s: testpmd's noisy mode takes whole MiB tables; give table=1M or more "
+                                            "in MiB",
+                                x->o.nf_work);
+        return 0;
+}
+
 const struct nf_ops nf_testpmd = {
         .name = "testpmd",
         .has_process = true,
         .check = testpmd_check,
         .nf_argv = testpmd_argv,
+        .work_check = testpmd_work_check,
 };

@@ -58,6 +58,9 @@ struct nf_ops {
         int (*check)(const struct experiment *x, struct diag *d);
         /* Its command line, pinned by e->lcores_nf (has_process only). */
         void (*nf_argv)(const struct agent_env *e, struct argvec *a);
+        /* Whether it can do --nf-work's per-packet work, as given (x->work); NULL: it
+         * cannot do any (0 when there is none to do is the engine's business). */
+        int (*work_check)(const struct experiment *x, struct diag *d);
         /* What the generator adds for it (none: loop port 0 back); NULL: nothing. */
         void (*gen_argv)(const struct agent_env *e, struct argvec *a);
 };

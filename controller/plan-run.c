@@ -187,8 +187,15 @@ static void make_slots(struct exp_run *R) {
         const struct plan *p = R->p;
         static const char *const roles[_ROLE_MAX] = { "gen", "nf" };
         snprintf(R->mems, sizeof(R->mems), "%d", p->node);
-        snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d", hwloc_bitmap_first(p->housekeeping.cpus),
-                 hwloc_bitmap_first(p->gen.cpus));
+        /* The generator's workers: one that sends and receives, or a sender and a receiver
+         * (isolab-gen takes the first worker for TX, the second for RX), each on a CPU of
+         * the plan's (two on one CPU when it gave one). */
+        int g1 = hwloc_bitmap_first(p->gen.cpus), g2 = hwloc_bitmap_next(p->gen.cpus, g1);
+        if (R->gen_lcores == 2)
+                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d,2@%d", hwloc_bitmap_first(p->housekeeping.cpus), g1,
+                         g2 >= 0 ? g2 : g1);
+        else
+                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d", hwloc_bitmap_first(p->housekeeping.cpus), g1);
         R->socket_mem[0] = '\0';
         for (int nd = 0; nd <= p->node; nd++) {
                 size_t sl = strlen(R->socket_mem);
@@ -205,6 +212,12 @@ static void make_slots(struct exp_run *R) {
                 snprintf(s->log, sizeof(s->log), "%s.log", roles[i]);
                 snprintf(s->rel, sizeof(s->rel), "isolab/%s/%s", R->run_id, roles[i]);
         }
+}
+
+/* Two generator CPUs of their own: on no PMD core and not the housekeeping core. */
+static bool gen_cores_free(const struct plan *p) {
+        return hwloc_bitmap_weight(p->gen.cpus) == 2 && !hwloc_bitmap_intersects(p->gen.cpus, p->pmd.cpus) &&
+               !hwloc_bitmap_intersects(p->gen.cpus, p->housekeeping.cpus);
 }
 
 /* The variant (NF kind x pinning) of the run's first point, or of the next one. */
@@ -225,9 +238,21 @@ int run_plan(struct exp_run *R, struct diag *d) {
                 return r; /* said */
         /* Real ports: the planner puts the NF on their node and says where it cannot. */
         const char *nf_ports[2] = { x->ports[2], x->ports[3] };
-        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = 1, .node = -1, .noise_mask = x->noise_mask,
-                                    .ports = x->ports[2][0] ? nf_ports : NULL, .n_ports = x->ports[2][0] ? 2 : 0 };
-        if ((r = plan_make(R->t, &req, &R->p, d)) < 0 || (r = neighbours_make(x, R->p, &R->nb, d)) < 0 ||
+        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
+                                    .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
+                                    .n_ports = x->ports[2][0] ? 2 : 0 };
+        if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
+                return r;
+        /* --gen-cores auto: a sender and a receiver when the plan found two cores that no PMD
+         * and no housekeeping uses, else one lcore for both (planned again for one). */
+        if (!x->gen_cores && !gen_cores_free(R->p)) {
+                R->p = plan_free(R->p);
+                req.gen_cores = 1;
+                if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
+                        return r;
+        }
+        R->gen_lcores = req.gen_cores;
+        if ((r = neighbours_make(x, R->p, &R->nb, d)) < 0 ||
             (r = make_matrix(R, d)) < 0)
                 return r;
         if (!R->npts)

@@ -263,6 +263,18 @@ int records_begin(struct exp_run *R) {
         json_decref(hello);
         if (!R->runj)
                 return -ENOMEM;
+        /* The generator's workers (--gen-cores), and the NF's per-packet work (--nf-work). */
+        json_object_set_new(R->runj, "generator",
+                            json_pack("{s:i, s:s, s:s}", "worker_lcores", R->gen_lcores, "eal_lcores", R->lc_gen, "roles",
+                                      R->gen_lcores == 2 ? "one lcore sends, another receives"
+                                                         : "one lcore sends and receives"));
+        if (x->work.table) {
+                char what[160];
+                nf_work_describe(&x->work, what, sizeof(what));
+                json_object_set_new(R->runj, "nf_work",
+                                    json_pack("{s:i, s:i, s:I, s:s}", "reads", x->work.reads, "writes", x->work.writes,
+                                              "table_bytes", (json_int_t)x->work.table, "description", what));
+        }
         if (!x->o.no_huge)
                 json_object_set_new(R->runj, "hugepages",
                                     json_pack("{s:i, s:I, s:I, s:I, s:I, s:n}", "node", p->node, "page_size",

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/common/nfwork.h"
 #include "controller/runmodel.h"
 
 const model_renderer model_renderers[_TABLE_MAX][_FORMAT_MAX] = {
@@ -20,6 +21,21 @@ int model_render(FILE *f, const struct run_model *m, enum model_format fmt) {
         bool searches = m->searches;
         bool plain = m->table[TABLE_SWEEP].n > 0 || m->neighbours;
         json_t *doc = json_object(), *warnings = m->warnings;
+        /* What the NF did per packet (--nf-work), from the numbers run.json recorded: a
+         * rate with a working set is not a bare forwarder's. */
+        json_t *wj = json_object_get(m->run, "nf_work");
+        struct nf_work w = { .reads = (unsigned)json_integer_value(json_object_get(wj, "reads")),
+                             .writes = (unsigned)json_integer_value(json_object_get(wj, "writes")),
+                             .table = (uint64_t)json_integer_value(json_object_get(wj, "table_bytes")) };
+        if (w.table && w.reads <= NF_WORK_MAX_OPS && w.writes <= NF_WORK_MAX_OPS) {
+                char what[160];
+                nf_work_describe(&w, what, sizeof(what));
+                if (fmt == FORMAT_TEXT)
+                        fprintf(f, "NF work: %s (--nf-work)\n", what);
+                else if (fmt == FORMAT_JSON)
+                        json_object_set_new(doc, "nf_work", json_pack("{s:i, s:i, s:I}", "reads", w.reads, "writes", w.writes,
+                                                                      "table_bytes", (json_int_t)w.table));
+        }
         if (searches) {
                 model_renderers[TABLE_SEARCH][fmt](f, m, warnings, doc);
                 if (plain && fmt != FORMAT_JSON)

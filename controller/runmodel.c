@@ -78,6 +78,8 @@ int row_nf_limited(const struct mrow *r) {
          * loss began. */
         if (r->n && r->results == r->n)
                 return r->limited == 0;
+        if (r->n && r->loss.n == r->n && acc_mean(&r->loss) >= NF_LIMITED_LOSS_PCT)
+                return 1;
         if (r->busy.n == 0 || r->busy.n < r->n)
                 return -1;
         return acc_mean(&r->busy) >= NF_LIMITED_BUSY;
@@ -93,8 +95,9 @@ const char *row_baseline_na(const struct mrow *b, char *buf, size_t len) {
                                            "before the NF lost packets");
                 else
                         snprintf(buf, len, "generator-limited: at the baseline the NF's PMDs polled empty queues %.0f %% of "
-                                           "their time, so the generator, not the NF, set its rate",
-                                 100 * (1 - acc_mean(&b->busy)));
+                                           "their time and lost %.2g %% (under %.0f %%), so the generator, not the NF, set its "
+                                           "rate",
+                                 100 * (1 - acc_mean(&b->busy)), acc_mean(&b->loss), NF_LIMITED_LOSS_PCT);
                 return buf;
         case -1:
                 snprintf(buf, len, "the NF (%s) does not count its idle polls, so whether it set the baseline's rate is not "

@@ -70,10 +70,14 @@ struct rowset {
         bool by_name;             /* rows are told apart by name alone (the series) */
 };
 
-/* A row is NF-limited when its NF had no idle polls to spare: busy in at least this share
- * of them.  Only then does its rate say what the NF can do; a rate ratio to a baseline that
- * is not NF-limited measures the generator (isolab report prints "n/a" with the reason). */
+/* A row is NF-limited when its NF had no idle polls to spare (busy in at least this share
+ * of them), or when it lost at least NF_LIMITED_LOSS_PCT of what was offered: then it
+ * delivered clearly less than it was given, and its rate is what it could do (a generator
+ * with holes in its stream leaves a saturated NF idle polls in between).  Only then does
+ * its rate say what the NF can do; a rate ratio to a baseline that is not NF-limited
+ * measures the generator (isolab report prints "n/a" with the reason). */
 #define NF_LIMITED_BUSY 0.95
+#define NF_LIMITED_LOSS_PCT 5.0
 /* 1: NF-limited, 0: not (the generator set the rate), -1: cannot tell (no inside counters). */
 int row_nf_limited(const struct mrow *r);
 /* Why a ratio to baseline b is not given, or NULL when it is. */

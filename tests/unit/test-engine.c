@@ -157,6 +157,11 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
                 { { "sweep", "--max-trials", "2" }, "--max-trials 2: give 3 to 100" },
                 { { "sweep", "--name", "Big Run" }, "name Big Run: use up to 24 of a-z, 0-9, _ and -" },
                 { { "sweep", "--precision", "0" }, "--precision 0: give a percentage from 0.01 to 50" },
+                { { "sweep", "--nf-work", "reads=4" }, "--nf-work reads=4: give the table and at least one read or write" },
+                { { "sweep", "--nf-work", "reads=99,table=8M" }, "--nf-work reads=99,table=8M: reads must be a whole number from 0 to 64" },
+                { { "sweep", "--nf-work", "reads=1,table=1K" }, "table must be a size from 4K to 4G" },
+                { { "sweep", "--nf-work", "reads=1,reads=2,table=8M" }, "\"reads=2\" is not one of reads=N, writes=N, table=SIZE (each once)" },
+                { { "sweep", "--gen-cores", "3" }, "--gen-cores 3: give 1 (one lcore sends and receives), 2 (one each) or auto" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(experiment_free) struct experiment x = { 0 };
@@ -168,6 +173,15 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
         struct diag d = { 0 };
         cr_expect_lt(BUILD(&x, EXP_SWEEP, &d, "sweep", "--method", "ndr", "--rate", "50%"), 0);
         cr_expect(strstr(d.msg, "--rate is for --method mrr") != NULL, "%s", d.msg);
+        /* Per-packet work must be done by every NF under test, the same. */
+        _cleanup_(experiment_free) struct experiment y = { 0 };
+        d = (struct diag){ 0 };
+        cr_expect_lt(BUILD(&y, EXP_SWEEP, &d, "sweep", "--nf", "isolab-nf,none", "--nf-work", "reads=1,table=8M"), 0);
+        cr_expect(strstr(d.msg, "--nf-work: --nf none cannot do per-packet work") != NULL, "%s", d.msg);
+        _cleanup_(experiment_free) struct experiment z = { 0 };
+        d = (struct diag){ 0 };
+        cr_expect_lt(BUILD(&z, EXP_SWEEP, &d, "sweep", "--nf", "testpmd", "--nf-work", "reads=1,table=1536K"), 0);
+        cr_expect(strstr(d.msg, "testpmd's noisy mode takes whole MiB tables") != NULL, "%s", d.msg);
 }
 
 /* defaults <- scenario file <- command line. */
@@ -228,6 +242,21 @@ Test(experiment, command_lines_of_each_nf_kind) {
         cr_expect(strstr(joined, "--vdev net_virtio_user1,path=/run/isolab/r/link/vhost-1.sock,queues=2") != NULL, "%s",
                   joined);
         cr_expect(strstr(joined, "--nb-cores=2 --rxq=2 --txq=2") != NULL, "%s", joined);
+        cr_expect(strstr(joined, "--forward-mode=io") != NULL, "%s", joined);
+        /* The same per-packet work on both forwarders: isolab-nf's --work, testpmd's noisy mode. */
+        cr_assert_eq(nf_work_parse("nf-work", "writes=1,table=8M,reads=4", &x.work, d.msg, sizeof(d.msg)), 0, "%s", d.msg);
+        a = (struct argvec){ 0 };
+        nf_find("testpmd")->nf_argv(&e, &a);
+        joined[0] = '\0';
+        for (int i = 1; i < a.n; i++)
+                snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), " %s", a.v[i]);
+        cr_expect(strstr(joined, "--forward-mode=noisy --noisy-lkup-memory=8 --noisy-lkup-num-reads=4 "
+                                 "--noisy-lkup-num-writes=1") != NULL, "%s", joined);
+        a = (struct argvec){ 0 };
+        nf_find("isolab-nf")->nf_argv(&e, &a);
+        cr_expect_str_eq(a.v[a.n - 2], "--work");
+        cr_expect_str_eq(a.v[a.n - 1], "reads=4,writes=1,table=8388608");
+        x.work = (struct nf_work){ 0 };
         a = (struct argvec){ 0 };
         nf_find("none")->gen_argv(&e, &a);
         cr_expect_eq(a.n, 4);
@@ -654,6 +683,19 @@ Test(report, ratios_need_an_nf_limited_baseline_and_throttling_is_time) {
         fclose(f);
         cr_expect(strstr(text, "\"rate_vs_100\": 0.5") != NULL, "%s", text);
         free(text);
+
+        /* A baseline that lost half of what it was offered is the NF's rate, idle polls or
+         * not (a generator with holes leaves a saturated NF idle in between). */
+        _cleanup_(model_free) struct run_model lossy = load_lines(
+                "{\"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, "
+                "\"result\": {\"mpps\": 3.0, \"loss\": {\"ratio\": 0.5}}, \"nf\": {\"busy_share\": 0.8}}\n");
+        cr_expect_eq(row_nf_limited(&lossy.table[TABLE_SWEEP].v[0]), 1);
+        _cleanup_(model_free) struct run_model clean = load_lines(
+                "{\"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, "
+                "\"result\": {\"mpps\": 3.0, \"loss\": {\"ratio\": 0.01}}, \"nf\": {\"busy_share\": 0.8}}\n");
+        cr_expect_eq(row_nf_limited(&clean.table[TABLE_SWEEP].v[0]), 0, "1 %% lost and idle polls: the generator's rate");
+        cr_expect(strstr(row_baseline_na(&clean.table[TABLE_SWEEP].v[0], why, sizeof(why)) ?: "", "and lost 1 % (under 5 %)") !=
+                          NULL, "%s", why);
 
         /* testpmd counts nothing from the inside: the ratio cannot be vouched for. */
         _cleanup_(model_free) struct run_model tp = load_lines(TRIAL(100, 6.0, 0, 0, 0));
