@@ -159,3 +159,29 @@ json_t *loss_parts(const struct loss_counts *c) {
                 json_object_set_new(j, "overcounted", json_integer((json_int_t)(known - lost)));
         return j;
 }
+
+json_t *series_summary(json_t *series) {
+        json_t *due = json_object_get(series, "due"), *sent = json_object_get(series, "sent"),
+               *rx = json_object_get(series, "received");
+        json_int_t bucket_ns = json_integer_value(json_object_get(series, "bucket_ns"));
+        size_t n = json_array_size(due);
+        if (!json_is_array(due) || json_array_size(sent) != n || json_array_size(rx) != n || bucket_ns <= 0)
+                return NULL;
+        size_t behind = 0, silent = 0, run = 0, longest = 0;
+        for (size_t i = 0; i < n; i++) {
+                json_int_t d = json_integer_value(json_array_get(due, i)), s = json_integer_value(json_array_get(sent, i)),
+                           r = json_integer_value(json_array_get(rx, i));
+                if (d > 0 && s * 10 < d * 9)
+                        behind++;
+                if (d > 0 && r == 0) {
+                        silent++;
+                        if (++run > longest)
+                                longest = run;
+                } else {
+                        run = 0;
+                }
+        }
+        double ms = (double)bucket_ns / 1e6;
+        return json_pack("{s:I, s:I, s:f, s:f, s:f}", "buckets", (json_int_t)n, "bucket_ns", bucket_ns, "gen_behind_ms",
+                         (double)behind * ms, "silent_ms", (double)silent * ms, "longest_silence_ms", (double)longest * ms);
+}

@@ -52,3 +52,10 @@ struct loss_counts {
         uint64_t nf_rx_missed, nf_tx_drops;
 };
 json_t *loss_parts(const struct loss_counts *c);
+
+/* What a trial's time series (isolab-gen's "series": due, sent, received per bucket) says
+ * at a glance, for the record: buckets (and their length), gen_behind_ms (the generator
+ * sent under 90 % of what its schedule made due), silent_ms (packets were due but none
+ * came back: the NF unreachable, e.g. throttled), and the longest run of silent buckets.
+ * NULL when the series is missing or malformed. */
+json_t *series_summary(json_t *series);

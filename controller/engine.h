@@ -106,6 +106,8 @@ struct exp_run {
         struct cg cg;
         struct resdir outdir;
         int tfd;                  /* trials.jsonl, appended to */
+        int sfd;                  /* series.jsonl, opened at the first series (0: not yet, -1: cannot) */
+        unsigned n_series;        /* series written by this invocation */
         int lock_fd;
         /* setup_machine */
         struct undo undo;
@@ -163,6 +165,9 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
 int records_begin(struct exp_run *R);
 /* One whole line per write, then fsync; takes line.  False (said) when it failed. */
 bool records_append(struct exp_run *R, json_t *line, const struct matrix_point *pt);
+/* A trial's time series, appended to series.jsonl under an id that the trial's line
+ * (line) gets as series.id; a series that cannot be written is said, and the trial kept. */
+void records_series(struct exp_run *R, const struct matrix_point *pt, json_t *line, json_t *series);
 /* run.json says what the run did to the hugepage reservation, to the end. */
 void records_finish(struct exp_run *R);
 

@@ -23,32 +23,64 @@ void point_key(const struct matrix_point *pt, char *buf, size_t len) {
                  pt->quota, pt->period_us, pt->frame_size, pt->pinning, pt->neighbour);
 }
 
-bool records_append(struct exp_run *R, json_t *line, const struct matrix_point *pt) {
-        char key[160];
-        point_key(pt, key, sizeof(key));
-        json_object_set_new(line, "point", json_string(key));
-        json_object_set_new(line, "run_sum", json_string(R->run_sum));
+/* One JSON line appended to fd, whole or not at all. */
+static bool append_line(const struct exp_run *R, int fd, const char *name, json_t *line) {
         char *text = json_dumps(line, JSON_COMPACT);
-        json_decref(line);
         size_t len = text ? strlen(text) : 0;
-        off_t end = lseek(R->tfd, 0, SEEK_END);
+        off_t end = lseek(fd, 0, SEEK_END);
         if (text)
                 text[len++] = '\n'; /* json_dumps leaves room: replace the NUL */
-        ssize_t n = text ? write(R->tfd, text, len) : -1;
+        ssize_t n = text ? write(fd, text, len) : -1;
         int e = n < 0 ? errno : ENOSPC; /* a short write: the disk is full */
         bool ok = n == (ssize_t)len;
-        if (ok && fsync(R->tfd) < 0) {
+        if (ok && fsync(fd) < 0) {
                 e = errno;
                 ok = false;
         }
         /* A write cut short is taken back: the file never holds a torn line. */
         if (!ok && n > 0 && end >= 0)
-                (void)!ftruncate(R->tfd, end);
+                (void)!ftruncate(fd, end);
         free(text);
         if (!ok)
-                fprintf(stderr, "isolab: cannot append to %s/trials.jsonl: %s; the lines before are whole\n", R->out,
+                fprintf(stderr, "isolab: cannot append to %s/%s: %s; the lines before are whole\n", R->out, name,
                         strerror(e));
         return ok;
+}
+
+bool records_append(struct exp_run *R, json_t *line, const struct matrix_point *pt) {
+        char key[160];
+        point_key(pt, key, sizeof(key));
+        json_object_set_new(line, "point", json_string(key));
+        json_object_set_new(line, "run_sum", json_string(R->run_sum));
+        bool ok = append_line(R, R->tfd, "trials.jsonl", line);
+        json_decref(line);
+        return ok;
+}
+
+void records_series(struct exp_run *R, const struct matrix_point *pt, json_t *line, json_t *series) {
+        struct diag d = { 0 };
+        if (R->sfd == 0) {
+                /* A resumed run adds to its series; a run of an older isolab has none yet. */
+                R->sfd = R->x->o.resume ? resdir_append(&R->outdir, "series.jsonl", &d) : -ENOENT;
+                if (R->sfd == -ENOENT)
+                        R->sfd = resdir_create(&R->outdir, "series.jsonl", O_APPEND, (d = (struct diag){ 0 }, &d));
+                if (R->sfd < 0) {
+                        fprintf(stderr, "isolab: %s; the trials' time series are not kept\n", d.msg);
+                        R->sfd = -1;
+                }
+        }
+        if (R->sfd < 0)
+                return;
+        char key[160], id[64];
+        point_key(pt, key, sizeof(key));
+        snprintf(id, sizeof(id), "%s-%u", R->stamp, ++R->n_series);
+        json_t *s = json_pack("{s:s, s:s, s:s, s:O}", "id", id, "point", key, "run_sum", R->run_sum, "series", series);
+        if (s && append_line(R, R->sfd, "series.jsonl", s)) {
+                json_t *sum = json_object_get(line, "series");
+                if (sum)
+                        json_object_set_new(sum, "id", json_string(id));
+        }
+        json_decref(s);
 }
 
 /* A resumed run's trials.jsonl whose last line has no newline (the disk filled, the

@@ -317,7 +317,9 @@ int setup_machine(struct exp_run *R) {
 int run_teardown(struct exp_run *R, int rc) {
         if (R->tfd >= 0)
                 close(R->tfd);
-        R->tfd = -1;
+        if (R->sfd > 0)
+                close(R->sfd);
+        R->tfd = R->sfd = -1;
         unsigned bad = undo_run(&R->undo, report_undo, NULL);
         undo_free(&R->undo);
         records_finish(R);

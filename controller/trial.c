@@ -255,6 +255,11 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_object_set_new(cgj, "throttled_time_pct", json_real(100 * counter_share(thr_us * 1000.0, cg_win, o->pmd_cores)));
         json_object_set_new(cgj, "mean_throttle_us", json_real(nthr ? (double)thr_us / (double)nthr : 0.0));
         json_object_set_new(line, "loss_parts", trial_loss_parts(T, s0, s1));
+        /* The generator's time series goes to series.jsonl (records.c); its summary stays. */
+        json_t *series = json_object_get(json_object_get(T->res, "result"), "series");
+        json_t *sum = series_summary(series);
+        if (sum)
+                json_object_set_new(line, "series", sum);
         json_object_set_new(line, "windows",
                             json_pack("{s:I, s:I, s:I, s:I}", "traffic_ns", (json_int_t)(T->t1_ns - T->t0_ns), "nf_stats_ns",
                                       (json_int_t)stats_win, "cgroup_ns", (json_int_t)cg_win, "sched_ns",
@@ -305,6 +310,13 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         } else {
                 sched_snap(&T, &T.s1);
                 line = record_measured(&T, pt);
+                json_t *series = json_object_get(json_object_get(T.res, "result"), "series");
+                if (series) {
+                        json_incref(series);
+                        json_object_del(json_object_get(line, "result"), "series");
+                        records_series(R, pt, line, series);
+                        json_decref(series);
+                }
                 if (invalid[0]) {
                         json_object_set_new(line, "invalid", json_string(invalid));
                         fprintf(stderr, "isolab: not valid: %s\n", invalid);

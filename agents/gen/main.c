@@ -67,6 +67,8 @@
 #define GEN_SEQ_MASK ((1ULL << GEN_TRIAL_SHIFT) - 1)
 #define GEN_LINK_WAIT_MS 5000
 #define GEN_STALL_MARK_NS 1000000 /* a TX loop gap this long marks the trial's generator as stalled */
+#define GEN_SERIES_NS 1000000     /* the time series' bucket: 1 ms ... */
+#define GEN_SERIES_MAX 120000     /* ... widened so that a trial has at most this many */
 
 static struct {
         unsigned tx_port, rx_port;
@@ -100,6 +102,12 @@ struct trial {
         uint64_t id_bits;       /* this trial's id, in place (GEN_TRIAL_MASK) */
         uint64_t warmup_tsc, duration_tsc, drain_tsc;
         uint64_t stall_min_tsc;   /* a TX loop gap longer than this is a generator stall (10 us) */
+        /* The time series from the measurement's start (series_t0, set by TX): packets due by
+         * the schedule (sent or not), sent, and received, per bucket of series_tsc. */
+        uint64_t series_tsc, series_ns;
+        unsigned n_series;
+        uint32_t *due_s, *sent_s; /* written by TX */
+        uint32_t *rx_s;           /* written by RX */
         /* shared between the TX and RX lcores: written once, by TX, when it stops */
         struct {
                 volatile bool tx_done;
@@ -110,6 +118,7 @@ struct trial {
                 uint64_t sent;             /* accepted by the device */
                 uint64_t warm_sent;
                 uint64_t tx_start, tx_end; /* TSC of the measurement's first and last send */
+                uint64_t series_t0;        /* tx_start, published to RX (0: not yet) */
                 uint64_t late;             /* slots missed by more than a burst: shortfall, not sent */
                 uint64_t max_gap_tsc, stall_tsc; /* the TX loop's longest gap, and gaps over stall_min_tsc */
         } GEN_OWN_LINE;
@@ -146,6 +155,7 @@ static inline void rx_poll(struct trial *t) {
         if (n == 0)
                 return;
         uint64_t now = rte_rdtsc();
+        unsigned measured = 0;
         for (uint16_t i = 0; i < n; i++) {
                 uint64_t seq, tsc;
                 const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
@@ -163,10 +173,16 @@ static inline void rx_poll(struct trial *t) {
                 }
                 seq &= GEN_SEQ_MASK;
                 t->rx++;
+                measured++;
                 histo_add(&t->lat, now > tsc ? cycles_to_ns(now - tsc) : 0);
                 seqtrack_add(&t->seq, seq);
         }
         rte_pktmbuf_free_bulk(pkts, n);
+        uint64_t t0 = __atomic_load_n(&t->series_t0, __ATOMIC_ACQUIRE);
+        if (measured && t0) {
+                uint64_t b = (now - t0) / t->series_tsc;
+                t->rx_s[b < t->n_series ? b : t->n_series - 1] += measured;
+        }
 }
 
 /* Sends what the schedule says is due; returns the number due. */
@@ -177,6 +193,11 @@ static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, u
         uint64_t skipped = pacer_skip_late(p, now, GEN_BURST);
         *late += skipped;
         unsigned due = pacer_due(p, now, GEN_BURST);
+        uint64_t b = flag ? 0 : (now - t->tx_start) / t->series_tsc;
+        if (b >= t->n_series)
+                b = t->n_series - 1;
+        if (!flag)
+                t->due_s[b] += (uint32_t)(skipped + due);
         if (due == 0)
                 return 0;
         struct rte_mbuf *pkts[GEN_BURST];
@@ -200,6 +221,8 @@ static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, u
         pacer_sent(p, counted);
         *seq += counted;
         *sent += ok;
+        if (!flag)
+                t->sent_s[b] += ok;
         return counted;
 }
 
@@ -216,6 +239,7 @@ static void tx_run(struct trial *t, bool also_rx) {
         }
         seq = 0;
         t->tx_start = rte_rdtsc();
+        __atomic_store_n(&t->series_t0, t->tx_start, __ATOMIC_RELEASE);
         pacer_init(&p, tsc_hz, t->rate, t->tx_start);
         uint64_t end = t->tx_start + t->duration_tsc, last = t->tx_start;
         while (rte_rdtsc() < end && !agent_interrupted) {
@@ -309,6 +333,44 @@ static json_t *latency_json(const struct histo *h) {
                          "buckets", buckets);
 }
 
+/* The trial's time series: 1 ms buckets (wider for trials over 2 minutes) from the
+ * measurement's start to the end of the drain. */
+static int series_alloc(struct trial *t, double duration, double drain) {
+        double total_ns = (duration + drain) * 1e9;
+        uint64_t bucket_ns = GEN_SERIES_NS;
+        if (total_ns / GEN_SERIES_NS > GEN_SERIES_MAX)
+                bucket_ns = (uint64_t)ceil(total_ns / GEN_SERIES_MAX / GEN_SERIES_NS) * GEN_SERIES_NS;
+        t->series_ns = bucket_ns;
+        t->series_tsc = (uint64_t)((double)bucket_ns * (double)tsc_hz / 1e9);
+        t->n_series = (unsigned)(total_ns / (double)bucket_ns) + 2;
+        t->due_s = calloc(t->n_series, sizeof(uint32_t));
+        t->sent_s = calloc(t->n_series, sizeof(uint32_t));
+        t->rx_s = calloc(t->n_series, sizeof(uint32_t));
+        return t->due_s && t->sent_s && t->rx_s && t->series_tsc ? 0 : -ENOMEM;
+}
+
+static void trial_free(struct trial *t) {
+        free(t->due_s);
+        free(t->sent_s);
+        free(t->rx_s);
+        rte_free(t);
+}
+
+/* {"bucket_ns", "due", "sent", "received"}: the buckets up to the last that counted. */
+static json_t *series_json(const struct trial *t) {
+        unsigned n = t->n_series;
+        while (n > 0 && !t->due_s[n - 1] && !t->sent_s[n - 1] && !t->rx_s[n - 1])
+                n--;
+        json_t *due = json_array(), *sent = json_array(), *rx = json_array();
+        for (unsigned i = 0; i < n; i++) {
+                json_array_append_new(due, json_integer(t->due_s[i]));
+                json_array_append_new(sent, json_integer(t->sent_s[i]));
+                json_array_append_new(rx, json_integer(t->rx_s[i]));
+        }
+        return json_pack("{s:I, s:o, s:o, s:o}", "bucket_ns", (json_int_t)t->series_ns, "due", due, "sent",
+                         sent, "received", rx);
+}
+
 static double number(json_t *req, const char *key, double dflt) {
         json_t *v = json_object_get(req, key);
         return v ? json_number_value(v) : dflt;
@@ -356,6 +418,10 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         t->id_bits = ((++trials_run) << GEN_TRIAL_SHIFT) & GEN_TRIAL_MASK;
         histo_init(&t->lat);
         seqtrack_init(&t->seq);
+        if (series_alloc(t, duration, drain) < 0) {
+                trial_free(t);
+                return fail(ret_error, "trial: out of memory for the time series");
+        }
         struct frame_tmpl ft = { .src_ip = 0xC6120001, .dst_ip = 0xC6130001, .src_port = 1024, .frame_size = frame_size };
         struct rte_ether_addr mac;
         rte_eth_macaddr_get((uint16_t)opt.tx_port, &mac);
@@ -375,12 +441,12 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         rte_eth_stats_get((uint16_t)opt.rx_port, &after[1]);
 
         if (agent_interrupted) {
-                rte_free(t);
+                trial_free(t);
                 return fail(ret_error, "trial: interrupted by a signal; the agent is stopping");
         }
         bool links = port_link_up((uint16_t)opt.tx_port) && port_link_up((uint16_t)opt.rx_port);
         if (!links) {
-                rte_free(t);
+                trial_free(t);
                 return fail(ret_error, "trial: a link went down during the trial (the NF side disconnected or died)");
         }
 
@@ -423,7 +489,10 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         json_object_set_new(txj, "stalled", json_boolean(max_gap_ns > GEN_STALL_MARK_NS));
         /* Test packets of an earlier trial that arrived in this one: not latency, not loss. */
         json_object_set_new(json_object_get(res, "rx"), "stale", json_integer((json_int_t)t->rx_stale));
-        rte_free(t);
+        /* Due, sent and received per 1 ms: where the generator fell behind, where the NF
+         * stopped taking packets, when they came back. */
+        json_object_set_new(res, "series", series_json(t));
+        trial_free(t);
         if (!res)
                 return fail(ret_error, "trial: out of memory for the result");
         json_object_set_new(reply, "result", res);

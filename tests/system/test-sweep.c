@@ -240,7 +240,31 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
                      num(q25, "cgroup", "throttled_time_pct"));
         expect_bounded(a);
         /* The ratio to 100 %% is given only over an NF-limited baseline, else said n/a. */
-        bool nf_limited = num(q100, "nf", "busy_share") >= 0.95;
+        bool nf_limited = num(q100, "nf", "busy_share") >= 0.95 || 100 * num(json_object_get(q100, "result"), "loss", "ratio") >= 5;
+        /* Each trial's time series (1 ms buckets of due, sent, received) is in series.jsonl
+         * under the id its line names, with the summary in the line. */
+        json_array_foreach(a, i, t) {
+                json_t *sum = json_object_get(t, "series");
+                cr_expect(json_is_string(json_object_get(sum, "id")), "trial %zu: no series id", i);
+                cr_expect_gt(num(sum, "buckets", NULL), 500, "trial %zu: %.0f buckets for a 1 s trial", i, num(sum, "buckets", NULL));
+        }
+        cr_expect_gt(num(q12, "series", "silent_ms"), 100, "12.5 %%: no silent ms in the series");
+        char spath[160];
+        snprintf(spath, sizeof(spath), "%s/run/series.jsonl", out);
+        FILE *sf = fopen(spath, "re");
+        cr_assert_not_null(sf, "no %s", spath);
+        size_t nser = 0, cap = 0;
+        char *sl = NULL;
+        while (getline(&sl, &cap, sf) > 0) {
+                json_t *s = json_loads(sl, 0, NULL);
+                json_t *due = json_object_get(json_object_get(s, "series"), "due");
+                cr_expect(json_is_string(json_object_get(s, "id")) && json_array_size(due) > 500, "series line %zu", nser);
+                nser++;
+                json_decref(s);
+        }
+        free(sl);
+        fclose(sf);
+        cr_expect_eq(nser, 3, "%zu series for 3 trials", nser);
         json_decref(a);
 
         char cmd[256];

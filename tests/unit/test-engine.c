@@ -720,3 +720,24 @@ Test(report, a_search_series_is_nf_limited_unless_the_generator_limited_it) {
         cr_expect(strstr(row_baseline_na(&b.series.v[0], why, sizeof(why)) ?: "", "reached the generator's limit") != NULL,
                   "%s", why);
 }
+
+/* The generator's time series at a glance: buckets where it sent under 90 % of what was
+ * due, buckets where packets were due and none came back, and the longest such run. */
+Test(counters, series_summary_counts_silent_and_behind_buckets) {
+        json_t *s = json_pack("{s:I, s:[iiiiiii], s:[iiiiiii], s:[iiiiiii]}", "bucket_ns", (json_int_t)1000000, "due", 100,
+                              100, 100, 100, 100, 100, 0, "sent", 100, 80, 100, 100, 100, 100, 0, "received", 90, 70, 0, 0,
+                              0, 50, 0);
+        json_t *j = series_summary(s);
+        cr_assert_not_null(j);
+        cr_expect_eq(json_integer_value(json_object_get(j, "buckets")), 7);
+        cr_expect_float_eq(json_real_value(json_object_get(j, "gen_behind_ms")), 1.0, 1e-9);
+        cr_expect_float_eq(json_real_value(json_object_get(j, "silent_ms")), 3.0, 1e-9,
+                           "a bucket with nothing due is not silent");
+        cr_expect_float_eq(json_real_value(json_object_get(j, "longest_silence_ms")), 3.0, 1e-9);
+        json_decref(j);
+        /* Arrays of different lengths, or no bucket length: no summary, not a guess. */
+        json_array_append_new(json_object_get(s, "due"), json_integer(1));
+        cr_expect_null(series_summary(s));
+        json_decref(s);
+        cr_expect_null(series_summary(NULL));
+}
