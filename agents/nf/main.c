@@ -85,6 +85,13 @@ struct nf_stats {
         uint64_t bursts;           /* non-empty RX bursts */
         uint64_t stalls;           /* poll gaps above NF_STALL_NS */
         uint64_t stall_cycles;     /* ... and their total length: time the lcore did not poll */
+        /* The iteration in progress: when it began (0: the lcore is not polling), and the
+         * gap beyond which it is surely a stall (NF_STALL_NS plus what a full burst may
+         * explain).  A stats reply counts a stall in progress up to its own time, so a
+         * throttle that spans a window's edge is split at the edge, never counted whole
+         * in the window it ends in. */
+        uint64_t iter_start;
+        uint64_t stall_limit;
         uint64_t max_gap;          /* longest poll gap since the last reset_max, cycles */
         uint64_t max_gap_ever;     /* ... since the start */
         uint64_t migrations;       /* CPU changes seen (after a gap: a thread moves only while off CPU) */
@@ -170,6 +177,8 @@ static int pmd_loop(void *arg) {
          * stall, so an NF with real per-packet work (--work) is busy, not stalled, during a
          * long burst; the part of a stalled gap its packets explain is busy time. */
         uint64_t min_cpp = UINT64_MAX;
+        STAT_SET(s, stall_limit, stall);
+        STAT_SET(s, iter_start, prev);
 
         while (running) {
                 uint64_t now = rte_rdtsc(), gap = now - prev;
@@ -186,8 +195,10 @@ static int pmd_loop(void *arg) {
                         STAT_SET(s, max_gap_ever, gap);
                 uint64_t work = 0;
                 if (prev_n) {
-                        if (gap / prev_n < min_cpp)
+                        if (gap / prev_n < min_cpp) {
                                 min_cpp = gap / prev_n;
+                                STAT_SET(s, stall_limit, stall + 8 * min_cpp * burst * lc->n_rx);
+                        }
                         work = min_cpp * prev_n;
                 }
                 if (likely(gap <= stall + 8 * work)) {
@@ -208,6 +219,9 @@ static int pmd_loop(void *arg) {
                                 STAT_SET(s, cpu, c);
                         }
                 }
+                /* Published after the gap that ended here is counted: a reader that sees
+                 * this start sees the time up to it in the counters. */
+                __atomic_store_n(&s->iter_start, now, __ATOMIC_RELEASE);
 
                 uint64_t sent = 0;
                 if (now - last_drain > drain) {
@@ -262,6 +276,7 @@ static int pmd_loop(void *arg) {
                 if (lc->unsent != s->tx_drops)
                         STAT_SET(s, tx_drops, lc->unsent);
         }
+        STAT_SET(s, iter_start, 0);
         for (unsigned p = 0; p < n_ports; p++)
                 STAT_ADD(s, tx, rte_eth_tx_buffer_flush(p, lc->txq, lc->txbuf[p]));
         STAT_SET(s, tx_drops, lc->unsent);
@@ -390,7 +405,18 @@ static int assign_queues(void) {
 static json_t *lcore_json(unsigned l) {
         const struct nf_stats *s = &lcores[l].stats;
 #define LD(f) ((json_int_t)__atomic_load_n(&s->f, __ATOMIC_RELAXED))
-        uint64_t busy = (uint64_t)LD(busy_cycles), idle = (uint64_t)LD(idle_cycles);
+        uint64_t busy = (uint64_t)LD(busy_cycles), idle = (uint64_t)LD(idle_cycles), stall_cycles, pending = 0;
+        /* The stall counters and the iteration in progress as one snapshot: read again
+         * when the lcore began another iteration in between. */
+        for (int tries = 0; tries < 100; tries++) {
+                uint64_t start = __atomic_load_n(&s->iter_start, __ATOMIC_ACQUIRE);
+                stall_cycles = (uint64_t)LD(stall_cycles);
+                uint64_t now = rte_rdtsc(), lim = (uint64_t)LD(stall_limit);
+                pending = start && now > start && now - start > lim ? now - start : 0;
+                if (__atomic_load_n(&s->iter_start, __ATOMIC_ACQUIRE) == start)
+                        break;
+                pending = 0;
+        }
         json_t *gaps = json_array();
         for (unsigned b = 0; b < NF_GAP_BUCKETS; b++) {
                 uint64_t n = (uint64_t)LD(gap[b]);
@@ -409,10 +435,13 @@ static json_t *lcore_json(unsigned l) {
                          "busy_share", busy + idle ? (double)busy / (double)(busy + idle) : 0.0, "stalls", LD(stalls),
                          "max_gap_ns", (double)LD(max_gap) * 1e9 / (double)tsc_hz, "max_gap_ns_ever",
                          (double)LD(max_gap_ever) * 1e9 / (double)tsc_hz, "stall_ns",
-                         (json_int_t)((double)LD(stall_cycles) * 1e9 / (double)tsc_hz), "migrations", LD(migrations),
+                         (json_int_t)((double)(stall_cycles + pending) * 1e9 / (double)tsc_hz), "migrations", LD(migrations),
                          "poll_gaps", gaps);
         json_object_set_new(o, "busy_ns", json_integer((json_int_t)((double)busy * 1e9 / (double)tsc_hz)));
         json_object_set_new(o, "idle_ns", json_integer((json_int_t)((double)idle * 1e9 / (double)tsc_hz)));
+        /* Of stall_ns, the stall still in progress at this reply (the lcore has not polled
+         * since): counted up to now, its rest in the next window. */
+        json_object_set_new(o, "stall_in_progress_ns", json_integer((json_int_t)((double)pending * 1e9 / (double)tsc_hz)));
         return o;
 #undef LD
 }
