@@ -26,10 +26,20 @@ static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct 
                 nf->gen_argv(e, a);
 }
 
+static struct agent_env env_of(const struct exp_run *R) {
+        return (struct agent_env){ .x = R->x, .link_dir = R->link_dir, .huge_dir = R->huge_dir, .socket_mem = R->socket_mem,
+                                   .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
+                                   .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix } };
+}
+
+void agents_floor_argv(const struct exp_run *R, struct argvec *a) {
+        const struct agent_env e = env_of(R);
+        *a = (struct argvec){ 0 };
+        gen_argv(&e, nf_find("none"), a);
+}
+
 void agents_build_argv(struct exp_run *R) {
-        const struct agent_env e = { .x = R->x, .link_dir = R->link_dir, .huge_dir = R->huge_dir,
-                                     .socket_mem = R->socket_mem, .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
-                                     .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix } };
+        const struct agent_env e = env_of(R);
         struct agent_slot *g = &R->slot[ROLE_GEN], *n = &R->slot[ROLE_NF];
         g->argv = (struct argvec){ 0 };
         n->argv = (struct argvec){ 0 };

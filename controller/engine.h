@@ -10,6 +10,7 @@
  *   setup_machine()   run directory, hugepages, hugetlbfs, the run's cgroups,
  *                     the controller on the housekeeping CPUs (each step
  *                     pushes its undo, and checks the push)                   setup.c
+ *   run_floor()       the generator alone, looped back: the run's floor         floor.c
  *   agents_start()    the generator, then the NF under test, each in its
  *                     cgroup, ready and speaking our protocol version          agents.c
  *   records_begin()   run.json: the environment, the placement planned and
@@ -118,6 +119,8 @@ struct exp_run {
         sigset_t stop_signals;
         /* records_begin */
         json_t *runj;             /* run.json, written again at the end */
+        /* run_floor */
+        json_t *floor;            /* the generator's floor, or why there is none (run.json "floor") */
         char runjson[64];
         char run_sum[20];         /* the configuration's checksum, in every trial line */
         /* run_points */
@@ -152,8 +155,13 @@ int setup_machine(struct exp_run *R);
 int run_teardown(struct exp_run *R, int rc);
 void report_undo(const struct undo_entry *e, const struct diag *d, void *ctx);
 
+/* floor.c: the generator's floor in R->floor (or why there is none); never fails the run. */
+void run_floor(struct exp_run *R);
+
 /* agents.c */
 void agents_build_argv(struct exp_run *R);
+/* The generator's command line looped back on itself (the NF kind none), for the floor. */
+void agents_floor_argv(const struct exp_run *R, struct argvec *a);
 int agents_start(struct exp_run *R, struct diag *d);
 /* Stops both agents (the NF first) and starts them again; with nf_cpus, the NF's cpuset
  * changes in between (a new pinning). */

@@ -81,6 +81,9 @@ const struct cli_option experiment_options_table[] = {
         { "gen-cores", "N", "generator worker lcores: 1 (sends and receives) or 2 (one sends, one receives); default auto: "
           "2 when the plan has two cores for it that no PMD or housekeeping uses", cli_parse_string,
           offsetof(struct exp_opts, gen_cores), "traffic" },
+        { "no-floor", NULL, "skip the generator's floor: its own port looped back, measured once before the NF starts "
+          "(the rate ceiling, loss and latency floor the report prints beside the results)", NULL,
+          offsetof(struct exp_opts, no_floor), "traffic" },
         { "pmd-cores", "N", "PMD cores of the NF (default 1)", cli_parse_count, offsetof(struct exp_opts, pmd_cores), "nf" },
         { "pinning", "LIST", "NF PMD threads pinned (each on its CPU) and/or unpinned (floating on the node); default pinned",
           cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },

@@ -36,7 +36,7 @@ struct exp_opts {
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores;
         unsigned repetitions, pmd_cores, max_trials, ring_size;
         uint64_t duration_us, warmup_us, link_speed;
-        bool shuffle, no_huge, restart, dry_run;
+        bool shuffle, no_huge, restart, dry_run, no_floor;
         unsigned seed;
         char resume_sum[20]; /* --resume: the checksum of the run's configuration (not an option) */
 };
@@ -84,7 +84,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 34
+#define EXPERIMENT_N_OPTIONS 35
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

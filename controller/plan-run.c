@@ -267,6 +267,8 @@ int run_plan(struct exp_run *R, struct diag *d) {
 void run_free(struct exp_run *R) {
         resdir_close(&R->outdir);
         neighbours_free(&R->nb);
+        json_decref(R->floor);
+        R->floor = NULL;
         free(R->pts);
         free(R->out);
         if (R->nf_set)

@@ -300,6 +300,8 @@ int records_begin(struct exp_run *R) {
                             json_pack("{s:i, s:s, s:s}", "worker_lcores", R->gen_lcores, "eal_lcores", R->lc_gen, "roles",
                                       R->gen_lcores == 2 ? "one lcore sends, another receives"
                                                          : "one lcore sends and receives"));
+        if (R->floor)
+                json_object_set(R->runj, "floor", R->floor);
         if (x->work.table) {
                 char what[160];
                 nf_work_describe(&x->work, what, sizeof(what));

@@ -14,6 +14,42 @@ const model_renderer model_renderers[_TABLE_MAX][_FORMAT_MAX] = {
         [TABLE_SEARCH] = { report_search_text, report_search_csv, report_search_json },
 };
 
+/* The generator's floor (run.json "floor", floor.c): what no NF can beat here, printed
+ * above the results with its window and sample count; a run of an older isolab has none. */
+static void render_floor(FILE *f, const struct run_model *m, enum model_format fmt, json_t *doc) {
+        json_t *fl = json_object_get(m->run, "floor");
+        if (!json_is_object(fl))
+                return;
+        if (fmt == FORMAT_JSON) {
+                json_object_set(doc, "floor", fl);
+                return;
+        }
+        if (fmt != FORMAT_TEXT)
+                return;
+        const char *why = json_string_value(json_object_get(fl, "skipped")) ?: json_string_value(json_object_get(fl, "failed"));
+        if (why) {
+                fprintf(f, "Generator floor: not measured (%s)\n", why);
+                return;
+        }
+        json_t *lat = json_object_get(fl, "latency"), *rate = json_object_get(fl, "rate");
+        char rs[32];
+        if (json_is_string(rate))
+                snprintf(rs, sizeof(rs), "%s", json_string_value(rate));
+        else
+                snprintf(rs, sizeof(rs), "%.0f pps", json_number_value(rate));
+        fprintf(f,
+                "Generator floor (no NF, its port looped back; %.1f s at %lld B, rate %s): %.3f Mpps%s, loss %.2f %%, latency "
+                "min %.1f / p50 %.1f / p99 %.1f / max %.1f us over %lld packets%s\n",
+                json_number_value(json_object_get(fl, "window_s")), (long long)json_integer_value(json_object_get(fl, "frame_size")),
+                rs, json_number_value(json_object_get(fl, "mpps")),
+                json_is_true(json_object_get(fl, "generator_shortfall")) ? " (its ceiling: it could not offer more)" : "",
+                100 * json_number_value(json_object_get(fl, "loss_ratio")), json_number_value(json_object_get(lat, "min_ns")) / 1e3,
+                json_number_value(json_object_get(lat, "p50_ns")) / 1e3, json_number_value(json_object_get(lat, "p99_ns")) / 1e3,
+                json_number_value(json_object_get(lat, "max_ns")) / 1e3,
+                (long long)json_integer_value(json_object_get(lat, "samples")),
+                json_is_true(json_object_get(fl, "generator_stalled")) ? "; the generator stalled in it" : "");
+}
+
 /* A run's lines of different kinds are all reported: the searches' table, then the table
  * of its plain trials (one search line does not hide the rest).  The run's warnings
  * (placement mismatches, no hugepages, compromises of the plan) go above the first. */
@@ -36,6 +72,7 @@ int model_render(FILE *f, const struct run_model *m, enum model_format fmt) {
                         json_object_set_new(doc, "nf_work", json_pack("{s:i, s:i, s:I}", "reads", w.reads, "writes", w.writes,
                                                                       "table_bytes", (json_int_t)w.table));
         }
+        render_floor(f, m, fmt, doc);
         if (searches) {
                 model_renderers[TABLE_SEARCH][fmt](f, m, warnings, doc);
                 if (plain && fmt != FORMAT_JSON)

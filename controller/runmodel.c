@@ -254,6 +254,8 @@ static void add_series(struct run_model *m, json_t *t) {
                         r->results++;
                         r->limited += json_is_true(json_object_get(t, "generator_limited"));
                 } else {
+                        /* The plot decides NF-limited by the table's rule (row_nf_limited). */
+                        acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
                         add_busy(r, t);
                 }
         }

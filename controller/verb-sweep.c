@@ -153,7 +153,8 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
                 return r > 0 ? r : fail_usage(&d, r);
         }
         int rc = EXIT_RUNTIME;
-        if (setup_machine(&R) == 0 && agents_start(&R, &d) == 0 && records_begin(&R) == 0)
+        if (setup_machine(&R) == 0 && (run_floor(&R), !R.run.interrupted) && agents_start(&R, &d) == 0 &&
+            records_begin(&R) == 0)
                 rc = run_points(&R);
         rc = run_teardown(&R, rc);
         return rc == 0 ? run_outputs(&R) : rc;

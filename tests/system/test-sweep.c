@@ -275,6 +275,15 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         text[got] = '\0';
         if (rp)
                 pclose(rp);
+        /* The generator's floor, measured once before the NF started, beside the results. */
+        cr_expect(strstr(text, "Generator floor (no NF, its port looped back;") != NULL, "no floor in the report:\n%s", text);
+        snprintf(cmd, sizeof(cmd), "%s/run/run.json", out);
+        json_t *rj = json_load_file(cmd, 0, NULL);
+        json_t *fl = json_object_get(rj, "floor");
+        cr_expect_gt(num(fl, "mpps", NULL), r100 * 0.5, "floor %.3f Mpps, the NF %.3f", num(fl, "mpps", NULL), r100);
+        cr_expect_gt(num(json_object_get(fl, "latency"), "samples", NULL), 0);
+        cr_expect_eq(num(fl, "window_s", NULL), 1.0);
+        json_decref(rj);
         cr_expect(nf_limited ? strstr(text, "n/a") == NULL : strstr(text, "q/100% n/a: generator-limited") != NULL,
                   "baseline %s NF-limited, but the report says:\n%s", nf_limited ? "is" : "is not", text);
         /* The run leaves its report and figures beside the records. */

@@ -690,12 +690,17 @@ Test(report, ratios_need_an_nf_limited_baseline_and_throttling_is_time) {
                 "{\"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, "
                 "\"result\": {\"mpps\": 3.0, \"loss\": {\"ratio\": 0.5}}, \"nf\": {\"busy_share\": 0.8}}\n");
         cr_expect_eq(row_nf_limited(&lossy.table[TABLE_SWEEP].v[0]), 1);
+        /* The plot's series decides by the same rule (it once had no loss, and said "nan %"). */
+        cr_assert_eq(lossy.series.n, 1);
+        cr_expect_eq(row_nf_limited(&lossy.series.v[0]), 1);
         _cleanup_(model_free) struct run_model clean = load_lines(
                 "{\"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, "
                 "\"result\": {\"mpps\": 3.0, \"loss\": {\"ratio\": 0.01}}, \"nf\": {\"busy_share\": 0.8}}\n");
         cr_expect_eq(row_nf_limited(&clean.table[TABLE_SWEEP].v[0]), 0, "1 %% lost and idle polls: the generator's rate");
         cr_expect(strstr(row_baseline_na(&clean.table[TABLE_SWEEP].v[0], why, sizeof(why)) ?: "", "and lost 1 % (under 5 %)") !=
                           NULL, "%s", why);
+        cr_expect(strstr(row_baseline_na(&clean.series.v[0], why, sizeof(why)) ?: "", "and lost 1 % (under 5 %)") != NULL,
+                  "the plot's reason: %s", why);
 
         /* testpmd counts nothing from the inside: the ratio cannot be vouched for. */
         _cleanup_(model_free) struct run_model tp = load_lines(TRIAL(100, 6.0, 0, 0, 0));
@@ -740,4 +745,40 @@ Test(counters, series_summary_counts_silent_and_behind_buckets) {
         cr_expect_null(series_summary(s));
         json_decref(s);
         cr_expect_null(series_summary(NULL));
+}
+
+/* The generator's floor is printed above the results with its window and samples, or why
+ * it was not measured; a run without one (an older isolab's) prints nothing of it. */
+Test(report, the_generator_floor_is_printed_beside_the_results) {
+        _cleanup_(model_free) struct run_model m = load_lines(TRIAL(100, 6.0, 0.99, 0, 0));
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_TEXT);
+        fclose(f);
+        cr_expect_null(strstr(text, "floor"), "%s", text);
+        free(text);
+        m.run = json_pack("{s:{s:f, s:i, s:s, s:f, s:f, s:b, s:{s:i, s:i, s:i, s:i, s:i}}}", "floor", "window_s", 1.0,
+                          "frame_size", 64, "rate", "line", "mpps", 14.25, "loss_ratio", 0.0, "generator_shortfall", 1,
+                          "latency", "samples", 14250000, "min_ns", 140, "p50_ns", 600, "p99_ns", 2100, "max_ns", 60000);
+        f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_TEXT);
+        fclose(f);
+        cr_expect(strstr(text, "Generator floor (no NF, its port looped back; 1.0 s at 64 B, rate line): 14.250 Mpps (its "
+                               "ceiling: it could not offer more), loss 0.00 %, latency min 0.1 / p50 0.6 / p99 2.1 / max "
+                               "60.0 us over 14250000 packets\n") != NULL,
+                  "%s", text);
+        free(text);
+        f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_JSON);
+        fclose(f);
+        cr_expect(strstr(text, "\"floor\": {") != NULL, "%s", text);
+        free(text);
+        json_decref(m.run);
+        m.run = json_pack("{s:{s:s}}", "floor", "skipped", "--no-floor");
+        f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_TEXT);
+        fclose(f);
+        cr_expect(strstr(text, "Generator floor: not measured (--no-floor)\n") != NULL, "%s", text);
+        free(text);
 }
