@@ -88,6 +88,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 json_set_nums(o, nums, sizeof(nums) / sizeof(nums[0]));
                 json_object_set_new(o, "neighbour_unit", r->nrate.n ? json_string(r->unit) : json_null());
                 json_object_set_new(o, "mpps_vs_baseline_na", vs.na && r->n ? json_string(vs.na) : json_null());
+                json_set_loss_parts(o, r);
                 json_array_append_new(a, o);
         }
         json_object_set_new(doc, "rows", a);
@@ -99,7 +100,7 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         fprintf(f, "pinning,neighbour,placement,quota_pct,period_us,frame_size,trials,failed,offered_mpps,mpps_mean,mpps_stdev,"
                    "mpps_vs_baseline,loss_pct,min_us,p50_us,p99_us,p99_9_us,max_us,stdev_us,latency_samples,"
                    "p99_vs_baseline,max_vs_baseline,stalls,stalled_pct,longest_gap_us,nonvoluntary_ctxt_switches,migrations,"
-                   "neighbour_rate,neighbour_rate_stdev,neighbour_unit\n");
+                   "neighbour_rate,neighbour_rate_stdev,neighbour_unit," LOSS_PARTS_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 struct vs vs;
@@ -113,9 +114,11 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                         acc_mean(&r->stalls), acc_mean(&r->stalled), r->gap.max / 1e3, acc_mean(&r->ctxsw),
                         acc_mean(&r->migr));
                 if (r->nrate.n)
-                        fprintf(f, "%.4g,%.4g,%s\n", acc_mean(&r->nrate), acc_stdev(&r->nrate), r->unit);
+                        fprintf(f, "%.4g,%.4g,%s,", acc_mean(&r->nrate), acc_stdev(&r->nrate), r->unit);
                 else
-                        fprintf(f, ",,\n");
+                        fprintf(f, ",,,");
+                csv_loss_parts(f, r);
+                fputc('\n', f);
         }
 }
 

@@ -65,6 +65,7 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 };
                 json_set_nums(row, nums, sizeof(nums) / sizeof(nums[0])); /* all failed: null figures */
                 json_object_set_new(row, "rate_vs_100_na", na && r->n ? json_string(na) : json_null());
+                json_set_loss_parts(row, r);
                 json_array_append_new(a, row);
         }
         json_object_set_new(doc, "rows", a);
@@ -75,17 +76,53 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         const struct rowset *s = &m->table[TABLE_SWEEP];
         fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
                    "mpps_stdev,loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,"
-                   "nf_busy_share,rate_vs_100\n");
+                   "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char why[256];
-                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f\n", r->nf,
+                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f,", r->nf,
                         r->quota, r->period_us, r->frame_size, r->n, r->errors, r->shortfall, r->gen_stalled, acc_mean(&r->offered),
                         acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3,
                         acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
                         acc_mean(&r->throttle_len) / 1e3, acc_mean(&r->share), acc_mean(&r->busy),
                         vs_full(s, r, NULL, why, sizeof(why)));
+                csv_loss_parts(f, r);
+                fputc('\n', f);
         }
+}
+
+/* Where the loss was counted, per row, as shares of the packets offered (they add up to
+ * the row's loss %): below the table, for the rows whose trials split it. */
+static void text_loss_parts(FILE *f, const struct run_model *m) {
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        bool any = false;
+        for (size_t i = 0; i < s->n && !any; i++)
+                any = s->v[i].n && s->v[i].lparts[LP_UNSEEN].n;
+        if (!any)
+                return;
+        fprintf(f, "\nwhere the loss was counted (%% of the packets offered; loss_parts in trials.jsonl):\n");
+        if (m->several_nf)
+                fprintf(f, "%-10s ", "nf");
+        fprintf(f, "%7s %7s %6s %8s %13s %13s %12s %14s %8s\n", "quota", "period", "frame", "loss %", "link refused",
+                "NF RX missed", "NF TX drops", "gen RX missed", "unseen");
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                if (!r->n || !r->lparts[LP_UNSEEN].n)
+                        continue;
+                char per[32], q[32], cell[_LP_MAX][16];
+                snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                snprintf(q, sizeof(q), "%g%%", r->quota);
+                for (int k = 0; k < _LP_MAX; k++)
+                        snprintf(cell[k], sizeof(cell[k]), r->lparts[k].n ? "%.2f" : "-", acc_mean(&r->lparts[k]));
+                if (m->several_nf)
+                        fprintf(f, "%-10s ", r->nf);
+                fprintf(f, "%7s %7s %6ld %8.2f %13s %13s %12s %14s %8s\n", q, per, r->frame_size, acc_mean(&r->loss),
+                        cell[LP_LINK_REFUSED], cell[LP_NF_RX_MISSED], cell[LP_NF_TX_DROPS], cell[LP_GEN_RX_MISSED],
+                        cell[LP_UNSEEN]);
+        }
+        fprintf(f, "link refused: the generator's TX queue refused them (on a virtual link, the NF's RX ring was full); "
+                   "NF RX missed, NF TX drops: the NF's own counters (- when it has none); unseen: in flight at the end or "
+                   "dropped where no counter sees them\n");
 }
 
 void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
@@ -136,4 +173,5 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         fprintf(f, "throttled: the share of the PMD cores' time the NF's cgroup was throttled\n");
         if (na_why[0])
                 fprintf(f, "q/100%% n/a: %s; the ratio would measure the generator\n", na_why);
+        text_loss_parts(f, m);
 }

@@ -73,6 +73,20 @@ static void add_busy(struct mrow *r, json_t *t) {
                 acc_add(&r->busy, report_num(t, "nf.busy_share"));
 }
 
+/* Each part of the loss as a share of what was offered, so the parts add up to loss %;
+ * a part the NF does not count (testpmd's TX drops: null) is left out, not taken as 0. */
+static void add_loss_parts(struct mrow *r, json_t *t) {
+        json_t *lp = json_object_get(t, "loss_parts");
+        double offered = report_num(t, "result.tx.offered");
+        if (!json_is_object(lp) || !(offered > 0))
+                return;
+        for (int k = 0; k < _LP_MAX; k++) {
+                json_t *v = json_object_get(lp, loss_part_keys[k]);
+                if (json_is_number(v))
+                        acc_add(&r->lparts[k], 100 * json_number_value(v) / offered);
+        }
+}
+
 int row_nf_limited(const struct mrow *r) {
         /* A search's rate is the NF's unless the generator could not reach the rate where
          * loss began. */
@@ -131,6 +145,7 @@ static void add_sweep(struct run_model *m, json_t *t) {
         r->gen_stalled += json_is_true(json_object_get(tx, "stalled"));
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
+        add_loss_parts(r, t);
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
         acc_add(&r->lat_sd, report_num(t, "result.latency.stdev_ns"));
@@ -160,6 +175,7 @@ static void add_noisy(struct run_model *m, json_t *t) {
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
+        add_loss_parts(r, t);
         acc_add(&r->min, report_num(t, "result.latency.min_ns"));
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));

@@ -35,6 +35,14 @@ struct named_num {
 };
 void json_set_nums(json_t *o, const struct named_num *nums, size_t n);
 
+struct mrow;
+/* A row's loss parts: JSON numbers "loss_<part>_pct" (null when no trial had it), and
+ * CSV cells after a header's LOSS_PARTS_CSV_HEADER (empty when none). */
+void json_set_loss_parts(json_t *o, const struct mrow *r);
+#define LOSS_PARTS_CSV_HEADER \
+        "loss_link_refused_pct,loss_nf_rx_missed_pct,loss_nf_tx_drops_pct,loss_gen_rx_missed_pct,loss_unseen_pct"
+void csv_loss_parts(FILE *f, const struct mrow *r);
+
 /* A histogram merged over trials: bucket lower bound -> count. */
 struct histo {
         double *k, *v;
@@ -45,6 +53,10 @@ void histo_add(struct histo *h, double k, double v);
 void histo_sort(struct histo *h);
 
 /* One row: the trials (or search results) of one group. */
+/* Where the loss was counted (a trial's loss_parts, counters.h), in the order reported. */
+enum loss_part { LP_LINK_REFUSED, LP_NF_RX_MISSED, LP_NF_TX_DROPS, LP_GEN_RX_MISSED, LP_UNSEEN, _LP_MAX };
+extern const char *const loss_part_keys[_LP_MAX];
+
 struct mrow {
         /* the key */
         char nf[16], pinning[16], neighbour[48], placement[16], method[8], name[96];
@@ -60,6 +72,7 @@ struct mrow {
                 ctxsw, migr, nrate, pct;
         struct acc throttle_len;  /* mean throttle, us */
         struct acc busy;          /* the NF's busy share of its polls (trials that count it from the inside) */
+        struct acc lparts[_LP_MAX]; /* each loss part, % of the packets offered (trials that have it) */
         char unit[24];            /* the neighbour's rate unit */
         struct histo latency, gaps; /* the plot's series */
 };

@@ -87,3 +87,22 @@ void json_set_nums(json_t *o, const struct named_num *nums, size_t n) {
         for (size_t k = 0; k < n; k++)
                 json_object_set_new(o, nums[k].key, isnan(nums[k].v) ? json_null() : json_real(nums[k].v));
 }
+
+const char *const loss_part_keys[_LP_MAX] = { "link_refused", "nf_rx_missed", "nf_tx_drops", "gen_rx_missed", "unseen" };
+
+void json_set_loss_parts(json_t *o, const struct mrow *r) {
+        for (int k = 0; k < _LP_MAX; k++) {
+                char key[48];
+                snprintf(key, sizeof(key), "loss_%s_pct", loss_part_keys[k]);
+                json_object_set_new(o, key, r->lparts[k].n ? json_real(acc_mean(&r->lparts[k])) : json_null());
+        }
+}
+
+void csv_loss_parts(FILE *f, const struct mrow *r) {
+        for (int k = 0; k < _LP_MAX; k++) {
+                if (r->lparts[k].n)
+                        fprintf(f, "%s%.3f", k ? "," : "", acc_mean(&r->lparts[k]));
+                else if (k)
+                        fputc(',', f);
+        }
+}

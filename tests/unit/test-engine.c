@@ -782,3 +782,30 @@ Test(report, the_generator_floor_is_printed_beside_the_results) {
         cr_expect(strstr(text, "Generator floor: not measured (--no-floor)\n") != NULL, "%s", text);
         free(text);
 }
+
+/* Where the loss was counted: each part as a share of what was offered, so the parts add
+ * up to the row's loss %; a part the NF does not count is "-", not 0. */
+Test(report, loss_parts_are_shares_of_the_offered_packets) {
+        _cleanup_(model_free) struct run_model m = load_lines(
+                "{\"index\": 0, \"repetition\": 0, \"quota\": 50, \"period_us\": 100000, \"frame_size\": 64, \"result\": "
+                "{\"mpps\": 1.0, \"tx\": {\"offered\": 1000}, \"loss\": {\"ratio\": 0.3}}, \"loss_parts\": {\"lost\": 300, "
+                "\"link_refused\": 250, \"nf_rx_missed\": 0, \"nf_tx_drops\": null, \"gen_rx_missed\": 10, \"unseen\": 40}}\n");
+        const struct mrow *r = &m.table[TABLE_SWEEP].v[0];
+        cr_expect_float_eq(acc_mean(&r->lparts[LP_LINK_REFUSED]), 25.0, 1e-9);
+        cr_expect_eq(r->lparts[LP_NF_TX_DROPS].n, 0, "null is not known, not zero");
+        cr_expect_float_eq(acc_mean(&r->lparts[LP_UNSEEN]), 4.0, 1e-9);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_TEXT);
+        fclose(f);
+        cr_expect(strstr(text, "    50%   100ms     64    30.00         25.00          0.00            -           1.00     4.00\n") !=
+                          NULL,
+                  "%s", text);
+        free(text);
+        f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_CSV);
+        fclose(f);
+        cr_expect(strstr(text, ",25.000,0.000,,1.000,4.000\n") != NULL, "%s", text);
+        free(text);
+}
