@@ -79,7 +79,7 @@ AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/op
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
 # Pure data-plane arithmetic, no DPDK: linked into the DPDK agents and the unit tests.
-DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c agents/common/nfwork.c
+DP_SRC := agents/common/histo.c agents/common/pacing.c agents/common/frame.c agents/common/nfwork.c agents/common/tsc.c
 FUZZ_TARGETS := scenario options proto cpulist plotquote results
 FUZZ_SRC  := $(patsubst %,tests/fuzz/fuzz-%.c,$(FUZZ_TARGETS))
 UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test-hugepages.c \

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -259,6 +260,40 @@ static void write_run_json(struct exp_run *R, bool replace) {
                 fprintf(stderr, "isolab: cannot write %s/%s%s%s\n", R->out, R->runjson, d.err ? ": " : "", d.err ? d.msg : "");
 }
 
+/* The clocks the figures were measured with (the agents' hello "tsc"): run.json "clock",
+ * and a warning when the TSC is not constant and nonstop, or when the generator's TX and
+ * RX lcores disagree by more than their bound plus 1 us (the latencies are off by it). */
+static void records_clock(struct exp_run *R, json_t *warnings) {
+        json_t *clock = json_object();
+        for (int k = 0; k < _ROLE_MAX; k++) {
+                struct agent_slot *s = &R->slot[k];
+                json_t *hello = NULL, *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
+                struct diag d = { 0 };
+                if (s->a && !s->raw)
+                        runner_request(&R->run, s->a, req, 10000, &hello, &d);
+                json_decref(req);
+                json_t *tsc = json_object_get(hello, "tsc");
+                if (json_is_object(tsc))
+                        json_object_set(clock, s->name, tsc);
+                const char *w = json_string_value(json_object_get(tsc, "warning"));
+                char msg[400];
+                if (w && k == ROLE_GEN) {
+                        snprintf(msg, sizeof(msg), "%s: %s", s->name, w);
+                        json_array_append_new(warnings, json_string(msg));
+                }
+                json_t *sk = json_object_get(tsc, "tx_rx_skew");
+                double off = json_number_value(json_object_get(sk, "offset_ns")),
+                       bound = json_number_value(json_object_get(sk, "bound_ns"));
+                if (json_is_number(json_object_get(sk, "offset_ns")) && fabs(off) > bound + 1000) {
+                        snprintf(msg, sizeof(msg), "the generator's TX and RX lcores' TSCs differ by %.0f ns (± %.0f): every "
+                                                   "latency is off by as much", off, bound);
+                        json_array_append_new(warnings, json_string(msg));
+                }
+                json_decref(hello);
+        }
+        json_object_set_new(R->runj, "clock", clock);
+}
+
 int records_begin(struct exp_run *R) {
         const struct experiment *x = R->x;
         const struct plan *p = R->p;
@@ -295,6 +330,7 @@ int records_begin(struct exp_run *R) {
         json_decref(hello);
         if (!R->runj)
                 return -ENOMEM;
+        records_clock(R, warnings);
         /* The generator's workers (--gen-cores), and the NF's per-packet work (--nf-work). */
         json_object_set_new(R->runj, "generator",
                             json_pack("{s:i, s:s, s:s}", "worker_lcores", R->gen_lcores, "eal_lcores", R->lc_gen, "roles",

@@ -29,6 +29,8 @@ static int cmd_hello(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         json_object_set_new(reply, "commands", caps);
         if (a->capabilities)
                 json_object_set(reply, "capabilities", a->capabilities);
+        if (a->hello_extra)
+                json_object_update_new(reply, a->hello_extra());
         return 0;
 }
 

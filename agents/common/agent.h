@@ -14,6 +14,7 @@ struct agent {
         int (*init)(int argc, char **argv); /* 0 or -errno, after printing the reason */
         void (*fini)(void);
         const char *runtime;            /* reported by hello, e.g. "DPDK 22.11.11"; NULL: none */
+        json_t *(*hello_extra)(void);   /* more of hello's reply, known after init (e.g. its clock); NULL: none */
 };
 
 #include <signal.h>

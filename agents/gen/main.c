@@ -53,6 +53,7 @@
 #include "agents/common/pacing.h"
 #include "agents/common/port.h"
 #include "agents/common/seqtrack.h"
+#include "agents/common/tsc.h"
 
 /* ---- tunables ------------------------------------------------------------------------------ */
 
@@ -141,7 +142,87 @@ static unsigned default_flows = 1; /* flows of a trial that does not say (config
 static struct rte_mempool *pool;
 static uint8_t tmpl[GEN_MAX_FLOWS][FRAME_HDR_LEN];
 static uint64_t tsc_hz, ns_mult; /* ns = cycles * ns_mult >> 32 */
+static struct tsc_clock clock_info;
 static unsigned tx_lcore, rx_lcore;
+static struct tsc_skew skew;      /* TX lcore vs RX lcore, when they differ (rounds 0: not measured) */
+
+static uint64_t read_tsc(void) {
+        return rte_rdtsc();
+}
+
+/* The TX lcore stamps, the RX lcore reads: their TSCs must agree.  A token goes back and
+ * forth through one cache line for at most SKEW_MS (SKEW_ROUNDS rounds); each side keeps
+ * its own TSC minus the other's stamp, the least seen (tsc.h).  The reads are fenced
+ * (rte_rdtsc_precise): a TSC read that ran ahead of the load that saw the token would
+ * make the delay negative. */
+#define SKEW_ROUNDS 2000
+#define SKEW_MS 20
+static struct {
+        volatile uint64_t stamp;
+        volatile uint32_t seq;   /* odd: the TX lcore's stamp is there; even: the RX lcore's */
+        volatile bool stop;
+} __rte_cache_aligned pingpong;
+
+static int skew_lcore(void *arg) {
+        (void)arg;
+        bool a = rte_lcore_id() == tx_lcore;
+        uint64_t deadline = rte_rdtsc() + tsc_hz / 1000 * SKEW_MS;
+        int64_t best = INT64_MAX;
+        uint32_t i;
+        for (i = 0; i < SKEW_ROUNDS; i++) {
+                uint32_t want = 2 * i + (a ? 2 : 1);
+                if (a) {
+                        pingpong.stamp = rte_rdtsc_precise();
+                        __atomic_store_n(&pingpong.seq, 2 * i + 1, __ATOMIC_RELEASE);
+                }
+                while (__atomic_load_n(&pingpong.seq, __ATOMIC_ACQUIRE) != want)
+                        if (pingpong.stop || rte_rdtsc() > deadline) {
+                                pingpong.stop = true;
+                                goto out;
+                        }
+                int64_t d = (int64_t)(rte_rdtsc_precise() - pingpong.stamp);
+                if (d < best)
+                        best = d;
+                if (!a) {
+                        pingpong.stamp = rte_rdtsc_precise();
+                        __atomic_store_n(&pingpong.seq, 2 * i + 2, __ATOMIC_RELEASE);
+                }
+        }
+out:
+        if (a) {
+                skew.b_to_a = best;
+                skew.rounds = i;
+        } else {
+                skew.a_to_b = best;
+        }
+        return 0;
+}
+
+static void measure_skew(void) {
+        if (tx_lcore == rx_lcore)
+                return;
+        pingpong.seq = 0;
+        pingpong.stop = false;
+        rte_eal_remote_launch(skew_lcore, NULL, rx_lcore);
+        rte_eal_remote_launch(skew_lcore, NULL, tx_lcore);
+        rte_eal_wait_lcore(tx_lcore);
+        rte_eal_wait_lcore(rx_lcore);
+}
+
+/* hello: the clock the latencies are measured with, and the TX/RX lcores' agreement. */
+static json_t *gen_hello_extra(void) {
+        json_t *c = tsc_clock_json(&clock_info);
+        if (skew.rounds >= 10) {
+                double off, bound;
+                tsc_skew_result(&skew, tsc_hz, &off, &bound);
+                json_object_set_new(c, "tx_rx_skew", json_pack("{s:f, s:f, s:i}", "offset_ns", off, "bound_ns", bound,
+                                                               "rounds", skew.rounds));
+        } else if (tx_lcore != rx_lcore) {
+                json_object_set_new(c, "tx_rx_skew", json_pack("{s:s}", "not_measured",
+                                                               "the TX and RX lcores did not both run within 20 ms (one CPU?)"));
+        }
+        return json_pack("{s:o}", "tsc", c);
+}
 
 static inline uint64_t cycles_to_ns(uint64_t c) {
         return (uint64_t)(((unsigned __int128)c * ns_mult) >> 32);
@@ -596,7 +677,8 @@ static int gen_init(int argc, char **argv) {
         argv += r;
         if (parse_args(argc, argv) < 0)
                 goto fail;
-        tsc_hz = rte_get_tsc_hz();
+        tsc_clock_init(&clock_info, read_tsc, rte_get_tsc_hz());
+        tsc_hz = clock_info.hz;
         ns_mult = (uint64_t)((1e9 * 4294967296.0) / (double)tsc_hz);
         char lerr[512];
         if (link_attach(&opt.link, true, lerr, sizeof(lerr)) < 0) {
@@ -658,6 +740,7 @@ static int gen_init(int argc, char **argv) {
                         goto fail;
                 }
         }
+        measure_skew();
         return 0;
 fail:
         agent_eal_fini();
@@ -687,7 +770,7 @@ int main(int argc, char **argv) {
                 return rc;
         struct agent a = {
                 .role = "gen", .cmds = gen_cmds, .n_cmds = sizeof(gen_cmds) / sizeof(gen_cmds[0]),
-                .init = gen_init, .fini = gen_fini, .runtime = agent_eal_version(),
+                .init = gen_init, .fini = gen_fini, .runtime = agent_eal_version(), .hello_extra = gen_hello_extra,
         };
         return agent_main(&a, argc, argv);
 }

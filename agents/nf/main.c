@@ -48,6 +48,7 @@
 #include "agents/common/nfwork.h"
 #include "agents/common/opts.h"
 #include "agents/common/port.h"
+#include "agents/common/tsc.h"
 
 /* ---- tunables -------------------------------------------------------------------------- */
 
@@ -123,6 +124,16 @@ static struct rte_mempool *pool;
 static volatile bool running;      /* PMD lcores loop while set */
 static volatile uint32_t max_epoch; /* stats with reset_max bumps it; each lcore then restarts max_gap */
 static uint64_t tsc_hz;
+static struct tsc_clock clock_info;
+
+static uint64_t read_tsc(void) {
+        return rte_rdtsc();
+}
+
+/* hello: the clock the NF's cycles are turned into time with. */
+static json_t *nf_hello_extra(void) {
+        return json_pack("{s:o}", "tsc", tsc_clock_json(&clock_info));
+}
 
 /* ---- the data path ----------------------------------------------------------------------- */
 
@@ -584,7 +595,8 @@ static int nf_init(int argc, char **argv) {
         argv += r;
         if (parse_args(argc, argv) < 0)
                 goto fail;
-        tsc_hz = rte_get_tsc_hz();
+        tsc_clock_init(&clock_info, read_tsc, rte_get_tsc_hz());
+        tsc_hz = clock_info.hz;
         char lerr[512];
         if (link_attach(&opt.link, false, lerr, sizeof(lerr)) < 0) {
                 fprintf(stderr, "isolab-nf: %s\n", lerr);
@@ -675,7 +687,7 @@ int main(int argc, char **argv) {
                 return rc;
         struct agent a = {
                 .role = "nf", .cmds = nf_cmds, .n_cmds = sizeof(nf_cmds) / sizeof(nf_cmds[0]),
-                .init = nf_init, .fini = nf_fini, .runtime = agent_eal_version(),
+                .init = nf_init, .fini = nf_fini, .runtime = agent_eal_version(), .hello_extra = nf_hello_extra,
         };
         return agent_main(&a, argc, argv);
 }

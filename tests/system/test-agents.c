@@ -4,6 +4,8 @@
  * on quit or end of input.  Each test removes its DPDK runtime directory and never
  * leaves a child behind. */
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <math.h>
 #include <criterion/hooks.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,15 +62,19 @@ static void expect_ready(pid_t pid) {
         cr_expect(strstr(buf, "READY=1") != NULL, "notify message from %d: %s", (int)pid, buf);
 }
 
-static void start_gen(void) {
+static void start_gen_on(const char *lcores) {
         static char v0[200], v1[200];
         snprintf(gen.prefix, sizeof(gen.prefix), "isolab-test-%d-gen", (int)getpid());
         snprintf(v0, sizeof(v0), "net_vhost0,iface=%s/s0,queues=1", dir);
         snprintf(v1, sizeof(v1), "net_vhost1,iface=%s/s1,queues=1", dir);
-        char *argv[] = { ISOLAB_BUILD "/isolab-gen", "--lcores", "0@0,1@0", "--no-huge", "-m", "128", "--no-pci",
+        char *argv[] = { ISOLAB_BUILD "/isolab-gen", "--lcores", (char *)lcores, "--no-huge", "-m", "128", "--no-pci",
                          "--file-prefix", gen.prefix, "--log-level", "*:error", "--vdev", v0, "--vdev", v1, "--", NULL };
         cr_assert_eq(aproc_start(&gen, argv, notify_path), 0);
         expect_ready(gen.pid);
+}
+
+static void start_gen(void) {
+        start_gen_on("0@0,1@0");
 }
 
 static void start_nf(void) {
@@ -133,6 +139,35 @@ Test(agents, gen_speaks_the_protocol) {
         cr_expect(json_is_false(json_object_get(r, "ok")));
         json_decref(r);
         conversation(&gen, "gen", true);
+}
+
+/* The generator's clock: the kernel's TSC rate (not DPDK's rounded estimate), its flags,
+ * and with a TX and an RX lcore on two CPUs, their TSCs' agreement, measured. */
+Test(agents, gen_tells_its_clock_and_its_lcores_agreement) {
+        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+                cr_skip_test("needs 2 CPUs: the TX and RX lcores on separate CPUs");
+        start_gen_on("0@0,1@0,2@1");
+        json_t *r = ask(&gen, "{\"cmd\": \"hello\"}");
+        json_t *tsc = json_object_get(r, "tsc");
+        double hz = json_number_value(json_object_get(tsc, "hz")), dpdk = json_number_value(json_object_get(tsc, "dpdk_hz"));
+        cr_expect(hz > 1e8 && fabs(hz - dpdk) / dpdk < 0.01, "hz %.0f, DPDK's %.0f", hz, dpdk);
+        cr_expect(strlen(json_string_value(json_object_get(tsc, "source")) ?: "") > 10);
+        json_t *sk = json_object_get(tsc, "tx_rx_skew");
+        cr_assert(json_is_object(sk), "no tx_rx_skew with two worker lcores");
+        if (json_object_get(sk, "not_measured")) {
+                cr_log_warn("skew not measured: %s", json_string_value(json_object_get(sk, "not_measured")));
+        } else {
+                double off = json_number_value(json_object_get(sk, "offset_ns")),
+                       bound = json_number_value(json_object_get(sk, "bound_ns"));
+                cr_log_info("TX/RX TSC offset %.0f ns ± %.0f over %lld rounds", off, bound,
+                            (long long)json_integer_value(json_object_get(sk, "rounds")));
+                cr_expect_geq(json_integer_value(json_object_get(sk, "rounds")), 10);
+                cr_expect(bound >= 0 && fabs(off) <= bound + 1000, "TX/RX TSC offset %.0f ns ± %.0f", off, bound);
+        }
+        json_decref(r);
+        r = ask(&gen, "{\"cmd\": \"quit\"}");
+        json_decref(r);
+        cr_expect_eq(aproc_wait(&gen, 20), 0);
 }
 
 Test(agents, nf_reports_where_it_runs_and_stops_and_starts) {

@@ -9,6 +9,7 @@
 #include "agents/common/histo.h"
 #include "agents/common/pacing.h"
 #include "agents/common/seqtrack.h"
+#include "agents/common/tsc.h"
 
 /* ---- histogram ------------------------------------------------------------------------- */
 
@@ -238,4 +239,37 @@ Test(pacing, late_slots_are_skipped_not_sent_in_a_catch_up_burst) {
         cr_expect_eq(pacer_due(&p, 100000, 64), 0);
         pacer_init(&p, 1000000000ULL, 0, 0);
         cr_expect_eq(pacer_skip_late(&p, 1000000, 32), 0, "unpaced: nothing is late");
+}
+
+/* The TSC flags of /proc/cpuinfo: whole words of the first "flags" line; none on a CPU
+ * that has no such line (not x86). */
+Test(tsc, cpuinfo_flags_are_whole_words) {
+        const char *x86 = "processor\t: 0\nflags\t\t: fpu tsc constant_tsc rep_good nonstop_tsc_s cpuid\nflags\t\t: nonstop_tsc\n";
+        FILE *f = fmemopen((void *)x86, strlen(x86), "r");
+        int c, n;
+        tsc_cpuinfo_flags(f, &c, &n);
+        fclose(f);
+        cr_expect_eq(c, 1);
+        cr_expect_eq(n, 0, "nonstop_tsc_s is not nonstop_tsc, and only the first flags line counts");
+        const char *arm = "processor\t: 0\nFeatures\t: fp asimd evtstrm\n";
+        f = fmemopen((void *)arm, strlen(arm), "r");
+        tsc_cpuinfo_flags(f, &c, &n);
+        fclose(f);
+        cr_expect(c == -1 && n == -1);
+        char buf[256];
+        struct tsc_clock clk = { .constant = 1, .nonstop = 0 };
+        cr_expect(strstr(tsc_clock_warning(&clk, buf, sizeof(buf)) ?: "", "not nonstop") != NULL, "%s", buf);
+        clk.nonstop = -1;
+        cr_expect_null(tsc_clock_warning(&clk, buf, sizeof(buf)), "not told is not a defect");
+}
+
+/* B's TSC minus A's lies in [-b_to_a, a_to_b]: the middle and half the width. */
+Test(tsc, skew_is_the_middle_of_the_two_least_delays) {
+        struct tsc_skew s = { .a_to_b = 300, .b_to_a = 100, .rounds = 50 };
+        double off, bound;
+        tsc_skew_result(&s, 1000000000, &off, &bound);
+        cr_expect_float_eq(off, 100.0, 1e-9, "B runs 100 cycles ahead");
+        cr_expect_float_eq(bound, 200.0, 1e-9);
+        tsc_skew_result(&s, 2000000000, &off, &bound);
+        cr_expect_float_eq(off, 50.0, 1e-9, "cycles at 2 GHz are half a ns");
 }
