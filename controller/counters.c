@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -184,4 +185,129 @@ json_t *series_summary(json_t *series) {
         double ms = (double)bucket_ns / 1e6;
         return json_pack("{s:I, s:I, s:f, s:f, s:f}", "buckets", (json_int_t)n, "bucket_ns", bucket_ns, "gen_behind_ms",
                          (double)behind * ms, "silent_ms", (double)silent * ms, "longest_silence_ms", (double)longest * ms);
+}
+
+bool procstat_cpu(FILE *f, int cpu, uint64_t ticks[3]) {
+        char want[24], *line = NULL;
+        size_t cap = 0;
+        bool found = false;
+        snprintf(want, sizeof(want), "cpu%d ", cpu);
+        while (!found && getline(&line, &cap, f) > 0) {
+                if (strncmp(line, want, strlen(want)) != 0)
+                        continue;
+                uint64_t v[8];
+                /* user nice system idle iowait irq softirq steal */
+                if (sscanf(line + strlen(want), "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+                                                " %" SCNu64 " %" SCNu64,
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+                        ticks[0] = v[5], ticks[1] = v[6], ticks[2] = v[7];
+                        found = true;
+                }
+        }
+        free(line);
+        return found;
+}
+
+unsigned softirqs_cpu(FILE *f, int cpu, char kind[][12], uint64_t *count, unsigned max) {
+        char *line = NULL;
+        size_t cap = 0;
+        int col = -1;
+        unsigned n = 0;
+        /* The header names the online CPUs' columns: "CPU0 CPU1 ..." (an offline CPU has none). */
+        if (getline(&line, &cap, f) > 0) {
+                int k = 0;
+                for (char *save = NULL, *tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), k++)
+                        if (strncmp(tok, "CPU", 3) == 0 && atoi(tok + 3) == cpu)
+                                col = k;
+        }
+        while (col >= 0 && n < max && getline(&line, &cap, f) > 0) {
+                char *save = NULL, *name = strtok_r(line, " \t\n", &save);
+                if (!name || name[strlen(name) - 1] != ':')
+                        continue;
+                name[strlen(name) - 1] = '\0';
+                char *tok = NULL;
+                for (int k = 0; k <= col && (tok = strtok_r(NULL, " \t\n", &save)); k++)
+                        ;
+                if (!tok)
+                        continue;
+                snprintf(kind[n], 12, "%s", name);
+                count[n++] = strtoull(tok, NULL, 10);
+        }
+        free(line);
+        return n;
+}
+
+void cpu_snap_read(struct cpu_snap *s) {
+        for (unsigned i = 0; i < s->n; i++) {
+                FILE *f = fopen("/proc/stat", "re");
+                if (!f || !procstat_cpu(f, s->cpu[i], s->ticks[i]))
+                        memset(s->ticks[i], 0, sizeof(s->ticks[i]));
+                if (f)
+                        fclose(f);
+                f = fopen("/proc/softirqs", "re");
+                unsigned k = f ? softirqs_cpu(f, s->cpu[i], s->kind, s->softirq[i], SOFTIRQ_KINDS) : 0;
+                s->n_kinds = k > s->n_kinds ? k : s->n_kinds;
+                if (f)
+                        fclose(f);
+        }
+}
+
+json_t *cpu_snap_delta(const struct cpu_snap *a, const struct cpu_snap *b, long ticks_per_s) {
+        json_t *o = json_object();
+        double ms = ticks_per_s > 0 ? 1000.0 / (double)ticks_per_s : 10.0;
+        for (unsigned i = 0; i < a->n && i < b->n; i++) {
+                if (a->cpu[i] != b->cpu[i])
+                        continue;
+                json_t *kinds = json_object();
+                for (unsigned k = 0; k < a->n_kinds && k < b->n_kinds; k++)
+                        if (b->softirq[i][k] > a->softirq[i][k])
+                                json_object_set_new(kinds, b->kind[k], json_integer((json_int_t)(b->softirq[i][k] - a->softirq[i][k])));
+                uint64_t d[3];
+                for (int t = 0; t < 3; t++)
+                        d[t] = b->ticks[i][t] > a->ticks[i][t] ? b->ticks[i][t] - a->ticks[i][t] : 0;
+                char key[16];
+                snprintf(key, sizeof(key), "%d", a->cpu[i]);
+                json_object_set_new(o, key,
+                                    json_pack("{s:s, s:f, s:f, s:f, s:o}", "role", a->role[i], "irq_ms", (double)d[0] * ms,
+                                              "softirq_ms", (double)d[1] * ms, "steal_ms", (double)d[2] * ms, "softirqs", kinds));
+        }
+        return o;
+}
+
+int stat_processor(const char *stat) {
+        const char *p = stat ? strrchr(stat, ')') : NULL; /* the command may hold spaces and parentheses */
+        if (!p)
+                return -1;
+        /* Field 3 (state) follows ") "; processor is field 39. */
+        int field = 2;
+        for (p++; *p && field < 39; p++)
+                if (*p == ' ' && p[1] && p[1] != ' ')
+                        field++;
+        return field == 39 && *p ? atoi(p) : -1;
+}
+
+json_t *threads_last_cpu(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = opendir(path);
+        if (!dh)
+                return NULL;
+        json_t *cpus = json_object();
+        int n = 0;
+        for (struct dirent *e; (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p2[96];
+                _cleanup_free_ char *text = NULL;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/stat", (int)pid, e->d_name);
+                int c = read_small_file(p2, &text) == 0 ? stat_processor(text) : -1;
+                if (c < 0)
+                        continue;
+                char key[16];
+                snprintf(key, sizeof(key), "%d", c);
+                json_object_set_new(cpus, key, json_integer(json_integer_value(json_object_get(cpus, key)) + 1));
+                n++;
+        }
+        closedir(dh);
+        return json_pack("{s:i, s:o}", "threads", n, "last_cpu", cpus);
 }

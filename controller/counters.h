@@ -59,3 +59,35 @@ json_t *loss_parts(const struct loss_counts *c);
  * came back: the NF unreachable, e.g. throttled), and the longest run of silent buckets.
  * NULL when the series is missing or malformed. */
 json_t *series_summary(json_t *series);
+
+/* What else ran on the CPUs the trial used (the PMDs', the generator's), from the kernel:
+ * /proc/stat's irq, softirq and steal time per CPU (in clock ticks: 10 ms each at the
+ * usual USER_HZ) and /proc/softirqs' counts per kind (NET_RX, TIMER, SCHED, RCU, ...).
+ * A PMD that stalls while its cgroup is not throttled was preempted by a thread, by
+ * interrupt work on its CPU (loopback traffic's NET_RX softirqs run on the sender's CPU),
+ * or by the hypervisor (steal); the record says which it could have been. */
+#define CPU_SNAP_MAX 16
+#define SOFTIRQ_KINDS 12
+struct cpu_snap {
+        unsigned n, n_kinds;
+        int cpu[CPU_SNAP_MAX];
+        char role[CPU_SNAP_MAX][32];        /* "pmd", "gen", "pmd,gen" */
+        uint64_t ticks[CPU_SNAP_MAX][3];    /* irq, softirq, steal */
+        char kind[SOFTIRQ_KINDS][12];
+        uint64_t softirq[CPU_SNAP_MAX][SOFTIRQ_KINDS];
+};
+/* The irq, softirq and steal ticks of cpu in a /proc/stat text; false when it has no line. */
+bool procstat_cpu(FILE *f, int cpu, uint64_t ticks[3]);
+/* The softirq counts of cpu in a /proc/softirqs text, per kind (names into kind[], at most
+ * max); the number of kinds, 0 when the CPU has no column. */
+unsigned softirqs_cpu(FILE *f, int cpu, char kind[][12], uint64_t *count, unsigned max);
+/* Reads both files for the CPUs s->cpu[0..n) (the caller fills them and their roles). */
+void cpu_snap_read(struct cpu_snap *s);
+/* {"CPU": {"role", "irq_ms", "softirq_ms", "steal_ms", "softirqs": {"KIND": n, ...}}, ...}
+ * between two readings of the same CPUs; kinds that did not move are left out. */
+json_t *cpu_snap_delta(const struct cpu_snap *a, const struct cpu_snap *b, long ticks_per_s);
+/* Where a process's threads last ran (/proc/PID/task/TID/stat "processor"):
+ * {"threads": n, "last_cpu": {"CPU": threads, ...}}; NULL when it is gone. */
+json_t *threads_last_cpu(pid_t pid);
+/* The "processor" field of a /proc/.../stat line, or -1. */
+int stat_processor(const char *stat);

@@ -20,6 +20,7 @@ struct snap {
         /* When each was read (CLOCK_MONOTONIC, ns): every delta is divided by the time
          * between its own two readings, never by another counter's window. */
         uint64_t stats_ns, cg_ns, sched_ns;
+        struct cpu_snap cpus;     /* irq, softirq and steal time on the trial's CPUs */
 };
 
 struct trial {
@@ -30,6 +31,7 @@ struct trial {
         struct snap s0, s1;
         json_t *res;              /* the generator's reply */
         json_t *nstat;            /* the neighbour's stop reply */
+        json_t *nb_cpus;          /* where the neighbour's threads last ran, before it stopped */
         uint64_t t0_ns, t1_ns;    /* the generator's request */
 };
 
@@ -67,6 +69,34 @@ static int neighbour_end(struct trial *T, struct diag *d) {
         return r;
 }
 
+/* The CPUs whose interrupt work and steal a trial records: the NF's (pinned: its PMD
+ * CPUs; unpinned: where it may run), the generator's and the housekeeping CPUs. */
+static void cpus_of_trial(const struct exp_run *R, struct cpu_snap *s) {
+        s->n = 0;
+        bool unpinned = R->x->unpinned[variant_pin(R->x, R->cur_var)];
+        hwloc_const_bitmap_t sets[] = { unpinned ? R->nf_set : R->p->pmd.cpus, R->p->gen.cpus, R->p->housekeeping.cpus };
+        const char *names[] = { "pmd", "gen", "housekeeping" };
+        hwloc_bitmap_t all = hwloc_bitmap_alloc();
+        for (size_t k = 0; k < 3; k++)
+                if (sets[k])
+                        hwloc_bitmap_or(all, all, sets[k]);
+        int c;
+        hwloc_bitmap_foreach_begin(c, all) {
+                if (s->n == CPU_SNAP_MAX)
+                        break;
+                s->cpu[s->n] = c;
+                s->role[s->n][0] = '\0';
+                for (size_t k = 0; k < 3; k++)
+                        if (sets[k] && hwloc_bitmap_isset(sets[k], (unsigned)c)) {
+                                size_t len = strlen(s->role[s->n]);
+                                snprintf(s->role[s->n] + len, sizeof(s->role[0]) - len, "%s%s", len ? "," : "", names[k]);
+                        }
+                s->n++;
+        }
+        hwloc_bitmap_foreach_end();
+        hwloc_bitmap_free(all);
+}
+
 static void sched_snap(const struct trial *T, struct snap *s) {
         pid_t pid = T->nf ? T->nf->pid : 0;
         s->sched_ns = mono_ns();
@@ -93,8 +123,11 @@ static int window_open(struct trial *T, struct diag *d) {
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s0.cg, d);
         T->s0.cg_ns = mono_ns();
-        if (r >= 0)
+        if (r >= 0) {
                 sched_snap(T, &T->s0);
+                cpus_of_trial(T->R, &T->s0.cpus);
+                cpu_snap_read(&T->s0.cpus);
+        }
         return r;
 }
 
@@ -106,6 +139,8 @@ static int window_close(struct trial *T, struct diag *d) {
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
         T->s1.cg_ns = mono_ns();
+        T->s1.cpus = T->s0.cpus;
+        cpu_snap_read(&T->s1.cpus);
         return r;
 }
 
@@ -149,7 +184,7 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * is recorded but marked not valid, and the reports leave it out. */
 static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
         const struct exp_opts *o = &T->R->x->o;
-        uint64_t window_us = (mono_ns() - T->s0.cg_ns) / 1000, trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
+        uint64_t window_us = ((T->s1.cg_ns ? T->s1.cg_ns : mono_ns()) - T->s0.cg_ns) / 1000, trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)
@@ -260,6 +295,8 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_t *sum = series_summary(series);
         if (sum)
                 json_object_set_new(line, "series", sum);
+        /* Interrupt work and steal on the trial's CPUs over the window (ticks of 10 ms). */
+        json_object_set_new(line, "cpus", cpu_snap_delta(&T->s0.cpus, &T->s1.cpus, sysconf(_SC_CLK_TCK)));
         json_object_set_new(line, "windows",
                             json_pack("{s:I, s:I, s:I, s:I}", "traffic_ns", (json_int_t)(T->t1_ns - T->t0_ns), "nf_stats_ns",
                                       (json_int_t)stats_win, "cgroup_ns", (json_int_t)cg_win, "sched_ns",
@@ -281,6 +318,10 @@ static json_t *neighbour_json(const struct trial *T, bool measured) {
                 json_object_del(T->nstat, "id");
                 json_object_update_missing(nbj, T->nstat);
         }
+        /* Where its threads were at the end of the traffic (the placement "any" lets the
+         * scheduler choose: on the PMD's CPU or not). */
+        if (T->nb_cpus && measured)
+                json_object_set(nbj, "threads_at_end", T->nb_cpus);
         return nbj;
 }
 
@@ -295,10 +336,15 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
                 r = window_open(&T, d);
         if (r >= 0)
                 r = traffic(&T, pt, rate, d);
+        /* The window closes while the neighbour still works, as it opened: stopping it
+         * can take a second when it starves the controller's CPU (http on "any"), and the
+         * NF idling meanwhile is not the trial's. */
         if (r >= 0 && T.noise)
-                r = neighbour_end(&T, d);
+                T.nb_cpus = threads_last_cpu(T.noise->pid);
         if (r >= 0)
                 r = window_close(&T, d);
+        if (r >= 0 && T.noise)
+                r = neighbour_end(&T, d);
         char invalid[256];
         window_check(&T, pt, invalid, sizeof(invalid));
         json_t *line;
@@ -335,6 +381,7 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         if (undo_run_to(&R->undo, mark, report_undo, NULL))
                 *failed = true;
         json_decref(T.nstat);
+        json_decref(T.nb_cpus);
         json_decref(T.s0.stats);
         json_decref(T.s1.stats);
         json_decref(T.res);

@@ -446,6 +446,47 @@ Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) 
         expect_machine_clean();
 }
 
+/* The case of the extreme tails (issue 14): an http neighbour on "any" CPU of the node.
+ * Every share stays within its bounds, and the record says what ran on the trial's CPUs
+ * (the loopback traffic's NET_RX softirqs, irq and steal time) and where the neighbour's
+ * threads were, so real starvation is told from an artefact. */
+Test(sweep, noisy_http_anywhere_is_bounded_and_says_what_ran_on_the_cpus) {
+        const char *args[] = { "--noise", "http", "--placement", "any", "--duration", "1s", "--no-floor", NULL };
+        sweep = start_isolab("noisy", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+        size_t n, i;
+        json_t *a = trials(&n), *t;
+        cr_assert_eq(n, 2, "the baseline and the http trial");
+        expect_bounded(a);
+        bool http = false;
+        json_array_foreach(a, i, t) {
+                json_t *cpus = json_object_get(t, "cpus");
+                cr_expect_gt(json_object_size(cpus), 0, "trial %zu: no per-CPU record", i);
+                json_t *nb = json_object_get(t, "neighbour");
+                if (!json_is_object(nb))
+                        continue;
+                http = true;
+                cr_expect_gt(num(json_object_get(nb, "threads_at_end"), "threads", NULL), 0);
+                double net_rx = 0;
+                bool pmd_cpu = false;
+                const char *k;
+                json_t *c;
+                json_object_foreach(cpus, k, c) {
+                        net_rx += num(json_object_get(c, "softirqs"), "NET_RX", NULL);
+                        pmd_cpu |= strstr(json_string_value(json_object_get(c, "role")) ?: "", "pmd") != NULL;
+                        cr_expect(json_is_number(json_object_get(c, "softirq_ms")) && json_is_number(json_object_get(c, "steal_ms")));
+                }
+                cr_expect(pmd_cpu, "the PMD's CPU is not among the recorded ones");
+                cr_expect_gt(net_rx, 0, "loopback HTTP and no NET_RX softirq on the trial's CPUs");
+        }
+        cr_expect(http, "no trial with the http neighbour");
+        json_decref(a);
+        expect_machine_clean();
+}
+
 /* SIGINT while a neighbour works: it goes with the run, the finished trials stay. */
 Test(sweep, noisy_sigint_stops_the_neighbour_too) {
         sweep = start_noisy("same-core", "3", "2s");

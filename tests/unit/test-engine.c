@@ -809,3 +809,55 @@ Test(report, loss_parts_are_shares_of_the_offered_packets) {
         cr_expect(strstr(text, ",25.000,0.000,,1.000,4.000\n") != NULL, "%s", text);
         free(text);
 }
+
+/* What else ran on a CPU: /proc/stat's irq, softirq and steal ticks and /proc/softirqs'
+ * column of that CPU (found by the header: an offline CPU has no column). */
+Test(counters, per_cpu_interrupt_work_and_steal) {
+        const char *stat = "cpu  10 0 10 100 0 5 50 7 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\ncpu1 9 0 9 90 0 4 40 6 0 0\nintr 1\n";
+        FILE *f = fmemopen((void *)stat, strlen(stat), "r");
+        uint64_t t[3] = { 0 };
+        cr_expect(procstat_cpu(f, 1, t));
+        fclose(f);
+        cr_expect(t[0] == 4 && t[1] == 40 && t[2] == 6, "irq %lu softirq %lu steal %lu", (unsigned long)t[0],
+                  (unsigned long)t[1], (unsigned long)t[2]);
+        f = fmemopen((void *)stat, strlen(stat), "r");
+        cr_expect_not(procstat_cpu(f, 3, t));
+        fclose(f);
+        const char *sirq = "                    CPU0       CPU2\n          HI:          1          2\n"
+                           "      NET_RX:        100     240846\n       TIMER:          7          9\n";
+        char kind[SOFTIRQ_KINDS][12];
+        uint64_t n[SOFTIRQ_KINDS];
+        f = fmemopen((void *)sirq, strlen(sirq), "r");
+        cr_assert_eq(softirqs_cpu(f, 2, kind, n, SOFTIRQ_KINDS), 3);
+        fclose(f);
+        cr_expect_str_eq(kind[1], "NET_RX");
+        cr_expect_eq(n[1], 240846, "CPU2 is the header's second column");
+        f = fmemopen((void *)sirq, strlen(sirq), "r");
+        cr_expect_eq(softirqs_cpu(f, 1, kind, n, SOFTIRQ_KINDS), 0, "CPU1 is offline: no column");
+        fclose(f);
+
+        struct cpu_snap a = { .n = 1, .n_kinds = 2, .cpu = { 1 }, .role = { "pmd" }, .ticks = { { 0, 10, 1 } },
+                              .kind = { "NET_RX", "TIMER" }, .softirq = { { 5, 3 } } };
+        struct cpu_snap b = a;
+        b.ticks[0][1] = 140;
+        b.softirq[0][0] = 1005;
+        json_t *j = cpu_snap_delta(&a, &b, 100);
+        json_t *c1 = json_object_get(j, "1");
+        cr_expect_float_eq(json_real_value(json_object_get(c1, "softirq_ms")), 1300.0, 1e-9, "130 ticks of 10 ms");
+        cr_expect_eq(json_integer_value(json_object_get(json_object_get(c1, "softirqs"), "NET_RX")), 1000);
+        cr_expect_null(json_object_get(json_object_get(c1, "softirqs"), "TIMER"), "a kind that did not move is left out");
+        cr_expect_str_eq(json_string_value(json_object_get(c1, "role")), "pmd");
+        json_decref(j);
+}
+
+/* The CPU a thread last ran on: field 39 of its stat, after a command that may hold
+ * spaces and parentheses. */
+Test(counters, stat_processor_skips_the_command) {
+        char line[512] = "1234 (a (b) c) S";
+        for (int f = 4; f <= 38; f++)
+                strcat(line, " 0");
+        strcat(line, " 7 0 0\n");
+        cr_expect_eq(stat_processor(line), 7);
+        cr_expect_eq(stat_processor("1 (x) S 1 2\n"), -1, "too few fields");
+        cr_expect_eq(stat_processor(NULL), -1);
+}
