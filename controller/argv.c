@@ -63,9 +63,9 @@ void argv_link(const struct agent_env *e, struct argvec *a) {
         }
         argv_add(a, "--link-queues");
         argv_add(a, "%u", e->x->o.pmd_cores);
-        if (e->x->o.ring_size) {
+        if (e->ring) {
                 argv_add(a, "--link-ring");
-                argv_add(a, "%u", e->x->o.ring_size);
+                argv_add(a, "%u", e->ring);
         }
 }
 

@@ -52,23 +52,26 @@ static void dry_cgroups(struct exp_run *R) {
         }
 }
 
-/* Every variant's command lines: the generator once per NF kind, the NF per pinning. */
+/* Every variant's command lines: the generator once per NF kind and ring size, the NF per
+ * pinning too. */
 static void dry_agents(struct exp_run *R) {
         const struct experiment *x = R->x;
         printf("\nAgents\n");
-        for (int k = 0; k < x->n_nf; k++)
-                for (int i = 0; i < x->n_pin; i++) {
-                        char label[48];
-                        run_variant(R, (unsigned)(k * x->n_pin + i));
-                        if (i == 0) {
-                                snprintf(label, sizeof(label), "gen (nf %s)", x->nf[k]->name);
-                                print_argv(label, R->slot[ROLE_GEN].argv.v);
-                        }
-                        if (R->slot[ROLE_NF].absent)
-                                continue;
-                        snprintf(label, sizeof(label), "%s (%s)", x->nf[k]->name, x->pin_names[i]);
-                        print_argv(label, R->slot[ROLE_NF].argv.v);
+        for (unsigned v = 0; v < n_variants(x); v++) {
+                char label[64], ring[24] = "";
+                unsigned i = variant_pin(x, v);
+                run_variant(R, v);
+                if (x->n_ring > 1)
+                        snprintf(ring, sizeof(ring), ", ring %u", R->ring);
+                if (i == 0) {
+                        snprintf(label, sizeof(label), "gen (nf %s%s)", R->nf->name, ring);
+                        print_argv(label, R->slot[ROLE_GEN].argv.v);
                 }
+                if (R->slot[ROLE_NF].absent)
+                        continue;
+                snprintf(label, sizeof(label), "%s (%s%s)", R->nf->name, x->pin_names[i], ring);
+                print_argv(label, R->slot[ROLE_NF].argv.v);
+        }
         if (R->nb.n > 1)
                 printf("  %-14s one per neighbour trial, in its cgroup: start {workload, options, argv}\n", "isolab-noise");
 }

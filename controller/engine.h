@@ -99,7 +99,8 @@ struct exp_run {
         char lc_gen[64], lc_nf[512], socket_mem[128], mems[16];
         unsigned gen_lcores;           /* the generator's workers: 1 (TX and RX) or 2 (TX, RX) */
         hwloc_bitmap_t nf_set;    /* the NF's cpuset for the current pinning */
-        unsigned cur_var;         /* the variant (NF kind x pinning) running now */
+        unsigned cur_var;         /* the variant (NF kind x ring size x pinning) running now */
+        unsigned ring;            /* its ring size (0: the driver's default) */
         const struct nf_ops *nf;  /* its NF kind */
         struct agent_slot slot[_ROLE_MAX];
         /* run_open */

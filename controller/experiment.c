@@ -89,9 +89,9 @@ const struct cli_option experiment_options_table[] = {
           cli_parse_string, offsetof(struct exp_opts, pinning), "nf" },
         { "link", "KIND", "vhost (default), memif, or pci: real ports (--ports)", cli_parse_string,
           offsetof(struct exp_opts, link), "nf" },
-        { "ring-size", "N", "descriptors per ring of the virtual link, a power of two from 64 to 4096 (default DPDK's "
-          "256): under a throttle the ring, not the NF, sets how many packets survive", cli_parse_count,
-          offsetof(struct exp_opts, ring_size), "nf" },
+        { "ring-size", "LIST", "descriptors per ring of the virtual link, powers of two from 64 to 4096 (default DPDK's "
+          "256; several: a dimension of the run): under a throttle the ring, not the NF, sets how many packets survive",
+          cli_parse_string, offsetof(struct exp_opts, ring_size), "nf" },
         { "ports", "PCI,...", "with --link pci: the generator's two ports, then the NF's two (gen 0 cabled to NF 0, "
           "gen 1 to NF 1), as lspci -D names them", cli_parse_string, offsetof(struct exp_opts, ports), "nf" },
         { "frame-sizes", "LIST", "frame sizes in bytes with FCS (default 64)", cli_parse_string,
@@ -549,11 +549,29 @@ static int build_link(struct experiment *x, struct diag *d) {
         const struct link_spec *l = link_spec_find(x->link);
         if (!l)
                 return diag_set(d, -EINVAL, "--link %s: use %s", x->link, link_spec_names());
-        unsigned ring = x->o.ring_size;
-        if (ring && (ring < 64 || ring > 4096 || (ring & (ring - 1))))
-                return diag_set(d, -EINVAL, "--ring-size %u: give a power of two from 64 to 4096", ring);
-        if (ring && !l->sockets)
+        char rbuf[64];
+        char *rv[EXP_MAX_RING + 1];
+        snprintf(rbuf, sizeof(rbuf), "%s", x->o.ring_size ? x->o.ring_size : "");
+        x->n_ring = x->o.ring_size ? split_list(rbuf, rv, EXP_MAX_RING + 1) : 0;
+        if (x->o.ring_size && (x->n_ring == 0 || x->n_ring > EXP_MAX_RING))
+                return diag_set(d, -EINVAL, "--ring-size %s: give one to %d sizes, e.g. 256,1024,4096", x->o.ring_size,
+                                EXP_MAX_RING);
+        for (int i = 0; i < x->n_ring; i++) {
+                char *end;
+                unsigned long ring = strtoul(rv[i], &end, 10);
+                if (*end || end == rv[i] || ring < 64 || ring > 4096 || (ring & (ring - 1)))
+                        return diag_set(d, -EINVAL, "--ring-size %s: give a power of two from 64 to 4096", rv[i]);
+                x->rings[i] = (unsigned)ring;
+                for (int k = 0; k < i; k++)
+                        if (x->rings[k] == x->rings[i])
+                                return diag_set(d, -EINVAL, "--ring-size names %s twice", rv[i]);
+        }
+        if (x->n_ring && !l->sockets)
                 return diag_set(d, -EINVAL, "--ring-size is for the virtual links; real ports keep their driver's rings");
+        if (!x->n_ring) {
+                x->n_ring = 1;
+                x->rings[0] = 0;
+        }
         if (l->kind != LINK_PCI) {
                 if (x->o.ports)
                         return diag_set(d, -EINVAL, "--ports is for --link pci (real ports); --link %s makes its own", x->link);

@@ -23,6 +23,7 @@
 #define EXP_MAX_LIST 32  /* quotas, periods, frame sizes */
 #define EXP_MAX_PIN 2    /* pinned, unpinned */
 #define EXP_MAX_NF 4     /* NF kinds in one run */
+#define EXP_MAX_RING 4   /* ring sizes in one run */
 #define EXP_MAX_WORKLOADS 32
 #define EXP_PORTS 4      /* --link pci: the generator's two, the NF's two */
 
@@ -33,8 +34,8 @@ enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
-        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores;
-        unsigned repetitions, pmd_cores, max_trials, ring_size;
+        const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
+        unsigned repetitions, pmd_cores, max_trials;
         uint64_t duration_us, warmup_us, link_speed;
         bool shuffle, no_huge, restart, dry_run, no_floor;
         unsigned seed;
@@ -68,6 +69,8 @@ struct experiment {
         int n_pin;
         const struct nf_ops *nf[EXP_MAX_NF];
         int n_nf;
+        unsigned rings[EXP_MAX_RING];  /* --ring-size: descriptors per ring, 0 for the driver's default */
+        int n_ring;
         struct nf_work work;           /* --nf-work: per-packet work of the NF (table 0: none) */
         unsigned gen_cores;            /* --gen-cores: 1 or 2 lcores (TX, RX); 0: auto, the plan's choice */
         struct noise_spec specs[SCENARIO_MAX_NOISE];
@@ -110,12 +113,19 @@ void experiment_free(struct experiment *x);
 /* The verb's name in run.json's "tool": "isolab sweep". */
 const char *experiment_tool(const struct experiment *x);
 
-/* The matrix's "pinning" dimension holds variants: NF kind x pinning. */
+/* The matrix's "pinning" dimension holds variants: NF kind x ring size x pinning (each
+ * change restarts the agents with other command lines). */
 static inline unsigned variant_pin(const struct experiment *x, unsigned v) {
         return v % (unsigned)x->n_pin;
 }
+static inline unsigned variant_ring(const struct experiment *x, unsigned v) {
+        return x->rings[(v / (unsigned)x->n_pin) % (unsigned)x->n_ring];
+}
 static inline const struct nf_ops *variant_nf(const struct experiment *x, unsigned v) {
-        return x->nf[v / (unsigned)x->n_pin];
+        return x->nf[v / (unsigned)(x->n_pin * x->n_ring)];
+}
+static inline unsigned n_variants(const struct experiment *x) {
+        return (unsigned)(x->n_nf * x->n_ring * x->n_pin);
 }
 
 /* A checksum of a run's configuration (run.json "config", keys sorted), for every trial

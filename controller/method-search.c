@@ -52,6 +52,7 @@ static bool search_result(struct exp_run *R, const struct matrix_point *pt, cons
                                 "loss_goal_pct", method_goal_pct(x, k), "found_pps", se->found, "found_mpps", se->found / 1e6,
                                 "pct_of_line", 100 * se->found / line_pps, "trials", (int)se->trials, "converged",
                                 se->phase == SEARCH_DONE, "generator_limited", se->generator_limited);
+        json_object_set_new(sum, "ring_size", R->ring ? json_integer(R->ring) : json_null());
         json_object_set_new(sum, "neighbour",
                             nb ? json_pack("{s:s, s:s}", "name", nb->name, "placement",
                                            noise_placement_to_string(nb->placement))

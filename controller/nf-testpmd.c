@@ -46,7 +46,7 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
         for (unsigned k = 0; l->kind == LINK_VHOST && k < 2; k++) {
                 char path[400], devargs[600];
                 l->socket(e->link_dir, k, path, sizeof(path));
-                l->devargs(false, path, k, q, e->x->o.ring_size, devargs, sizeof(devargs));
+                l->devargs(false, path, k, q, e->ring, devargs, sizeof(devargs));
                 argv_add(a, "--vdev");
                 argv_add(a, "%s", devargs);
         }
@@ -67,6 +67,11 @@ static void testpmd_argv(const struct agent_env *e, struct argvec *a) {
         argv_add(a, "--nb-cores=%u", q);
         argv_add(a, "--rxq=%u", q);
         argv_add(a, "--txq=%u", q);
+        /* Its descriptors follow the ring, as isolab-nf's do (virtio fills min(ring, rxd)). */
+        if (e->ring) {
+                argv_add(a, "--rxd=%u", e->ring);
+                argv_add(a, "--txd=%u", e->ring);
+        }
         argv_add(a, "--no-mlockall");
         argv_add(a, "--total-num-mbufs=16384");
 }

@@ -34,6 +34,7 @@ struct agent_env {
         const char *lcores_gen;  /* EAL --lcores of the generator */
         const char *lcores_nf;   /* of the NF, for the current pinning */
         const char *prefix[2];   /* DPDK --file-prefix of gen and nf */
+        unsigned ring;           /* descriptors per ring of the virtual link (0: the driver's default) */
 };
 
 enum agent_role { ROLE_GEN, ROLE_NF, _ROLE_MAX };

@@ -125,7 +125,7 @@ void mems_of(const struct topo *t, hwloc_const_bitmap_t cpus, char *buf, size_t 
 static int make_matrix(struct exp_run *R, struct diag *d) {
         const struct experiment *x = R->x;
         struct matrix_spec ms = { x->quotas,      (size_t)x->nq, x->periods, (size_t)x->np, x->sizes, (size_t)x->nfs,
-                                  x->o.repetitions, x->o.shuffle, x->seed,   (size_t)(x->n_pin * x->n_nf), R->nb.n };
+                                  x->o.repetitions, x->o.shuffle, x->seed,   n_variants(x), R->nb.n };
         size_t n, kept = 0;
         if (matrix_expand(&ms, &R->pts, &n) < 0)
                 return diag_set(d, -ENOMEM, "cannot make the matrix of trials");
@@ -224,6 +224,7 @@ static bool gen_cores_free(const struct plan *p) {
 void run_variant(struct exp_run *R, unsigned v) {
         R->cur_var = v;
         R->nf = variant_nf(R->x, v);
+        R->ring = variant_ring(R->x, v);
         nf_pinning(R->p, R->t, R->x->unpinned[variant_pin(R->x, v)], R->lc_nf, sizeof(R->lc_nf), R->nf_set);
         agents_build_argv(R);
 }

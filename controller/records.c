@@ -233,6 +233,12 @@ static json_t *config_json(const struct exp_run *R) {
                 json_array_append_new(jfs, json_integer(x->sizes[i]));
         for (int i = 0; i < x->n_pin; i++)
                 json_array_append_new(jpin, json_string(x->pin_names[i]));
+        if (x->rings[0]) { /* several ring sizes: a dimension of the run */
+                json_t *jr = json_array();
+                for (int i = 0; i < x->n_ring; i++)
+                        json_array_append_new(jr, json_integer(x->rings[i]));
+                json_object_set_new(cfg, "ring_sizes", jr);
+        }
         for (size_t i = 0; i < x->n_specs; i++) {
                 const struct noise_spec *s = &x->specs[i];
                 json_array_append_new(jnb, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "name", s->name, "workload",

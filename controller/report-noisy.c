@@ -16,7 +16,7 @@
 
 static bool same_point(const struct mrow *a, const struct mrow *b) {
         return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
-               strcmp(a->pinning, b->pinning) == 0;
+               a->ring == b->ring && strcmp(a->pinning, b->pinning) == 0;
 }
 
 static const struct mrow *baseline(const struct rowset *s, const struct mrow *r) {
@@ -89,6 +89,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 json_object_set_new(o, "neighbour_unit", r->nrate.n ? json_string(r->unit) : json_null());
                 json_object_set_new(o, "mpps_vs_baseline_na", vs.na && r->n ? json_string(vs.na) : json_null());
                 json_set_loss_parts(o, r);
+                json_object_set_new(o, "ring_size", r->ring ? json_integer(r->ring) : json_null());
                 json_array_append_new(a, o);
         }
         json_object_set_new(doc, "rows", a);
@@ -126,12 +127,13 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         (void)doc;
         const struct rowset *s = &m->table[TABLE_NOISY];
         /* Shown only when the run varies them. */
-        bool vq = false, vp = false, vf = false;
+        bool vq = false, vp = false, vf = false, vr = false;
         char na_why[256] = "";
         for (size_t i = 1; i < s->n; i++) {
                 vq |= s->v[i].quota != s->v[0].quota;
                 vp |= s->v[i].period_us != s->v[0].period_us;
                 vf |= s->v[i].frame_size != s->v[0].frame_size;
+                vr |= s->v[i].ring != s->v[0].ring;
         }
         size_t wi;
         json_t *w;
@@ -142,6 +144,8 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 fprintf(f, "%6s ", "period");
         if (vf)
                 fprintf(f, "%5s ", "frame");
+        if (vr)
+                fprintf(f, "%5s ", "ring");
         /* %17s and %7s: "±" and "×" are two bytes, one column. */
         fprintf(f, "%-9s %-10s %-10s %3s %8s %17s %7s %7s %7s %7s %8s %8s %8s %8s %8s %7s %7s %7s %8s %8s %6s %5s  %s\n",
                 "pinning", "noise", "placement", "n", "offered", "Mpps (mean±sd)", "×base", "loss %", "min us", "p50 us",
@@ -155,6 +159,8 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                         fprintf(f, "%4ldms ", r->period_us / 1000);
                 if (vf)
                         fprintf(f, "%5ld ", r->frame_size);
+                if (vr)
+                        fprintf(f, "%5ld ", r->ring);
                 if (r->n == 0) {
                         fprintf(f, "%-9s %-10s %-10s %3u  (all %u trials failed: see trials.jsonl)\n", r->pinning,
                                 r->neighbour, r->placement, r->n, r->errors);

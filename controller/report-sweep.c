@@ -17,7 +17,7 @@
 static const struct mrow *full(const struct rowset *s, const struct mrow *r) {
         for (size_t i = 0; i < s->n; i++)
                 if (s->v[i].quota == 100 && s->v[i].period_us == r->period_us && s->v[i].frame_size == r->frame_size &&
-                    s->v[i].n && strcmp(s->v[i].nf, r->nf) == 0)
+                    s->v[i].ring == r->ring && s->v[i].n && strcmp(s->v[i].nf, r->nf) == 0)
                         return &s->v[i];
         return NULL;
 }
@@ -29,6 +29,26 @@ static double vs_full(const struct rowset *s, const struct mrow *r, const char *
         if (na)
                 *na = why;
         return f100 && !why ? acc_mean(&r->mpps) / acc_mean(&f100->mpps) : NAN;
+}
+
+/* The columns that tell rows apart beyond the quota: the NF kind and the ring size, when
+ * the run has several. */
+static void lead_header(FILE *f, const struct run_model *m) {
+        if (m->several_nf)
+                fprintf(f, "%-10s ", "nf");
+        if (m->several_rings)
+                fprintf(f, "%5s ", "ring");
+}
+
+static void lead(FILE *f, const struct run_model *m, const struct mrow *r) {
+        if (m->several_nf)
+                fprintf(f, "%-10s ", r->nf);
+        if (m->several_rings) {
+                char ring[16] = "dflt";
+                if (r->ring)
+                        snprintf(ring, sizeof(ring), "%ld", r->ring);
+                fprintf(f, "%5s ", ring);
+        }
 }
 
 /* The row's max latency: the worst trial's (0 when none measured). */
@@ -44,8 +64,9 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 const struct mrow *r = &s->v[i];
                 const char *na = NULL;
                 char why[256];
-                json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota, "period_us",
-                                        (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
+                json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:o, s:i, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota,
+                                        "period_us", (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size,
+                                        "ring_size", r->ring ? json_integer(r->ring) : json_null(), "trials", r->n,
                                         "failed", r->errors, "generator_shortfall", r->shortfall, "generator_stalled",
                                         r->gen_stalled);
                 const struct named_num nums[] = {
@@ -74,14 +95,17 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
 void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
         (void)warnings, (void)doc;
         const struct rowset *s = &m->table[TABLE_SWEEP];
-        fprintf(f, "nf,quota_pct,period_us,frame_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
+        fprintf(f, "nf,quota_pct,period_us,frame_size,ring_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
                    "mpps_stdev,loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,"
                    "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char why[256];
-                fprintf(f, "%s,%g,%ld,%ld,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f,", r->nf,
-                        r->quota, r->period_us, r->frame_size, r->n, r->errors, r->shortfall, r->gen_stalled, acc_mean(&r->offered),
+                char ring[16] = "";
+                if (r->ring)
+                        snprintf(ring, sizeof(ring), "%ld", r->ring);
+                fprintf(f, "%s,%g,%ld,%ld,%s,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f,", r->nf,
+                        r->quota, r->period_us, r->frame_size, ring, r->n, r->errors, r->shortfall, r->gen_stalled, acc_mean(&r->offered),
                         acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3,
                         acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
                         acc_mean(&r->throttle_len) / 1e3, acc_mean(&r->share), acc_mean(&r->busy),
@@ -101,8 +125,7 @@ static void text_loss_parts(FILE *f, const struct run_model *m) {
         if (!any)
                 return;
         fprintf(f, "\nwhere the loss was counted (%% of the packets offered; loss_parts in trials.jsonl):\n");
-        if (m->several_nf)
-                fprintf(f, "%-10s ", "nf");
+        lead_header(f, m);
         fprintf(f, "%7s %7s %6s %8s %13s %13s %12s %14s %8s\n", "quota", "period", "frame", "loss %", "link refused",
                 "NF RX missed", "NF TX drops", "gen RX missed", "unseen");
         for (size_t i = 0; i < s->n; i++) {
@@ -114,8 +137,7 @@ static void text_loss_parts(FILE *f, const struct run_model *m) {
                 snprintf(q, sizeof(q), "%g%%", r->quota);
                 for (int k = 0; k < _LP_MAX; k++)
                         snprintf(cell[k], sizeof(cell[k]), r->lparts[k].n ? "%.2f" : "-", acc_mean(&r->lparts[k]));
-                if (m->several_nf)
-                        fprintf(f, "%-10s ", r->nf);
+                lead(f, m, r);
                 fprintf(f, "%7s %7s %6ld %8.2f %13s %13s %12s %14s %8s\n", q, per, r->frame_size, acc_mean(&r->loss),
                         cell[LP_LINK_REFUSED], cell[LP_NF_RX_MISSED], cell[LP_NF_TX_DROPS], cell[LP_GEN_RX_MISSED],
                         cell[LP_UNSEEN]);
@@ -131,8 +153,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         size_t wi;
         json_t *w;
         json_array_foreach(warnings, wi, w) fprintf(f, "! %s\n", json_string_value(w));
-        if (m->several_nf)
-                fprintf(f, "%-10s ", "nf");
+        lead_header(f, m);
         fprintf(f, "%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n", "offered",
                 "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
         bool any_shortfall = false;
@@ -149,8 +170,7 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 snprintf(q, sizeof(q), "%g%%", r->quota);
                 any_shortfall |= r->shortfall > 0;
                 stalled += r->gen_stalled;
-                if (m->several_nf)
-                        fprintf(f, "%-10s ", r->nf);
+                lead(f, m, r);
                 if (r->n == 0) {
                         fprintf(f, "%7s %7s %6ld %4u %8s  %17s  (all %u trials failed: see trials.jsonl)\n", q, per,
                                 r->frame_size, r->n, "-", "-", r->errors);

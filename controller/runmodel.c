@@ -19,7 +19,7 @@ static const char *str(json_t *o, const char *key, const char *dflt) {
 
 static bool same_key(const struct mrow *a, const struct mrow *b) {
         return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
-               !strcmp(a->nf, b->nf) && !strcmp(a->pinning, b->pinning) && !strcmp(a->neighbour, b->neighbour) &&
+               a->ring == b->ring && !strcmp(a->nf, b->nf) && !strcmp(a->pinning, b->pinning) && !strcmp(a->neighbour, b->neighbour) &&
                !strcmp(a->placement, b->placement) && !strcmp(a->method, b->method) && !strcmp(a->name, b->name);
 }
 
@@ -50,7 +50,8 @@ static struct mrow *row_of(struct rowset *s, const struct mrow *key) {
 /* A row's key from a trial line: what the table groups by, the rest left empty. */
 static struct mrow key_of(json_t *t) {
         struct mrow k = { .quota = report_num(t, "quota"), .period_us = (long)report_num(t, "period_us"),
-                          .frame_size = (long)report_num(t, "frame_size") };
+                          .frame_size = (long)report_num(t, "frame_size"),
+                          .ring = json_is_integer(json_object_get(t, "ring_size")) ? (long)report_num(t, "ring_size") : 0 };
         return k;
 }
 
@@ -132,8 +133,10 @@ static void add_sweep(struct run_model *m, json_t *t) {
         struct mrow *r = row_of(s, &k);
         if (!r)
                 return;
-        if (s->n > had)
+        if (s->n > had) {
                 m->several_nf |= strcmp(r->nf, s->v[0].nf) != 0;
+                m->several_rings |= r->ring != s->v[0].ring;
+        }
         if (report_trial_failed(t)) {
                 r->errors++;
                 return;
@@ -233,6 +236,11 @@ static void series_base(json_t *t, char *buf, size_t len) {
                 snprintf(buf, len, "quota %g%%, %g ms, %ld B", report_num(t, "quota"), report_num(t, "period_us") / 1000,
                          (long)report_num(t, "frame_size"));
         }
+        /* A run over several ring sizes has a series per size. */
+        if (json_is_integer(json_object_get(t, "ring_size"))) {
+                size_t used = strlen(buf);
+                snprintf(buf + used, len - used, ", ring %lld", (long long)json_integer_value(json_object_get(t, "ring_size")));
+        }
 }
 
 /* The plot's series: a search is its result line (the rate found, 0 when none passed)
@@ -291,6 +299,8 @@ static int cmp_sweep(const void *a, const void *b) {
         int c = strcmp(x->nf, y->nf);
         if (c)
                 return c;
+        if (x->ring != y->ring)
+                return x->ring < y->ring ? -1 : 1;
         if (x->period_us != y->period_us)
                 return x->period_us > y->period_us ? -1 : 1;
         if (x->frame_size != y->frame_size)

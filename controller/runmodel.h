@@ -62,6 +62,7 @@ struct mrow {
         char nf[16], pinning[16], neighbour[48], placement[16], method[8], name[96];
         double quota, goal;
         long period_us, frame_size;
+        long ring;                /* ring_size of the link, 0 for the driver's default */
         size_t order;             /* first seen */
         /* counts */
         unsigned n, errors, shortfall, not_converged, limited, trials;
@@ -105,6 +106,7 @@ struct run_model {
         bool neighbours;          /* a trial with a neighbour or unpinned: the noisy table */
         bool searches;            /* a line with a "kind" (a search's result): the searches' table */
         bool several_nf;          /* the sweep table names the NF per row */
+        bool several_rings;       /* ... and the ring size */
         json_t *run;              /* run.json, or NULL */
         json_t *warnings;         /* run.json's, borrowed */
 };

@@ -29,8 +29,11 @@ static void point_label(const struct exp_run *R, size_t i, char *buf, size_t len
                 neighbour_label(&R->nb.v[pt->neighbour], who, sizeof(who));
         else if (x->n_specs)
                 snprintf(who, sizeof(who), "none");
-        snprintf(buf, len, "trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s rep %u", i + 1, R->npts,
-                 pt->quota, pt->period_us, pt->frame_size, x->n_pin > 1 ? " " : "",
+        char ring[24] = "";
+        if (x->n_ring > 1)
+                snprintf(ring, sizeof(ring), " ring %u", variant_ring(x, pt->pinning));
+        snprintf(buf, len, "trial %zu/%zu: quota %g%% period %" PRIu64 "us frame %u B%s%s%s%s%s rep %u", i + 1, R->npts,
+                 pt->quota, pt->period_us, pt->frame_size, ring, x->n_pin > 1 ? " " : "",
                  x->n_pin > 1 ? x->pin_names[variant_pin(x, pt->pinning)] : "", x->n_specs ? " neighbour " : "", who,
                  pt->repetition + 1);
 }
@@ -39,8 +42,11 @@ static void point_label(const struct exp_run *R, size_t i, char *buf, size_t len
 static int switch_variant(struct exp_run *R, unsigned v, struct diag *d) {
         run_variant(R, v);
         _cleanup_free_ char *cl = cpulist_format(R->nf_set);
-        fprintf(stderr, "isolab: NF %s %s (lcores %s): restarting the agents\n", R->nf->name,
-                R->x->pin_names[variant_pin(R->x, v)], R->lc_nf);
+        char ring[32] = "";
+        if (R->ring)
+                snprintf(ring, sizeof(ring), ", rings of %u", R->ring);
+        fprintf(stderr, "isolab: NF %s %s (lcores %s%s): restarting the agents\n", R->nf->name,
+                R->x->pin_names[variant_pin(R->x, v)], R->lc_nf, ring);
         return agents_restart(R, cl, d);
 }
 

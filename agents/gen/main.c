@@ -718,7 +718,8 @@ static int gen_init(int argc, char **argv) {
         }
         for (uint16_t p = 0; p < n_ports; p++) {
                 char err[256];
-                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
+                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool, .nb_rxd = (uint16_t)opt.link.ring,
+                                        .nb_txd = (uint16_t)opt.link.ring };
                 if (port_start(p, &pc, err, sizeof(err)) < 0) {
                         fprintf(stderr, "isolab-gen: %s\n", err);
                         goto fail;
@@ -728,7 +729,8 @@ static int gen_init(int argc, char **argv) {
                 char devargs[512], err[256];
                 link_virtio_devargs("_selftest", opt.selftest, 1, opt.link.ring, devargs, sizeof(devargs));
                 r = rte_dev_probe(devargs);
-                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool };
+                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool, .nb_rxd = (uint16_t)opt.link.ring,
+                                        .nb_txd = (uint16_t)opt.link.ring };
                 if (r < 0 || rte_eth_dev_count_avail() != n_ports + 1) {
                         fprintf(stderr, "isolab-gen: --selftest %s: cannot attach a virtio-user port to it (%s); it must be "
                                         "port 0's vhost iface\n",

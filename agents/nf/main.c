@@ -623,7 +623,10 @@ static int nf_init(int argc, char **argv) {
         }
         for (unsigned p = 0; p < n_ports; p++) {
                 char err[256];
-                struct port_conf pc = { .nb_rxq = (uint16_t)opt.rxq, .nb_txq = (uint16_t)n_workers, .pool = pool };
+                /* The descriptors follow --link-ring: virtio fills min(ring, nb_rxd) of its RX
+                 * ring, so with the default 1024 a ring of 4096 would hold 1024 packets. */
+                struct port_conf pc = { .nb_rxq = (uint16_t)opt.rxq, .nb_txq = (uint16_t)n_workers, .pool = pool,
+                                        .nb_rxd = (uint16_t)opt.link.ring, .nb_txd = (uint16_t)opt.link.ring };
                 if (port_start((uint16_t)p, &pc, err, sizeof(err)) < 0) {
                         fprintf(stderr, "isolab-nf: %s\n", err);
                         goto fail;

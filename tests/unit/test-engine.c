@@ -252,6 +252,21 @@ Test(experiment, command_lines_of_each_nf_kind) {
                 snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), " %s", a.v[i]);
         cr_expect(strstr(joined, "--forward-mode=noisy --noisy-lkup-memory=8 --noisy-lkup-num-reads=4 "
                                  "--noisy-lkup-num-writes=1") != NULL, "%s", joined);
+        cr_expect(strstr(joined, "--rxd") == NULL, "no ring size: testpmd's own descriptors");
+        /* A ring size: the virtio ports' queue_size and testpmd's descriptors, and the
+         * agents' --link-ring. */
+        e.ring = 2048;
+        a = (struct argvec){ 0 };
+        nf_find("testpmd")->nf_argv(&e, &a);
+        joined[0] = '\0';
+        for (int i = 1; i < a.n; i++)
+                snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), " %s", a.v[i]);
+        cr_expect(strstr(joined, "queues=2,queue_size=2048") != NULL && strstr(joined, "--rxd=2048 --txd=2048") != NULL, "%s",
+                  joined);
+        a = (struct argvec){ 0 };
+        argv_link(&e, &a);
+        cr_expect(a.n >= 2 && strcmp(a.v[a.n - 2], "--link-ring") == 0 && strcmp(a.v[a.n - 1], "2048") == 0);
+        e.ring = 0;
         a = (struct argvec){ 0 };
         nf_find("isolab-nf")->nf_argv(&e, &a);
         cr_expect_str_eq(a.v[a.n - 2], "--work");
@@ -860,4 +875,61 @@ Test(counters, stat_processor_skips_the_command) {
         cr_expect_eq(stat_processor(line), 7);
         cr_expect_eq(stat_processor("1 (x) S 1 2\n"), -1, "too few fields");
         cr_expect_eq(stat_processor(NULL), -1);
+}
+
+/* --ring-size LIST: a dimension of the run, as a variant (the agents restart with other
+ * rings): NF kind x ring size x pinning. */
+Test(experiment, ring_sizes_are_variants) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--ring-size", "256,1024,4096", "--nf", "isolab-nf,testpmd", "--pinning",
+                           "pinned,unpinned"),
+                     0, "%s", d.msg);
+        cr_expect_eq(x.n_ring, 3);
+        cr_expect_eq(n_variants(&x), 12);
+        cr_expect_eq(variant_ring(&x, 2), 1024);
+        cr_expect_eq(variant_pin(&x, 3), 1);
+        cr_expect_str_eq(variant_nf(&x, 6)->name, "testpmd");
+        cr_expect_eq(variant_ring(&x, 6), 256);
+        _cleanup_(experiment_free) struct experiment y = { 0 };
+        cr_assert_eq(BUILD(&y, EXP_SWEEP, &d, "sweep"), 0, "%s", d.msg);
+        cr_expect(y.n_ring == 1 && y.rings[0] == 0, "no --ring-size: the driver's default, one variant");
+        struct {
+                char *argv[6];
+                const char *msg;
+        } bad[] = {
+                { { "sweep", "--ring-size", "100" }, "--ring-size 100: give a power of two from 64 to 4096" },
+                { { "sweep", "--ring-size", "256,256" }, "--ring-size names 256 twice" },
+                { { "sweep", "--ring-size", "64,128,256,512,1024" }, "give one to 4 sizes" },
+                { { "sweep", "--ring-size", "8192" }, "power of two from 64 to 4096" },
+                { { "sweep", "--ring-size", "1k" }, "--ring-size 1k: give a power of two" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(experiment_free) struct experiment z = { 0 };
+                d = (struct diag){ 0 };
+                cr_expect_lt(build(&z, EXP_SWEEP, &d, bad[i].argv), 0, "case %zu was taken", i);
+                cr_expect(strstr(d.msg, bad[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, d.msg, bad[i].msg);
+        }
+}
+
+/* Rows per ring size, with their own baseline, and a ring column when there are several. */
+Test(report, ring_sizes_make_rows_of_their_own) {
+        _cleanup_(model_free) struct run_model m = load_lines(
+                "{\"index\": 0, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, \"ring_size\": "
+                "256, \"result\": {\"mpps\": 4.0, \"loss\": {\"ratio\": 0.5}}}\n"
+                "{\"index\": 1, \"repetition\": 0, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, \"ring_size\": "
+                "4096, \"result\": {\"mpps\": 5.0, \"loss\": {\"ratio\": 0.5}}}\n"
+                "{\"index\": 2, \"repetition\": 0, \"quota\": 50, \"period_us\": 100000, \"frame_size\": 64, \"ring_size\": "
+                "4096, \"result\": {\"mpps\": 2.5, \"loss\": {\"ratio\": 0.75}}}\n");
+        cr_assert_eq(m.table[TABLE_SWEEP].n, 3);
+        cr_expect(m.several_rings);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        model_render(f, &m, FORMAT_TEXT);
+        fclose(f);
+        cr_expect(strstr(text, " ring   quota") != NULL, "%s", text);
+        cr_expect(strstr(text, " 4096     50%") != NULL && strstr(text, "    0.50\n") != NULL,
+                  "the 50 %% row of ring 4096 over ring 4096's baseline (2.5 / 5.0):\n%s", text);
+        free(text);
 }
