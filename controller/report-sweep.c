@@ -179,16 +179,18 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 char rate[48], pr[32];
                 snprintf(rate, sizeof(rate), "%.3f ± %.3f", mean, acc_stdev(&r->mpps));
                 snprintf(pr, sizeof(pr), na ? "n/a" : isnan(prop) ? "-" : "%.2f", prop);
-                fprintf(f, "%7s %7s %6ld %4u %7.3f%s  %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
-                        r->frame_size, r->n, acc_mean(&r->offered), r->shortfall ? "*" : " ", rate, acc_mean(&r->loss),
+                /* Next to the figure: * the generator fell short of the rate, ! it stalled. */
+                const char *mark = r->shortfall && r->gen_stalled ? "*!" : r->shortfall ? "* " : r->gen_stalled ? "! " : "  ";
+                fprintf(f, "%7s %7s %6ld %4u %7.3f%s %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
+                        r->frame_size, r->n, acc_mean(&r->offered), mark, rate, acc_mean(&r->loss),
                         acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3,
                         acc_mean(&r->throttled), acc_mean(&r->share), pr, r->errors ? "  (failed trials)" : "");
         }
         if (any_shortfall)
                 fprintf(f, "* the generator could not offer the requested rate; loss is relative to what it offered\n");
         if (stalled)
-                fprintf(f, "! the generator stalled (its TX loop stopped for over 1 ms) in %u trial%s: their offered load "
-                           "has holes (generator_stalled in CSV and JSON)\n",
+                fprintf(f, "! the generator stalled (its TX loop stopped for over 1 ms) in %u trial%s of the rows marked: "
+                           "their offered load has holes (generator_stalled in CSV and JSON)\n",
                         stalled, stalled == 1 ? "" : "s");
         fprintf(f, "throttled: the share of the PMD cores' time the NF's cgroup was throttled\n");
         if (na_why[0])
