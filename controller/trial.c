@@ -139,8 +139,11 @@ static int window_close(struct trial *T, struct diag *d) {
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
         T->s1.cg_ns = mono_ns();
-        T->s1.cpus = T->s0.cpus;
-        cpu_snap_read(&T->s1.cpus);
+        if (r >= 0) {
+                sched_snap(T, &T->s1);
+                T->s1.cpus = T->s0.cpus;
+                cpu_snap_read(&T->s1.cpus);
+        }
         return r;
 }
 
@@ -184,7 +187,8 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * is recorded but marked not valid, and the reports leave it out. */
 static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
         const struct exp_opts *o = &T->R->x->o;
-        uint64_t window_us = ((T->s1.cg_ns ? T->s1.cg_ns : mono_ns()) - T->s0.cg_ns) / 1000, trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
+        uint64_t window_us = ((T->s1.cg_ns ? T->s1.cg_ns : mono_ns()) - T->s0.cg_ns) / 1000;
+        uint64_t trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)
@@ -354,7 +358,6 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
                                  "error", d->msg);
                 *failed = true;
         } else {
-                sched_snap(&T, &T.s1);
                 line = record_measured(&T, pt);
                 json_t *series = json_object_get(json_object_get(T.res, "result"), "series");
                 if (series) {
