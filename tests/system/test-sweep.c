@@ -302,6 +302,34 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         json_decref(run);
 }
 
+/* A baseline the generator, not the NF, sets (10 % of line: the NF idles most of its polls
+ * and loses nothing) is reported as such: no ratio, "n/a: generator-limited" and why. */
+Test(sweep, a_generator_limited_baseline_gets_no_ratio) {
+        sweep = start_sweep_args("100,50", "0.5s", "--rate=10%");
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep failed (status %d)", status);
+        size_t n, i;
+        json_t *a = trials(&n), *t, *q100 = NULL;
+        cr_assert_eq(n, 2);
+        json_array_foreach(a, i, t) if (num(t, "quota", NULL) == 100) q100 = t;
+        cr_assert_not_null(q100);
+        cr_expect_lt(num(q100, "nf", "busy_share"), 0.95, "at 10 %% of line the NF was busy %.2f of its polls",
+                     num(q100, "nf", "busy_share"));
+        json_decref(a);
+        char cmd[256], text[8192] = "";
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
+        FILE *rp = popen(cmd, "r");
+        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
+        text[got] = '\0';
+        if (rp)
+                pclose(rp);
+        cr_expect(strstr(text, "q/100% n/a: generator-limited: at the baseline the NF's PMDs polled empty queues") != NULL,
+                  "%s", text);
+        expect_machine_clean();
+}
+
 Test(sweep, sigint_keeps_finished_trials_and_cleans_up) {
         sweep = start_sweep("100,75,50,25,12.5", "1s");
         wait_first_trial();
