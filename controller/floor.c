@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agents/common/proto.h"
 #include "controller/engine.h"
 #include "controller/verbs.h"
 
@@ -35,11 +34,7 @@ static const char *floor_skipped(const struct exp_run *R) {
 }
 
 static int floor_trial(struct exp_run *R, struct runner_agent *a, uint64_t us, json_t **ret, struct diag *d) {
-        json_t *req = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, R->x->sizes[0],
-                                PROTO_RATE, R->x->rate, PROTO_DURATION, us / 1e6, PROTO_WARMUP, 0.0, PROTO_DRAIN, FLOOR_DRAIN_S);
-        int r = runner_request(&R->run, a, req, (int)(us / 1000) + 30000, ret, d);
-        json_decref(req);
-        return r;
+        return trial_gen_request(R, a, R->x->sizes[0], R->x->rate, us, FLOOR_DRAIN_S, ret, d);
 }
 
 /* What the report needs of the generator's reply, with the window it covers. */

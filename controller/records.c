@@ -233,7 +233,7 @@ static json_t *config_json(const struct exp_run *R) {
                 json_array_append_new(jfs, json_integer(x->sizes[i]));
         for (int i = 0; i < x->n_pin; i++)
                 json_array_append_new(jpin, json_string(x->pin_names[i]));
-        if (x->rings[0]) { /* several ring sizes: a dimension of the run */
+        if (x->rings[0]) { /* --ring-size as parsed: each size is a variant of the run */
                 json_t *jr = json_array();
                 for (int i = 0; i < x->n_ring; i++)
                         json_array_append_new(jr, json_integer(x->rings[i]));
@@ -269,16 +269,11 @@ static void write_run_json(struct exp_run *R, bool replace) {
 /* The clocks the figures were measured with (the agents' hello "tsc"): run.json "clock",
  * and a warning when the TSC is not constant and nonstop, or when the generator's TX and
  * RX lcores disagree by more than their bound plus 1 us (the latencies are off by it). */
-static void records_clock(struct exp_run *R, json_t *warnings) {
+static void records_clock(struct exp_run *R, json_t *const hellos[_ROLE_MAX], json_t *warnings) {
         json_t *clock = json_object();
         for (int k = 0; k < _ROLE_MAX; k++) {
                 struct agent_slot *s = &R->slot[k];
-                json_t *hello = NULL, *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
-                struct diag d = { 0 };
-                if (s->a && !s->raw)
-                        runner_request(&R->run, s->a, req, 10000, &hello, &d);
-                json_decref(req);
-                json_t *tsc = json_object_get(hello, "tsc");
+                json_t *tsc = json_object_get(hellos[k], "tsc");
                 if (json_is_object(tsc))
                         json_object_set(clock, s->name, tsc);
                 const char *w = json_string_value(json_object_get(tsc, "warning"));
@@ -295,7 +290,6 @@ static void records_clock(struct exp_run *R, json_t *warnings) {
                                                    "latency is off by as much", off, bound);
                         json_array_append_new(warnings, json_string(msg));
                 }
-                json_decref(hello);
         }
         json_object_set_new(R->runj, "clock", clock);
 }
@@ -303,12 +297,17 @@ static void records_clock(struct exp_run *R, json_t *warnings) {
 int records_begin(struct exp_run *R) {
         const struct experiment *x = R->x;
         const struct plan *p = R->p;
-        struct diag d = { 0 };
-        /* The agent that speaks: isolab-nf, else the generator (the DPDK version). */
-        struct agent_slot *talker = R->slot[ROLE_NF].a && !R->slot[ROLE_NF].raw ? &R->slot[ROLE_NF] : &R->slot[ROLE_GEN];
-        json_t *hello = NULL, *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
-        runner_request(&R->run, talker->a, req, 10000, &hello, &d); /* only decorates run.json */
-        json_decref(req);
+        /* Each agent that speaks, once: its DPDK version and its clock only decorate run.json. */
+        json_t *hellos[_ROLE_MAX] = { NULL };
+        for (int k = 0; k < _ROLE_MAX; k++) {
+                struct diag d = { 0 };
+                json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
+                if (R->slot[k].a && !R->slot[k].raw)
+                        runner_request(&R->run, R->slot[k].a, req, 10000, &hellos[k], &d);
+                json_decref(req);
+        }
+        /* The DPDK version from isolab-nf, else the generator. */
+        json_t *hello = hellos[ROLE_NF] ? hellos[ROLE_NF] : hellos[ROLE_GEN];
         json_t *warnings = json_array();
         json_array_extend(warnings, x->warnings);
         json_array_extend(warnings, R->nb.skipped);
@@ -333,10 +332,12 @@ int records_begin(struct exp_run *R) {
                             plan_to_json(p), "placement_actual", placement, "cgroup", "backend", R->cg.ops->name, "cpu_root",
                             R->cg.m.cpu_root, "warnings", warnings, "dpdk", json_object_get(hello, "runtime") ?: json_null(),
                             "hugepages_granted", (json_int_t)R->granted);
-        json_decref(hello);
+        if (R->runj)
+                records_clock(R, hellos, warnings);
+        for (int k = 0; k < _ROLE_MAX; k++)
+                json_decref(hellos[k]);
         if (!R->runj)
                 return -ENOMEM;
-        records_clock(R, warnings);
         /* The generator's workers (--gen-cores), and the NF's per-packet work (--nf-work). */
         json_object_set_new(R->runj, "generator",
                             json_pack("{s:i, s:s, s:s}", "worker_lcores", R->gen_lcores, "eal_lcores", R->lc_gen, "roles",

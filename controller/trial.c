@@ -153,12 +153,18 @@ static double drain_s(const struct matrix_point *pt) {
         return pt->period_us > 100000 ? (double)pt->period_us / 1e6 : 0.1;
 }
 
+int trial_gen_request(struct exp_run *R, struct runner_agent *gen, unsigned frame_size, json_t *rate, uint64_t duration_us,
+                      double drain, json_t **ret, struct diag *d) {
+        json_t *req = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, frame_size,
+                                PROTO_RATE, rate, PROTO_DURATION, duration_us / 1e6, PROTO_WARMUP, 0.0, PROTO_DRAIN, drain);
+        int r = runner_request(&R->run, gen, req, (int)(duration_us / 1000 + drain * 1000) + 30000, ret, d);
+        json_decref(req);
+        return r;
+}
+
 static int gen_trial(struct trial *T, const struct matrix_point *pt, json_t *rate, uint64_t duration_us, json_t **ret,
                      struct diag *d) {
-        return request(T, T->R->slot[ROLE_GEN].a,
-                       json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, pt->frame_size,
-                                 PROTO_RATE, rate, PROTO_DURATION, duration_us / 1e6, PROTO_WARMUP, 0.0, PROTO_DRAIN, drain_s(pt)),
-                       (int)(duration_us / 1000 + drain_s(pt) * 1000) + 30000, ret, d);
+        return trial_gen_request(T->R, T->R->slot[ROLE_GEN].a, pt->frame_size, rate, duration_us, drain_s(pt), ret, d);
 }
 
 /* The warm-up is a trial of its own, before the counters' window opens, and drained like
@@ -294,11 +300,6 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         json_object_set_new(cgj, "throttled_time_pct", json_real(100 * counter_share(thr_us * 1000.0, cg_win, o->pmd_cores)));
         json_object_set_new(cgj, "mean_throttle_us", json_real(nthr ? (double)thr_us / (double)nthr : 0.0));
         json_object_set_new(line, "loss_parts", trial_loss_parts(T, s0, s1));
-        /* The generator's time series goes to series.jsonl (records.c); its summary stays. */
-        json_t *series = json_object_get(json_object_get(T->res, "result"), "series");
-        json_t *sum = series_summary(series);
-        if (sum)
-                json_object_set_new(line, "series", sum);
         /* Interrupt work and steal on the trial's CPUs over the window (ticks of 10 ms). */
         json_object_set_new(line, "cpus", cpu_snap_delta(&T->s0.cpus, &T->s1.cpus, sysconf(_SC_CLK_TCK)));
         json_object_set_new(line, "windows",
@@ -359,10 +360,15 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
                 *failed = true;
         } else {
                 line = record_measured(&T, pt);
-                json_t *series = json_object_get(json_object_get(T.res, "result"), "series");
+                /* The generator's time series goes to series.jsonl (records.c); its summary
+                 * stays in the line. */
+                json_t *series = json_object_get(json_object_get(line, "result"), "series");
                 if (series) {
                         json_incref(series);
                         json_object_del(json_object_get(line, "result"), "series");
+                        json_t *sum = series_summary(series);
+                        if (sum)
+                                json_object_set_new(line, "series", sum);
                         records_series(R, pt, line, series);
                         json_decref(series);
                 }

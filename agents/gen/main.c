@@ -218,8 +218,9 @@ static json_t *gen_hello_extra(void) {
                 json_object_set_new(c, "tx_rx_skew", json_pack("{s:f, s:f, s:i}", "offset_ns", off, "bound_ns", bound,
                                                                "rounds", skew.rounds));
         } else if (tx_lcore != rx_lcore) {
-                json_object_set_new(c, "tx_rx_skew", json_pack("{s:s}", "not_measured",
-                                                               "the TX and RX lcores did not both run within 20 ms (one CPU?)"));
+                char why[96];
+                snprintf(why, sizeof(why), "the TX and RX lcores did not both run within %d ms (one CPU?)", SKEW_MS);
+                json_object_set_new(c, "tx_rx_skew", json_pack("{s:s}", "not_measured", why));
         }
         return json_pack("{s:o}", "tsc", c);
 }
