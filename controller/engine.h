@@ -156,9 +156,10 @@ int setup_machine(struct exp_run *R);
 int run_teardown(struct exp_run *R, int rc);
 void report_undo(const struct undo_entry *e, const struct diag *d, void *ctx);
 
-/* trial.c: one trial request to a generator (frame size, rate, duration, drain). */
+/* trial.c: one trial request to a generator (frame size, rate, duration, drain, and the
+ * window its burst loss is counted per: the CFS period, 0 for none). */
 int trial_gen_request(struct exp_run *R, struct runner_agent *gen, unsigned frame_size, json_t *rate, uint64_t duration_us,
-                      double drain, json_t **ret, struct diag *d);
+                      double drain, uint64_t window_ns, json_t **ret, struct diag *d);
 
 /* floor.c: the generator's floor in R->floor (or why there is none); never fails the run. */
 void run_floor(struct exp_run *R);

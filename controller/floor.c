@@ -34,7 +34,7 @@ static const char *floor_skipped(const struct exp_run *R) {
 }
 
 static int floor_trial(struct exp_run *R, struct runner_agent *a, uint64_t us, json_t **ret, struct diag *d) {
-        return trial_gen_request(R, a, R->x->sizes[0], R->x->rate, us, FLOOR_DRAIN_S, ret, d);
+        return trial_gen_request(R, a, R->x->sizes[0], R->x->rate, us, FLOOR_DRAIN_S, 0, ret, d);
 }
 
 /* What the report needs of the generator's reply, with the window it covers. */

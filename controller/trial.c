@@ -154,9 +154,11 @@ static double drain_s(const struct matrix_point *pt) {
 }
 
 int trial_gen_request(struct exp_run *R, struct runner_agent *gen, unsigned frame_size, json_t *rate, uint64_t duration_us,
-                      double drain, json_t **ret, struct diag *d) {
+                      double drain, uint64_t window_ns, json_t **ret, struct diag *d) {
         json_t *req = json_pack("{s:s, s:i, s:O, s:f, s:f, s:f}", PROTO_CMD, PROTO_TRIAL, PROTO_FRAME_SIZE, frame_size,
                                 PROTO_RATE, rate, PROTO_DURATION, duration_us / 1e6, PROTO_WARMUP, 0.0, PROTO_DRAIN, drain);
+        if (window_ns)
+                json_object_set_new(req, "loss_window_ns", json_integer((json_int_t)window_ns));
         int r = runner_request(&R->run, gen, req, (int)(duration_us / 1000 + drain * 1000) + 30000, ret, d);
         json_decref(req);
         return r;
@@ -164,7 +166,9 @@ int trial_gen_request(struct exp_run *R, struct runner_agent *gen, unsigned fram
 
 static int gen_trial(struct trial *T, const struct matrix_point *pt, json_t *rate, uint64_t duration_us, json_t **ret,
                      struct diag *d) {
-        return trial_gen_request(T->R, T->R->slot[ROLE_GEN].a, pt->frame_size, rate, duration_us, drain_s(pt), ret, d);
+        /* Burst loss per CFS period of the NF's quota (the period is set at 100 % too). */
+        return trial_gen_request(T->R, T->R->slot[ROLE_GEN].a, pt->frame_size, rate, duration_us, drain_s(pt),
+                                 (uint64_t)pt->period_us * 1000, ret, d);
 }
 
 /* The warm-up is a trial of its own, before the counters' window opens, and drained like

@@ -49,6 +49,7 @@
 #include "agents/common/histo.h"
 #include "agents/common/link.h"
 #include "agents/common/linkspec.h"
+#include "agents/common/lossrun.h"
 #include "agents/common/opts.h"
 #include "agents/common/pacing.h"
 #include "agents/common/port.h"
@@ -70,6 +71,7 @@
 #define GEN_STALL_MARK_NS 1000000 /* a TX loop gap this long marks the trial's generator as stalled */
 #define GEN_SERIES_NS 1000000     /* the time series' bucket: 1 ms ... */
 #define GEN_SERIES_MAX 120000     /* ... widened so that a trial has at most this many */
+#define GEN_WINDOWS_MAX 200000    /* loss windows (CFS periods) per trial: 1 ms for 200 s */
 
 static struct {
         unsigned tx_port, rx_port;
@@ -106,6 +108,7 @@ struct trial {
         /* The time series from the measurement's start (series_t0, set by TX): packets due by
          * the schedule (sent or not), sent, and received, per bucket of series_tsc. */
         uint64_t series_tsc, series_ns;
+        double window_ns;         /* burst loss per window of this (the CFS period); 0: none */
         unsigned n_series;
         uint32_t *due_s, *sent_s; /* written by TX */
         uint32_t *rx_s;           /* written by RX */
@@ -127,6 +130,7 @@ struct trial {
         struct {
                 uint64_t rx, rx_warm, rx_other, rx_stale;
                 struct seqtrack seq;
+                struct lossrun runs;       /* burst loss from sequence gaps */
                 struct histo lat;          /* one-way latency, ns */
         } GEN_OWN_LINE;
 };
@@ -237,6 +241,7 @@ static inline void rx_poll(struct trial *t) {
         if (n == 0)
                 return;
         uint64_t now = rte_rdtsc();
+        uint64_t t0 = __atomic_load_n(&t->series_t0, __ATOMIC_ACQUIRE);
         unsigned measured = 0;
         for (uint16_t i = 0; i < n; i++) {
                 uint64_t seq, tsc;
@@ -258,9 +263,11 @@ static inline void rx_poll(struct trial *t) {
                 measured++;
                 histo_add(&t->lat, now > tsc ? cycles_to_ns(now - tsc) : 0);
                 seqtrack_add(&t->seq, seq);
+                if (!t->runs.started)
+                        t->runs.t0 = t0; /* a measured packet: TX has published its start */
+                lossrun_add(&t->runs, seq, tsc);
         }
         rte_pktmbuf_free_bulk(pkts, n);
-        uint64_t t0 = __atomic_load_n(&t->series_t0, __ATOMIC_ACQUIRE);
         if (measured && t0) {
                 uint64_t b = (now - t0) / t->series_tsc;
                 t->rx_s[b < t->n_series ? b : t->n_series - 1] += measured;
@@ -431,7 +438,81 @@ static int series_alloc(struct trial *t, double duration, double drain) {
         return t->due_s && t->sent_s && t->rx_s && t->series_tsc ? 0 : -ENOMEM;
 }
 
+/* Loss windows of window_ns (the CFS period) over the measurement: lossrun.h. */
+static int windows_alloc(struct trial *t, double duration, double window_ns) {
+        if (!(window_ns >= 1e5))
+                return 0; /* none asked (or under 100 us): runs only */
+        double n = ceil(duration * 1e9 / window_ns) + 1;
+        if (n > GEN_WINDOWS_MAX)
+                return 0;
+        uint32_t *lost = calloc((size_t)n, sizeof(uint32_t));
+        uint64_t *span = calloc((size_t)n, sizeof(uint64_t));
+        if (!lost || !span) {
+                free(lost);
+                free(span);
+                return -ENOMEM;
+        }
+        t->window_ns = window_ns;
+        lossrun_windows(&t->runs, 0, (uint64_t)(window_ns * (double)tsc_hz / 1e9), (unsigned)n, lost, span);
+        return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* {"mean", "p50", "p90", "max"} of n values (sorted in place). */
+static json_t *spread_json(uint64_t *v, size_t n, double scale) {
+        if (n == 0)
+                return json_null();
+        double sum = 0;
+        for (size_t i = 0; i < n; i++)
+                sum += (double)v[i];
+        qsort(v, n, sizeof(*v), cmp_u64);
+        return json_pack("{s:f, s:f, s:f, s:f}", "mean", sum / (double)n * scale, "p50", (double)v[(n - 1) / 2] * scale,
+                         "p90", (double)v[(size_t)ceil(0.9 * (double)n) - 1] * scale, "max", (double)v[n - 1] * scale);
+}
+
+/* The trial's burst loss: runs of lost packets by length, the time the NF was unreachable,
+ * and per window (CFS period) of the measurement. */
+static json_t *burst_json(struct trial *t, double duration) {
+        struct lossrun *l = &t->runs;
+        json_t *bins = json_array();
+        for (unsigned k = 0; k < LOSSRUN_BINS; k++)
+                if (l->bins[k])
+                        json_array_append_new(bins, json_pack("[I, I]", (json_int_t)(1ULL << k), (json_int_t)l->bins[k]));
+        json_t *b = json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:o}", "runs", (json_int_t)l->runs, "lost",
+                              (json_int_t)l->lost, "filled", (json_int_t)l->filled, "longest_run", (json_int_t)l->longest,
+                              "mean_run", l->runs ? (double)l->lost / (double)l->runs : 0.0, "unreachable_ns",
+                              (json_int_t)cycles_to_ns(l->span_tsc), "longest_unreachable_ns",
+                              (json_int_t)cycles_to_ns(l->longest_span_tsc), "run_lengths", bins);
+        if (l->n_windows) {
+                /* The windows the measurement covered (the last one may be partial). */
+                size_t n = (size_t)ceil(duration * 1e9 / t->window_ns - 1e-9);
+                if (n > l->n_windows)
+                        n = l->n_windows;
+                uint64_t *lost = malloc(n * sizeof(uint64_t));
+                size_t with = 0;
+                for (size_t i = 0; lost && i < n; i++) {
+                        lost[i] = l->win_lost[i];
+                        with += l->win_lost[i] > 0;
+                }
+                json_t *w = json_pack("{s:I, s:I, s:I, s:o}", "window_ns", (json_int_t)t->window_ns,
+                                      "windows", (json_int_t)n, "with_loss", (json_int_t)with, "lost",
+                                      lost ? spread_json(lost, n, 1) : json_null());
+                for (size_t i = 0; lost && i < n; i++)
+                        lost[i] = cycles_to_ns(l->win_span_tsc[i]);
+                json_object_set_new(w, "unreachable_ns", lost ? spread_json(lost, n, 1) : json_null());
+                free(lost);
+                json_object_set_new(b, "per_window", w);
+        }
+        return b;
+}
+
 static void trial_free(struct trial *t) {
+        free(t->runs.win_lost);
+        free(t->runs.win_span_tsc);
         free(t->due_s);
         free(t->sent_s);
         free(t->rx_s);
@@ -500,7 +581,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         t->id_bits = ((++trials_run) << GEN_TRIAL_SHIFT) & GEN_TRIAL_MASK;
         histo_init(&t->lat);
         seqtrack_init(&t->seq);
-        if (series_alloc(t, duration, drain) < 0) {
+        if (series_alloc(t, duration, drain) < 0 || windows_alloc(t, duration, number(req, "loss_window_ns", 0)) < 0) {
                 trial_free(t);
                 return fail(ret_error, "trial: out of memory for the time series");
         }
@@ -574,6 +655,10 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         /* Due, sent and received per 1 ms: where the generator fell behind, where the NF
          * stopped taking packets, when they came back. */
         json_object_set_new(res, "series", series_json(t));
+        if (!t->runs.started)
+                t->runs.t0 = t->tx_start; /* nothing delivered: the run is the whole measurement */
+        lossrun_finish(&t->runs, t->offered, t->tx_end);
+        json_object_set_new(res, "burst", burst_json(t, duration));
         trial_free(t);
         if (!res)
                 return fail(ret_error, "trial: out of memory for the result");
