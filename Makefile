@@ -74,7 +74,7 @@ BASE_SRC  := base/optdoc.c base/util.c base/diag.c base/linebuf.c base/spawn.c
 TOPO_SRC  := topology/cpulist.c topology/cmdline.c topology/hugepages.c \
              topology/topo.c topology/plan.c
 # Every controller file: a new NF kind, method or verb is one file (and its table entry).
-CTL_SRC   := $(filter-out controller/main.c,$(sort $(wildcard controller/*.c))) agents/common/linkspec.c agents/common/nfwork.c
+CTL_SRC   := $(filter-out controller/main.c,$(sort $(wildcard controller/*.c))) agents/common/linkspec.c agents/common/nfwork.c agents/common/histo.c
 AGENT_COMMON_SRC := agents/common/agent.c agents/common/proto.c agents/common/opts.c agents/common/linkspec.c
 NOISE_SRC := agents/noise/registry.c agents/noise/w-cpu.c agents/noise/w-cache.c agents/noise/w-membw.c \
              agents/noise/w-ctxsw.c agents/noise/w-http.c agents/noise/w-idle.c agents/noise/w-exec.c
@@ -88,7 +88,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
              tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
              tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c tests/unit/test-manual.c \
-             tests/unit/test-install.c tests/unit/test-engine.c $(FUZZ_SRC)
+             tests/unit/test-install.c tests/unit/test-engine.c tests/unit/test-stats.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c tests/system/test-security.c \
              tests/system/agentproc.c tests/system/sysfix.c tests/system/ownrun.c

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controller/inference.h"
 #include "controller/runmodel.h"
 
 static bool same_point(const struct mrow *a, const struct mrow *b) {
@@ -34,6 +35,7 @@ static double ratio(double a, double b) {
  * (na: why not). */
 struct vs {
         double mpps, p99, max;
+        struct interval iv;       /* mpps, paired by repetition */
         const char *na;
         char why[256];
 };
@@ -41,12 +43,15 @@ struct vs {
 static void versus(const struct rowset *s, const struct mrow *r, struct vs *vs) {
         const struct mrow *b = baseline(s, r);
         vs->na = b ? row_baseline_na(b, vs->why, sizeof(vs->why)) : NULL;
+        vs->iv = (struct interval){ .est = NAN, .lo = NAN, .hi = NAN };
         if (!b) {
                 vs->mpps = vs->p99 = vs->max = NAN;
                 return;
         }
-        vs->mpps = vs->na ? NAN : ratio(acc_mean(&r->mpps), acc_mean(&b->mpps));
-        vs->p99 = ratio(acc_mean(&r->p99), acc_mean(&b->p99));
+        if (!vs->na && acc_mean(&b->mpps) > 0)
+                vs->iv = row_ratio(b, r);
+        vs->mpps = vs->iv.est;
+        vs->p99 = ratio(row_pct(r, 99, &r->p99), row_pct(b, 99, &b->p99));
         vs->max = ratio(r->max.max, b->max.max);
 }
 
@@ -66,12 +71,16 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "offered_mpps", acc_mean(&r->offered) },
                         { "mpps_mean", acc_mean(&r->mpps) },
                         { "mpps_stdev", acc_stdev(&r->mpps) },
+                        { "mpps_ci95", acc_ci95(&r->mpps) },
                         { "mpps_vs_baseline", vs.mpps },
+                        { "mpps_vs_baseline_lo", vs.iv.lo },
+                        { "mpps_vs_baseline_hi", vs.iv.hi },
                         { "loss_pct", acc_mean(&r->loss) },
+                        { "loss_ci95", acc_ci95(&r->loss) },
                         { "min_us", r->n ? r->min.min / 1e3 : NAN },
-                        { "p50_us", acc_mean(&r->p50) / 1e3 },
-                        { "p99_us", acc_mean(&r->p99) / 1e3 },
-                        { "p99_9_us", acc_mean(&r->p999) / 1e3 },
+                        { "p50_us", row_pct(r, 50, &r->p50) / 1e3 },
+                        { "p99_us", row_pct(r, 99, &r->p99) / 1e3 },
+                        { "p99_9_us", row_pct(r, 99.9, &r->p999) / 1e3 },
                         { "max_us", r->n ? r->max.max / 1e3 : NAN },
                         { "stdev_us", acc_mean(&r->lat_sd) / 1e3 },
                         { "latency_samples", r->samples.sum },
@@ -90,6 +99,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 json_object_set_new(o, "mpps_vs_baseline_na", vs.na && r->n ? json_string(vs.na) : json_null());
                 json_set_loss_parts(o, r);
                 json_object_set_new(o, "ring_size", r->ring ? json_integer(r->ring) : json_null());
+                json_detail(o, r);
                 json_array_append_new(a, o);
         }
         json_object_set_new(doc, "rows", a);
@@ -101,7 +111,8 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         fprintf(f, "pinning,neighbour,placement,quota_pct,period_us,frame_size,trials,failed,offered_mpps,mpps_mean,mpps_stdev,"
                    "mpps_vs_baseline,loss_pct,min_us,p50_us,p99_us,p99_9_us,max_us,stdev_us,latency_samples,"
                    "p99_vs_baseline,max_vs_baseline,stalls,stalled_pct,longest_gap_us,nonvoluntary_ctxt_switches,migrations,"
-                   "neighbour_rate,neighbour_rate_stdev,neighbour_unit," LOSS_PARTS_CSV_HEADER "\n");
+                   "neighbour_rate,neighbour_rate_stdev,neighbour_unit," LOSS_PARTS_CSV_HEADER
+                   ",mpps_ci95,mpps_vs_baseline_lo,mpps_vs_baseline_hi" DETAIL_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 struct vs vs;
@@ -110,8 +121,8 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                            "%.2f,%.1f,%.1f,%.1f,",
                         r->pinning, r->neighbour, r->placement, r->quota, r->period_us, r->frame_size, r->n, r->errors,
                         acc_mean(&r->offered), acc_mean(&r->mpps), acc_stdev(&r->mpps), vs.mpps, acc_mean(&r->loss),
-                        r->n ? r->min.min / 1e3 : NAN, acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3,
-                        acc_mean(&r->p999) / 1e3, r->max.max / 1e3, acc_mean(&r->lat_sd) / 1e3, r->samples.sum, vs.p99, vs.max,
+                        r->n ? r->min.min / 1e3 : NAN, row_pct(r, 50, &r->p50) / 1e3, row_pct(r, 99, &r->p99) / 1e3,
+                        row_pct(r, 99.9, &r->p999) / 1e3, r->max.max / 1e3, acc_mean(&r->lat_sd) / 1e3, r->samples.sum, vs.p99, vs.max,
                         acc_mean(&r->stalls), acc_mean(&r->stalled), r->gap.max / 1e3, acc_mean(&r->ctxsw),
                         acc_mean(&r->migr));
                 if (r->nrate.n)
@@ -119,6 +130,16 @@ void report_noisy_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                 else
                         fprintf(f, ",,,");
                 csv_loss_parts(f, r);
+                double ci = acc_ci95(&r->mpps);
+                fputc(',', f);
+                if (!isnan(ci))
+                        fprintf(f, "%.4f", ci);
+                fputc(',', f);
+                if (vs.iv.bounded)
+                        fprintf(f, "%.3f,%.3f", vs.iv.lo, vs.iv.hi);
+                else
+                        fputc(',', f);
+                csv_detail(f, r);
                 fputc('\n', f);
         }
 }
@@ -147,8 +168,8 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         if (vr)
                 fprintf(f, "%5s ", "ring");
         /* %17s and %7s: "±" and "×" are two bytes, one column. */
-        fprintf(f, "%-9s %-10s %-10s %3s %8s %17s %7s %7s %7s %7s %8s %8s %8s %8s %8s %7s %7s %7s %8s %8s %6s %5s  %s\n",
-                "pinning", "noise", "placement", "n", "offered", "Mpps (mean±sd)", "×base", "loss %", "min us", "p50 us",
+        fprintf(f, "%-9s %-10s %-10s %3s %8s %17s %19s %7s %7s %7s %8s %8s %8s %8s %8s %7s %7s %7s %8s %8s %6s %5s  %s\n",
+                "pinning", "noise", "placement", "n", "offered", "Mpps (mean ±95%)", "×base [95%]", "loss %", "min us", "p50 us",
                 "p99 us", "p99.9 us", "max us", "stdev us", "samples", "×p99", "×max", "stalls", "stalled%", "gap us", "ctxsw",
                 "migr", "neighbour rate");
         for (size_t i = 0; i < s->n; i++) {
@@ -168,10 +189,13 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 }
                 struct vs vs;
                 versus(s, r, &vs);
-                char rate[48], nrate[64] = "-", x[16] = "-", x99[16] = "-", xmax[16] = "-";
-                snprintf(rate, sizeof(rate), "%.3f ± %.3f", acc_mean(&r->mpps), acc_stdev(&r->mpps));
+                char rate[48], nrate[64] = "-", x[48] = "-", x99[16] = "-", xmax[16] = "-";
+                fmt_mean_ci(rate, sizeof(rate), &r->mpps, 3);
                 if (baseline(s, r) && baseline(s, r) != r) {
-                        snprintf(x, sizeof(x), vs.na ? "n/a" : "%.2f", vs.mpps);
+                        if (vs.na)
+                                snprintf(x, sizeof(x), "n/a");
+                        else
+                                fmt_ratio(x, sizeof(x), &vs.iv, false);
                         snprintf(x99, sizeof(x99), "%.2f", vs.p99);
                         snprintf(xmax, sizeof(xmax), "%.2f", vs.max);
                         if (vs.na && !na_why[0])
@@ -179,10 +203,11 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 }
                 if (r->nrate.n)
                         snprintf(nrate, sizeof(nrate), "%.4g ± %.2g %s", acc_mean(&r->nrate), acc_stdev(&r->nrate), r->unit);
-                fprintf(f, "%-9s %-10s %-10s %3u %8.3f %17s %6s %7.2f %7.1f %7.1f %8.1f %8.1f %8.1f %8.1f %8.0f %6s %6s %7.0f "
+                fprintf(f, "%-9s %-10s %-10s %3u %8.3f %*s %18s %7.2f %7.1f %7.1f %8.1f %8.1f %8.1f %8.1f %8.0f %6s %6s %7.0f "
                            "%8.2f %8.1f %6.0f %5.1f  %s%s\n",
-                        r->pinning, r->neighbour, r->placement, r->n, acc_mean(&r->offered), rate, x, acc_mean(&r->loss),
-                        r->min.min / 1e3, acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, acc_mean(&r->p999) / 1e3,
+                        r->pinning, r->neighbour, r->placement, r->n, acc_mean(&r->offered), strstr(rate, "±") ? 18 : 17,
+                        rate, x, acc_mean(&r->loss), r->min.min / 1e3, row_pct(r, 50, &r->p50) / 1e3,
+                        row_pct(r, 99, &r->p99) / 1e3, row_pct(r, 99.9, &r->p999) / 1e3,
                         r->max.max / 1e3, acc_mean(&r->lat_sd) / 1e3, r->samples.sum, x99, xmax, acc_mean(&r->stalls),
                         acc_mean(&r->stalled), r->gap.max / 1e3, acc_mean(&r->ctxsw), acc_mean(&r->migr), nrate,
                         r->errors ? "  (failed trials)" : "");
@@ -192,4 +217,7 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                    "gap: the longest; ctxsw, migr: the PMD threads', per trial\n");
         if (na_why[0])
                 fprintf(f, "×base n/a: %s; the rate ratio would measure the generator\n", na_why);
+        text_repetitions(f, m, TABLE_NOISY);
+        text_latency(f, m, TABLE_NOISY);
+        text_burst(f, m, TABLE_NOISY);
 }

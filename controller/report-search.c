@@ -49,12 +49,12 @@ void report_search_text(FILE *f, const struct run_model *m, json_t *warnings, js
         size_t wi;
         json_t *w;
         json_array_foreach(warnings, wi, w) fprintf(f, "! %s\n", json_string_value(w));
-        fprintf(f, "%-6s %6s %7s %7s %6s  %-9s %-20s %3s %17s %7s %7s  %s\n", "method", "loss", "quota", "period", "frame",
-                "pinning", "neighbour", "n", "Mpps (mean±sd)", "% line", "trials", "notes");
+        fprintf(f, "%-6s %6s %7s %7s %6s  %-9s %-20s %3s %18s %7s %7s  %s\n", "method", "loss", "quota", "period", "frame",
+                "pinning", "neighbour", "n", "Mpps (mean ±95%)", "% line", "trials", "notes");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char rate[48], q[32], per[32], goal[32], notes[96] = "";
-                snprintf(rate, sizeof(rate), "%.3f ± %.3f", acc_mean(&r->mpps), acc_stdev(&r->mpps));
+                fmt_mean_ci(rate, sizeof(rate), &r->mpps, 3);
                 snprintf(q, sizeof(q), "%g%%", r->quota);
                 snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
                 snprintf(goal, sizeof(goal), "%g%%", r->goal);
@@ -64,7 +64,7 @@ void report_search_text(FILE *f, const struct run_model *m, json_t *warnings, js
                         size_t l = strlen(notes);
                         snprintf(notes + l, sizeof(notes) - l, "%s%u not converged", l ? "; " : "", r->not_converged);
                 }
-                fprintf(f, "%-6s %6s %7s %7s %6ld  %-9s %-20s %3u %17s %7.1f %7.1f  %s\n", r->method, goal, q, per,
-                        r->frame_size, r->pinning, r->neighbour, r->n, rate, acc_mean(&r->pct), trials_per_search(r), notes);
+                fprintf(f, "%-6s %6s %7s %7s %6ld  %-9s %-20s %3u %*s %7.1f %7.1f  %s\n", r->method, goal, q, per,
+                        r->frame_size, r->pinning, r->neighbour, r->n, strstr(rate, "±") ? 19 : 18, rate, acc_mean(&r->pct), trials_per_search(r), notes);
         }
 }

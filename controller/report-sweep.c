@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controller/inference.h"
 #include "controller/runmodel.h"
 
 /* The row at 100 % with the same NF, period and frame size, for the proportional column. */
@@ -22,14 +23,23 @@ static const struct mrow *full(const struct rowset *s, const struct mrow *r) {
         return NULL;
 }
 
-/* Rate at q / rate at 100 %: only over an NF-limited baseline (else NaN, and na says why). */
-static double vs_full(const struct rowset *s, const struct mrow *r, const char **na, char *buf, size_t len) {
+/* Rate at q / rate at 100 %, with its interval paired by repetition: only over an
+ * NF-limited baseline (else NaN, and na says why). */
+static struct interval vs_full_ci(const struct rowset *s, const struct mrow *r, const char **na, char *buf, size_t len) {
         const struct mrow *f100 = full(s, r);
         const char *why = row_baseline_na(f100, buf, len);
         if (na)
                 *na = why;
-        return f100 && !why ? acc_mean(&r->mpps) / acc_mean(&f100->mpps) : NAN;
+        if (!f100 || why)
+                return (struct interval){ .est = NAN, .lo = NAN, .hi = NAN };
+        return row_ratio(f100, r);
 }
+
+static double vs_full(const struct rowset *s, const struct mrow *r, const char **na, char *buf, size_t len) {
+        return vs_full_ci(s, r, na, buf, len).est;
+}
+
+
 
 /* The columns that tell rows apart beyond the quota: the NF kind and the ring size, when
  * the run has several. */
@@ -64,6 +74,7 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 const struct mrow *r = &s->v[i];
                 const char *na = NULL;
                 char why[256];
+                struct interval iv = vs_full_ci(s, r, &na, why, sizeof(why));
                 json_t *row = json_pack("{s:s, s:f, s:I, s:I, s:o, s:i, s:i, s:i, s:i}", "nf", r->nf, "quota", r->quota,
                                         "period_us", (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size,
                                         "ring_size", r->ring ? json_integer(r->ring) : json_null(), "trials", r->n,
@@ -73,20 +84,25 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "offered_mpps", acc_mean(&r->offered) },
                         { "mpps_mean", acc_mean(&r->mpps) },
                         { "mpps_stdev", r->n ? acc_stdev(&r->mpps) : NAN },
+                        { "mpps_ci95", acc_ci95(&r->mpps) },
                         { "loss_pct", acc_mean(&r->loss) },
-                        { "p50_us", acc_mean(&r->p50) / 1e3 },
-                        { "p99_us", acc_mean(&r->p99) / 1e3 },
+                        { "loss_ci95", acc_ci95(&r->loss) },
+                        { "p50_us", row_pct(r, 50, &r->p50) / 1e3 },
+                        { "p99_us", row_pct(r, 99, &r->p99) / 1e3 },
                         { "max_us", r->n ? max_us(r) : NAN },
                         { "stdev_us", acc_mean(&r->lat_sd) / 1e3 },
                         { "throttled_time_pct", acc_mean(&r->throttled) },
                         { "mean_throttle_ms", acc_mean(&r->throttle_len) / 1e3 },
                         { "cpu_share", acc_mean(&r->share) },
                         { "nf_busy_share", acc_mean(&r->busy) },
-                        { "rate_vs_100", vs_full(s, r, &na, why, sizeof(why)) },
+                        { "rate_vs_100", iv.est },
+                        { "rate_vs_100_lo", iv.lo },
+                        { "rate_vs_100_hi", iv.hi },
                 };
                 json_set_nums(row, nums, sizeof(nums) / sizeof(nums[0])); /* all failed: null figures */
                 json_object_set_new(row, "rate_vs_100_na", na && r->n ? json_string(na) : json_null());
                 json_set_loss_parts(row, r);
+                json_detail(row, r);
                 json_array_append_new(a, row);
         }
         json_object_set_new(doc, "rows", a);
@@ -97,7 +113,7 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         const struct rowset *s = &m->table[TABLE_SWEEP];
         fprintf(f, "nf,quota_pct,period_us,frame_size,ring_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
                    "mpps_stdev,loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,"
-                   "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER "\n");
+                   "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER ",mpps_ci95,rate_vs_100_lo,rate_vs_100_hi" DETAIL_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char why[256];
@@ -106,11 +122,22 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                         snprintf(ring, sizeof(ring), "%ld", r->ring);
                 fprintf(f, "%s,%g,%ld,%ld,%s,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,%.2f,%.1f,%.2f,%.3f,%.3f,%.3f,", r->nf,
                         r->quota, r->period_us, r->frame_size, ring, r->n, r->errors, r->shortfall, r->gen_stalled, acc_mean(&r->offered),
-                        acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), acc_mean(&r->p50) / 1e3,
-                        acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
+                        acc_mean(&r->mpps), acc_stdev(&r->mpps), acc_mean(&r->loss), row_pct(r, 50, &r->p50) / 1e3,
+                        row_pct(r, 99, &r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3, acc_mean(&r->throttled),
                         acc_mean(&r->throttle_len) / 1e3, acc_mean(&r->share), acc_mean(&r->busy),
                         vs_full(s, r, NULL, why, sizeof(why)));
                 csv_loss_parts(f, r);
+                struct interval iv = vs_full_ci(s, r, NULL, why, sizeof(why));
+                double ci = acc_ci95(&r->mpps);
+                fputc(',', f);
+                if (!isnan(ci))
+                        fprintf(f, "%.4f", ci);
+                fputc(',', f);
+                if (iv.bounded)
+                        fprintf(f, "%.3f,%.3f", iv.lo, iv.hi);
+                else
+                        fputc(',', f);
+                csv_detail(f, r);
                 fputc('\n', f);
         }
 }
@@ -154,15 +181,15 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         json_t *w;
         json_array_foreach(warnings, wi, w) fprintf(f, "! %s\n", json_string_value(w));
         lead_header(f, m);
-        fprintf(f, "%7s %7s %6s %4s %8s  %16s %8s %9s %9s %9s %9s %10s %6s %8s\n", "quota", "period", "frame", "n", "offered",
-                "Mpps (mean±sd)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100%");
+        fprintf(f, "%7s %7s %6s %4s %8s  %17s %8s %9s %9s %9s %9s %10s %6s  %s\n", "quota", "period", "frame", "n", "offered",
+                "Mpps (mean ±95%)", "loss %", "p50 us", "p99 us", "max us", "stdev us", "throttled", "CPU", "q/100% [95%]");
         bool any_shortfall = false;
         unsigned stalled = 0;
         char na_why[256] = "", why[256];
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 const char *na = NULL;
-                double mean = acc_mean(&r->mpps), prop = vs_full(s, r, &na, why, sizeof(why));
+                struct interval prop = vs_full_ci(s, r, &na, why, sizeof(why));
                 if (na && r->n && !na_why[0])
                         snprintf(na_why, sizeof(na_why), "%s", na);
                 char per[32], q[32];
@@ -176,14 +203,18 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                                 r->frame_size, r->n, "-", "-", r->errors);
                         continue;
                 }
-                char rate[48], pr[32];
-                snprintf(rate, sizeof(rate), "%.3f ± %.3f", mean, acc_stdev(&r->mpps));
-                snprintf(pr, sizeof(pr), na ? "n/a" : isnan(prop) ? "-" : "%.2f", prop);
+                char rate[48], pr[48];
+                fmt_mean_ci(rate, sizeof(rate), &r->mpps, 3);
+                if (na)
+                        snprintf(pr, sizeof(pr), "n/a");
+                else
+                        fmt_ratio(pr, sizeof(pr), &prop, r == full(s, r));
                 /* Next to the figure: * the generator fell short of the rate, ! it stalled. */
                 const char *mark = r->shortfall && r->gen_stalled ? "*!" : r->shortfall ? "* " : r->gen_stalled ? "! " : "  ";
-                fprintf(f, "%7s %7s %6ld %4u %7.3f%s %17s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f %8s%s\n", q, per,
-                        r->frame_size, r->n, acc_mean(&r->offered), mark, rate, acc_mean(&r->loss),
-                        acc_mean(&r->p50) / 1e3, acc_mean(&r->p99) / 1e3, max_us(r), acc_mean(&r->lat_sd) / 1e3,
+                fprintf(f, "%7s %7s %6ld %4u %7.3f%s %*s %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f%% %5.2f  %s%s\n", q, per,
+                        r->frame_size, r->n, acc_mean(&r->offered), mark, strstr(rate, "±") ? 18 : 17, rate,
+                        acc_mean(&r->loss), row_pct(r, 50, &r->p50) / 1e3, row_pct(r, 99, &r->p99) / 1e3, max_us(r),
+                        acc_mean(&r->lat_sd) / 1e3,
                         acc_mean(&r->throttled), acc_mean(&r->share), pr, r->errors ? "  (failed trials)" : "");
         }
         if (any_shortfall)
@@ -195,5 +226,8 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         fprintf(f, "throttled: the share of the PMD cores' time the NF's cgroup was throttled\n");
         if (na_why[0])
                 fprintf(f, "q/100%% n/a: %s; the ratio would measure the generator\n", na_why);
+        text_repetitions(f, m, TABLE_SWEEP);
+        text_latency(f, m, TABLE_SWEEP);
+        text_burst(f, m, TABLE_SWEEP);
         text_loss_parts(f, m);
 }

@@ -147,8 +147,12 @@ static void add_sweep(struct run_model *m, json_t *t) {
         r->shortfall += json_is_true(json_object_get(tx, "generator_shortfall"));
         r->gen_stalled += json_is_true(json_object_get(tx, "stalled"));
         acc_add(&r->mpps, report_num(t, "result.mpps"));
+        repv_add(&r->mpps_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.mpps"));
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
         add_loss_parts(r, t);
+        lat_merge(&r->lat, t);
+        add_burst(r, t);
+        acc_add(&r->dur, report_num(t, "result.duration"));
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
         acc_add(&r->lat_sd, report_num(t, "result.latency.stdev_ns"));
@@ -177,8 +181,12 @@ static void add_noisy(struct run_model *m, json_t *t) {
         r->n++;
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
+        repv_add(&r->mpps_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.mpps"));
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
         add_loss_parts(r, t);
+        lat_merge(&r->lat, t);
+        add_burst(r, t);
+        acc_add(&r->dur, report_num(t, "result.duration"));
         acc_add(&r->min, report_num(t, "result.latency.min_ns"));
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));
@@ -285,12 +293,13 @@ static void add_series(struct run_model *m, json_t *t) {
         }
         if (result)
                 return;
+        lat_merge(&r->lat, t);
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(json_object_get(json_object_get(t, "result"), "latency"), "buckets"), i, b)
-                histo_add(&r->latency, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
+                kvhist_add(&r->latency, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
         json_array_foreach(json_object_get(json_object_get(t, "nf"), "poll_gaps"), i, b)
-                histo_add(&r->gaps, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
+                kvhist_add(&r->gaps, json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)));
 }
 
 /* The sweep's order: per NF kind; longest period, smallest frame, highest quota first. */
@@ -383,6 +392,9 @@ static void rowset_free(struct rowset *s) {
                 free(s->v[i].latency.v);
                 free(s->v[i].gaps.k);
                 free(s->v[i].gaps.v);
+                free(s->v[i].lat.h);
+                free(s->v[i].mpps_rep.rep);
+                free(s->v[i].mpps_rep.v);
         }
         free(s->v);
         *s = (struct rowset){ 0 };

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "agents/common/histo.h"
 #include "base/diag.h"
 #include "controller/resdir.h"
 
@@ -44,13 +45,44 @@ void json_set_loss_parts(json_t *o, const struct mrow *r);
 void csv_loss_parts(FILE *f, const struct mrow *r);
 
 /* A histogram merged over trials: bucket lower bound -> count. */
-struct histo {
+struct kvhist {
         double *k, *v;
         size_t n, cap;
 };
 
-void histo_add(struct histo *h, double k, double v);
-void histo_sort(struct histo *h);
+void kvhist_add(struct kvhist *h, double k, double v);
+void kvhist_sort(struct kvhist *h);
+
+/* A row's latency over its trials: their histograms merged bucket by bucket (a
+ * percentile of the merged histogram, not a mean of the trials' percentiles), and the
+ * packets those trials lost, for percentiles over every packet offered (a lost packet
+ * counts as infinitely late). */
+struct latency_merge {
+        struct histo *h;          /* NULL until a trial with buckets */
+        double lost;              /* packets the merged trials lost */
+        unsigned trials, without; /* trials merged; trials without buckets (not merged) */
+};
+void lat_merge(struct latency_merge *l, json_t *trial);
+struct mrow;
+void add_burst(struct mrow *r, json_t *trial);
+/* The p-th percentile of the packets delivered, ns (NaN with none); *at_max, when not
+ * NULL, is set when its rank is the last sample (p99.99 of 5,000 samples is the max). */
+double lat_delivered(const struct latency_merge *l, double p, bool *at_max);
+/* The p-th percentile over the packets offered: INFINITY when its rank falls among the
+ * lost ones; NaN with no samples. */
+double lat_offered(const struct latency_merge *l, double p);
+double lat_samples(const struct latency_merge *l);
+
+/* A figure per repetition, to pair a row's trials with its baseline's. */
+struct repv {
+        unsigned *rep;
+        double *v;
+        size_t n, cap;
+};
+void repv_add(struct repv *r, unsigned rep, double v);
+/* The pairs (base, r) of the repetitions both have, the first value of each, into x and y
+ * (at most max); returns how many. */
+size_t repv_pair(const struct repv *base, const struct repv *r, double *x, double *y, size_t max);
 
 /* One row: the trials (or search results) of one group. */
 /* Where the loss was counted (a trial's loss_parts, counters.h), in the order reported. */
@@ -75,7 +107,13 @@ struct mrow {
         struct acc busy;          /* the NF's busy share of its polls (trials that count it from the inside) */
         struct acc lparts[_LP_MAX]; /* each loss part, % of the packets offered (trials that have it) */
         char unit[24];            /* the neighbour's rate unit */
-        struct histo latency, gaps; /* the plot's series */
+        struct kvhist latency, gaps; /* the plot's series */
+        struct latency_merge lat; /* the row's latency, merged */
+        /* burst loss (result.burst): runs per trial, the longest run, and per window (the CFS
+         * period) the packets lost and the time the NF was unreachable (mean over windows) */
+        struct acc b_runs, b_longest, b_win_lost, b_win_unreach, b_longest_unreach, b_win_with;
+        struct repv mpps_rep;     /* Mpps per repetition, for ratios paired with the baseline */
+        struct acc dur;           /* the trials' measured duration, s */
 };
 
 struct rowset {
@@ -133,6 +171,26 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
 void report_search_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
 void report_search_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
 void report_search_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+
+/* report-detail.c: intervals, merged latency, burst loss and the repetitions note, for the
+ * sweep's and the noisy table's rows. */
+struct interval;
+/* The row's p-th latency percentile, ns: of its merged histogram, or (records without
+ * one) the mean of its trials' (trials). */
+double row_pct(const struct mrow *r, double p, const struct acc *trials);
+void fmt_mean_ci(char *buf, size_t len, const struct acc *a, int prec); /* "m ± h" (95 %), "m" below 2 */
+double acc_ci95(const struct acc *a);                                  /* half-width; NaN below 2 */
+struct interval row_ratio(const struct mrow *base, const struct mrow *r); /* r/base, paired by repetition */
+void fmt_ratio(char *buf, size_t len, const struct interval *iv, bool is_base); /* "0.72 [0.61,0.83]~" */
+void row_label(const struct run_model *m, enum model_table t, const struct mrow *r, char *buf, size_t len);
+void text_latency(FILE *f, const struct run_model *m, enum model_table t);
+void text_burst(FILE *f, const struct run_model *m, enum model_table t);
+void text_repetitions(FILE *f, const struct run_model *m, enum model_table t);
+void json_detail(json_t *row, const struct mrow *r);
+#define DETAIL_CSV_HEADER                                                                                          \
+        ",lat_samples,lat_p50_us,lat_p99_us,lat_p99_9_us,lat_p99_99_us,all_p50_us,all_p90_us,all_p99_us,burst_runs,"  \
+        "burst_longest_run,unreachable_per_window_ms"
+void csv_detail(FILE *f, const struct mrow *r);
 
 /* Writes the report in fmt as name in rd, replacing it whole. */
 int model_write(const struct run_model *m, const struct resdir *rd, const char *name, enum model_format fmt,

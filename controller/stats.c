@@ -33,7 +33,7 @@ double acc_stdev(const struct acc *a) {
         return report_stdev(a->sum, a->sq, a->n);
 }
 
-void histo_add(struct histo *h, double k, double v) {
+void kvhist_add(struct kvhist *h, double k, double v) {
         for (size_t i = 0; i < h->n; i++)
                 if (h->k[i] == k) {
                         h->v[i] += v;
@@ -53,7 +53,7 @@ void histo_add(struct histo *h, double k, double v) {
         h->v[h->n++] = v;
 }
 
-void histo_sort(struct histo *h) {
+void kvhist_sort(struct kvhist *h) {
         for (size_t i = 1; i < h->n; i++)
                 for (size_t j = i; j > 0 && h->k[j - 1] > h->k[j]; j--) {
                         double t = h->k[j];
@@ -104,5 +104,123 @@ void csv_loss_parts(FILE *f, const struct mrow *r) {
                         fprintf(f, "%s%.3f", k ? "," : "", acc_mean(&r->lparts[k]));
                 else if (k)
                         fputc(',', f);
+        }
+}
+
+void lat_merge(struct latency_merge *l, json_t *t) {
+        json_t *lat = json_object_get(json_object_get(t, "result"), "latency");
+        json_t *buckets = json_object_get(lat, "buckets");
+        double samples = report_num(lat, "samples");
+        if (!(samples > 0))
+                return; /* nothing delivered: the loss alone says it (a trial of total loss adds no histogram) */
+        if (json_array_size(buckets) == 0) {
+                l->without++;
+                return;
+        }
+        if (!l->h) {
+                l->h = malloc(sizeof(*l->h));
+                if (!l->h)
+                        return;
+                histo_init(l->h);
+        }
+        struct histo *one = malloc(sizeof(*one));
+        if (!one)
+                return;
+        histo_init(one);
+        size_t i;
+        json_t *b;
+        json_array_foreach(buckets, i, b) {
+                double low = json_number_value(json_array_get(b, 0)), c = json_number_value(json_array_get(b, 1));
+                if (low >= 0 && low < (double)(1ULL << HISTO_MAX_EXP) && c > 0)
+                        one->bucket[histo_index((uint64_t)low)] += (uint64_t)c;
+        }
+        one->count = (uint64_t)samples;
+        one->overflow = (uint64_t)report_num(lat, "overflow");
+        one->min = (uint64_t)report_num(lat, "min_ns");
+        one->max = (uint64_t)report_num(lat, "max_ns");
+        one->mean = report_num(lat, "mean_ns");
+        double sd = report_num(lat, "stdev_ns");
+        one->m2 = samples > 1 && sd > 0 ? sd * sd * (samples - 1) : 0;
+        histo_merge(l->h, one);
+        free(one);
+        double lost = report_num(t, "result.loss.packets");
+        l->lost += lost > 0 ? lost : 0;
+        l->trials++;
+}
+
+double lat_samples(const struct latency_merge *l) {
+        return l->h ? (double)l->h->count : 0;
+}
+
+static uint64_t rank_of(double p, double n) {
+        double r = ceil(p / 100.0 * n - 1e-9);
+        return r < 1 ? 1 : (uint64_t)r;
+}
+
+double lat_delivered(const struct latency_merge *l, double p, bool *at_max) {
+        if (at_max)
+                *at_max = false;
+        if (!l->h || l->h->count == 0)
+                return NAN;
+        uint64_t rank = rank_of(p, (double)l->h->count);
+        if (at_max)
+                *at_max = rank >= l->h->count;
+        return (double)histo_at_rank(l->h, rank);
+}
+
+double lat_offered(const struct latency_merge *l, double p) {
+        if (!l->h || l->h->count == 0)
+                return NAN;
+        uint64_t rank = rank_of(p, (double)l->h->count + l->lost);
+        return rank > l->h->count ? INFINITY : (double)histo_at_rank(l->h, rank);
+}
+
+void repv_add(struct repv *r, unsigned rep, double v) {
+        if (r->n == r->cap) {
+                size_t cap = r->cap ? 2 * r->cap : 16;
+                unsigned *nr = realloc(r->rep, cap * sizeof(*nr));
+                if (!nr)
+                        return;
+                r->rep = nr;
+                double *nv = realloc(r->v, cap * sizeof(*nv));
+                if (!nv)
+                        return;
+                r->v = nv;
+                r->cap = cap;
+        }
+        r->rep[r->n] = rep;
+        r->v[r->n++] = v;
+}
+
+size_t repv_pair(const struct repv *base, const struct repv *r, double *x, double *y, size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->n && n < max; i++) {
+                bool first = true;
+                for (size_t k = 0; k < i && first; k++)
+                        first = r->rep[k] != r->rep[i];
+                if (!first)
+                        continue;
+                for (size_t j = 0; j < base->n; j++)
+                        if (base->rep[j] == r->rep[i]) {
+                                x[n] = base->v[j];
+                                y[n++] = r->v[i];
+                                break;
+                        }
+        }
+        return n;
+}
+
+void add_burst(struct mrow *r, json_t *t) {
+        json_t *b = json_object_get(json_object_get(t, "result"), "burst");
+        if (!json_is_object(b))
+                return;
+        acc_add(&r->b_runs, report_num(b, "runs"));
+        acc_add(&r->b_longest, report_num(b, "longest_run"));
+        acc_add(&r->b_longest_unreach, report_num(b, "longest_unreachable_ns"));
+        json_t *w = json_object_get(b, "per_window");
+        if (json_is_object(w) && report_num(w, "windows") > 0) {
+                acc_add(&r->b_win_lost, report_num(w, "lost.mean"));
+                acc_add(&r->b_win_unreach, report_num(w, "unreachable_ns.mean"));
+                acc_add(&r->b_win_with, 100 * report_num(w, "with_loss") / report_num(w, "windows"));
         }
 }

@@ -180,7 +180,7 @@ static unsigned fig_latency_cdf(const struct figure_ctx *c) {
         size_t with_lat = 0;
         for (size_t i = 0; df && i < c->ns; i++) {
                 struct mrow *s = &ser[i];
-                histo_sort(&s->latency);
+                kvhist_sort(&s->latency);
                 double total = 0, acc = 0;
                 for (size_t k = 0; k < s->latency.n; k++)
                         total += s->latency.v[k];
@@ -294,7 +294,7 @@ static unsigned fig_poll_gaps(const struct figure_ctx *c) {
         FILE *df = fig_open(c->figs, "poll-gaps.dat");
         for (size_t i = 0; df && i < c->ns; i++) {
                 struct mrow *s = &c->ser[i];
-                histo_sort(&s->gaps);
+                kvhist_sort(&s->gaps);
                 block[i] = -1;
                 if (!s->gaps.n)
                         continue;

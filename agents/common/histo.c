@@ -27,8 +27,12 @@ uint64_t histo_percentile(const struct histo *h, double p) {
         if (h->count == 0)
                 return 0;
         uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
-        if (rank < 1)
-                rank = 1;
+        return histo_at_rank(h, rank < 1 ? 1 : rank);
+}
+
+uint64_t histo_at_rank(const struct histo *h, uint64_t rank) {
+        if (h->count == 0)
+                return 0;
         uint64_t seen = 0;
         for (unsigned i = 0; i < HISTO_BUCKETS; i++) {
                 seen += h->bucket[i];

@@ -67,6 +67,8 @@ uint64_t histo_bucket_width(unsigned i);
  * rank ceil(p/100 * count), clamped to [min, max]; 0 when empty.  Overflowed values rank
  * last and report max. */
 uint64_t histo_percentile(const struct histo *h, double p);
+/* The value of rank (1 .. count) in ascending order, as histo_percentile reports it. */
+uint64_t histo_at_rank(const struct histo *h, uint64_t rank);
 double histo_stdev(const struct histo *h); /* sample standard deviation; 0 below 2 values */
 
 /* Adds b into a (both from one kind of measurement, e.g. two RX lcores). */
