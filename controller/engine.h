@@ -185,10 +185,10 @@ void records_series(struct exp_run *R, const struct matrix_point *pt, json_t *li
 /* run.json says what the run did to the hugepage reservation, to the end. */
 void records_finish(struct exp_run *R);
 
-/* trial.c: one trial of point pt at rate with neighbour nb (NULL: none); its record,
- * with "error" and *failed set when it failed. */
-json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *rate, const struct neighbour *nb,
-                      bool *failed, struct diag *d);
+/* trial.c: one trial of point pt at rate for duration_us (0: the run's --duration) with
+ * neighbour nb (NULL: none); its record, with "error" and *failed set when it failed. */
+json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *rate, uint64_t duration_us,
+                      const struct neighbour *nb, bool *failed, struct diag *d);
 
 /* progress.c */
 void progress_begin(struct progress *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

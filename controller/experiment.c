@@ -112,10 +112,18 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, ndr_loss), "search" },
         { "pdr-loss", "PCT", "loss a partial-drop-rate trial may have (default 0.5)", cli_parse_string,
           offsetof(struct exp_opts, pdr_loss), "search" },
-        { "precision", "PCT", "stop the search when pass and fail are this close, in % of line rate (default 0.5)",
+        { "precision", "PCT", "stop the search when pass and fail are this close, in % of the upper one (default 0.5)",
           cli_parse_string, offsetof(struct exp_opts, precision), "search" },
-        { "max-trials", "N", "trials one search may take (default 20)", cli_parse_uint,
+        { "min-rate", "PCT", "the lowest rate a search tries, in % of line rate; below it the result is 0 (default 0.1)",
+          cli_parse_string, offsetof(struct exp_opts, min_rate), "search" },
+        { "loss-repeats", "N", "repeat a lossy search trial N times before its rate fails (TST009 12.3.3; default 1)",
+          cli_parse_string, offsetof(struct exp_opts, loss_repeats), "search" },
+        { "final-duration", "DUR", "the search's final trial at the rate found (default: --duration)",
+          parse_trial_duration, offsetof(struct exp_opts, final_us), "search" },
+        { "max-trials", "N", "trials one search may take (default 40)", cli_parse_uint,
           offsetof(struct exp_opts, max_trials), "search" },
+        { "latency-at", "LIST", "after each search, latency at these % of the point's PDR (0: a 10 kpps stream), "
+          "e.g. 0,10,50,90", cli_parse_string, offsetof(struct exp_opts, latency_at), "search" },
         { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
           cli_parse_string, offsetof(struct exp_opts, noise), NULL },
         { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
@@ -658,12 +666,33 @@ static int build_gen_cores(struct experiment *x, struct diag *d) {
 static int build_method(struct experiment *x, struct diag *d) {
         const struct exp_opts *o = &x->o;
         const char *name = o->method ? o->method : "mrr";
-        x->ndr_loss = 0, x->pdr_loss = 0.5, x->precision = 0.5;
-        x->max_trials = o->max_trials ? o->max_trials : 20;
+        x->ndr_loss = 0, x->pdr_loss = 0.5, x->precision = 0.5, x->min_rate = 0.1;
+        x->max_trials = o->max_trials ? o->max_trials : 40;
+        x->loss_repeats = 1;
         if ((o->ndr_loss && parse_pct("ndr-loss", o->ndr_loss, 0, 50, &x->ndr_loss, d) < 0) ||
             (o->pdr_loss && parse_pct("pdr-loss", o->pdr_loss, 0, 50, &x->pdr_loss, d) < 0) ||
-            (o->precision && parse_pct("precision", o->precision, 0.01, 50, &x->precision, d) < 0))
+            (o->precision && parse_pct("precision", o->precision, 0.01, 50, &x->precision, d) < 0) ||
+            (o->min_rate && parse_pct("min-rate", o->min_rate, 0.001, 50, &x->min_rate, d) < 0))
                 return -EINVAL;
+        if (o->loss_repeats) {
+                char *end;
+                unsigned long v = strtoul(o->loss_repeats, &end, 10);
+                if (end == o->loss_repeats || *end || v > 10 || o->loss_repeats[0] == '-')
+                        return diag_set(d, -EINVAL, "--loss-repeats %s: give 0 to 10 repetitions of a lossy trial",
+                                        o->loss_repeats);
+                x->loss_repeats = (unsigned)v;
+        }
+        x->n_latency_at = 0;
+        if (o->latency_at) {
+                int n = cli_list_uint("latency-at", o->latency_at, x->latency_at, EXP_MAX_LIST, d);
+                if (n < 0)
+                        return n;
+                for (int i = 0; i < n; i++)
+                        if (x->latency_at[i] > 100)
+                                return diag_set(d, -EINVAL, "--latency-at %s: give %% of the PDR from 0 to 100, e.g. 0,10,50,90",
+                                                o->latency_at);
+                x->n_latency_at = n;
+        }
         if (!(x->method = method_find(name)))
                 return diag_set(d, -EINVAL, "--method %s: use %s", name, method_names());
         if (x->method->n_goals && o->rate)
@@ -671,6 +700,9 @@ static int build_method(struct experiment *x, struct diag *d) {
                                             "(--link-speed) down");
         if (x->max_trials < 3 || x->max_trials > 100)
                 return diag_set(d, -EINVAL, "--max-trials %u: give 3 to 100", x->max_trials);
+        if (!x->method->n_goals && (x->n_latency_at || o->final_us || o->min_rate || o->loss_repeats))
+                return diag_set(d, -EINVAL, "--latency-at, --final-duration, --min-rate and --loss-repeats are for a search: "
+                                            "add --method ndr, pdr or ndr-pdr");
         return 0;
 }
 

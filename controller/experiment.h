@@ -35,8 +35,9 @@ struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
+        const char *min_rate, *latency_at, *loss_repeats;
         unsigned repetitions, pmd_cores, max_trials;
-        uint64_t duration_us, warmup_us, link_speed;
+        uint64_t duration_us, warmup_us, link_speed, final_us;
         bool shuffle, no_huge, restart, dry_run, no_floor;
         unsigned seed;
         char resume_sum[20]; /* --resume: the checksum of the run's configuration (not an option) */
@@ -81,13 +82,16 @@ struct experiment {
         unsigned noise_mask;           /* the placements any neighbour asks for */
         json_t *rate;                  /* the generator's "rate": "line", "50%" or pps */
         const struct method *method;
-        double ndr_loss, pdr_loss, precision;
-        unsigned max_trials;
+        double ndr_loss, pdr_loss, precision; /* precision: % of the search's upper bound */
+        double min_rate;               /* % of line rate: below it a search says 0 */
+        unsigned max_trials, loss_repeats;
+        unsigned latency_at[EXP_MAX_LIST]; /* --latency-at: % of the point's PDR (0: a low-rate stream) */
+        int n_latency_at;
         unsigned seed;                 /* --seed, else from the clock (--shuffle's; recorded) */
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 35
+#define EXPERIMENT_N_OPTIONS 39
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

@@ -7,7 +7,7 @@ static int mrr_run_point(struct exp_run *R, const struct matrix_point *pt, const
         bool failed = false;
         progress_begin(&R->pr, "%s", label);
         const struct neighbour *nb = pt->neighbour ? &R->nb.v[pt->neighbour] : NULL;
-        json_t *line = trial_measure(R, pt, R->x->rate, nb, &failed, &d);
+        json_t *line = trial_measure(R, pt, R->x->rate, 0, nb, &failed, &d);
         progress_end(&R->pr, line, true);
         failed |= !records_append(R, line, pt);
         return failed;

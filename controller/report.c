@@ -75,6 +75,10 @@ int model_render(FILE *f, const struct run_model *m, enum model_format fmt) {
         render_floor(f, m, fmt, doc);
         if (searches) {
                 model_renderers[TABLE_SEARCH][fmt](f, m, warnings, doc);
+                if (fmt == FORMAT_TEXT)
+                        report_latency_at_text(f, m);
+                else if (fmt == FORMAT_JSON)
+                        report_latency_at_json(m, doc);
                 if (plain && fmt != FORMAT_JSON)
                         fputc('\n', f);
                 warnings = NULL; /* said above */

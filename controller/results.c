@@ -57,7 +57,8 @@ int results_check_trial(json_t *t, const char *file, unsigned line, struct diag 
             (r = check(t, "pinning", pins, ELEMENTSOF(pins), where, d)) < 0 ||
             (r = check(t, "kind", kinds, ELEMENTSOF(kinds), where, d)) < 0 ||
             (r = check(t, "method", methods, ELEMENTSOF(methods), where, d)) < 0 ||
-            (r = check(json_object_get(t, "search"), "method", methods, ELEMENTSOF(methods), where, d)) < 0)
+            (r = check(json_object_get(t, "search"), "method", methods, ELEMENTSOF(methods), where, d)) < 0 ||
+            (r = check(json_object_get(t, "latency_at"), "of", methods, ELEMENTSOF(methods), where, d)) < 0)
                 return r;
         json_t *nb = json_object_get(t, "neighbour");
         if (json_is_object(nb) &&

@@ -167,6 +167,7 @@ static void add_sweep(struct run_model *m, json_t *t) {
 static void add_noisy(struct run_model *m, json_t *t) {
         json_t *nb = json_object_get(t, "neighbour");
         struct mrow k = key_of(t);
+        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
         snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
         snprintf(k.neighbour, sizeof(k.neighbour), "%.31s",
                  json_is_object(nb) ? str(nb, "name", str(nb, "workload", "?")) : "none");
@@ -182,6 +183,9 @@ static void add_noisy(struct run_model *m, json_t *t) {
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
         repv_add(&r->mpps_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.mpps"));
+        repv_add(&r->p50_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.latency.p50_ns"));
+        repv_add(&r->p99_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.latency.p99_ns"));
+        repv_add(&r->loss_rep, (unsigned)report_num(t, "repetition"), 100 * report_num(t, "result.loss.ratio"));
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
         add_loss_parts(r, t);
         lat_merge(&r->lat, t);
@@ -226,6 +230,39 @@ static void add_search(struct run_model *m, json_t *t) {
         r->trials += (unsigned)report_num(t, "trials");
         r->not_converged += !json_is_true(json_object_get(t, "converged"));
         r->limited += json_is_true(json_object_get(t, "generator_limited"));
+        r->repeated += (unsigned)report_num(t, "repeated");
+        json_t *rb = json_object_get(t, "ring_bound");
+        if (json_is_object(rb)) {
+                acc_add(&r->ring_bound, report_num(rb, "bound_pps"));
+                r->ring_used = (long)report_num(rb, "ring");
+                r->zero_by_ring += json_is_true(json_object_get(rb, "explains_zero"));
+        }
+}
+
+/* --latency-at's rows: per point (as the searches') and share of the PDR. */
+static void add_latency_at(struct run_model *m, json_t *t) {
+        json_t *la = json_object_get(t, "latency_at"), *nb = json_object_get(t, "neighbour");
+        struct mrow k = key_of(t);
+        k.goal = report_num(la, "pct");
+        snprintf(k.method, sizeof(k.method), "%s", str(la, "of", ""));
+        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
+        snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
+        if (json_is_object(nb))
+                snprintf(k.neighbour, sizeof(k.neighbour), "%s@%s", str(nb, "name", "(null)"), str(nb, "placement", "(null)"));
+        else
+                snprintf(k.neighbour, sizeof(k.neighbour), "none");
+        struct mrow *r = row_of(&m->latency_at, &k);
+        if (!r)
+                return;
+        if (report_trial_failed(t)) {
+                r->errors++;
+                return;
+        }
+        r->n++;
+        acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
+        acc_add(&r->nrate, report_num(la, "of_pps") / 1e6);
+        acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
+        lat_merge(&r->lat, t);
 }
 
 /* The series a trial belongs to, as the report groups them. */
@@ -276,6 +313,7 @@ static void add_series(struct run_model *m, json_t *t) {
                 return;
         if (s->n > had) {
                 r->quota = report_num(t, "quota");
+                r->period_us = (long)report_num(t, "period_us");
                 r->frame_size = (long)report_num(t, "frame_size");
         }
         if (result || !se) {
@@ -364,6 +402,10 @@ int model_load(struct run_model *m, const struct resdir *rd, FILE *f, const char
                 }
                 if (check && results_check_trial(t, path, lineno, d) < 0)
                         return d->err;
+                if (json_object_get(t, "latency_at")) {
+                        add_latency_at(m, t); /* --latency-at: not a sweep trial */
+                        continue;
+                }
                 add_series(m, t);
                 /* A search's trials (at the rates it tried) and results have a table of
                  * their own. */
@@ -393,8 +435,11 @@ static void rowset_free(struct rowset *s) {
                 free(s->v[i].gaps.k);
                 free(s->v[i].gaps.v);
                 free(s->v[i].lat.h);
-                free(s->v[i].mpps_rep.rep);
-                free(s->v[i].mpps_rep.v);
+                struct repv *reps[] = { &s->v[i].mpps_rep, &s->v[i].p50_rep, &s->v[i].p99_rep, &s->v[i].loss_rep };
+                for (size_t k = 0; k < sizeof(reps) / sizeof(reps[0]); k++) {
+                        free(reps[k]->rep);
+                        free(reps[k]->v);
+                }
         }
         free(s->v);
         *s = (struct rowset){ 0 };
@@ -404,6 +449,7 @@ void model_free(struct run_model *m) {
         for (int i = 0; i < _TABLE_MAX; i++)
                 rowset_free(&m->table[i]);
         rowset_free(&m->series);
+        rowset_free(&m->latency_at);
         json_decref(m->run);
         m->run = m->warnings = NULL;
 }

@@ -100,6 +100,10 @@ struct mrow {
         unsigned n, errors, shortfall, not_converged, limited, trials;
         unsigned gen_stalled;     /* trials whose generator's TX loop stopped over 1 ms */
         unsigned results;         /* search results among n (the plot's series) */
+        unsigned repeated;        /* search: lossy trials repeated (TST009) */
+        unsigned zero_by_ring;    /* search: results of 0 that the ring explains (ring_bound) */
+        struct acc ring_bound;    /* search: ring / mean throttle, pps */
+        long ring_used;           /* search: the descriptors that bound was computed with */
         /* figures, per trial */
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;
@@ -113,6 +117,7 @@ struct mrow {
          * period) the packets lost and the time the NF was unreachable (mean over windows) */
         struct acc b_runs, b_longest, b_win_lost, b_win_unreach, b_longest_unreach, b_win_with;
         struct repv mpps_rep;     /* Mpps per repetition, for ratios paired with the baseline */
+        struct repv p50_rep, p99_rep, loss_rep; /* per trial, for isolab compare */
         struct acc dur;           /* the trials' measured duration, s */
 };
 
@@ -141,6 +146,7 @@ enum model_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, _FORMAT_MAX };
 struct run_model {
         struct rowset table[_TABLE_MAX];
         struct rowset series;     /* the plot's */
+        struct rowset latency_at; /* --latency-at: per point and % of its PDR (goal: the %) */
         bool neighbours;          /* a trial with a neighbour or unpinned: the noisy table */
         bool searches;            /* a line with a "kind" (a search's result): the searches' table */
         bool several_nf;          /* the sweep table names the NF per row */
@@ -171,6 +177,9 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
 void report_search_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
 void report_search_csv(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
 void report_search_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
+/* --latency-at's table (text) and array "latency_at" (JSON), after the searches'. */
+void report_latency_at_text(FILE *f, const struct run_model *m);
+void report_latency_at_json(const struct run_model *m, json_t *doc);
 
 /* report-detail.c: intervals, merged latency, burst loss and the repetitions note, for the
  * sweep's and the noisy table's rows. */

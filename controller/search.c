@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#define SHORTFALL 0.995 /* a generator that offered less than 99.5 % of the rate fell short */
 #define MAX_RETRIES 2
 
 void search_init(struct search *s, const struct search_cfg *cfg) {
@@ -11,8 +10,8 @@ void search_init(struct search *s, const struct search_cfg *cfg) {
         s->cfg = *cfg;
         if (s->cfg.max_trials == 0)
                 s->cfg.max_trials = 30;
-        if (s->cfg.min_pps <= 0)
-                s->cfg.min_pps = s->cfg.precision_pps;
+        if (s->cfg.precision <= 0)
+                s->cfg.precision = 0.005;
         s->lo = 0;
         s->hi = s->cfg.max_pps;
         s->rate = s->cfg.max_pps;
@@ -24,42 +23,52 @@ static void finish(struct search *s, enum search_phase phase, double found) {
         s->found = found;
 }
 
-/* The next rate: the middle, or a verification of lo once the bounds are close. */
+/* The next rate: the middle (halving down while nothing passed, never under the
+ * minimum), or the final trial at lo once the bounds are within the precision. */
 static void next(struct search *s) {
+        s->verifying = false;
         if (s->trials >= s->cfg.max_trials) {
                 finish(s, SEARCH_GAVE_UP, s->lo);
                 return;
         }
-        if (s->hi - s->lo <= s->cfg.precision_pps) {
-                if (s->lo < s->cfg.min_pps) {
-                        finish(s, SEARCH_DONE, 0); /* nothing passes: the NF forwards (almost) nothing */
+        if (s->lo <= 0) {
+                if (s->hi <= s->cfg.min_pps) {
+                        finish(s, SEARCH_DONE, 0); /* nothing passes down to the minimum */
                         return;
                 }
+                s->rate = s->hi / 2 > s->cfg.min_pps ? s->hi / 2 : s->cfg.min_pps;
+                return;
+        }
+        if (s->hi - s->lo <= s->cfg.precision * s->hi) {
                 s->verifying = true;
                 s->rate = s->lo;
                 return;
         }
-        s->verifying = false;
         s->rate = (s->lo + s->hi) / 2;
 }
 
-void search_update(struct search *s, double offered_pps, double loss_ratio) {
+static void failed_at(struct search *s, double rate) {
+        if (s->lowest_failed == 0 || rate < s->lowest_failed)
+                s->lowest_failed = rate;
+}
+
+void search_update(struct search *s, double offered_pps, double loss_ratio, bool shortfall) {
         if (s->phase != SEARCH_RUNNING)
                 return;
         s->trials++;
-        if (offered_pps < s->rate * SHORTFALL) {
+        if (shortfall) {
                 s->verdict = "retry";
                 if (s->retries++ < MAX_RETRIES && s->trials < s->cfg.max_trials)
                         return; /* the same rate again */
                 /* The generator cannot offer this rate: the search cannot look above
                  * what it did offer. */
                 s->retries = 0;
+                s->lossy = 0;
                 s->generator_limited = true;
                 if (s->verifying) {
                         /* It cannot offer the rate to verify: search again below what it can. */
                         s->hi = offered_pps;
                         s->lo = 0;
-                        s->verifying = false;
                 } else {
                         /* A rate that passed stays passed: the generator did offer it then. */
                         s->hi = offered_pps > s->lo ? offered_pps : s->lo;
@@ -69,7 +78,16 @@ void search_update(struct search *s, double offered_pps, double loss_ratio) {
         }
         s->retries = 0;
         bool pass = loss_ratio <= s->cfg.loss_goal;
+        if (!pass && s->lossy < s->cfg.loss_repeats && s->trials < s->cfg.max_trials) {
+                s->lossy++;
+                s->repeated++;
+                s->verdict = "repeat"; /* TST009 §12.3.3: a lossy trial is repeated before the rate fails */
+                return;
+        }
+        s->lossy = 0;
         s->verdict = pass ? "pass" : "fail";
+        if (!pass)
+                failed_at(s, s->rate);
         if (s->verifying) {
                 if (pass) {
                         finish(s, SEARCH_DONE, s->lo);
@@ -78,12 +96,11 @@ void search_update(struct search *s, double offered_pps, double loss_ratio) {
                 /* lo passed once and failed now: it is not a rate the NF sustains. */
                 s->hi = s->lo;
                 s->lo = 0;
-                s->verifying = false;
                 next(s);
                 return;
         }
         if (pass) {
-                if (s->rate >= s->cfg.max_pps * SHORTFALL && !s->generator_limited) {
+                if (s->rate >= s->cfg.max_pps && !s->generator_limited) {
                         finish(s, SEARCH_DONE, s->rate); /* line rate passes: nothing to search */
                         return;
                 }

@@ -1,14 +1,27 @@
-/* search — the NDR/PDR throughput search (RFC 2544 §26.1, ETSI GS NFV-TST 009 §12.3.3).
+/* search — the NDR/PDR throughput search (RFC 2544 §26.1; ETSI GS NFV-TST 009 §12.3.3;
+ * the IETF MLRsearch draft's relative width goal).
  *
- * A binary search between a rate known to pass and one known to fail, on the loss
- * ratio of whole trials (counters read after the traffic stops and the links drain:
- * the generator's trial does that), until the two are within the precision; then a
- * verification trial at the rate found.  A verification that fails makes that rate the
- * new upper bound and the search goes on below it.  A trial whose generator sent less
- * than it was asked (it could not keep up) says nothing about the NF: it is retried, and
- * if the generator still cannot offer that rate, the rate it did reach becomes the upper
- * end of the search and the result says the generator limited it.  Pure: the caller
- * runs the trials, so the search is tested against a simulated NF. */
+ * A binary search between a rate known to pass and one known to fail, on the loss ratio
+ * of whole trials (counters read after the traffic stops and the links drain: the
+ * generator's trial does that):
+ *
+ *   - a trial that loses more than the goal is repeated at the same rate, up to
+ *     loss_repeats times (TST009's loss verification): the rate fails only when every
+ *     one of them loses; one that passes makes it pass.  Spurious loss (an interrupt, a
+ *     page fault) does not drag the result down;
+ *   - the search stops when the bounds are within `precision` of the upper one
+ *     (relative: 0.5 % of 1 Mpps is 5 kpps, of 10 Mpps 50 kpps), not at a share of line
+ *     rate; below min_pps it says the NF forwards nothing (the minimum is its own
+ *     setting, not the precision);
+ *   - then a final trial at the rate found (the caller may make it longer: --final-duration).
+ *     A final trial that fails (after its repetitions) makes that rate the new upper
+ *     bound and the search goes on below it;
+ *   - a trial whose generator fell short (PROTO_SHORTFALL: it offered less than it was
+ *     asked) says nothing about the NF: it is retried, and if the generator still cannot
+ *     offer that rate, the rate it did reach becomes the upper end and the result says the
+ *     generator limited it.
+ *
+ * Pure: the caller runs the trials, so the search is tested against a simulated NF. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,9 +29,10 @@
 struct search_cfg {
         double max_pps;        /* the first rate tried: line rate of the link */
         double loss_goal;      /* the loss ratio a passing trial may have: 0 for NDR, 0.005 for PDR */
-        double precision_pps;  /* stop when pass and fail bounds are this close */
-        unsigned max_trials;   /* give up (not converged) after this many trials */
+        double precision;      /* stop when hi - lo <= precision * hi (0.005: 0.5 %) */
         double min_pps;        /* below this the NF is said to forward nothing */
+        unsigned max_trials;   /* give up (not converged) after this many trials */
+        unsigned loss_repeats; /* repetitions of a lossy trial before its rate fails */
 };
 
 enum search_phase { SEARCH_RUNNING, SEARCH_DONE, SEARCH_GAVE_UP };
@@ -27,20 +41,23 @@ struct search {
         struct search_cfg cfg;
         double lo, hi;         /* highest rate that passed, lowest that failed */
         double rate;           /* the rate of the trial asked for now */
-        bool verifying;        /* the current trial verifies lo */
-        unsigned trials, retries;
+        bool verifying;        /* the current trial is the final one, at lo */
+        unsigned trials, retries, lossy;
+        unsigned repeated;     /* lossy trials repeated in all */
+        double lowest_failed;  /* the lowest rate that failed (0: none) */
         bool generator_limited; /* hi comes from what the generator could send */
         enum search_phase phase;
         double found;          /* the result, when SEARCH_DONE */
-        const char *verdict;   /* of the last trial: "pass", "fail", "retry" */
+        const char *verdict;   /* of the last trial: "pass", "fail", "repeat", "retry" */
 };
 
 /* Starts a search; the first trial is at cfg.max_pps. */
 void search_init(struct search *s, const struct search_cfg *cfg);
 
-/* What the last trial at s->rate gave: the rate the generator really offered and the
- * loss ratio (lost / offered).  Sets the next s->rate, or the phase. */
-void search_update(struct search *s, double offered_pps, double loss_ratio);
+/* What the last trial at s->rate gave: the rate the generator really offered, the loss
+ * ratio (lost / offered), and whether the generator fell short of the rate (its
+ * result.tx.generator_shortfall).  Sets the next s->rate, or the phase. */
+void search_update(struct search *s, double offered_pps, double loss_ratio, bool shortfall);
 
-/* "pass", "fail", "retry" for the trial just reported: what update decided. */
+/* "pass", "fail", "repeat" (lossy, to be repeated), "retry" (the generator fell short). */
 const char *search_verdict(const struct search *s);

@@ -33,6 +33,7 @@ struct trial {
         json_t *nstat;            /* the neighbour's stop reply */
         json_t *nb_cpus;          /* where the neighbour's threads last ran, before it stopped */
         uint64_t t0_ns, t1_ns;    /* the generator's request */
+        uint64_t duration_us;     /* the measurement's: the run's, or the search's final trial's */
 };
 
 static bool nf_speaks(const struct trial *T) {
@@ -185,7 +186,7 @@ static int warmup(struct trial *T, const struct matrix_point *pt, json_t *rate, 
 
 static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate, struct diag *d) {
         T->t0_ns = mono_ns();
-        int r = gen_trial(T, pt, rate, T->R->x->o.duration_us, &T->res, d);
+        int r = gen_trial(T, pt, rate, T->duration_us, &T->res, d);
         T->t1_ns = mono_ns();
         return r;
 }
@@ -196,9 +197,8 @@ static int traffic(struct trial *T, const struct matrix_point *pt, json_t *rate,
  * by its drain, the requests and 2 s (or half the trial) of slack; beyond that the trial
  * is recorded but marked not valid, and the reports leave it out. */
 static void window_check(const struct trial *T, const struct matrix_point *pt, char *invalid, size_t len) {
-        const struct exp_opts *o = &T->R->x->o;
         uint64_t window_us = ((T->s1.cg_ns ? T->s1.cg_ns : mono_ns()) - T->s0.cg_ns) / 1000;
-        uint64_t trial_us = o->duration_us + (uint64_t)(drain_s(pt) * 1e6);
+        uint64_t trial_us = T->duration_us + (uint64_t)(drain_s(pt) * 1e6);
         uint64_t slack_us = trial_us / 2 > 2000000 ? trial_us / 2 : 2000000;
         invalid[0] = '\0';
         if (window_us > trial_us + slack_us)
@@ -334,9 +334,10 @@ static json_t *neighbour_json(const struct trial *T, bool measured) {
         return nbj;
 }
 
-json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *rate, const struct neighbour *nb,
-                      bool *failed, struct diag *d) {
-        struct trial T = { .R = R, .nf = R->slot[ROLE_NF].a, .nb = nb };
+json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *rate, uint64_t duration_us,
+                      const struct neighbour *nb, bool *failed, struct diag *d) {
+        struct trial T = { .R = R, .nf = R->slot[ROLE_NF].a, .nb = nb,
+                           .duration_us = duration_us ? duration_us : R->x->o.duration_us };
         size_t mark = R->undo.n;
         int r = nb ? neighbour_begin(&T, d) : 0;
         if (r >= 0)

@@ -15,6 +15,12 @@
 #define ISOLAB_PROTO_VERSION 1
 
 /* The names both sides use: a request's command and the fields the controller sends. */
+/* A trial whose generator offered less than this share of the packets its schedule asked
+ * for fell short: its loss says nothing about the NF.  The one threshold: isolab-gen sets
+ * result.tx.generator_shortfall by it, and the search, the report's * and the floor read
+ * that flag. */
+#define PROTO_SHORTFALL 0.995
+
 #define PROTO_CMD "cmd"              /* every request: which command */
 #define PROTO_ID "id"                /* optional, echoed */
 #define PROTO_OK "ok"                /* every reply */

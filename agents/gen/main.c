@@ -629,9 +629,9 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
                 warmup, "seconds", secs,
                 "tx", "offered", (json_int_t)t->offered, "sent", (json_int_t)t->sent, "not_taken_by_link",
                 (json_int_t)not_taken, "pps", tx_pps, "offered_pps", t->offered / secs,
-                /* The generator could not keep to the schedule: a shortfall of more than 0.1 %
+                /* The generator could not keep to the schedule: a shortfall of more than 0.5 %
                  * is the generator's limit, never the NF's loss. */
-                "generator_shortfall", rate > 0 && (double)t->offered < expected * 0.999,
+                "generator_shortfall", rate > 0 && (double)t->offered < expected * PROTO_SHORTFALL,
                 "rx", "packets", (json_int_t)t->rx, "warmup", (json_int_t)t->rx_warm, "other", (json_int_t)t->rx_other,
                 "reordered", (json_int_t)t->seq.reordered, "duplicates", (json_int_t)t->seq.duplicates,
                 "loss", "packets", (json_int_t)lost, "ratio", t->offered ? (double)lost / (double)t->offered : 0.0,
