@@ -17,7 +17,7 @@
 
 static bool same_point(const struct mrow *a, const struct mrow *b) {
         return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
-               a->ring == b->ring && strcmp(a->pinning, b->pinning) == 0;
+               a->ring == b->ring && strcmp(a->pinning, b->pinning) == 0 && strcmp(a->nf, b->nf) == 0;
 }
 
 static const struct mrow *baseline(const struct rowset *s, const struct mrow *r) {
@@ -63,7 +63,7 @@ void report_noisy_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 const struct mrow *r = &s->v[i];
                 struct vs vs;
                 versus(s, r, &vs);
-                json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:I, s:I, s:i, s:i}", "pinning", r->pinning, "neighbour",
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:i, s:i}", "nf", r->nf, "pinning", r->pinning, "neighbour",
                                       r->neighbour, "placement", r->placement, "quota", r->quota, "period_us",
                                       (json_int_t)r->period_us, "frame_size", (json_int_t)r->frame_size, "trials", r->n,
                                       "failed", r->errors);
@@ -148,17 +148,20 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         (void)doc;
         const struct rowset *s = &m->table[TABLE_NOISY];
         /* Shown only when the run varies them. */
-        bool vq = false, vp = false, vf = false, vr = false;
+        bool vq = false, vp = false, vf = false, vr = false, vn = false;
         char na_why[256] = "";
         for (size_t i = 1; i < s->n; i++) {
                 vq |= s->v[i].quota != s->v[0].quota;
                 vp |= s->v[i].period_us != s->v[0].period_us;
                 vf |= s->v[i].frame_size != s->v[0].frame_size;
                 vr |= s->v[i].ring != s->v[0].ring;
+                vn |= strcmp(s->v[i].nf, s->v[0].nf) != 0;
         }
         size_t wi;
         json_t *w;
         json_array_foreach(warnings, wi, w) fprintf(f, "! %s\n", json_string_value(w));
+        if (vn)
+                fprintf(f, "%-10s ", "nf");
         if (vq)
                 fprintf(f, "%6s ", "quota");
         if (vp)
@@ -174,6 +177,8 @@ void report_noisy_text(FILE *f, const struct run_model *m, json_t *warnings, jso
                 "migr", "neighbour rate");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
+                if (vn)
+                        fprintf(f, "%-10s ", r->nf);
                 if (vq)
                         fprintf(f, "%5g%% ", r->quota);
                 if (vp)

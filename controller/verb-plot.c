@@ -209,6 +209,63 @@ static unsigned fig_latency_cdf(const struct figure_ctx *c) {
         return 1;
 }
 
+/* Latency CCDF over the packets offered, log-log: the share of the offered packets that
+ * took longer than x, a lost packet never arriving.  A curve that levels off does so at
+ * its loss (the plateau: no latency is short enough for those); a dotted line marks
+ * (1 - q) x period, the longest a throttled NF cannot run, for each quota under 100 %. */
+static unsigned fig_latency_ccdf(const struct figure_ctx *c) {
+        FILE *df = fig_open(c->figs, "latency-ccdf.dat");
+        size_t with_lat = 0;
+        for (size_t i = 0; df && i < c->ns; i++) {
+                const struct mrow *s = &c->ser[i];
+                const struct histo *h = s->lat.h;
+                c->block[i] = -1;
+                if (!h || h->count == 0)
+                        continue;
+                double offered = (double)h->count + s->lat.lost, above = offered;
+                c->block[i] = (int)with_lat++;
+                char title[160];
+                snprintf(title, sizeof(title), "%s (lost %.2g %%)", s->name, 100 * s->lat.lost / offered);
+                data_quote(df, title);
+                fputs(" \"ccdf\"\n", df);
+                fprintf(df, "%.3f 1\n", (double)h->min / 1e3);
+                for (unsigned k = 0; k < HISTO_BUCKETS; k++) {
+                        if (!h->bucket[k])
+                                continue;
+                        above -= (double)h->bucket[k];
+                        /* Log scale: the last delivered packet's point would be 0 without loss. */
+                        if (above > 0)
+                                fprintf(df, "%.3f %.9g\n", (double)(histo_bucket_low(k) + histo_bucket_width(k)) / 1e3,
+                                        above / offered);
+                }
+                fprintf(df, "\n\n");
+        }
+        fig_close(c->figs, "latency-ccdf.dat", df);
+        if (!with_lat) {
+                fprintf(stderr, "isolab: latency-ccdf left out: the trials have no latency histogram\n");
+                return 0;
+        }
+        fprintf(c->gp, "set output 'latency-ccdf.%s'\n", c->fmt);
+        set_title(c->gp, "Latency CCDF over the packets offered (it levels off at the loss)", c->where);
+        fprintf(c->gp, "set logscale xy\nset xlabel 'latency x (us, log)'\nset ylabel 'share of offered packets later than x "
+                       "(log)'\nset format y '%%.0e'\n");
+        for (size_t i = 0; i < c->ns; i++) {
+                const struct mrow *s = &c->ser[i];
+                bool seen = false;
+                for (size_t j = 0; j < i; j++)
+                        seen |= c->ser[j].quota == s->quota && c->ser[j].period_us == s->period_us;
+                if (seen || c->block[i] < 0 || !(s->quota < 100) || s->period_us <= 0)
+                        continue;
+                double x = (1 - s->quota / 100) * (double)s->period_us;
+                fprintf(c->gp, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 3\n"
+                               "set label '(1-q)x period, q %g%%' at %.3f, graph 0.95 rotate by 90 right font ',9'\n",
+                        x, x, s->quota, x);
+        }
+        plot_blocks(c, "latency-ccdf.dat", "steps");
+        fprintf(c->gp, "unset logscale xy\nunset arrow\nunset label\nset format y '%%g'\n");
+        return 1;
+}
+
 /* Throughput per frame size, with error bars. */
 static unsigned fig_throughput(const struct figure_ctx *c) {
         FILE *gp = c->gp, *df = fig_open(c->figs, "throughput.dat");
@@ -343,7 +400,8 @@ int plot_draw(const struct run_model *m, const struct resdir *rd, const char *fm
         const char *term = strcmp(fmt, "png") == 0 ? "pngcairo size 1200,800 noenhanced" : "svg size 1200,800 noenhanced";
         fprintf(gp, "set terminal %s\nset grid\nset key outside right top\n", term);
         const struct figure_ctx c = { &figs, gp, m->series.v, m->series.n, block, fmt, where };
-        unsigned drawn = fig_latency_cdf(&c) + fig_throughput(&c) + fig_rate_vs_quota(&c) + fig_poll_gaps(&c);
+        unsigned drawn = fig_latency_cdf(&c) + fig_latency_ccdf(&c) + fig_throughput(&c) + fig_rate_vs_quota(&c) +
+                         fig_poll_gaps(&c);
         if (fig_close(&figs, "figures.gp", gp) < 0)
                 return -EIO;
         if ((r = run_gnuplot("figures.gp", &figs, &d)) < 0) {

@@ -23,7 +23,7 @@ struct verb {
 };
 
 /* One entry per verb, defined in its controller/verb-*.c file; main.c lists them. */
-extern const struct verb verb_topo, verb_plan, verb_sweep, verb_noisy, verb_run, verb_report, verb_plot,
+extern const struct verb verb_topo, verb_plan, verb_sweep, verb_noisy, verb_run, verb_report, verb_compare, verb_plot,
         verb_cleanup;
 
 /* Every verb, in the order `isolab --help` lists them (controller/verbs.c). */

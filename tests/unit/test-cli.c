@@ -333,3 +333,74 @@ Test(cli, a_long_out_path_is_never_cut) {
         cr_expect(strstr(r.out, want) != NULL, "the path was cut:\n%.300s", r.out);
         run_free(&r);
 }
+
+/* isolab compare on synthetic runs with a known difference. */
+static void write_run(const char *dir, const char *pinning, const double *mpps, const double *p50, size_t n, FILE *also) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/trials.jsonl", dir);
+        FILE *f = also ? also : fopen(p, "w");
+        cr_assert_not_null(f);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f,
+                        "{\"index\": 0, \"repetition\": %zu, \"quota\": 100, \"period_us\": 100000, \"frame_size\": 64, "
+                        "\"pinning\": \"%s\", \"result\": {\"mpps\": %g, \"loss\": {\"ratio\": 0}, \"latency\": "
+                        "{\"p50_ns\": %g, \"p99_ns\": %g}}}\n",
+                        i, pinning, mpps[i], p50[i], 2 * p50[i]);
+        if (!also)
+                fclose(f);
+}
+
+static void rm_run(const char *dir) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/trials.jsonl", dir);
+        unlink(p);
+        rmdir(dir);
+}
+
+Test(compare, a_known_difference_gets_a_verdict_and_no_difference_says_so) {
+        char a[] = "/tmp/isolab-cmp-a-XXXXXX", b[] = "/tmp/isolab-cmp-b-XXXXXX";
+        cr_assert_not_null(mkdtemp(a));
+        cr_assert_not_null(mkdtemp(b));
+        const double fast[] = { 10.0, 10.1, 9.9, 10.05, 9.95 }, slow[] = { 9.0, 9.1, 8.9, 9.05, 8.95 };
+        const double low[] = { 20e3, 21e3, 22e3, 23e3, 24e3 }, high[] = { 30e3, 31e3, 32e3, 33e3, 34e3 };
+        write_run(a, "pinned", fast, low, 5, NULL);
+        write_run(b, "pinned", slow, high, 5, NULL);
+        struct run r = isolab("compare", a, b, NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        cr_expect(strstr(r.out, "A faster by 11.1 %") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "p50: A lower (p = 0.00794)") != NULL, "exact: 2/252\n%s", r.out);
+        run_free(&r);
+        /* The same numbers on both sides: no difference, said with the sample sizes. */
+        write_run(b, "pinned", fast, low, 5, NULL);
+        r = isolab("compare", a, b, "--format", "json", NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        cr_expect(strstr(r.out, "no difference detectable with n = 5/5") != NULL, "%s", r.out);
+        cr_expect(strstr(r.out, "\"p50_mann_whitney_p\": 1") != NULL, "%s", r.out);
+        run_free(&r);
+        /* Three repetitions cannot show a latency difference at 5 %: the verdict says why. */
+        write_run(b, "pinned", slow, high, 3, NULL);
+        write_run(a, "pinned", fast, low, 3, NULL);
+        r = isolab("compare", a, b, NULL);
+        cr_expect(strstr(r.out, "p50: not testable with n = 3/3 (p >= 0.10 always)") != NULL, "%s", r.out);
+        run_free(&r);
+        /* Two series of one run: pinned against unpinned. */
+        char p[256];
+        snprintf(p, sizeof(p), "%s/trials.jsonl", a);
+        FILE *f = fopen(p, "w");
+        cr_assert_not_null(f);
+        write_run(a, "pinned", fast, low, 5, f);
+        write_run(a, "unpinned", slow, high, 5, f);
+        fclose(f);
+        r = isolab("compare", a, "--by", "pinning", NULL);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        cr_expect(strstr(r.out, "pinning = pinned") && strstr(r.out, "pinning = unpinned"), "%s", r.out);
+        cr_expect(strstr(r.out, "A faster by 11.1 %") != NULL, "%s", r.out);
+        run_free(&r);
+        r = isolab("compare", a, "--by", "pinning=unpinned,pinned", NULL);
+        cr_expect(strstr(r.out, "A slower by 10.0 %") != NULL, "%s", r.out);
+        run_free(&r);
+        expect_usage_error(isolab("compare", a, "--by", "colour", NULL), "--by colour: give pinning, nf");
+        expect_usage_error(isolab("compare", a, NULL), "compare takes two results directories");
+        rm_run(a);
+        rm_run(b);
+}

@@ -46,11 +46,12 @@ static void png_size(const char *path, uint32_t *w, uint32_t *h) {
         *h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
 }
 
-static const char *const figures[] = { "latency-cdf", "throughput", "rate-vs-quota", "poll-gaps" };
+static const char *const figures[] = { "latency-cdf", "latency-ccdf", "throughput", "rate-vs-quota", "poll-gaps" };
+#define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
 
 Test(plot, png_figures_are_written_at_their_size) {
         cr_assert_eq(plot("png"), 0, "isolab plot failed");
-        for (size_t i = 0; i < 4; i++) {
+        for (size_t i = 0; i < N_FIGURES; i++) {
                 char path[256];
                 uint32_t w, h;
                 snprintf(path, sizeof(path), "%s/figures/%s.png", dir, figures[i]);
@@ -62,7 +63,7 @@ Test(plot, png_figures_are_written_at_their_size) {
 
 Test(plot, svg_figures_are_written) {
         cr_assert_eq(plot("svg"), 0, "isolab plot failed");
-        for (size_t i = 0; i < 4; i++) {
+        for (size_t i = 0; i < N_FIGURES; i++) {
                 char path[256], head[2048] = "";
                 snprintf(path, sizeof(path), "%s/figures/%s.svg", dir, figures[i]);
                 FILE *f = fopen(path, "r");
@@ -137,4 +138,54 @@ Test(plot, every_message_is_prefixed) {
         }
         pclose(p);
         (void)n;
+}
+
+/* The CCDF is over the packets offered: each curve starts at 1, never falls below its
+ * loss (the plateau), and the (1 - q) x period mark is drawn for the quotas under 100 %. */
+Test(plot, latency_ccdf_levels_off_at_the_loss) {
+        cr_assert_eq(plot("svg"), 0, "isolab plot failed");
+        char path[256];
+        snprintf(path, sizeof(path), "%s/figures/latency-ccdf.dat", dir);
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "%s", path);
+        char line[512];
+        int blocks = 0;
+        double first = -1, last = -1, prev = 2;
+        bool monotone = true;
+        double plateau[8] = { 0 };
+        while (fgets(line, sizeof(line), f)) {
+                double x, y;
+                if (line[0] == '"') {
+                        const char *lost = strstr(line, "(lost ");
+                        cr_assert_not_null(lost, "%s", line);
+                        plateau[blocks < 8 ? blocks : 7] = strtod(lost + 6, NULL) / 100;
+                        if (blocks)
+                                cr_expect_geq(last, plateau[blocks - 1] * 0.99, "block %d ends under its loss", blocks - 1);
+                        blocks++;
+                        first = -1;
+                        prev = 2;
+                        continue;
+                }
+                if (sscanf(line, "%lf %lf", &x, &y) != 2)
+                        continue;
+                if (first < 0)
+                        first = y;
+                monotone &= y <= prev;
+                prev = last = y;
+        }
+        fclose(f);
+        cr_expect_eq(blocks, 3, "one curve per quota of the fixture");
+        cr_expect_float_eq(first, 1.0, 1e-12);
+        cr_expect(monotone, "a CCDF never rises");
+        cr_expect_geq(last, plateau[2] * 0.99, "the 25 %% curve ends at its loss, %g", plateau[2]);
+        cr_expect_gt(plateau[2], 0.8, "the fixture's 25 %% quota lost about 90 %%");
+        snprintf(path, sizeof(path), "%s/figures/figures.gp", dir);
+        f = fopen(path, "r");
+        cr_assert_not_null(f);
+        char gp[16384] = "";
+        size_t n = fread(gp, 1, sizeof(gp) - 1, f);
+        fclose(f);
+        gp[n] = 0;
+        cr_expect(strstr(gp, "set arrow from 50000.000, graph 0") != NULL, "(1 - 0.5) x 100 ms:\n%s", gp);
+        cr_expect(strstr(gp, "set arrow from 75000.000, graph 0") != NULL, "(1 - 0.25) x 100 ms");
 }
