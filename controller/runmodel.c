@@ -55,6 +55,28 @@ static struct mrow key_of(json_t *t) {
         return k;
 }
 
+/* The row of key k for trial t, counted: NULL (and its error counted) when t failed. */
+static struct mrow *counted_row(struct rowset *s, const struct mrow *k, json_t *t) {
+        struct mrow *r = row_of(s, k);
+        if (!r)
+                return NULL;
+        if (report_trial_failed(t)) {
+                r->errors++;
+                return NULL;
+        }
+        r->n++;
+        return r;
+}
+
+/* A search's or --latency-at's neighbour: "name@placement", or "none". */
+static void point_neighbour(json_t *t, struct mrow *k) {
+        json_t *nb = json_object_get(t, "neighbour");
+        if (json_is_object(nb))
+                snprintf(k->neighbour, sizeof(k->neighbour), "%s@%s", str(nb, "name", "(null)"), str(nb, "placement", "(null)"));
+        else
+                snprintf(k->neighbour, sizeof(k->neighbour), "none");
+}
+
 /* Throttling as time: the record's share of the time the group was throttled, or, in a
  * record from before it had one, throttled time over the periods it ran in. */
 static void add_throttling(struct mrow *r, json_t *t) {
@@ -172,14 +194,9 @@ static void add_noisy(struct run_model *m, json_t *t) {
         snprintf(k.neighbour, sizeof(k.neighbour), "%.31s",
                  json_is_object(nb) ? str(nb, "name", str(nb, "workload", "?")) : "none");
         snprintf(k.placement, sizeof(k.placement), "%s", json_is_object(nb) ? str(nb, "placement", "?") : "-");
-        struct mrow *r = row_of(&m->table[TABLE_NOISY], &k);
+        struct mrow *r = counted_row(&m->table[TABLE_NOISY], &k, t);
         if (!r)
                 return;
-        if (report_trial_failed(t)) {
-                r->errors++;
-                return;
-        }
-        r->n++;
         acc_add(&r->mpps, report_num(t, "result.mpps"));
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
         repv_add(&r->mpps_rep, (unsigned)report_num(t, "repetition"), report_num(t, "result.mpps"));
@@ -212,15 +229,11 @@ static void add_noisy(struct run_model *m, json_t *t) {
 
 /* The searches' rows: per point, method and loss goal. */
 static void add_search(struct run_model *m, json_t *t) {
-        json_t *nb = json_object_get(t, "neighbour");
         struct mrow k = key_of(t);
         k.goal = report_num(t, "loss_goal_pct");
         snprintf(k.method, sizeof(k.method), "%s", str(t, "method", ""));
         snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
-        if (json_is_object(nb))
-                snprintf(k.neighbour, sizeof(k.neighbour), "%s@%s", str(nb, "name", "(null)"), str(nb, "placement", "(null)"));
-        else
-                snprintf(k.neighbour, sizeof(k.neighbour), "none");
+        point_neighbour(t, &k);
         struct mrow *r = row_of(&m->table[TABLE_SEARCH], &k);
         if (!r)
                 return;
@@ -241,24 +254,16 @@ static void add_search(struct run_model *m, json_t *t) {
 
 /* --latency-at's rows: per point (as the searches') and share of the PDR. */
 static void add_latency_at(struct run_model *m, json_t *t) {
-        json_t *la = json_object_get(t, "latency_at"), *nb = json_object_get(t, "neighbour");
+        json_t *la = json_object_get(t, "latency_at");
         struct mrow k = key_of(t);
         k.goal = report_num(la, "pct");
         snprintf(k.method, sizeof(k.method), "%s", str(la, "of", ""));
         snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
         snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
-        if (json_is_object(nb))
-                snprintf(k.neighbour, sizeof(k.neighbour), "%s@%s", str(nb, "name", "(null)"), str(nb, "placement", "(null)"));
-        else
-                snprintf(k.neighbour, sizeof(k.neighbour), "none");
-        struct mrow *r = row_of(&m->latency_at, &k);
+        point_neighbour(t, &k);
+        struct mrow *r = counted_row(&m->latency_at, &k, t);
         if (!r)
                 return;
-        if (report_trial_failed(t)) {
-                r->errors++;
-                return;
-        }
-        r->n++;
         acc_add(&r->offered, report_num(t, "result.tx.offered_pps") / 1e6);
         acc_add(&r->nrate, report_num(la, "of_pps") / 1e6);
         acc_add(&r->loss, 100 * report_num(t, "result.loss.ratio"));
