@@ -18,7 +18,7 @@ static const char *str(json_t *o, const char *key, const char *dflt) {
 }
 
 static bool same_key(const struct mrow *a, const struct mrow *b) {
-        return a->quota == b->quota && a->period_us == b->period_us && a->frame_size == b->frame_size &&
+        return a->quota == b->quota && a->goal == b->goal && a->period_us == b->period_us && a->frame_size == b->frame_size &&
                a->ring == b->ring && !strcmp(a->nf, b->nf) && !strcmp(a->pinning, b->pinning) && !strcmp(a->neighbour, b->neighbour) &&
                !strcmp(a->placement, b->placement) && !strcmp(a->method, b->method) && !strcmp(a->name, b->name);
 }

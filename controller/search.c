@@ -56,28 +56,35 @@ void search_update(struct search *s, double offered_pps, double loss_ratio, bool
         if (s->phase != SEARCH_RUNNING)
                 return;
         s->trials++;
-        if (shortfall) {
+        bool pass = loss_ratio <= s->cfg.loss_goal;
+        /* A short trial that lost packets lost them at less than the rate asked: the
+         * rate fails like any other (no generator burst: isolab-gen skips missed slots).
+         * A short one that passed says nothing about the rate asked: retried. */
+        if (shortfall && pass) {
                 s->verdict = "retry";
-                if (s->retries++ < MAX_RETRIES && s->trials < s->cfg.max_trials)
+                /* Once the generator is known to fall short, retrying each rate is futile. */
+                if (!s->generator_limited && s->retries++ < MAX_RETRIES && s->trials < s->cfg.max_trials)
                         return; /* the same rate again */
-                /* The generator cannot offer this rate: the search cannot look above
-                 * what it did offer. */
+                /* The generator cannot offer this rate, and the NF passed what it did
+                 * offer: that load passes, nothing above it can be tried, and the result is
+                 * a lower bound of the NF's. */
                 s->retries = 0;
                 s->lossy = 0;
                 s->generator_limited = true;
                 if (s->verifying) {
-                        /* It cannot offer the rate to verify: search again below what it can. */
-                        s->hi = offered_pps;
-                        s->lo = 0;
-                } else {
-                        /* A rate that passed stays passed: the generator did offer it then. */
-                        s->hi = offered_pps > s->lo ? offered_pps : s->lo;
+                        finish(s, SEARCH_DONE, s->lo); /* lo itself was offered and passed before */
+                        return;
                 }
+                if (offered_pps > s->lo * (1 + s->cfg.precision))
+                        s->lo = offered_pps; /* a load that was offered, and passed */
+                else if (s->rate < s->hi)
+                        s->hi = s->rate; /* no higher load to be had by asking this: look below it */
+                if (s->hi < s->lo)
+                        s->hi = s->lo;
                 next(s);
                 return;
         }
         s->retries = 0;
-        bool pass = loss_ratio <= s->cfg.loss_goal;
         if (!pass && s->lossy < s->cfg.loss_repeats && s->trials < s->cfg.max_trials) {
                 s->lossy++;
                 s->repeated++;
@@ -104,7 +111,7 @@ void search_update(struct search *s, double offered_pps, double loss_ratio, bool
                         finish(s, SEARCH_DONE, s->rate); /* line rate passes: nothing to search */
                         return;
                 }
-                s->lo = s->rate;
+                s->lo = s->rate; /* offered within PROTO_SHORTFALL of it */
         } else {
                 s->hi = s->rate;
         }

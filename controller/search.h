@@ -17,9 +17,10 @@
  *     A final trial that fails (after its repetitions) makes that rate the new upper
  *     bound and the search goes on below it;
  *   - a trial whose generator fell short (PROTO_SHORTFALL: it offered less than it was
- *     asked) says nothing about the NF: it is retried, and if the generator still cannot
- *     offer that rate, the rate it did reach becomes the upper end and the result says the
- *     generator limited it.
+ *     asked) and still lost too much failed at less than the rate: the rate fails.  One
+ *     that passed says nothing about the rate asked: it is retried, and if the generator
+ *     still cannot offer that rate, the load it did offer passes, nothing above that rate
+ *     is tried, and the result says the generator limited it (a lower bound).
  *
  * Pure: the caller runs the trials, so the search is tested against a simulated NF. */
 #pragma once
