@@ -200,6 +200,14 @@ static void expect_bounded(json_t *a) {
                 cr_expect_eq(num(t, "loss_parts", "overcounted"), 0,
                              "trial %zu: the NF counted %.0f drops more than the generator lost: windows overlap", i,
                              num(t, "loss_parts", "overcounted"));
+                /* Burst loss from sequence gaps counts the same packets as the counters. */
+                json_t *b = json_object_get(res, "burst");
+                cr_expect(json_is_object(b), "trial %zu has no burst loss", i);
+                cr_expect_eq(num(b, "lost", NULL) - num(b, "filled", NULL), num(res, "loss", "packets"),
+                             "trial %zu: runs lost %.0f (%.0f filled), counters %.0f", i, num(b, "lost", NULL),
+                             num(b, "filled", NULL), num(res, "loss", "packets"));
+                cr_expect_eq(num(json_object_get(b, "per_window"), "window_ns", NULL), num(t, "period_us", NULL) * 1000,
+                             "trial %zu: the loss windows are the CFS period", i);
         }
 }
 
@@ -249,6 +257,11 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
                 cr_expect_gt(num(sum, "buckets", NULL), 500, "trial %zu: %.0f buckets for a 1 s trial", i, num(sum, "buckets", NULL));
         }
         cr_expect_gt(num(q12, "series", "silent_ms"), 100, "12.5 %%: no silent ms in the series");
+        /* At 12.5 % of a 100 ms period the NF cannot run 87.5 ms of each: no packet gets
+         * through for most of that, and the burst loss says so per period. */
+        json_t *w12 = json_object_get(json_object_get(json_object_get(q12, "result"), "burst"), "per_window");
+        cr_expect_gt(num(w12, "unreachable_ns", "mean"), 40e6, "12.5 %%: unreachable %.1f ms per period",
+                     num(w12, "unreachable_ns", "mean") / 1e6);
         char spath[160];
         snprintf(spath, sizeof(spath), "%s/run/series.jsonl", out);
         FILE *sf = fopen(spath, "re");
@@ -286,11 +299,19 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         json_decref(rj);
         cr_expect(nf_limited ? strstr(text, "n/a") == NULL : strstr(text, "q/100% n/a: generator-limited") != NULL,
                   "baseline %s NF-limited, but the report says:\n%s", nf_limited ? "is" : "is not", text);
+        /* Latency over the packets offered: at 12.5 % most are lost, so the median is ∞. */
+        cr_expect(strstr(text, "latency, each row's trials merged") != NULL, "%s", text);
+        cr_expect(strstr(text, "burst loss, from sequence gaps") != NULL, "%s", text);
+        cr_expect(strstr(text, "∞") != NULL, "no infinite percentile at 12.5 %%:\n%s", text);
+        cr_expect(strstr(text, "too few for conclusions") != NULL, "one repetition, and the report does not say so:\n%s",
+                  text);
         /* The run leaves its report and figures beside the records. */
         struct stat fst;
         snprintf(cmd, sizeof(cmd), "%s/run/report.txt", out);
         cr_expect(stat(cmd, &fst) == 0 && fst.st_size > 100, "%s missing or empty", cmd);
         snprintf(cmd, sizeof(cmd), "%s/run/figures/rate-vs-quota.png", out);
+        cr_expect(stat(cmd, &fst) == 0 && fst.st_size > 1000, "%s missing or empty", cmd);
+        snprintf(cmd, sizeof(cmd), "%s/run/figures/latency-ccdf.png", out);
         cr_expect(stat(cmd, &fst) == 0 && fst.st_size > 1000, "%s missing or empty", cmd);
         snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run --format csv > /dev/null", out);
         cr_expect_eq(system(cmd), 0, "isolab report failed on the run");
@@ -326,6 +347,55 @@ Test(sweep, a_generator_limited_baseline_gets_no_ratio) {
         if (rp)
                 pclose(rp);
         cr_expect(strstr(text, "q/100% n/a: generator-limited: at the baseline the NF's PMDs polled empty queues") != NULL,
+                  "%s", text);
+        expect_machine_clean();
+}
+
+/* A PDR search per TST009 with a longer final trial, then latency at shares of the PDR:
+ * the result line says how it searched, the final trial ran for --final-duration, and
+ * each load of --latency-at has its trial and its row in the report. */
+Test(sweep, pdr_search_with_a_final_trial_and_latency_at_load, .timeout = 300) {
+        const char *args[] = { "--method", "pdr", "--cpu-quota", "100", "--duration", "0.3s", "--precision", "10",
+                               "--max-trials", "14", "--final-duration", "0.6s", "--latency-at", "0,50", NULL };
+        sweep = start_isolab("sweep", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep failed (status %d); see %s/isolab.log",
+                  status, out);
+        size_t n, i;
+        json_t *a = trials(&n), *t, *result = NULL;
+        unsigned at = 0, finals = 0;
+        json_array_foreach(a, i, t) {
+                if (json_object_get(t, "kind"))
+                        result = t;
+                if (json_object_get(t, "latency_at"))
+                        at++;
+                json_t *se = json_object_get(t, "search");
+                if (json_is_true(json_object_get(se, "verification"))) {
+                        finals++;
+                        cr_expect_float_eq(num(t, "result", "duration"), 0.6, 1e-9, "the final trial's duration");
+                }
+        }
+        cr_assert_not_null(result, "no search result line");
+        cr_expect_float_eq(num(result, "final_duration", NULL), 0.6, 1e-9);
+        cr_expect_float_eq(num(result, "precision_pct", NULL), 10, 1e-9);
+        cr_expect(json_is_integer(json_object_get(result, "repeated")));
+        double found = num(result, "found_pps", NULL);
+        cr_expect_gt(found, 0, "PDR at 100 %% is 0: see %s/isolab.log", out);
+        if (json_is_true(json_object_get(result, "converged")))
+                cr_expect_geq(finals, 1, "a converged search ends with its final trial");
+        cr_expect_eq(at, found > 0 ? 2 : 0, "%u latency-at trials", at);
+        json_decref(a);
+        char cmd[256], text[8192] = "";
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
+        FILE *rp = popen(cmd, "r");
+        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
+        text[got] = '\0';
+        if (rp)
+                pclose(rp);
+        cr_expect(strstr(text, "latency at load (--latency-at)") != NULL && strstr(text, "50% pdr") != NULL &&
+                          strstr(text, "stream") != NULL,
                   "%s", text);
         expect_machine_clean();
 }
