@@ -171,8 +171,8 @@ void text_burst(FILE *f, const struct run_model *m, enum model_table t) {
                         wl, lw, uw, 14, qp, r->b_longest_unreach.max / 1e6);
         }
         fprintf(f, "runs: runs of consecutive lost packets; windows lost: the share of CFS periods that lost any; "
-                   "unreachable/w: send time per period that no packet got through (a run's span), to compare with "
-                   "(1-q)×period, the time a throttled NF cannot run\n");
+                   "unreachable/w: send time per period that no packet got through (the spans of runs over 100 us), to "
+                   "compare with (1-q)×period, the time a throttled NF cannot run\n");
 }
 
 void text_repetitions(FILE *f, const struct run_model *m, enum model_table t) {

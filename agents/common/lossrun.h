@@ -28,7 +28,8 @@ struct lossrun {
         uint64_t next;            /* the sequence number expected next */
         uint64_t last_tsc;        /* send TSC of the last packet delivered in order */
         uint64_t runs, lost, filled, longest;
-        uint64_t span_tsc, longest_span_tsc;
+        uint64_t span_tsc, longest_span_tsc; /* spans of at least unreach_min_tsc; the longest of all */
+        uint64_t unreach_min_tsc;
         uint64_t bins[LOSSRUN_BINS]; /* runs of length [2^k, 2^(k+1)) */
         /* windows of send time from t0 */
         uint64_t t0, window_tsc;
@@ -61,7 +62,9 @@ static inline void lossrun_run(struct lossrun *l, uint64_t len, uint64_t from_ts
         l->lost += len;
         if (len > l->longest)
                 l->longest = len;
-        l->span_tsc += span;
+        bool unreachable = span >= l->unreach_min_tsc;
+        if (unreachable)
+                l->span_tsc += span;
         if (span > l->longest_span_tsc)
                 l->longest_span_tsc = span;
         l->bins[lossrun_bin(len)]++;
@@ -70,7 +73,8 @@ static inline void lossrun_run(struct lossrun *l, uint64_t len, uint64_t from_ts
                 if (w >= l->n_windows)
                         w = l->n_windows - 1;
                 l->win_lost[w] += (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len);
-                l->win_span_tsc[w] += span;
+                if (unreachable)
+                        l->win_span_tsc[w] += span;
         }
 }
 

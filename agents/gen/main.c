@@ -72,6 +72,7 @@
 #define GEN_SERIES_NS 1000000     /* the time series' bucket: 1 ms ... */
 #define GEN_SERIES_MAX 120000     /* ... widened so that a trial has at most this many */
 #define GEN_WINDOWS_MAX 200000    /* loss windows (CFS periods) per trial: 1 ms for 200 s */
+#define GEN_UNREACH_NS 100000     /* a loss run spanning this long: the NF took nothing (lossrun.h) */
 
 static struct {
         unsigned tx_port, rx_port;
@@ -482,9 +483,10 @@ static json_t *burst_json(struct trial *t, double duration) {
         for (unsigned k = 0; k < LOSSRUN_BINS; k++)
                 if (l->bins[k])
                         json_array_append_new(bins, json_pack("[I, I]", (json_int_t)(1ULL << k), (json_int_t)l->bins[k]));
-        json_t *b = json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:o}", "runs", (json_int_t)l->runs, "lost",
+        json_t *b = json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}", "runs", (json_int_t)l->runs, "lost",
                               (json_int_t)l->lost, "filled", (json_int_t)l->filled, "longest_run", (json_int_t)l->longest,
-                              "mean_run", l->runs ? (double)l->lost / (double)l->runs : 0.0, "unreachable_ns",
+                              "mean_run", l->runs ? (double)l->lost / (double)l->runs : 0.0, "unreachable_min_ns",
+                              (json_int_t)GEN_UNREACH_NS, "unreachable_ns",
                               (json_int_t)cycles_to_ns(l->span_tsc), "longest_unreachable_ns",
                               (json_int_t)cycles_to_ns(l->longest_span_tsc), "run_lengths", bins);
         if (l->n_windows) {
@@ -581,6 +583,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         t->id_bits = ((++trials_run) << GEN_TRIAL_SHIFT) & GEN_TRIAL_MASK;
         histo_init(&t->lat);
         seqtrack_init(&t->seq);
+        t->runs.unreach_min_tsc = (uint64_t)((double)GEN_UNREACH_NS * (double)tsc_hz / 1e9);
         if (series_alloc(t, duration, drain) < 0 || windows_alloc(t, duration, number(req, "loss_window_ns", 0)) < 0) {
                 trial_free(t);
                 return fail(ret_error, "trial: out of memory for the time series");

@@ -164,6 +164,13 @@ Test(burst, runs_from_sequence_gaps) {
         cr_expect_eq(l.span_tsc, 300 + 400 + 100, "2->5, 6->10, 10->the end");
         cr_expect_eq(l.longest_span_tsc, 400);
         cr_expect_eq(lost[0], 2, "the run after 2 (sent at 200) is window 0's");
+        /* Spans under the minimum are an overloaded NF dropping between packets it
+         * forwards, not time it was unreachable. */
+        struct lossrun o = { .unreach_min_tsc = 350 };
+        for (size_t i = 0; i < 6; i++)
+                lossrun_add(&o, seq[i], seq[i] * 100);
+        cr_expect_eq(o.span_tsc, 400, "only 6->10 (400) reaches 350");
+        cr_expect_eq(o.longest_span_tsc, 400);
         cr_expect_eq(lost[1], 3, "after 6 (600)");
         cr_expect_eq(lost[2], 1, "after 10 (1000)");
         cr_expect_eq(span[1], 400);
