@@ -643,7 +643,7 @@ Test(sweep, every_shipped_scenario_runs_reports_and_plots, .timeout = 600) {
                 snprintf(cmd, sizeof(cmd),
                          ISOLAB_BUILD "/isolab run " ISOLAB_SRC "/scenarios/%s.ini --repetitions 1 --duration 0.3s "
                                       "--warmup 0.2s %s --out %s/%s > %s/%s.log 2>&1",
-                         names[i], strcmp(names[i], "ndr") == 0 ? "--precision 10 --max-trials 5" : "", out, names[i], out,
+                         names[i], strcmp(names[i], "ndr") == 0 ? "--precision 10 --max-trials 5 --final-duration 0.3s" : "", out, names[i], out,
                          names[i]);
                 cr_expect_eq(system(cmd), 0, "isolab run %s failed: see %s/%s.log", names[i], out, names[i]);
                 snprintf(cmd, sizeof(cmd), "%s/%s", out, names[i]);
