@@ -275,11 +275,12 @@ static unsigned fig_throughput(const struct figure_ctx *c) {
                         continue;
                 fprintf(df, "%zu ", i);
                 data_quote(df, s->name);
-                fprintf(df, " %.4f %.4f\n", acc_mean(&s->mpps), acc_stdev(&s->mpps));
+                double ci = acc_ci95(&s->mpps);
+                fprintf(df, " %.4f %.4f\n", acc_mean(&s->mpps), isnan(ci) ? 0 : ci);
         }
         fig_close(c->figs, "throughput.dat", df);
         fprintf(gp, "set output 'throughput.%s'\n", c->fmt);
-        set_title(gp, "Forwarded Mpps per series (mean and stdev; NDR/PDR: the rate found)", c->where);
+        set_title(gp, "Forwarded Mpps per series (mean and 95 % interval; NDR/PDR: the rate found)", c->where);
         fprintf(gp, "set xlabel ''\nset ylabel 'Mpps'\nset style fill solid 0.5\nset boxwidth 0.6\nset xtics rotate by -30\n"
                     "set yrange [0:*]\nplot 'throughput.dat' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4 with "
                     "yerrorbars lc rgb 'black' pt 0 notitle\nset xtics norotate\nset yrange [*:*]\nset style fill empty\n");
@@ -318,10 +319,13 @@ static unsigned fig_rate_vs_quota(const struct figure_ctx *c) {
                         const struct mrow *s = &ser[i];
                         if (!s->n)
                                 continue;
-                        double mean = acc_mean(&s->mpps), sdv = acc_stdev(&s->mpps);
+                        double mean = acc_mean(&s->mpps), sdv = acc_ci95(&s->mpps);
+                        if (isnan(sdv))
+                                sdv = 0;
                         char p99[32] = "?"; /* a search's result has no latency of its own */
                         if (s->p99.sum > 0) {
-                                snprintf(p99, sizeof(p99), "%.3f", acc_mean(&s->p99) / 1e3);
+                                /* The series' trials merged, as the report's (a mean of trials' p99 else). */
+                                snprintf(p99, sizeof(p99), "%.3f", row_pct(s, 99, &s->p99) / 1e3);
                                 any_p99 = true;
                         }
                         char prop[32] = "?";
@@ -335,7 +339,7 @@ static unsigned fig_rate_vs_quota(const struct figure_ctx *c) {
                 fprintf(gp, "set xlabel 'CPU quota (%% of the PMD cores)'\nset ylabel 'Mpps'\n%s"
                             "set xrange [0:105]\nset yrange [0:*]\n"
                             "set datafile missing '?'\n"
-                            "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps'%s%s\n"
+                            "plot 'rate-vs-quota.dat' using 1:2:3 with yerrorbars pt 7 title 'forwarded Mpps (95 %% interval)'%s%s\n"
                             "unset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\nset xrange [*:*]\nset yrange [*:*]\n",
                         any_p99 ? "set y2label 'p99 latency (us, log)'\nset logscale y2\nset y2tics\nset ytics nomirror\n" : "",
                         isnan(full) ? "" : ", '' using 1:5 with linespoints dt 2 title 'proportional: rate at 100 % x q'",
