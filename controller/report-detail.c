@@ -183,12 +183,13 @@ void text_repetitions(FILE *f, const struct run_model *m, enum model_table t) {
                 if (s->v[i].n && (!least || s->v[i].n < least))
                         least = s->v[i].n;
         for (size_t i = 0; i < s->n; i++)
-                if (s->v[i].dur.n)
+                if (s->v[i].dur.n && (secs == 0 || acc_mean(&s->v[i].dur) < secs))
                         secs = acc_mean(&s->v[i].dur);
         json_t *cfg = json_object_get(m->run, "config");
         bool shuffled = json_is_true(json_object_get(cfg, "shuffle"));
-        fprintf(f, "±: 95 %% interval of the mean over the repetitions (Student t); q/100%% and ×base [lo,hi]: paired by "
-                   "repetition (Fieller), ~ when it includes 1 (not told apart from the baseline)\n");
+        fprintf(f, "±: 95 %% interval of the mean over the repetitions (Student t; the other means' in CSV and JSON, "
+                   "*_ci95); q/100%% and ×base [lo,hi]: paired by repetition (Fieller), ~ when it includes 1 (not told apart "
+                   "from the baseline)\n");
         if (!least || (least >= STUDY_REPETITIONS && secs >= 10 && (!m->run || shuffled)))
                 return;
         char why[64];

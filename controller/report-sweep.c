@@ -87,6 +87,8 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                         { "mpps_ci95", acc_ci95(&r->mpps) },
                         { "loss_pct", acc_mean(&r->loss) },
                         { "loss_ci95", acc_ci95(&r->loss) },
+                        { "throttled_time_ci95", acc_ci95(&r->throttled) },
+                        { "cpu_share_ci95", acc_ci95(&r->share) },
                         { "p50_us", row_pct(r, 50, &r->p50) / 1e3 },
                         { "p99_us", row_pct(r, 99, &r->p99) / 1e3 },
                         { "max_us", r->n ? max_us(r) : NAN },
@@ -113,7 +115,7 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
         const struct rowset *s = &m->table[TABLE_SWEEP];
         fprintf(f, "nf,quota_pct,period_us,frame_size,ring_size,trials,failed,generator_shortfall,generator_stalled,offered_mpps,mpps_mean,"
                    "mpps_stdev,loss_pct,p50_us,p99_us,max_us,stdev_us,throttled_time_pct,mean_throttle_ms,cpu_share,"
-                   "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER ",mpps_ci95,rate_vs_100_lo,rate_vs_100_hi" DETAIL_CSV_HEADER "\n");
+                   "nf_busy_share,rate_vs_100," LOSS_PARTS_CSV_HEADER ",mpps_ci95,loss_ci95,throttled_time_ci95,cpu_share_ci95,rate_vs_100_lo,rate_vs_100_hi" DETAIL_CSV_HEADER "\n");
         for (size_t i = 0; i < s->n; i++) {
                 const struct mrow *r = &s->v[i];
                 char why[256];
@@ -128,10 +130,13 @@ void report_sweep_csv(FILE *f, const struct run_model *m, json_t *warnings, json
                         vs_full(s, r, NULL, why, sizeof(why)));
                 csv_loss_parts(f, r);
                 struct interval iv = vs_full_ci(s, r, NULL, why, sizeof(why));
-                double ci = acc_ci95(&r->mpps);
-                fputc(',', f);
-                if (!isnan(ci))
-                        fprintf(f, "%.4f", ci);
+                const struct acc *means[] = { &r->mpps, &r->loss, &r->throttled, &r->share };
+                for (size_t k = 0; k < sizeof(means) / sizeof(means[0]); k++) {
+                        double ci = acc_ci95(means[k]);
+                        fputc(',', f);
+                        if (!isnan(ci))
+                                fprintf(f, "%.4f", ci);
+                }
                 fputc(',', f);
                 if (iv.bounded)
                         fprintf(f, "%.3f,%.3f", iv.lo, iv.hi);
