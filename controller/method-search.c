@@ -33,8 +33,9 @@ static bool search_trial(struct exp_run *R, const struct matrix_point *pt, const
                 search_update(se, report_num(line, "result.tx.offered_pps"), report_num(line, "result.loss.ratio"),
                               json_is_true(json_object_get(json_object_get(json_object_get(line, "result"), "tx"),
                                                            "generator_shortfall")));
-                /* The NF's throttles during the search: a ring bounds the rate that passes
-                 * them without loss (search_result). */
+                /* The NF's throttles during the search (the longest of its trials' mean
+                 * throttles): a ring bounds the rate that passes them without loss
+                 * (search_result). */
                 double n = report_num(line, "cgroup.nr_throttled"), us = report_num(line, "cgroup.throttled_us");
                 if (n > 0 && us > 0 && us / n > *throttle_us)
                         *throttle_us = us / n;
@@ -77,7 +78,7 @@ static bool search_result(struct exp_run *R, const struct matrix_point *pt, cons
         double bound = throttle_us > 0 ? ring / (throttle_us / 1e6) : NAN;
         json_object_set_new(sum, "ring_bound",
                             throttle_us > 0
-                                    ? json_pack("{s:i, s:f, s:f, s:b}", "ring", ring, "mean_throttle_ms", throttle_us / 1e3,
+                                    ? json_pack("{s:i, s:f, s:f, s:b}", "ring", ring, "throttle_ms", throttle_us / 1e3,
                                                 "bound_pps", bound,
                                                 /* The cause of a zero: even the lowest rate tried overflows the ring in a throttle. */
                                                 "explains_zero", se->phase == SEARCH_DONE && se->found == 0 &&
