@@ -890,7 +890,10 @@ Test(sweep, a_full_disk_leaves_no_torn_line) {
 Test(sweep, a_controller_held_up_mid_trial_invalidates_that_trial) {
         sweep = start_sweep("100,50,25", "1s");
         wait_first_trial();
-        nanosleep(&(struct timespec){ .tv_nsec = 400000000 }, NULL); /* into the second trial */
+        /* Into the second trial's measurement: after its warm-up (0.3 s), drain and window
+         * opening, before its 1 s of traffic ends.  0.4 s could land before the window
+         * opened when a parallel test loaded the machine (CI, --jobs=2). */
+        nanosleep(&(struct timespec){ .tv_nsec = 900000000 }, NULL);
         cr_assert_eq(kill(sweep, SIGSTOP), 0);
         nanosleep(&(struct timespec){ .tv_sec = 4 }, NULL);
         kill(sweep, SIGCONT);
