@@ -144,7 +144,7 @@ Test(experiment, variants_methods_and_lists) {
 
 Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
         struct {
-                char *argv[4];
+                char *argv[6];
                 const char *msg;
         } cases[] = {
                 { { "sweep", "--nf", "ovs" }, "--nf ovs: use isolab-nf, testpmd or none" },
@@ -162,6 +162,11 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
                 { { "sweep", "--nf-work", "reads=1,table=1K" }, "table must be a size from 4K to 4G" },
                 { { "sweep", "--nf-work", "reads=1,reads=2,table=8M" }, "\"reads=2\" is not one of reads=N, writes=N, table=SIZE (each once)" },
                 { { "sweep", "--gen-cores", "3" }, "--gen-cores 3: give 1 (one lcore sends and receives), 2 (one each) or auto" },
+                { { "sweep", "--latency-at", "0,50" }, "--latency-at, --final-duration, --min-rate and --loss-repeats are for a "
+                                                       "search: add --method ndr, pdr or ndr-pdr" },
+                { { "sweep", "--method", "pdr", "--latency-at", "0,150" }, "--latency-at 0,150: give % of the PDR from 0 to 100" },
+                { { "sweep", "--method", "pdr", "--loss-repeats", "-1" }, "--loss-repeats -1: give 0 to 10" },
+                { { "sweep", "--method", "pdr", "--min-rate", "60" }, "--min-rate 60: give a percentage" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(experiment_free) struct experiment x = { 0 };
@@ -173,6 +178,16 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
         struct diag d = { 0 };
         cr_expect_lt(BUILD(&x, EXP_SWEEP, &d, "sweep", "--method", "ndr", "--rate", "50%"), 0);
         cr_expect(strstr(d.msg, "--rate is for --method mrr") != NULL, "%s", d.msg);
+        /* The search's own settings, taken with a search. */
+        _cleanup_(experiment_free) struct experiment s = { 0 };
+        cr_expect_eq(BUILD(&s, EXP_SWEEP, &d, "sweep", "--method", "ndr-pdr", "--latency-at", "0,10,50,90", "--loss-repeats",
+                           "2", "--min-rate", "0.5", "--precision", "1", "--final-duration", "30s"),
+                     0, "%s", d.msg);
+        cr_expect_eq(s.n_latency_at, 4);
+        cr_expect_eq(s.latency_at[3], 90);
+        cr_expect_eq(s.loss_repeats, 2);
+        cr_expect_float_eq(s.min_rate, 0.5, 1e-12);
+        cr_expect_eq(s.o.final_us, 30000000);
         /* Per-packet work must be done by every NF under test, the same. */
         _cleanup_(experiment_free) struct experiment y = { 0 };
         d = (struct diag){ 0 };
