@@ -95,7 +95,7 @@ static void rate_verdict(const struct interval *q, unsigned na, unsigned nb, cha
                 snprintf(buf, len, "A slower by %.1f %% (95 %% CI %.1f to %.1f)", 100 * (1 - q->est), 100 * (1 - q->hi),
                          100 * (1 - q->lo));
         else
-                snprintf(buf, len, "no difference detectable with n = %u/%u (A/B %.3f to %.3f)", na, nb, q->lo, q->hi);
+                snprintf(buf, len, "no difference detectable with n = %u/%u (A/B %.3f to %.3f)", na, nb, fmax(0, q->lo), q->hi);
 }
 
 static void lat_verdict(const struct repv *a, const struct repv *b, const char *what, double *p_out, char *buf, size_t len) {
@@ -190,7 +190,8 @@ static int pick_values(const struct rowset *s, const char *by, char *va, char *v
         return 0;
 }
 
-static void text_out(const struct side *A, const struct side *B, struct row_cmp *c, size_t n, size_t unmatched) {
+static void text_out(const struct side *A, const struct side *B, const char *by, struct row_cmp *c, size_t n,
+                     size_t unmatched) {
         printf("A = %s\nB = %s\n\n", A->label, B->label);
         printf("%-40s %5s %10s %10s %22s  %s\n", "point", "nA/nB", "A Mpps", "B Mpps", "A-B Mpps [95%]", "throughput");
         for (size_t i = 0; i < n; i++) {
@@ -198,9 +199,11 @@ static void text_out(const struct side *A, const struct side *B, struct row_cmp 
                 const struct mrow *a = c[i].a;
                 if (a->ring)
                         snprintf(ring, sizeof(ring), "ring %ld ", a->ring);
-                snprintf(label, sizeof(label), "%s%g%% %ldms %ldB %s %s%s%s", ring, a->quota, a->period_us / 1000,
-                         a->frame_size, a->pinning, a->neighbour, strcmp(a->placement, "-") ? "@" : "",
-                         strcmp(a->placement, "-") ? a->placement : "");
+                /* The point as both sides have it: the --by field is what differs, left out. */
+                bool pin = !by || strcmp(by, "pinning"), nb = !by || (strcmp(by, "neighbour") && strcmp(by, "placement"));
+                snprintf(label, sizeof(label), "%s%g%% %ldms %ldB%s%s%s%s%s%s", ring, a->quota, a->period_us / 1000,
+                         a->frame_size, pin ? " " : "", pin ? a->pinning : "", nb ? " " : "", nb ? a->neighbour : "",
+                         nb && strcmp(a->placement, "-") ? "@" : "", nb && strcmp(a->placement, "-") ? a->placement : "");
                 snprintf(nn, sizeof(nn), "%zu/%zu", c[i].a->mpps_rep.n, c[i].b->mpps_rep.n);
                 if (c[i].diff.bounded)
                         snprintf(diff, sizeof(diff), "%+.3f [%+.3f,%+.3f]", c[i].diff.est, c[i].diff.lo, c[i].diff.hi);
@@ -333,7 +336,7 @@ static int compare_run(int argc, char **argv) {
                 putchar('\n');
                 json_decref(doc);
         } else {
-                text_out(&A, &B, c, n, unmatched);
+                text_out(&A, &B, o.by ? by : NULL, c, n, unmatched);
         }
         free(c);
         return n ? 0 : EXIT_USAGE;
