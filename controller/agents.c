@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,17 @@
 /* The generator's command line: EAL, the link, the emulated link speed, and what the NF
  * kind asks of it (none: loop port 0 back). */
 static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct argvec *a) {
-        argv_agent(e, ROLE_GEN, a);
+        if (nf->gen_eal) {
+                /* Its ports from EAL, as the NF kind wants them, instead of isolab's link. */
+                char bin[600];
+                paths_agent("gen", bin, sizeof(bin));
+                argv_add(a, "%s", bin);
+                argv_eal(e, ROLE_GEN, a);
+                nf->gen_eal(e, a);
+                argv_add(a, "--");
+        } else {
+                argv_agent(e, ROLE_GEN, a);
+        }
         argv_add(a, "--link-speed");
         argv_add(a, "%" PRIu64, e->x->o.link_speed);
         if (nf->gen_argv)
@@ -27,7 +38,7 @@ static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct 
 }
 
 static struct agent_env env_of(const struct exp_run *R) {
-        return (struct agent_env){ .x = R->x, .link_dir = R->link_dir, .huge_dir = R->huge_dir, .socket_mem = R->socket_mem,
+        return (struct agent_env){ .x = R->x, .run_dir = R->run_dir, .link_dir = R->link_dir, .huge_dir = R->huge_dir, .socket_mem = R->socket_mem,
                                    .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
                                    .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix }, .ring = R->ring };
 }
@@ -70,7 +81,10 @@ static int undo_agent(void *data, struct diag *d) {
                 cleanup_rm_rf(path);
                 rmdir("/var/run/dpdk");
         }
-        if (mine && !was_dead && u->a->exit_code != 0)
+        /* A raw program stopped by our SIGTERM and dying of it (OVS re-raises it after its
+         * cleanup) stopped as asked. */
+        bool by_our_term = u->a->raw && u->a->exit_code == 128 + SIGTERM;
+        if (mine && !was_dead && u->a->exit_code != 0 && !by_our_term)
                 return diag_set(d, -ECHILD, "agent %s exited with %d", u->a->name, u->a->exit_code);
         return 0;
 }
@@ -133,20 +147,46 @@ static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
         return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, &s->a, d);
 }
 
-/* The generator first: it makes the sockets the NF attaches to. */
-int agents_start(struct exp_run *R, struct diag *d) {
-        for (int i = 0; i < _ROLE_MAX; i++) {
-                struct agent_slot *s = &R->slot[i];
+/* Both agents, in the NF kind's order: the generator first (it makes the sockets the NF
+ * attaches to), or the NF first when it is the one that connects (OVS), with the kind's
+ * hooks around its start (nf.h).  On failure *failed names the slot whose log says why. */
+static int start_both(struct exp_run *R, const struct agent_slot **failed, struct diag *d) {
+        const struct nf_ops *nf = R->nf;
+        struct agent_slot *order[_ROLE_MAX] = { &R->slot[ROLE_GEN], &R->slot[ROLE_NF] };
+        if (nf->start_first) {
+                order[0] = &R->slot[ROLE_NF];
+                order[1] = &R->slot[ROLE_GEN];
+        }
+        int r = 0;
+        for (int i = 0; i < _ROLE_MAX && r >= 0; i++) {
+                struct agent_slot *s = order[i];
+                *failed = s;
+                bool is_nf = s == &R->slot[ROLE_NF];
                 if (s->absent)
                         continue;
-                int r = slot_start(R, s, d);
-                if (r < 0) {
-                        report_error(d, r);
-                        fprintf(stderr, "isolab: see %s/%s\n", R->out, s->log);
-                        return r;
-                }
+                if (is_nf && nf->before_start && (r = nf->before_start(R, d)) < 0)
+                        break;
+                if ((r = slot_start(R, s, d)) < 0)
+                        break;
+                if (is_nf && nf->after_start && (r = nf->after_start(R, d)) < 0)
+                        break;
         }
-        return 0;
+        if (r >= 0 && nf->ready) {
+                *failed = &R->slot[ROLE_NF];
+                r = nf->ready(R, d);
+        }
+        return r;
+}
+
+int agents_start(struct exp_run *R, struct diag *d) {
+        const struct agent_slot *s = NULL;
+        int r = start_both(R, &s, d);
+        if (r < 0) {
+                report_error(d, r);
+                if (s)
+                        fprintf(stderr, "isolab: see %s/%s\n", R->out, s->log);
+        }
+        return r;
 }
 
 /* The old agents' undo entries stay and find their slots taken. */
@@ -159,8 +199,6 @@ int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
         int r;
         if (nf_cpus && (r = R->cg.ops->set_cpuset(&R->cg, R->slot[ROLE_NF].rel, nf_cpus, R->mems, d)) < 0)
                 return r;
-        for (int i = 0; i < _ROLE_MAX; i++)
-                if (!R->slot[i].absent && (r = slot_start(R, &R->slot[i], d)) < 0)
-                        return r;
-        return 0;
+        const struct agent_slot *failed;
+        return start_both(R, &failed, d);
 }

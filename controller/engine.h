@@ -64,7 +64,7 @@ struct agent_slot {
         const char *name;         /* "gen", "nf": its role, in messages and records */
         char rel[200];            /* its cgroup */
         char prefix[96];          /* DPDK's --file-prefix */
-        char log[16];             /* gen.log, nf.log in the results directory */
+        char log[32];             /* gen.log, nf.log (or the NF kind's) in the results directory */
         struct argvec argv;
         bool raw;                 /* speaks no protocol (nf.h) */
         bool absent;              /* no process (the NF "none") */

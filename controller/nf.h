@@ -9,9 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/diag.h"
 
 struct experiment;
+struct exp_run;
 
 /* An agent's command line, its strings kept with it. */
 #define ARGV_MAX 64
@@ -28,6 +31,7 @@ void argv_add(struct argvec *a, const char *fmt, ...) __attribute__((format(prin
 /* What a command line is made of, decided by the run (agents.c). */
 struct agent_env {
         const struct experiment *x;
+        const char *run_dir;     /* the run's directory (root's only) */
         const char *link_dir;    /* the link kind's sockets */
         const char *huge_dir;    /* the run's hugetlbfs mount */
         const char *socket_mem;  /* EAL --socket-mem: all on the planned node */
@@ -64,7 +68,33 @@ struct nf_ops {
         int (*work_check)(const struct experiment *x, struct diag *d);
         /* What the generator adds for it (none: loop port 0 back); NULL: nothing. */
         void (*gen_argv)(const struct agent_env *e, struct argvec *a);
+        /* The generator's ports as EAL devices instead of isolab's link (OVS's vhost-user
+         * ports are clients: the generator serves virtio-user sockets); NULL: the link. */
+        void (*gen_eal)(const struct agent_env *e, struct argvec *a);
+        /* An NF of several processes (OVS: its database first, its bridge after):
+         * before_start runs before its process starts, after_start once it runs and before
+         * the generator does (start_first), ready once both run (it forwards), stop when
+         * the agents are released (restart, end); NULL: none.  Each pushes its own undo. */
+        bool start_first;
+        int (*before_start)(struct exp_run *R, struct diag *d);
+        int (*after_start)(struct exp_run *R, struct diag *d);
+        int (*ready)(struct exp_run *R, struct diag *d);
+        /* Its log in the results directory (NULL: nf.log), and the hugepage memory each
+         * DPDK process of the run gets (0: the plan's default). */
+        const char *log;
+        unsigned long long hugepage_mem;
+        /* Counting from the inside without isolab's protocol (OVS's pmd-stats): cleared
+         * when the window opens, read when it closes into {"rx": packets, "busy_share":
+         * share of the PMD cycles that processed packets, ...}; NULL: none. */
+        int (*stats_clear)(struct exp_run *R, struct diag *d);
+        json_t *(*stats_read)(struct exp_run *R, struct diag *d);
+        /* Its threads outside the PMD lcores run on the housekeeping CPUs, in its cgroup. */
+        bool housekeeping_threads;
 };
+
+/* nf-ovs.c: OVS's `dpif-netdev/pmd-stats-show` text as {"rx", "busy_share", "idle_cycles",
+ * "processing_cycles", "pmds": [{"core", "rx", "idle_cycles", "processing_cycles"}]}. */
+json_t *ovs_pmd_stats_parse(const char *text);
 
 /* Every kind, in the order --help names them (nf.c). */
 extern const struct nf_ops *const nf_kinds[];
@@ -72,5 +102,5 @@ extern const size_t n_nf_kinds;
 
 /* The kind called name, or NULL. */
 const struct nf_ops *nf_find(const char *name);
-/* "isolab-nf, testpmd or none", for messages. */
+/* "isolab-nf, testpmd, ovs-dpdk or none", for messages. */
 const char *nf_names(void);

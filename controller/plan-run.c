@@ -226,6 +226,11 @@ void run_variant(struct exp_run *R, unsigned v) {
         R->nf = variant_nf(R->x, v);
         R->ring = variant_ring(R->x, v);
         nf_pinning(R->p, R->t, R->x->unpinned[variant_pin(R->x, v)], R->lc_nf, sizeof(R->lc_nf), R->nf_set);
+        /* An NF whose other threads run on the housekeeping CPUs (OVS: main, handler,
+         * revalidator, urcu) has them in its cgroup's cpuset too: under its quota. */
+        if (R->nf->housekeeping_threads)
+                hwloc_bitmap_or(R->nf_set, R->nf_set, R->p->housekeeping.cpus);
+        snprintf(R->slot[ROLE_NF].log, sizeof(R->slot[ROLE_NF].log), "%s", R->nf->log ? R->nf->log : "nf.log");
         agents_build_argv(R);
 }
 
@@ -242,6 +247,10 @@ int run_plan(struct exp_run *R, struct diag *d) {
         struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
                                     .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
                                     .n_ports = x->ports[2][0] ? 2 : 0 };
+        /* The memory the most demanding NF kind of the run needs (OVS: 1 GiB). */
+        for (int i = 0; i < x->n_nf; i++)
+                if (x->nf[i]->hugepage_mem > req.hugepage_mem)
+                        req.hugepage_mem = x->nf[i]->hugepage_mem;
         if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
                 return r;
         /* --gen-cores auto: a sender and a receiver when the plan found two cores that no PMD
