@@ -74,7 +74,8 @@ const struct cli_option experiment_options_table[] = {
         { "out", "DIR", "results directory (default results/NAME-UTCTIME)", cli_parse_string,
           offsetof(struct exp_opts, out), "scenario" },
         { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
-          "none (the generator looped back: the floor)", cli_parse_string, offsetof(struct exp_opts, nf), "nf" },
+          "ovs-dpdk (a private Open vSwitch with DPDK: a bridge, two ports, two flows), none (the generator looped back: "
+          "the floor)", cli_parse_string, offsetof(struct exp_opts, nf), "nf" },
         { "nf-work", "reads=N,writes=N,table=SIZE", "per-packet work of the NF, as testpmd's noisy VNF: N random reads "
           "and writes per packet in a table of SIZE per PMD (default none; isolab-nf and testpmd)", cli_parse_string,
           offsetof(struct exp_opts, nf_work), "nf" },

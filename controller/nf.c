@@ -8,8 +8,8 @@
 #include "controller/experiment.h"
 
 /* The table: one entry per kind (each defined in its nf-KIND.c). */
-extern const struct nf_ops nf_isolab, nf_testpmd, nf_none;
-const struct nf_ops *const nf_kinds[] = { &nf_isolab, &nf_testpmd, &nf_none };
+extern const struct nf_ops nf_isolab, nf_testpmd, nf_ovs, nf_none;
+const struct nf_ops *const nf_kinds[] = { &nf_isolab, &nf_testpmd, &nf_ovs, &nf_none };
 const size_t n_nf_kinds = ELEMENTSOF(nf_kinds);
 
 const struct nf_ops *nf_find(const char *name) {

@@ -39,7 +39,7 @@ static int check(json_t *o, const char *key, const char *const *v, size_t n, con
 }
 
 int results_check_trial(json_t *t, const char *file, unsigned line, struct diag *d) {
-        static const char *const nfs[] = { "isolab-nf", "testpmd", "none" };
+        static const char *const nfs[] = { "isolab-nf", "testpmd", "ovs-dpdk", "none" };
         static const char *const pins[] = { "pinned", "unpinned" };
         static const char *const kinds[] = { "search" };
         static const char *const methods[] = { "mrr", "ndr", "pdr", "ndr-pdr" };

@@ -235,7 +235,7 @@ Test(cli, noisy_bad_input_changes_nothing) {
 
 Test(cli, run_bad_input_changes_nothing) {
         expect_usage_error(isolab("sweep", "--name", "../etc", NULL), "name ../etc: use up to 24 of a-z, 0-9, _ and -");
-        expect_usage_error(isolab("sweep", "--nf", "ovs", NULL), "--nf ovs: use isolab-nf, testpmd or none");
+        expect_usage_error(isolab("sweep", "--nf", "ovs", NULL), "--nf ovs: use isolab-nf, testpmd, ovs-dpdk or none");
         expect_usage_error(isolab("sweep", "--nf", "testpmd", "--link", "memif", NULL), "--nf testpmd runs over --link vhost only");
         expect_usage_error(isolab("sweep", "--method", "fast", NULL), "--method fast: use mrr, ndr, pdr or ndr-pdr");
         expect_usage_error(isolab("sweep", "--method", "ndr", "--rate", "50%", NULL), "--rate is for --method mrr");

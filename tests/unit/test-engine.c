@@ -147,7 +147,7 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
                 char *argv[6];
                 const char *msg;
         } cases[] = {
-                { { "sweep", "--nf", "ovs" }, "--nf ovs: use isolab-nf, testpmd or none" },
+                { { "sweep", "--nf", "ovs" }, "--nf ovs: use isolab-nf, testpmd, ovs-dpdk or none" },
                 { { "sweep", "--nf", "none,none" }, "--nf names none twice" },
                 { { "sweep", "--method", "fast" }, "--method fast: use mrr, ndr, pdr or ndr-pdr" },
                 { { "sweep", "--pinning", "both" }, "--pinning both: use pinned, unpinned or both" },
@@ -225,7 +225,7 @@ Test(experiment, the_tables_know_every_kind_and_method) {
         for (size_t i = 0; i < n_nf_kinds; i++)
                 cr_expect_eq(nf_find(nf_kinds[i]->name), nf_kinds[i]);
         cr_expect_null(nf_find("ovs"));
-        cr_expect_str_eq(nf_names(), "isolab-nf, testpmd or none");
+        cr_expect_str_eq(nf_names(), "isolab-nf, testpmd, ovs-dpdk or none");
         for (size_t i = 0; i < n_nf_kinds; i++) {
                 const struct nf_ops *k = nf_kinds[i];
                 cr_expect(k->has_process == (k->nf_argv != NULL), "%s: a process needs a command line", k->name);

@@ -1,0 +1,422 @@
+/* nf-ovs — Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk), the study's own
+ * device, as the NF under test (nf.h; issue 16).
+ *
+ * A private instance per run, never the system's: its database, pid files, unixctl and
+ * db sockets and the bridge's management socket in the run directory (RUN/ovs, root's
+ * only), found by path, never by name; the system's alternative for ovs-vswitchd is left
+ * as it is (isolab runs /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk itself).
+ *
+ *   before_start  ovsdb-tool create, ovsdb-server --detach (its undo: stop it by pid and
+ *                 start time, also from `isolab cleanup`), other_config from the plan:
+ *                 dpdk-init, socket-mem and limit on the planned node, pmd-cpu-mask = the
+ *                 PMD CPUs, dpdk-lcore-mask = the housekeeping CPU (OVS's other threads
+ *                 inherit it), the run's file prefix and hugetlbfs
+ *   the process   ovs-vswitchd-dpdk in the NF's cgroup before it execs (every thread under
+ *                 the quota from its first instruction, as Docker's --cpus), logging to
+ *                 the console: its log is ovs-vswitchd.log in the results directory, opened
+ *                 by isolab (never a path OVS would follow)
+ *   after_start   bridge br0 (netdev), ports p0 and p1 of type dpdkvhostuserclient on the
+ *                 generator's sockets, and the study's two flows in_port=1 -> 2 and back
+ *   the generator then starts as the virtio-user server of those sockets (gen_eal); its
+ *                 EAL init returns once OVS has connected
+ *   ready         OVS reconnects once a second: wait until pmd-rxq-show lists both ports
+ *                 with no queue disabled
+ *
+ * Stopped by SIGTERM (vswitchd exits cleanly on it), then the database server.  OVS
+ * cannot run without hugepages (it adds --in-memory, which EAL refuses with
+ * --legacy-mem), and needs 1 GiB here for its mempools (512 MiB: "failed to allocate
+ * memory for new device" on the second port).  ovs-appctl is run rather than speaking
+ * OVS's unixctl JSON-RPC: its commands print text in 3.1 either way. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agents/common/linkspec.h"
+#include "base/spawn.h"
+#include "base/util.h"
+#include "controller/cleanup.h"
+#include "controller/engine.h"
+#include "controller/nf.h"
+#include "controller/verbs.h"
+
+#define OVS_VSWITCHD "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+#define OVSDB_TOOL "/usr/bin/ovsdb-tool"
+#define OVSDB_SERVER "/usr/sbin/ovsdb-server"
+#define OVS_VSCTL "/usr/bin/ovs-vsctl"
+#define OVS_OFCTL "/usr/bin/ovs-ofctl"
+#define OVS_APPCTL "/usr/bin/ovs-appctl"
+#define OVS_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
+#define OVS_HUGEPAGE_MEM (1ULL << 30)
+#define OVS_READY_MS 15000   /* ports come up ~1.8 s after the peer appears */
+#define OVS_VSCTL_TIMEOUT "20"
+
+static const char *const ovs_files[] = { OVS_VSWITCHD, OVSDB_TOOL, OVSDB_SERVER, OVS_VSCTL, OVS_OFCTL, OVS_APPCTL, OVS_SCHEMA };
+
+static void ovs_dir(const char *run_dir, char *buf, size_t len) {
+        snprintf(buf, len, "%s/ovs", run_dir);
+}
+
+/* The generator's virtio-user socket for port i, in the run's link directory. */
+static void ovs_socket(const char *link_dir, unsigned i, char *buf, size_t len) {
+        snprintf(buf, len, "%s/ovs-%u.sock", link_dir, i);
+}
+
+static int ovs_check(const struct experiment *x, struct diag *d) {
+        for (size_t i = 0; i < ELEMENTSOF(ovs_files); i++)
+                if (access(ovs_files[i], R_OK) < 0)
+                        return diag_set(d, -ENOENT, "--nf ovs-dpdk: %s is missing; install Debian's openvswitch-switch-dpdk "
+                                                    "(make deps)",
+                                        ovs_files[i]);
+        if (x->o.no_huge)
+                return diag_set(d, -EINVAL, "--nf ovs-dpdk cannot run with --no-huge: OVS adds --in-memory, which DPDK refuses "
+                                            "without hugepages; drop --no-huge");
+        if (x->link && strcmp(x->link, "vhost") != 0)
+                return diag_set(d, -EINVAL, "--nf ovs-dpdk runs over --link vhost only here (its ports are vhost-user clients "
+                                            "of the generator's sockets)");
+        for (int i = 0; i < x->n_pin; i++)
+                if (x->unpinned[i])
+                        return diag_set(d, -EINVAL, "--nf ovs-dpdk runs pinned only (pmd-cpu-mask pins its PMD threads; an "
+                                                    "unpinned OVS is not built yet): drop --pinning unpinned");
+        return 0;
+}
+
+static void ovs_argv(const struct agent_env *e, struct argvec *a) {
+        char dir[400];
+        ovs_dir(e->run_dir, dir, sizeof(dir));
+        /* OVS_RUNDIR: where vswitchd makes the bridge's management socket (br0.mgmt). */
+        argv_add(a, "/usr/bin/env");
+        argv_add(a, "OVS_RUNDIR=%s", dir);
+        argv_add(a, "%s", OVS_VSWITCHD);
+        argv_add(a, "unix:%s/db.sock", dir);
+        argv_add(a, "--pidfile=%s/ovs-vswitchd.pid", dir);
+        argv_add(a, "--unixctl=%s/vswitchd.ctl", dir);
+        argv_add(a, "--no-chdir");
+        argv_add(a, "-vconsole:info");
+        argv_add(a, "-vsyslog:off");
+}
+
+static void ovs_gen_eal(const struct agent_env *e, struct argvec *a) {
+        for (unsigned k = 0; k < 2; k++) {
+                char path[400], devargs[600], id[16];
+                ovs_socket(e->link_dir, k, path, sizeof(path));
+                snprintf(id, sizeof(id), "%u", k);
+                link_virtio_devargs(id, path, 1, e->ring, devargs, sizeof(devargs));
+                argv_add(a, "--vdev");
+                argv_add(a, "%s,server=1", devargs);
+        }
+}
+
+/* A hex CPU mask of set (any size), as OVS's pmd-cpu-mask takes it. */
+static void cpu_mask(hwloc_const_bitmap_t set, char *buf, size_t len) {
+        int last = hwloc_bitmap_last(set);
+        size_t n = 0;
+        buf[0] = '\0';
+        if (last < 0 || len < 4)
+                return;
+        n += (size_t)snprintf(buf, len, "0x");
+        for (int nib = last / 4; nib >= 0 && n + 1 < len; nib--) {
+                unsigned v = 0;
+                for (int b = 0; b < 4; b++)
+                        v |= (unsigned)hwloc_bitmap_isset(set, (unsigned)(nib * 4 + b)) << b;
+                buf[n++] = "0123456789abcdef"[v];
+        }
+        buf[n] = '\0';
+}
+
+/* Runs argv; its output (stdout and stderr) in *out.  0, or -EIO with d naming the
+ * command and its first line. */
+static int ovs_run(char *const argv[], char **out, struct diag *d) {
+        char *text = NULL;
+        int st = spawn_capture_flags(argv, 16384, SPAWN_STDERR, &text);
+        if (st != 0) {
+                char first[300] = "";
+                if (text)
+                        snprintf(first, sizeof(first), "%.*s", (int)strcspn(text, "\n"), text);
+                free(text);
+                const char *prog = strrchr(argv[0], '/');
+                return diag_set(d, st < 0 ? st : -EIO, "OVS: %s %s failed (%s)", prog ? prog + 1 : argv[0],
+                                argv[1] ? argv[1] : "", first[0] ? first : st < 0 ? strerror(-st) : "no output");
+        }
+        if (out)
+                *out = text;
+        else
+                free(text);
+        return 0;
+}
+
+/* The newest line of the NF's log that OVS marked an error or a warning, for a sentence
+ * (read through the results directory, as every file there). */
+static void log_line(struct exp_run *R, char *buf, size_t len) {
+        struct diag ld = { 0 };
+        FILE *f = resdir_read(&R->outdir, R->slot[ROLE_NF].log, &ld);
+        buf[0] = '\0';
+        if (!f)
+                return;
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0)
+                if (strstr(line, "|ERR|") || strstr(line, "|EMER|") || strstr(line, "|WARN|") || strstr(line, "EAL: "))
+                        snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
+        free(line);
+        fclose(f);
+}
+
+struct undo_ovsdb {
+        pid_t pid;
+        unsigned long long start;
+};
+
+/* ovsdb-server: SIGTERM, then SIGKILL after 2 s; only the process it was (start time). */
+static int undo_ovsdb(void *data, struct diag *d) {
+        struct undo_ovsdb *u = data;
+        if (u->pid <= 0 || proc_starttime(u->pid) != u->start)
+                return 0;
+        kill(u->pid, SIGTERM);
+        for (int i = 0; i < 40 && proc_starttime(u->pid) == u->start; i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        if (proc_starttime(u->pid) == u->start) {
+                kill(u->pid, SIGKILL);
+                for (int i = 0; i < 40 && proc_starttime(u->pid) == u->start; i++)
+                        nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        }
+        return proc_starttime(u->pid) == u->start ? diag_set(d, -EBUSY, "ovsdb-server pid %d does not die", (int)u->pid) : 0;
+}
+
+static int read_pid(const char *path) {
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char b[32] = "";
+        ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+        if (fd >= 0)
+                close(fd);
+        return n > 0 ? atoi(b) : -1;
+}
+
+static int ovs_before_start(struct exp_run *R, struct diag *d) {
+        char dir[400], db[460], sock[460], pidf[460], ctl[460], log[460];
+        ovs_dir(R->run_dir, dir, sizeof(dir));
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return diag_set(d, -errno, "cannot create %s: %s", dir, strerror(errno));
+        snprintf(db, sizeof(db), "%s/conf.db", dir);
+        snprintf(sock, sizeof(sock), "punix:%s/db.sock", dir);
+        snprintf(pidf, sizeof(pidf), "--pidfile=%s/ovsdb-server.pid", dir);
+        snprintf(ctl, sizeof(ctl), "--unixctl=%s/ovsdb-server.ctl", dir);
+        snprintf(log, sizeof(log), "--log-file=%s/ovsdb-server.log", dir);
+        unlink(db); /* a restart of the agents starts from a new database */
+        int r;
+        if ((r = ovs_run((char *[]){ OVSDB_TOOL, "create", db, OVS_SCHEMA, NULL }, NULL, d)) < 0)
+                return r;
+        char remote[470];
+        snprintf(remote, sizeof(remote), "--remote=%s", sock);
+        if ((r = ovs_run((char *[]){ OVSDB_SERVER, db, remote, pidf, ctl, log, "--detach", "--no-chdir", NULL }, NULL, d)) < 0)
+                return r;
+        char pidpath[460];
+        snprintf(pidpath, sizeof(pidpath), "%s/ovsdb-server.pid", dir);
+        struct undo_ovsdb *u = malloc(sizeof(*u));
+        if (!u)
+                return diag_set(d, -ENOMEM, "out of memory");
+        u->pid = read_pid(pidpath);
+        u->start = u->pid > 0 ? proc_starttime(u->pid) : 0;
+        if (u->pid <= 0 || !u->start) {
+                free(u);
+                return diag_set(d, -ESRCH, "OVS: ovsdb-server started but left no pid in %s", pidpath);
+        }
+        /* `isolab cleanup` kills it as an agent (pid and start time; no DPDK prefix). */
+        r = undo_push_rec(&R->undo, undo_ovsdb, u,
+                          json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)u->pid, "starttime",
+                                    (json_int_t)u->start, "prefix", ""),
+                          "stop ovsdb-server (pid %d)", (int)u->pid);
+        if (r < 0)
+                return diag_set(d, r, "cannot record how to stop ovsdb-server");
+        /* The configuration from the plan. */
+        char dbarg[470], pmd[300], lcore[300], smem[200], slim[200], extra[700];
+        snprintf(dbarg, sizeof(dbarg), "--db=unix:%s/db.sock", dir);
+        char mask[128];
+        cpu_mask(R->p->pmd.cpus, mask, sizeof(mask));
+        snprintf(pmd, sizeof(pmd), "other_config:pmd-cpu-mask=%s", mask);
+        hwloc_bitmap_t hk = hwloc_bitmap_alloc();
+        if (!hk)
+                return diag_set(d, -ENOMEM, "out of memory");
+        hwloc_bitmap_only(hk, (unsigned)hwloc_bitmap_first(R->p->housekeeping.cpus));
+        cpu_mask(hk, mask, sizeof(mask));
+        hwloc_bitmap_free(hk);
+        snprintf(lcore, sizeof(lcore), "other_config:dpdk-lcore-mask=%s", mask);
+        snprintf(smem, sizeof(smem), "other_config:dpdk-socket-mem=%s", R->socket_mem);
+        snprintf(slim, sizeof(slim), "other_config:dpdk-socket-limit=%s", R->socket_mem);
+        snprintf(extra, sizeof(extra), "other_config:dpdk-extra=--file-prefix=%s --no-pci --huge-dir=%s",
+                 R->slot[ROLE_NF].prefix, R->huge_dir);
+        if ((r = ovs_run((char *[]){ OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "init", NULL }, NULL, d)) < 0)
+                return r;
+        return ovs_run((char *[]){ OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
+                                   "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra, NULL },
+                       NULL, d);
+}
+
+/* The bridge, its two ports on the generator's sockets and the study's two flows. */
+static int ovs_after_start(struct exp_run *R, struct diag *d) {
+        char dir[400], dbarg[470], mgmt[460], s0[600], s1[600], ring0[64] = "", ring1[64] = "";
+        ovs_dir(R->run_dir, dir, sizeof(dir));
+        snprintf(dbarg, sizeof(dbarg), "--db=unix:%s/db.sock", dir);
+        snprintf(mgmt, sizeof(mgmt), "%s/br0.mgmt", dir);
+        char p0[400], p1[400];
+        ovs_socket(R->link_dir, 0, p0, sizeof(p0));
+        ovs_socket(R->link_dir, 1, p1, sizeof(p1));
+        snprintf(s0, sizeof(s0), "options:vhost-server-path=%s", p0);
+        snprintf(s1, sizeof(s1), "options:vhost-server-path=%s", p1);
+        /* The ring: OVS's descriptors per queue follow --ring-size, as isolab-nf's do. */
+        unsigned ring = R->ring ? R->ring : 0;
+        if (ring) {
+                snprintf(ring0, sizeof(ring0), "options:n_rxq_desc=%u", ring);
+                snprintf(ring1, sizeof(ring1), "options:n_txq_desc=%u", ring);
+        }
+        char *argv[40] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "add-br", "br0", "--", "set", "bridge", "br0",
+                           "datapath_type=netdev", "--", "add-port", "br0", "p0", "--", "set", "Interface", "p0",
+                           "type=dpdkvhostuserclient", s0, "ofport_request=1", ring ? ring0 : NULL, ring ? ring1 : NULL };
+        size_t n = ring ? 23 : 21;
+        const char *tail[] = { "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdkvhostuserclient",
+                               s1, "ofport_request=2" };
+        for (size_t i = 0; i < ELEMENTSOF(tail); i++)
+                argv[n++] = (char *)tail[i];
+        if (ring) {
+                argv[n++] = ring0;
+                argv[n++] = ring1;
+        }
+        argv[n] = NULL;
+        int r = ovs_run(argv, NULL, d);
+        if (r < 0) {
+                char line[300];
+                log_line(R, line, sizeof(line));
+                if (line[0])
+                        return diag_set(d, r, "%s; ovs-vswitchd.log: %s", d->msg, line);
+                return r;
+        }
+        /* By its management socket: the bridge name alone looks in the system's rundir. */
+        if ((r = ovs_run((char *[]){ OVS_OFCTL, "del-flows", mgmt, NULL }, NULL, d)) < 0 ||
+            (r = ovs_run((char *[]){ OVS_OFCTL, "add-flow", mgmt, "in_port=1,actions=output:2", NULL }, NULL, d)) < 0 ||
+            (r = ovs_run((char *[]){ OVS_OFCTL, "add-flow", mgmt, "in_port=2,actions=output:1", NULL }, NULL, d)) < 0)
+                return r;
+        return 0;
+}
+
+/* Both ports listed by pmd-rxq-show, none disabled. */
+static int ovs_ready(struct exp_run *R, struct diag *d) {
+        char dir[400], ctl[460];
+        ovs_dir(R->run_dir, dir, sizeof(dir));
+        snprintf(ctl, sizeof(ctl), "%s/vswitchd.ctl", dir);
+        char last[600] = "";
+        for (int waited = 0; waited < OVS_READY_MS; waited += 100) {
+                char *out = NULL;
+                struct diag rd = { 0 };
+                if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-rxq-show", NULL }, &out, &rd) == 0) {
+                        bool ok = strstr(out, "port: p0") && strstr(out, "port: p1") && !strstr(out, "(disabled)");
+                        snprintf(last, sizeof(last), "%.*s", (int)strcspn(out, "\n"), out);
+                        free(out);
+                        if (ok)
+                                return 0;
+                } else {
+                        snprintf(last, sizeof(last), "%s", rd.msg);
+                }
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        }
+        char line[300];
+        log_line(R, line, sizeof(line));
+        return diag_set(d, -ETIMEDOUT, "OVS: its ports did not come up in %d s (pmd-rxq-show: %s)%s%s", OVS_READY_MS / 1000,
+                        last, line[0] ? "; ovs-vswitchd.log: " : "", line);
+}
+
+static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
+        char dir[400];
+        ovs_dir(R->run_dir, dir, sizeof(dir));
+        snprintf(buf, len, "%s/vswitchd.ctl", dir);
+}
+
+/* The PMD counters start again with the window. */
+static int ovs_stats_clear(struct exp_run *R, struct diag *d) {
+        char ctl[460];
+        appctl_target(R, ctl, sizeof(ctl));
+        return ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-clear", NULL }, NULL, d);
+}
+
+/* One "NAME: N" line's N. */
+static bool stat_of(const char *line, const char *name, unsigned long long *v) {
+        const char *p = strstr(line, name);
+        if (!p)
+                return false;
+        p += strlen(name);
+        if (*p++ != ':')
+                return false;
+        char *end;
+        unsigned long long x = strtoull(p, &end, 10);
+        if (end == p)
+                return false;
+        *v = x;
+        return true;
+}
+
+json_t *ovs_pmd_stats_parse(const char *text) {
+        json_t *pmds = json_array();
+        unsigned long long rx = 0, idle = 0, proc = 0;
+        json_t *cur = NULL;
+        for (const char *l = text; l && *l;) {
+                size_t n = strcspn(l, "\n");
+                char line[256];
+                snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), l);
+                unsigned long long v;
+                if (strncmp(line, "pmd thread", 10) == 0) {
+                        unsigned core = 0;
+                        const char *c = strstr(line, "core_id ");
+                        if (c)
+                                core = (unsigned)strtoul(c + 8, NULL, 10);
+                        cur = json_pack("{s:i, s:I, s:I, s:I}", "core", (int)core, "rx", (json_int_t)0, "idle_cycles",
+                                        (json_int_t)0, "processing_cycles", (json_int_t)0);
+                        json_array_append_new(pmds, cur);
+                } else if (line[0] && line[0] != ' ') {
+                        cur = NULL; /* "main thread:" and others: not a PMD */
+                } else if (cur && stat_of(line, "packets received", &v)) {
+                        json_object_set_new(cur, "rx", json_integer((json_int_t)v));
+                        rx += v;
+                } else if (cur && stat_of(line, "idle cycles", &v)) {
+                        json_object_set_new(cur, "idle_cycles", json_integer((json_int_t)v));
+                        idle += v;
+                } else if (cur && stat_of(line, "processing cycles", &v)) {
+                        json_object_set_new(cur, "processing_cycles", json_integer((json_int_t)v));
+                        proc += v;
+                }
+                l += n + (l[n] == '\n');
+        }
+        return json_pack("{s:I, s:f, s:I, s:I, s:o}", "rx", (json_int_t)rx, "busy_share",
+                         idle + proc ? (double)proc / (double)(idle + proc) : 0.0, "idle_cycles", (json_int_t)idle,
+                         "processing_cycles", (json_int_t)proc, "pmds", pmds);
+}
+
+static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
+        char ctl[460], *out = NULL;
+        appctl_target(R, ctl, sizeof(ctl));
+        if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-show", NULL }, &out, d) < 0)
+                return NULL;
+        json_t *j = ovs_pmd_stats_parse(out);
+        free(out);
+        return j;
+}
+
+const struct nf_ops nf_ovs = {
+        .name = "ovs-dpdk",
+        .has_process = true,
+        .check = ovs_check,
+        .nf_argv = ovs_argv,
+        .gen_eal = ovs_gen_eal,
+        .start_first = true,
+        .before_start = ovs_before_start,
+        .after_start = ovs_after_start,
+        .ready = ovs_ready,
+        .stats_clear = ovs_stats_clear,
+        .stats_read = ovs_stats_read,
+        .log = "ovs-vswitchd.log",
+        .hugepage_mem = OVS_HUGEPAGE_MEM,
+        .housekeeping_threads = true,
+};
