@@ -59,6 +59,61 @@ uint64_t process_run_ns(pid_t pid) {
         return sum;
 }
 
+/* A thread's class by its name: OVS names its threads (pmd-c01/id:8, handler6,
+ * revalidator7, urcu3), DPDK its lcores (dpdk-worker1, lcore-worker-1); the process's
+ * first thread is "main". */
+static const char *thread_class(const char *comm, bool first) {
+        static const struct {
+                const char *prefix, *cls;
+        } classes[] = { { "pmd", "pmd" },           { "handler", "handler" }, { "revalidator", "revalidator" },
+                        { "urcu", "urcu" },         { "lcore-worker", "lcore" }, { "dpdk-worker", "lcore" },
+                        { "eal-intr", "eal" },      { "telemetry", "eal" } };
+        if (first)
+                return "main";
+        for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+                if (strncmp(comm, classes[i].prefix, strlen(classes[i].prefix)) == 0)
+                        return classes[i].cls;
+        return "other";
+}
+
+json_t *thread_classes_ns(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = opendir(path);
+        json_t *o = json_object();
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p2[96];
+                _cleanup_free_ char *text = NULL, *comm = NULL;
+                uint64_t v;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/schedstat", (int)pid, e->d_name);
+                if (read_small_file(p2, &text) < 0 || sscanf(text, "%" SCNu64, &v) != 1)
+                        continue;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
+                if (read_small_file(p2, &comm) < 0)
+                        continue;
+                comm[strcspn(comm, "\n")] = '\0';
+                const char *cls = thread_class(comm, atoi(e->d_name) == (int)pid);
+                json_t *cur = json_object_get(o, cls);
+                json_object_set_new(o, cls, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)v));
+        }
+        if (dh)
+                closedir(dh);
+        return o;
+}
+
+json_t *thread_classes_delta(json_t *a, json_t *b) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(b, k, v) {
+                json_int_t d = json_integer_value(v) - json_integer_value(json_object_get(a, k));
+                json_object_set_new(o, k, json_integer(d > 0 ? d : 0)); /* a thread that ended takes its time along */
+        }
+        return o;
+}
+
 /* Where a process's hugepage memory really is: /proc/PID/numa_maps lists each mapping with
  * its pages per node ("N0=64") and page size.  Returns {"NODE": bytes, ...}. */
 json_t *numa_huge_json(pid_t pid) {

@@ -19,6 +19,11 @@ struct sched_snap {
 void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s);
 /* CPU time of all of a process's threads. */
 uint64_t process_run_ns(pid_t pid);
+/* CPU time of a process's threads by class of thread name: {"pmd": ns, "main": ns,
+ * "handler": ns, "revalidator": ns, "urcu": ns, "lcore": ns, "eal": ns, "other": ns}
+ * (only the classes it has), and the growth from a to b. */
+json_t *thread_classes_ns(pid_t pid);
+json_t *thread_classes_delta(json_t *a, json_t *b);
 /* Where a process's hugepage memory is: {"NODE": bytes, ...}. */
 json_t *numa_huge_json(pid_t pid);
 

@@ -21,6 +21,7 @@ struct snap {
          * between its own two readings, never by another counter's window. */
         uint64_t stats_ns, cg_ns, sched_ns;
         struct cpu_snap cpus;     /* irq, softirq and steal time on the trial's CPUs */
+        json_t *threads;          /* the NF's threads' CPU time by class (counters.h) */
 };
 
 struct trial {
@@ -34,6 +35,7 @@ struct trial {
         json_t *nb_cpus;          /* where the neighbour's threads last ran, before it stopped */
         uint64_t t0_ns, t1_ns;    /* the generator's request */
         uint64_t duration_us;     /* the measurement's: the run's, or the search's final trial's */
+        json_t *inside;           /* what an NF kind counts from the inside over the window (nf.h stats_read) */
 };
 
 static bool nf_speaks(const struct trial *T) {
@@ -105,8 +107,12 @@ static void sched_snap(const struct trial *T, struct snap *s) {
                 return;
         sched_read(pid, json_object_get(s->stats, "lcores"), &s->sched);
         s->sched.process_ns = process_run_ns(pid);
-        if (!nf_speaks(T)) /* its PMD threads are not known: the whole process */
-                s->sched.run_ns = s->sched.process_ns;
+        json_decref(s->threads);
+        s->threads = thread_classes_ns(pid);
+        /* Its PMD threads are known by their names (OVS's pmd-cNN), else the whole process. */
+        json_t *pmd = json_object_get(s->threads, "pmd");
+        if (!nf_speaks(T))
+                s->sched.run_ns = pmd ? (uint64_t)json_integer_value(pmd) : s->sched.process_ns;
 }
 
 /* The window opens: the NF's stats (its max gap restarted), the neighbour's counters
@@ -115,6 +121,8 @@ static int window_open(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
                 r = request(T, T->nf, json_pack("{s:s, s:b}", PROTO_CMD, PROTO_STATS, PROTO_RESET_MAX, 1), 10000, &T->s0.stats, d);
+        else if (T->nf && T->R->nf->stats_clear)
+                r = T->R->nf->stats_clear(T->R, d);
         T->s0.stats_ns = mono_ns();
         if (r >= 0 && T->noise) {
                 json_t *rep = NULL;
@@ -136,6 +144,8 @@ static int window_close(struct trial *T, struct diag *d) {
         int r = 0;
         if (nf_speaks(T))
                 r = request(T, T->nf, json_pack("{s:s}", PROTO_CMD, PROTO_STATS), 10000, &T->s1.stats, d);
+        else if (T->nf && T->R->nf->stats_read && !(T->inside = T->R->nf->stats_read(T->R, d)))
+                r = d->err ? d->err : -EIO;
         T->s1.stats_ns = mono_ns();
         if (r >= 0)
                 r = T->R->cg.ops->cpu_stat(&T->R->cg, T->R->slot[ROLE_NF].rel, &T->s1.cg, d);
@@ -278,6 +288,17 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         uint64_t pmd_ns = h1->run_ns - h0->run_ns, all_ns = h1->process_ns - h0->process_ns;
         json_t *nfj = json_object_get(line, "nf");
         json_object_set_new(nfj, "other_threads_cpu_ns", json_integer(all_ns > pmd_ns ? (json_int_t)(all_ns - pmd_ns) : 0));
+        /* Which threads took the quota's share: CPU time per class of thread (pmd, main,
+         * handler, revalidator, urcu, lcore, eal, other) over the sched window. */
+        if (T->s0.threads && T->s1.threads)
+                json_object_set_new(nfj, "threads_cpu_ns", thread_classes_delta(T->s0.threads, T->s1.threads));
+        /* An NF kind's own counters (OVS's pmd-stats-show): its packets and busy share,
+         * and the rest as it gave them. */
+        if (T->inside) {
+                json_object_set(nfj, "rx", json_object_get(T->inside, "rx"));
+                json_object_set(nfj, "busy_share", json_object_get(T->inside, "busy_share"));
+                json_object_set(nfj, "inside", T->inside);
+        }
         /* max_gap_ns is this trial's (the NF restarts it at stats with reset_max);
          * migrations are seen by the PMD lcores themselves. */
         json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
@@ -399,6 +420,9 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         json_decref(T.nb_cpus);
         json_decref(T.s0.stats);
         json_decref(T.s1.stats);
+        json_decref(T.s0.threads);
+        json_decref(T.s1.threads);
+        json_decref(T.inside);
         json_decref(T.res);
         return line;
 }
