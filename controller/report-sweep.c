@@ -105,6 +105,12 @@ void report_sweep_json(FILE *f, const struct run_model *m, json_t *warnings, jso
                 json_object_set_new(row, "rate_vs_100_na", na && r->n ? json_string(na) : json_null());
                 json_set_loss_parts(row, r);
                 json_detail(row, r);
+                if (r->thr_cpu[TC_MAIN].n) {
+                        json_t *th = json_object();
+                        for (int k = 0; k < _TC_MAX; k++)
+                                json_object_set_new(th, thread_cls_keys[k], json_real(acc_mean(&r->thr_cpu[k])));
+                        json_object_set_new(row, "threads_cpu_share", th);
+                }
                 json_array_append_new(a, row);
         }
         json_object_set_new(doc, "rows", a);
@@ -179,6 +185,40 @@ static void text_loss_parts(FILE *f, const struct run_model *m) {
                    "dropped where no counter sees them\n");
 }
 
+/* Where the NF's CPU time went, by class of thread, as a share of the trial: the quota
+ * pays for all of them (Docker's --cpus limits the whole container), so a row whose
+ * non-PMD threads took much of it forwards less than its quota suggests. */
+static void text_threads(FILE *f, const struct run_model *m) {
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        bool any = false;
+        for (size_t i = 0; i < s->n && !any; i++)
+                any = s->v[i].thr_cpu[TC_PMD].n > 0 || s->v[i].thr_cpu[TC_MAIN].n > 0;
+        if (!any)
+                return;
+        fprintf(f, "\nwhere the NF's CPU time went (%% of one CPU over the trial's sched window, per class of thread; "
+                   "nf.threads_cpu_ns):\n");
+        lead_header(f, m);
+        fprintf(f, "%7s %7s %6s", "quota", "period", "frame");
+        for (int k = 0; k < _TC_MAX; k++)
+                fprintf(f, " %11s", thread_cls_keys[k]);
+        fputc('\n', f);
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                if (!r->n || !r->thr_cpu[TC_MAIN].n)
+                        continue;
+                char per[32], q[32];
+                snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                snprintf(q, sizeof(q), "%g%%", r->quota);
+                lead(f, m, r);
+                fprintf(f, "%7s %7s %6ld", q, per, r->frame_size);
+                for (int k = 0; k < _TC_MAX; k++)
+                        fprintf(f, " %10.2f%%", 100 * acc_mean(&r->thr_cpu[k]));
+                fputc('\n', f);
+        }
+        fprintf(f, "pmd: the NF's polling threads (OVS's pmd-cNN; isolab-nf and testpmd count theirs as lcore or main); "
+                   "main, handler, revalidator, urcu: OVS's others; eal: DPDK's interrupt and telemetry threads\n");
+}
+
 void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
         (void)doc;
         const struct rowset *s = &m->table[TABLE_SWEEP];
@@ -235,4 +275,5 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         text_latency(f, m, TABLE_SWEEP);
         text_burst(f, m, TABLE_SWEEP);
         text_loss_parts(f, m);
+        text_threads(f, m);
 }

@@ -174,6 +174,7 @@ static void add_sweep(struct run_model *m, json_t *t) {
         add_loss_parts(r, t);
         lat_merge(&r->lat, t);
         add_burst(r, t);
+        add_threads(r, t);
         acc_add(&r->dur, report_num(t, "result.duration"));
         acc_add(&r->p50, report_num(t, "result.latency.p50_ns"));
         acc_add(&r->p99, report_num(t, "result.latency.p99_ns"));

@@ -65,6 +65,7 @@ struct latency_merge {
 void lat_merge(struct latency_merge *l, json_t *trial);
 struct mrow;
 void add_burst(struct mrow *r, json_t *trial);
+void add_threads(struct mrow *r, json_t *trial); /* nf.threads_cpu_ns over windows.sched_ns */
 /* The p-th percentile of the packets delivered, ns (NaN with none); *at_max, when not
  * NULL, is set when its rank is the last sample (p99.99 of 5,000 samples is the max). */
 double lat_delivered(const struct latency_merge *l, double p, bool *at_max);
@@ -89,6 +90,10 @@ size_t repv_pair(const struct repv *base, const struct repv *r, double *x, doubl
 enum loss_part { LP_LINK_REFUSED, LP_NF_RX_MISSED, LP_NF_TX_DROPS, LP_GEN_RX_MISSED, LP_UNSEEN, _LP_MAX };
 extern const char *const loss_part_keys[_LP_MAX];
 
+/* The NF's thread classes (counters.h thread_classes_ns), in the order reported. */
+enum thread_cls { TC_PMD, TC_MAIN, TC_HANDLER, TC_REVALIDATOR, TC_URCU, TC_LCORE, TC_EAL, TC_OTHER, _TC_MAX };
+extern const char *const thread_cls_keys[_TC_MAX];
+
 struct mrow {
         /* the key */
         char nf[16], pinning[16], neighbour[48], placement[16], method[8], name[96];
@@ -108,6 +113,7 @@ struct mrow {
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;
         struct acc throttle_len;  /* mean throttle, us */
+        struct acc thr_cpu[_TC_MAX]; /* the NF's threads' CPU time by class, share of the sched window (nf.threads_cpu_ns) */
         struct acc busy;          /* the NF's busy share of its polls (trials that count it from the inside) */
         struct acc lparts[_LP_MAX]; /* each loss part, % of the packets offered (trials that have it) */
         char unit[24];            /* the neighbour's rate unit */

@@ -224,3 +224,15 @@ void add_burst(struct mrow *r, json_t *t) {
                 acc_add(&r->b_win_with, 100 * report_num(w, "with_loss") / report_num(w, "windows"));
         }
 }
+
+const char *const thread_cls_keys[_TC_MAX] = { "pmd", "main", "handler", "revalidator", "urcu", "lcore", "eal", "other" };
+
+void add_threads(struct mrow *r, json_t *t) {
+        json_t *th = json_object_get(json_object_get(t, "nf"), "threads_cpu_ns");
+        double win = report_num(t, "windows.sched_ns");
+        if (!json_is_object(th) || !(win > 0))
+                return;
+        /* A share of the window the threads were read over (the trial and its drain). */
+        for (int k = 0; k < _TC_MAX; k++)
+                acc_add(&r->thr_cpu[k], json_number_value(json_object_get(th, thread_cls_keys[k])) / win);
+}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1010,5 +1011,104 @@ Test(sweep, garbage_next_to_valid_replies_is_a_protocol_violation) {
         json_decref(a);
         /* The real NF under the wrapper ends when its input does. */
         nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+        expect_machine_clean();
+}
+
+/* Processes whose command line names the run's directory (/run/isolab/RUN/): OVS's
+ * database server and vswitchd of that run are found by it, never by name. */
+static size_t procs_of_run(const char *run) {
+        char needle[200];
+        snprintf(needle, sizeof(needle), "/run/isolab/%s/", run);
+        size_t n = 0;
+        DIR *dh = opendir("/proc");
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char path[300], buf[4096];
+                snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+                int fd = open(path, O_RDONLY);
+                ssize_t got = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                if (fd >= 0)
+                        close(fd);
+                if (got <= 0)
+                        continue;
+                for (ssize_t i = 0; i < got; i++)
+                        if (!buf[i])
+                                buf[i] = ' ';
+                buf[got] = '\0';
+                n += strstr(buf, needle) != NULL;
+        }
+        if (dh)
+                closedir(dh);
+        return n;
+}
+
+/* The run's name, from its run.json. */
+static void run_name(char *buf, size_t len) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/run/run.json", out);
+        json_t *rj = json_load_file(path, 0, NULL);
+        snprintf(buf, len, "%s", json_string_value(json_object_get(rj, "run")) ?: "");
+        json_decref(rj);
+}
+
+/* OVS-DPDK from Debian as the NF: a private instance forwards, its own counters agree with
+ * the generator's, the quota cuts its rate, its threads' CPU time is split by class, and
+ * nothing of it is left. */
+Test(sweep, ovs_dpdk_forwards_counts_from_the_inside_and_leaves_nothing, .timeout = 300) {
+        sweep = start_sweep_args("100,25", "1s", "--nf=ovs-dpdk");
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep --nf ovs-dpdk failed (status %#x); see %s",
+                  status, out);
+        size_t n, i;
+        json_t *a = trials(&n), *t, *q100 = NULL, *q25 = NULL;
+        cr_assert_eq(n, 2);
+        json_array_foreach(a, i, t) {
+                cr_expect_str_eq(json_string_value(json_object_get(t, "nf_under_test")), "ovs-dpdk");
+                *(num(t, "quota", NULL) == 100 ? &q100 : &q25) = t;
+                /* OVS's PMDs received what the generator sent (pmd-stats, cleared with the window). */
+                double sent = num(json_object_get(t, "result"), "tx", "sent"), rx = num(t, "nf", "rx");
+                cr_expect(rx > 0 && fabs(rx - sent) <= 0.001 * sent, "trial %zu: OVS received %.0f, the generator sent %.0f", i,
+                          rx, sent);
+                double busy = num(t, "nf", "busy_share");
+                cr_expect(busy > 0 && busy <= 1, "trial %zu: busy share %.3f", i, busy);
+                json_t *th = json_object_get(json_object_get(t, "nf"), "threads_cpu_ns");
+                cr_expect(json_integer_value(json_object_get(th, "pmd")) > 0, "trial %zu: no PMD thread time", i);
+                cr_expect(json_is_integer(json_object_get(th, "main")), "trial %zu: no main thread", i);
+        }
+        cr_assert(q100 && q25);
+        double r100 = num(json_object_get(q100, "result"), "mpps", NULL), r25 = num(json_object_get(q25, "result"), "mpps", NULL);
+        cr_expect_gt(r100, 0);
+        cr_expect_lt(r25, 0.5 * r100, "25 %% forwarded %.3f Mpps, 100 %% %.3f", r25, r100);
+        json_decref(a);
+        char run[128], path[200];
+        run_name(run, sizeof(run));
+        cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
+        snprintf(path, sizeof(path), "%s/run/ovs-vswitchd.log", out);
+        struct stat st;
+        cr_expect(stat(path, &st) == 0 && st.st_size > 0, "no %s", path);
+        expect_machine_clean();
+}
+
+/* kill -9 of the controller with OVS running: `isolab cleanup --run` stops vswitchd and
+ * the database server (by pid and start time) and removes the rest. */
+Test(sweep, ovs_dpdk_kill_9_then_cleanup_leaves_no_ovs, .timeout = 300) {
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        sweep = start_sweep_args("100,50,25", "2s", "--nf=ovs-dpdk");
+        wait_first_trial();
+        kill(sweep, SIGKILL);
+        cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
+        sweep = -1;
+        char run[128], cmd[400];
+        run_name(run, sizeof(run));
+        cr_assert_neq(run[0], '\0', "no run.json");
+        cr_expect_geq(procs_of_run(run), 2, "OVS (vswitchd and ovsdb-server) should outlive the killed controller");
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab cleanup --quiet --run %s", run);
+        cr_expect_eq(system(cmd), 0, "isolab cleanup failed");
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
         expect_machine_clean();
 }
