@@ -158,11 +158,16 @@ static void log_line(struct exp_run *R, char *buf, size_t len) {
         buf[0] = '\0';
         if (!f)
                 return;
-        char *line = NULL;
+        char *line = NULL, last[300] = "";
         size_t cap = 0;
-        while (getline(&line, &cap, f) > 0)
+        while (getline(&line, &cap, f) > 0) {
                 if (strstr(line, "|ERR|") || strstr(line, "|EMER|") || strstr(line, "|WARN|") || strstr(line, "EAL: "))
                         snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
+                if (line[0] != '\n')
+                        snprintf(last, sizeof(last), "%.*s", (int)strcspn(line, "\n"), line);
+        }
+        if (!buf[0]) /* no error marked: its last word (e.g. the exec that failed) */
+                snprintf(buf, len, "%s", last);
         free(line);
         fclose(f);
 }
@@ -186,6 +191,21 @@ static int undo_ovsdb(void *data, struct diag *d) {
                         nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
         }
         return proc_starttime(u->pid) == u->start ? diag_set(d, -EBUSY, "ovsdb-server pid %d does not die", (int)u->pid) : 0;
+}
+
+/* Whether pid runs (a zombie does not: it exited and waits to be reaped). */
+static bool proc_alive(pid_t pid) {
+        char path[64], b[256];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+        if (fd >= 0)
+                close(fd);
+        if (n <= 0)
+                return false;
+        b[n] = '\0';
+        const char *paren = strrchr(b, ')');
+        return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 static int read_pid(const char *path) {
@@ -274,10 +294,10 @@ static int ovs_after_start(struct exp_run *R, struct diag *d) {
                 snprintf(ring0, sizeof(ring0), "options:n_rxq_desc=%u", ring);
                 snprintf(ring1, sizeof(ring1), "options:n_txq_desc=%u", ring);
         }
-        char *argv[40] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "add-br", "br0", "--", "set", "bridge", "br0",
+        char *argv[40] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "add-br", "br0", "--", "set", "bridge", "br0",
                            "datapath_type=netdev", "--", "add-port", "br0", "p0", "--", "set", "Interface", "p0",
                            "type=dpdkvhostuserclient", s0, "ofport_request=1", ring ? ring0 : NULL, ring ? ring1 : NULL };
-        size_t n = ring ? 23 : 21;
+        size_t n = ring ? 24 : 22;
         const char *tail[] = { "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdkvhostuserclient",
                                s1, "ofport_request=2" };
         for (size_t i = 0; i < ELEMENTSOF(tail); i++)
@@ -288,12 +308,25 @@ static int ovs_after_start(struct exp_run *R, struct diag *d) {
         }
         argv[n] = NULL;
         int r = ovs_run(argv, NULL, d);
+        char line[300];
         if (r < 0) {
-                char line[300];
                 log_line(R, line, sizeof(line));
                 if (line[0])
                         return diag_set(d, r, "%s; ovs-vswitchd.log: %s", d->msg, line);
                 return r;
+        }
+        /* vswitchd makes the bridge once DPDK is up (its management socket appears); if it
+         * dies first (a bad option, no memory), say so at once with its log's last error. */
+        pid_t pid = R->slot[ROLE_NF].a ? R->slot[ROLE_NF].a->pid : 0;
+        struct stat st;
+        for (int waited = 0; stat(mgmt, &st) < 0; waited += 100) {
+                if (pid <= 0 || !proc_alive(pid) || waited >= 1000 * atoi(OVS_VSCTL_TIMEOUT)) {
+                        log_line(R, line, sizeof(line));
+                        return diag_set(d, -ECHILD, "OVS: ovs-vswitchd %s before its bridge came up%s%s",
+                                        pid > 0 && proc_alive(pid) ? "took over " OVS_VSCTL_TIMEOUT " s" : "exited",
+                                        line[0] ? "; ovs-vswitchd.log: " : " (ovs-vswitchd.log is empty)", line);
+                }
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
         }
         /* By its management socket: the bridge name alone looks in the system's rundir. */
         if ((r = ovs_run((char *[]){ OVS_OFCTL, "del-flows", mgmt, NULL }, NULL, d)) < 0 ||

@@ -948,3 +948,36 @@ Test(report, ring_sizes_make_rows_of_their_own) {
                   "the 50 %% row of ring 4096 over ring 4096's baseline (2.5 / 5.0):\n%s", text);
         free(text);
 }
+
+/* OVS's pmd-stats-show (3.1) as counters: PMD sections only, the main thread's left out. */
+Test(nf, ovs_pmd_stats_are_parsed_per_pmd) {
+        const char *text = "pmd thread numa_id 0 core_id 1:\n"
+                           "  packets received: 4355868\n"
+                           "  packet recirculations: 0\n"
+                           "  emc hits: 4355836\n"
+                           "  megaflow hits: 31\n"
+                           "  idle cycles: 426523331 (15.10%)\n"
+                           "  processing cycles: 2398098722 (84.90%)\n"
+                           "  avg cycles per packet: 648.45 (2824622053/4355868)\n"
+                           "pmd thread numa_id 0 core_id 3:\n"
+                           "  packets received: 100\n"
+                           "  idle cycles: 900 (90.00%)\n"
+                           "  processing cycles: 100 (10.00%)\n"
+                           "main thread:\n"
+                           "  packets received: 77\n"
+                           "  idle cycles: 5 (50.00%)\n"
+                           "  processing cycles: 5 (50.00%)\n";
+        json_t *j = ovs_pmd_stats_parse(text);
+        cr_assert_not_null(j);
+        cr_expect_eq(json_integer_value(json_object_get(j, "rx")), 4355968, "the main thread's 77 are not a PMD's");
+        cr_expect_eq(json_integer_value(json_object_get(j, "processing_cycles")), 2398098822LL);
+        cr_expect_float_eq(json_real_value(json_object_get(j, "busy_share")), 2398098822.0 / (2398098822.0 + 426524231.0), 1e-12);
+        json_t *pmds = json_object_get(j, "pmds");
+        cr_expect_eq(json_array_size(pmds), 2);
+        cr_expect_eq(json_integer_value(json_object_get(json_array_get(pmds, 1), "core")), 3);
+        json_decref(j);
+        json_t *none = ovs_pmd_stats_parse("");
+        cr_expect_eq(json_integer_value(json_object_get(none, "rx")), 0);
+        cr_expect_float_eq(json_real_value(json_object_get(none, "busy_share")), 0, 1e-12);
+        json_decref(none);
+}
