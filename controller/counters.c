@@ -60,13 +60,13 @@ uint64_t process_run_ns(pid_t pid) {
 }
 
 /* A thread's class by its name: OVS names its threads (pmd-c01/id:8, handler6,
- * revalidator7, urcu3), DPDK its lcores (dpdk-worker1, lcore-worker-1); the process's
+ * revalidator7, urcu3), DPDK 22.11 its worker lcores (rte-worker-1; lcore-worker-1 in later releases); the process's
  * first thread is "main". */
 static const char *thread_class(const char *comm, bool first) {
         static const struct {
                 const char *prefix, *cls;
         } classes[] = { { "pmd", "pmd" },           { "handler", "handler" }, { "revalidator", "revalidator" },
-                        { "urcu", "urcu" },         { "lcore-worker", "lcore" }, { "dpdk-worker", "lcore" },
+                        { "urcu", "urcu" },         { "rte-worker", "lcore" },  { "lcore-worker", "lcore" },
                         { "eal-intr", "eal" },      { "telemetry", "eal" } };
         if (first)
                 return "main";
