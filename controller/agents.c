@@ -1,6 +1,7 @@
 /* agents — the generator and the NF under test: their command lines, their start in
  * their cgroups (each with its undo), readiness and protocol version, their restart
  * (engine.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "agents/common/proto.h"
 #include "base/util.h"
 #include "controller/cleanup.h"
+#include "controller/counters.h"
 #include "controller/engine.h"
 #include "controller/paths.h"
 #include "controller/verbs.h"
@@ -178,9 +180,48 @@ static int start_both(struct exp_run *R, const struct agent_slot **failed, struc
         return r;
 }
 
+/* --quota-scope pmd: the NF's threads that do not poll (OVS's main, handler, revalidator,
+ * urcu; a DPDK process's control and interrupt threads) leave its group for one without a
+ * quota on the housekeeping CPUs (cgroup v1 moves threads one by one).  Threads they start
+ * later are born there. */
+static int move_other_threads(struct exp_run *R, struct diag *d) {
+        struct runner_agent *a = R->slot[ROLE_NF].a;
+        if (!R->x->quota_scope_pmd || !a || a->pid <= 0)
+                return 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)a->pid);
+        DIR *dh = opendir(path);
+        if (!dh)
+                return diag_set(d, -errno, "--quota-scope pmd: cannot list the NF's threads in %s: %s", path, strerror(errno));
+        unsigned polling = 0;
+        int r = 0;
+        for (struct dirent *e; r >= 0 && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char cpath[96];
+                _cleanup_free_ char *comm = NULL;
+                snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.16s/comm", (int)a->pid, e->d_name);
+                if (read_small_file(cpath, &comm) < 0)
+                        continue; /* it ended */
+                comm[strcspn(comm, "\n")] = '\0';
+                if (thread_polls(comm))
+                        polling++;
+                else
+                        r = R->cg.ops->attach_thread(&R->cg, R->nf_other_rel, (pid_t)atoi(e->d_name), d);
+        }
+        closedir(dh);
+        if (r >= 0 && !polling)
+                r = diag_set(d, -ESRCH, "--quota-scope pmd: the NF (%s) has no polling thread to keep under the quota (none "
+                                        "named pmd-* or rte-worker-*)",
+                             R->nf->name);
+        return r;
+}
+
 int agents_start(struct exp_run *R, struct diag *d) {
         const struct agent_slot *s = NULL;
         int r = start_both(R, &s, d);
+        if (r >= 0)
+                r = move_other_threads(R, d);
         if (r < 0) {
                 report_error(d, r);
                 if (s)
@@ -200,5 +241,6 @@ int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
         if (nf_cpus && (r = R->cg.ops->set_cpuset(&R->cg, R->slot[ROLE_NF].rel, nf_cpus, R->mems, d)) < 0)
                 return r;
         const struct agent_slot *failed;
-        return start_both(R, &failed, d);
+        r = start_both(R, &failed, d);
+        return r < 0 ? r : move_other_threads(R, d);
 }

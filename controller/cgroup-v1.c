@@ -6,6 +6,7 @@
  * create can leave a directory and a failed delete can be half done, so every operation
  * is verified by reading the hierarchy back. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libcgroup.h>
 #include <stdio.h>
@@ -191,6 +192,30 @@ static int v1_attach(struct cg *cg, const char *rel, pid_t pid, struct diag *d) 
         return 0;
 }
 
+/* One thread into rel: its tid into each hierarchy's tasks file (libcgroup's
+ * cgroup_change_cgroup_path moves every thread of the process). */
+static int v1_attach_thread(struct cg *cg, const char *rel, pid_t tid, struct diag *d) {
+        const char *roots[] = { cg->m.cpu_root, cg->m.cpuset_root, own_acct(cg) ? cg->m.cpuacct_root : NULL };
+        for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+                if (!roots[i] || !roots[i][0])
+                        continue;
+                char path[512], num[24];
+                path_of(roots[i], rel, "tasks", path, sizeof(path));
+                int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+                int n = snprintf(num, sizeof(num), "%d\n", (int)tid);
+                if (fd < 0 || write(fd, num, (size_t)n) != n) {
+                        int e = errno;
+                        if (fd >= 0)
+                                close(fd);
+                        if (e == ESRCH)
+                                continue; /* the thread ended */
+                        return diag_set(d, -e, "cgroup v1: cannot move thread %d into %s: %s", (int)tid, path, strerror(e));
+                }
+                close(fd);
+        }
+        return 0;
+}
+
 static int v1_cpu_stat(struct cg *cg, const char *rel, struct cg_cpu_stat *ret, struct diag *d) {
         _cleanup_free_ char *text = NULL;
         int r = read_back(cg->m.cpu_root, rel, "cpu.stat", &text, d);
@@ -256,6 +281,7 @@ const struct cg_ops cg_v1_ops = {
         .set_quota = v1_set_quota,
         .set_cpuset = v1_set_cpuset,
         .attach = v1_attach,
+        .attach_thread = v1_attach_thread,
         .cpu_stat = v1_cpu_stat,
         .destroy = v1_destroy,
 };

@@ -76,6 +76,11 @@ static const char *thread_class(const char *comm, bool first) {
         return "other";
 }
 
+bool thread_polls(const char *comm) {
+        const char *cls = thread_class(comm, false);
+        return strcmp(cls, "pmd") == 0 || strcmp(cls, "lcore") == 0;
+}
+
 json_t *thread_classes_ns(pid_t pid) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);

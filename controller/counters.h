@@ -23,6 +23,8 @@ uint64_t process_run_ns(pid_t pid);
  * "handler": ns, "revalidator": ns, "urcu": ns, "lcore": ns, "eal": ns, "other": ns}
  * (only the classes it has), and the growth from a to b. */
 json_t *thread_classes_ns(pid_t pid);
+/* Whether a thread of this name polls (OVS's pmd-cNN, DPDK's worker lcores). */
+bool thread_polls(const char *comm);
 json_t *thread_classes_delta(json_t *a, json_t *b);
 /* Where a process's hugepage memory is: {"NODE": bytes, ...}. */
 json_t *numa_huge_json(pid_t pid);

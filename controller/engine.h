@@ -103,6 +103,7 @@ struct exp_run {
         unsigned ring;            /* its ring size (0: the driver's default) */
         const struct nf_ops *nf;  /* its NF kind */
         struct agent_slot slot[_ROLE_MAX];
+        char nf_other_rel[220];   /* --quota-scope pmd: the group of the NF's other threads */
         /* run_open */
         struct cg_mounts mounts;
         struct cg cg;

@@ -107,6 +107,9 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, quotas), "sweep" },
         { "cpu-period", "LIST", "CFS periods (default 100ms; 10ms and 1ms are interesting for PMDs)", cli_parse_string,
           offsetof(struct exp_opts, periods), "sweep" },
+        { "quota-scope", "SCOPE", "which of the NF's threads the quota limits: process (default; all of them, as Docker's "
+          "--cpus does) or pmd (only its polling threads; the others in an unlimited group on the housekeeping CPUs; "
+          "cgroup v1)", cli_parse_string, offsetof(struct exp_opts, quota_scope), "sweep" },
         { "method", "M", "throughput method: mrr (offer --rate, measure; default), ndr, pdr or ndr-pdr (binary search)",
           cli_parse_string, offsetof(struct exp_opts, method), "search" },
         { "ndr-loss", "PCT", "loss a no-drop-rate trial may have (default 0)", cli_parse_string,
@@ -663,6 +666,16 @@ static int build_gen_cores(struct experiment *x, struct diag *d) {
         return 0;
 }
 
+static int build_quota_scope(struct experiment *x, struct diag *d) {
+        const char *q = x->o.quota_scope;
+        x->quota_scope_pmd = q && strcmp(q, "pmd") == 0;
+        if (q && strcmp(q, "pmd") != 0 && strcmp(q, "process") != 0)
+                return diag_set(d, -EINVAL, "--quota-scope %s: give process (every thread of the NF) or pmd (its polling "
+                                            "threads only)",
+                                q);
+        return 0;
+}
+
 /* The throughput method: MRR offers --rate; NDR/PDR search for the rate. */
 static int build_method(struct experiment *x, struct diag *d) {
         const struct exp_opts *o = &x->o;
@@ -722,7 +735,7 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
                 return diag_set(d, -EINVAL, "--repetitions and --pmd-cores are at least 1");
         if ((r = build_link(x, d)) < 0)
                 return r;
-        if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
+        if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
                 return -EINVAL;

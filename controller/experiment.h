@@ -35,7 +35,7 @@ struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
-        const char *min_rate, *latency_at, *loss_repeats;
+        const char *min_rate, *latency_at, *loss_repeats, *quota_scope;
         unsigned repetitions, pmd_cores, max_trials;
         uint64_t duration_us, warmup_us, link_speed, final_us;
         bool shuffle, no_huge, restart, dry_run, no_floor;
@@ -74,6 +74,7 @@ struct experiment {
         int n_ring;
         struct nf_work work;           /* --nf-work: per-packet work of the NF (table 0: none) */
         unsigned gen_cores;            /* --gen-cores: 1 or 2 lcores (TX, RX); 0: auto, the plan's choice */
+        bool quota_scope_pmd;          /* --quota-scope pmd: only the polling threads under the quota */
         struct noise_spec specs[SCENARIO_MAX_NOISE];
         size_t n_specs;
         enum noise_placement places[SCENARIO_MAX_NOISE][_NOISE_PLACEMENT_MAX];
@@ -91,7 +92,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 39
+#define EXPERIMENT_N_OPTIONS 40
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

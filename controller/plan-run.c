@@ -212,6 +212,7 @@ static void make_slots(struct exp_run *R) {
                 snprintf(s->log, sizeof(s->log), "%s.log", roles[i]);
                 snprintf(s->rel, sizeof(s->rel), "isolab/%s/%s", R->run_id, roles[i]);
         }
+        snprintf(R->nf_other_rel, sizeof(R->nf_other_rel), "isolab/%s/nf-other", R->run_id);
 }
 
 /* Two generator CPUs of their own: on no PMD core and not the housekeeping core. */

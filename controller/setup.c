@@ -45,6 +45,11 @@ int run_open(struct exp_run *R, struct diag *d) {
                 return R->lock_fd;
         if ((r = cg_open(&R->cg, &R->mounts, d)) < 0)
                 return r;
+        if (x->quota_scope_pmd && !R->cg.ops->attach_thread)
+                return diag_set(d, -EINVAL, "--quota-scope pmd moves single threads between cgroups, which the %s backend "
+                                            "cannot (cgroup v2 keeps a process's threads together outside a threaded "
+                                            "subtree); use --quota-scope process",
+                                R->cg.ops->name);
         /* Opened once and written only through its fd (resdir.h): a new run's is made and
          * must not hold a run yet, a resumed run's must be the run's own. */
         r = resdir_open(R->out, x->o.resume ? RESDIR_RESUME : RESDIR_NEW, x->o.resume ? "--resume" : "--out", &R->outdir, d);
@@ -261,6 +266,10 @@ static int setup_cgroups(struct exp_run *R) {
         hwloc_bitmap_free(gen_set);
         if (r >= 0)
                 r = create_group(R, R->slot[ROLE_NF].rel, R->nf_set, R->mems, &d);
+        /* --quota-scope pmd: the NF's other threads go to a group without a quota, on the
+         * housekeeping CPUs (agents.c moves them once the NF runs). */
+        if (r >= 0 && R->x->quota_scope_pmd)
+                r = create_group(R, R->nf_other_rel, R->p->housekeeping.cpus, R->mems, &d);
         if (r >= 0)
                 r = create_neighbour_groups(R, run_rel, &d);
         if (r < 0 && d.err)

@@ -412,6 +412,7 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         json_object_set_new(line, "pinning", json_string(R->x->pin_names[variant_pin(R->x, pt->pinning)]));
         json_object_set_new(line, "neighbour", neighbour_json(&T, r >= 0));
         json_object_set_new(line, "nf_under_test", json_string(R->nf->name));
+        json_object_set_new(line, "quota_scope", json_string(R->x->quota_scope_pmd ? "pmd" : "process"));
         json_object_set_new(line, "ring_size", R->ring ? json_integer(R->ring) : json_null());
         /* The neighbour goes with its trial. */
         if (undo_run_to(&R->undo, mark, report_undo, NULL))

@@ -1115,3 +1115,50 @@ Test(sweep, ovs_dpdk_kill_9_then_cleanup_leaves_no_ovs, .timeout = 300) {
         cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
         expect_machine_clean();
 }
+
+/* The threads listed in a cgroup v1 group's tasks of this test's run, and how many of them
+ * poll (their name starts with "pmd"). */
+static size_t group_threads(const char *run, const char *group, size_t *polling) {
+        char path[400];
+        snprintf(path, sizeof(path), "%s/isolab/%s/%s/tasks", mounts.cpu_root, run, group);
+        FILE *f = fopen(path, "re");
+        size_t n = 0;
+        *polling = 0;
+        int tid;
+        while (f && fscanf(f, "%d", &tid) == 1) {
+                char cpath[64], comm[64] = "";
+                snprintf(cpath, sizeof(cpath), "/proc/%d/comm", tid);
+                FILE *c = fopen(cpath, "re");
+                if (c && fgets(comm, sizeof(comm), c))
+                        *polling += strncmp(comm, "pmd", 3) == 0;
+                if (c)
+                        fclose(c);
+                n++;
+        }
+        if (f)
+                fclose(f);
+        return n;
+}
+
+/* --quota-scope pmd: only OVS's PMD threads stay in the NF's group under the quota; its
+ * main, handler, revalidator and other threads run in nf-other, without one. */
+Test(sweep, ovs_dpdk_quota_scope_pmd_leaves_the_other_threads_outside, .timeout = 300) {
+        const char *args[] = { "--nf", "ovs-dpdk", "--quota-scope", "pmd", "--cpu-quota", "100,25", "--duration", "2s", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial();
+        char run[128];
+        run_name(run, sizeof(run));
+        size_t pmd_in_nf, pmd_in_other;
+        size_t in_nf = group_threads(run, "nf", &pmd_in_nf), in_other = group_threads(run, "nf-other", &pmd_in_other);
+        cr_expect(in_nf > 0 && in_nf == pmd_in_nf, "the NF's group holds %zu threads, %zu of them PMDs", in_nf, pmd_in_nf);
+        cr_expect(in_other > 0 && pmd_in_other == 0, "nf-other holds %zu threads, %zu of them PMDs", in_other, pmd_in_other);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
+        size_t n, i;
+        json_t *a = trials(&n), *t;
+        json_array_foreach(a, i, t) cr_expect_str_eq(json_string_value(json_object_get(t, "quota_scope")), "pmd");
+        json_decref(a);
+        expect_machine_clean();
+}

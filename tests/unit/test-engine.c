@@ -167,6 +167,7 @@ Test(experiment, every_other_mistake_is_one_sentence_naming_its_option) {
                 { { "sweep", "--method", "pdr", "--latency-at", "0,150" }, "--latency-at 0,150: give % of the PDR from 0 to 100" },
                 { { "sweep", "--method", "pdr", "--loss-repeats", "-1" }, "--loss-repeats -1: give 0 to 10" },
                 { { "sweep", "--method", "pdr", "--min-rate", "60" }, "--min-rate 60: give a percentage" },
+                { { "sweep", "--quota-scope", "threads" }, "--quota-scope threads: give process (every thread of the NF) or pmd" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(experiment_free) struct experiment x = { 0 };
