@@ -81,6 +81,30 @@ bool thread_polls(const char *comm) {
         return strcmp(cls, "pmd") == 0 || strcmp(cls, "lcore") == 0;
 }
 
+uint64_t polling_migrations(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = opendir(path);
+        uint64_t sum = 0;
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p2[96];
+                _cleanup_free_ char *comm = NULL, *sched = NULL;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
+                if (read_small_file(p2, &comm) < 0 || !thread_polls(comm))
+                        continue;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/sched", (int)pid, e->d_name);
+                const char *m = read_small_file(p2, &sched) == 0 ? strstr(sched, "se.nr_migrations") : NULL;
+                m = m ? strchr(m, ':') : NULL;
+                if (m)
+                        sum += strtoull(m + 1, NULL, 10);
+        }
+        if (dh)
+                closedir(dh);
+        return sum;
+}
+
 json_t *thread_classes_ns(pid_t pid) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);

@@ -25,6 +25,8 @@ uint64_t process_run_ns(pid_t pid);
 json_t *thread_classes_ns(pid_t pid);
 /* Whether a thread of this name polls (OVS's pmd-cNN, DPDK's worker lcores). */
 bool thread_polls(const char *comm);
+/* The migrations between CPUs of a process's polling threads (/proc/PID/task/TID/sched). */
+uint64_t polling_migrations(pid_t pid);
 json_t *thread_classes_delta(json_t *a, json_t *b);
 /* Where a process's hugepage memory is: {"NODE": bytes, ...}. */
 json_t *numa_huge_json(pid_t pid);

@@ -20,15 +20,18 @@
  *   the generator then starts as the virtio-user server of those sockets (gen_eal); its
  *                 EAL init returns once OVS has connected
  *   ready         OVS reconnects once a second: wait until pmd-rxq-show lists both ports
- *                 with no queue disabled
+ *                 with no queue disabled; unpinned, widen the PMD threads' affinity to
+ *                 the NF's cpuset (OVS pinned them to pmd-cpu-mask)
  *
  * Stopped by SIGTERM (vswitchd exits cleanly on it), then the database server.  OVS
  * cannot run without hugepages (it adds --in-memory, which EAL refuses with
  * --legacy-mem), and needs 1 GiB here for its mempools (512 MiB: "failed to allocate
  * memory for new device" on the second port).  ovs-appctl is run rather than speaking
  * OVS's unixctl JSON-RPC: its commands print text in 3.1 either way. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,7 @@
 #include "base/util.h"
 #include "controller/cleanup.h"
 #include "controller/engine.h"
+#include "controller/experiment.h"
 #include "controller/nf.h"
 #include "controller/verbs.h"
 
@@ -79,10 +83,6 @@ static int ovs_check(const struct experiment *x, struct diag *d) {
         if (x->link && strcmp(x->link, "vhost") != 0)
                 return diag_set(d, -EINVAL, "--nf ovs-dpdk runs over --link vhost only here (its ports are vhost-user clients "
                                             "of the generator's sockets)");
-        for (int i = 0; i < x->n_pin; i++)
-                if (x->unpinned[i])
-                        return diag_set(d, -EINVAL, "--nf ovs-dpdk runs pinned only (pmd-cpu-mask pins its PMD threads; an "
-                                                    "unpinned OVS is not built yet): drop --pinning unpinned");
         return 0;
 }
 
@@ -336,8 +336,56 @@ static int ovs_after_start(struct exp_run *R, struct diag *d) {
         return 0;
 }
 
-/* Both ports listed by pmd-rxq-show, none disabled. */
+static int ovs_wait_ports(struct exp_run *R, struct diag *d);
+
+/* Unpinned: OVS pins each PMD thread to its core of pmd-cpu-mask when it makes it, and
+ * only again when that mask changes; the PMD threads' affinity is widened to the NF's
+ * cpuset (the node, as for isolab-nf unpinned) once they run, and the scheduler moves them
+ * from then on (nf.migrations counts it). */
+static int unpin_pmds(struct exp_run *R, struct diag *d) {
+        pid_t pid = R->slot[ROLE_NF].a ? R->slot[ROLE_NF].a->pid : 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dh = pid > 0 ? opendir(path) : NULL;
+        if (!dh)
+                return diag_set(d, -ESRCH, "OVS: cannot list ovs-vswitchd's threads to unpin its PMDs");
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        int c;
+        hwloc_bitmap_foreach_begin(c, R->nf_set) {
+                if (c < CPU_SETSIZE)
+                        CPU_SET(c, &set);
+        }
+        hwloc_bitmap_foreach_end();
+        unsigned n = 0;
+        int r = 0;
+        for (struct dirent *e; r >= 0 && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char cpath[96];
+                _cleanup_free_ char *comm = NULL;
+                snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
+                if (read_small_file(cpath, &comm) < 0 || strncmp(comm, "pmd", 3) != 0)
+                        continue;
+                if (sched_setaffinity((pid_t)atoi(e->d_name), sizeof(set), &set) < 0)
+                        r = diag_set(d, -errno, "OVS: cannot unpin PMD thread %s: %s", e->d_name, strerror(errno));
+                n++;
+        }
+        closedir(dh);
+        if (r >= 0 && !n)
+                r = diag_set(d, -ESRCH, "OVS: ovs-vswitchd has no PMD thread to unpin");
+        return r;
+}
+
+/* Both ports listed by pmd-rxq-show, none disabled; then, unpinned, the PMDs let go. */
 static int ovs_ready(struct exp_run *R, struct diag *d) {
+        int r = ovs_wait_ports(R, d);
+        if (r >= 0 && R->x->unpinned[variant_pin(R->x, R->cur_var)])
+                r = unpin_pmds(R, d);
+        return r;
+}
+
+static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
         char dir[400], ctl[460];
         ovs_dir(R->run_dir, dir, sizeof(dir));
         snprintf(ctl, sizeof(ctl), "%s/vswitchd.ctl", dir);

@@ -22,6 +22,7 @@ struct snap {
         uint64_t stats_ns, cg_ns, sched_ns;
         struct cpu_snap cpus;     /* irq, softirq and steal time on the trial's CPUs */
         json_t *threads;          /* the NF's threads' CPU time by class (counters.h) */
+        uint64_t migrations;      /* its polling threads' migrations (an NF that does not count them) */
 };
 
 struct trial {
@@ -109,6 +110,7 @@ static void sched_snap(const struct trial *T, struct snap *s) {
         s->sched.process_ns = process_run_ns(pid);
         json_decref(s->threads);
         s->threads = thread_classes_ns(pid);
+        s->migrations = polling_migrations(pid);
         /* Its PMD threads are known by their names (OVS's pmd-cNN), else the whole process. */
         json_t *pmd = json_object_get(s->threads, "pmd");
         if (!nf_speaks(T))
@@ -302,7 +304,10 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         /* max_gap_ns is this trial's (the NF restarts it at stats with reset_max);
          * migrations are seen by the PMD lcores themselves. */
         json_object_set_new(nfj, "max_gap_ns_ever", json_real(max_lcores(s1, "max_gap_ns_ever")));
-        json_object_set_new(nfj, "migrations", json_integer(sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")));
+        /* Migrations of the PMD lcores, as they see them; else of the threads that poll. */
+        json_object_set_new(nfj, "migrations",
+                            json_integer(nf_speaks(T) ? sum_lcores(s1, "migrations") - sum_lcores(s0, "migrations")
+                                                      : (json_int_t)(T->s1.migrations - T->s0.migrations)));
         /* The time the PMDs did not poll (gaps over 10 us), as a share of the trial and of
          * the PMD cores. */
         json_int_t stall_ns = sum_lcores(s1, "stall_ns") - sum_lcores(s0, "stall_ns");

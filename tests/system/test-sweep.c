@@ -1162,3 +1162,54 @@ Test(sweep, ovs_dpdk_quota_scope_pmd_leaves_the_other_threads_outside, .timeout 
         json_decref(a);
         expect_machine_clean();
 }
+
+/* OVS unpinned: its PMD threads, pinned by OVS when it makes them, are let go over the
+ * NF's cpuset (the node) once it runs; the trial says so and counts their migrations. */
+Test(sweep, ovs_dpdk_unpinned_lets_its_pmd_threads_go, .timeout = 300) {
+        const char *args[] = { "--nf", "ovs-dpdk", "--pinning", "unpinned", "--cpu-quota", "100,50", "--duration", "2s", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial();
+        pid_t ovs = own_agent("nf");
+        cr_assert_gt(ovs, 0, "no process in the NF's group");
+        char path[96];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)ovs);
+        DIR *dh = opendir(path);
+        unsigned pmds = 0, wide = 0;
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
+                char p2[160], comm[64] = "", line[256];
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/comm", (int)ovs, e->d_name);
+                FILE *f = fopen(p2, "re");
+                if (!f)
+                        continue;
+                if (!fgets(comm, sizeof(comm), f) || strncmp(comm, "pmd", 3) != 0) {
+                        fclose(f);
+                        continue;
+                }
+                fclose(f);
+                pmds++;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/status", (int)ovs, e->d_name);
+                f = fopen(p2, "re");
+                while (f && fgets(line, sizeof(line), f))
+                        if (strncmp(line, "Cpus_allowed_list:", 18) == 0)
+                                wide += strpbrk(line + 18, ",-") != NULL; /* more than one CPU */
+                if (f)
+                        fclose(f);
+        }
+        if (dh)
+                closedir(dh);
+        cr_expect_gt(pmds, 0, "ovs-vswitchd (pid %d) has no PMD thread", (int)ovs);
+        cr_expect_eq(wide, pmds, "%u of %u PMD threads may run on more than one CPU", wide, pmds);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
+        size_t n, i;
+        json_t *a = trials(&n), *t;
+        cr_expect_eq(n, 2);
+        json_array_foreach(a, i, t) {
+                cr_expect_str_eq(json_string_value(json_object_get(t, "pinning")), "unpinned");
+                cr_expect(json_is_integer(json_object_get(json_object_get(t, "nf"), "migrations")), "trial %zu", i);
+        }
+        json_decref(a);
+        expect_machine_clean();
+}
