@@ -416,13 +416,6 @@ static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
         snprintf(buf, len, "%s/vswitchd.ctl", dir);
 }
 
-/* The PMD counters start again with the window. */
-static int ovs_stats_clear(struct exp_run *R, struct diag *d) {
-        char ctl[460];
-        appctl_target(R, ctl, sizeof(ctl));
-        return ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-clear", NULL }, NULL, d);
-}
-
 /* One "NAME: N" line's N. */
 static bool stat_of(const char *line, const char *name, unsigned long long *v) {
         const char *p = strstr(line, name);
@@ -437,6 +430,58 @@ static bool stat_of(const char *line, const char *name, unsigned long long *v) {
                 return false;
         *v = x;
         return true;
+}
+
+json_t *ovs_port_stats_parse(const char *text) {
+        json_t *ports = json_object();
+        json_t *cur = NULL;
+        for (const char *l = text; l && *l;) {
+                size_t n = strcspn(l, "\n");
+                char line[512];
+                snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), l);
+                unsigned port;
+                char name[64];
+                unsigned long long v;
+                if (sscanf(line, " port %u: %63[^ (]", &port, name) == 2) {
+                        cur = NULL;
+                        if (strcmp(name, "p0") == 0 || strcmp(name, "p1") == 0) {
+                                cur = json_pack("{s:I, s:I, s:I, s:I}", "rx", (json_int_t)0, "rx_dropped", (json_int_t)0,
+                                                "tx", (json_int_t)0, "tx_dropped", (json_int_t)0);
+                                json_object_set_new(ports, name, cur);
+                        }
+                } else if (cur && (strstr(line, "RX packets:") || strstr(line, "TX packets:"))) {
+                        bool rx = strstr(line, "RX packets:") != NULL;
+                        if (stat_of(line, rx ? "RX packets" : "TX packets", &v))
+                                json_object_set_new(cur, rx ? "rx" : "tx", json_integer((json_int_t)v));
+                        if (stat_of(line, "dropped", &v))
+                                json_object_set_new(cur, rx ? "rx_dropped" : "tx_dropped", json_integer((json_int_t)v));
+                }
+                l += n + (l[n] == '\n');
+        }
+        return ports;
+}
+
+/* The ports' counters (dpctl/show -s: never cleared, read at both ends of the window). */
+static json_t *port_counters(struct exp_run *R, struct diag *d) {
+        char ctl[460], *out = NULL;
+        appctl_target(R, ctl, sizeof(ctl));
+        if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpctl/show", "-s", NULL }, &out, d) < 0)
+                return NULL;
+        json_t *j = ovs_port_stats_parse(out);
+        free(out);
+        return j;
+}
+
+static json_t *ports_at_open; /* one run per controller: the window's first reading */
+
+/* The PMD counters start again with the window; the ports' are read. */
+static int ovs_stats_clear(struct exp_run *R, struct diag *d) {
+        char ctl[460];
+        appctl_target(R, ctl, sizeof(ctl));
+        json_decref(ports_at_open);
+        if (!(ports_at_open = port_counters(R, d)))
+                return d->err ? d->err : -EIO;
+        return ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-clear", NULL }, NULL, d);
 }
 
 json_t *ovs_pmd_stats_parse(const char *text) {
@@ -482,6 +527,36 @@ static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
                 return NULL;
         json_t *j = ovs_pmd_stats_parse(out);
         free(out);
+        json_t *now = port_counters(R, d);
+        if (!now) {
+                json_decref(j);
+                return NULL;
+        }
+        /* The ports over the window: what OVS took in and sent, and dropped. */
+        json_t *ports = json_object();
+        json_int_t tx_drops = 0, rx_drops = 0;
+        const char *name;
+        json_t *p;
+        json_object_foreach(now, name, p) {
+                json_t *b = json_object_get(ports_at_open, name), *delta = json_object();
+                const char *key;
+                json_t *v;
+                json_object_foreach(p, key, v) {
+                        json_int_t dv = json_integer_value(v) - json_integer_value(json_object_get(b, key));
+                        json_object_set_new(delta, key, json_integer(dv));
+                        if (strcmp(key, "tx_dropped") == 0)
+                                tx_drops += dv;
+                        if (strcmp(key, "rx_dropped") == 0)
+                                rx_drops += dv;
+                }
+                json_object_set_new(ports, name, delta);
+        }
+        json_decref(now);
+        json_decref(ports_at_open);
+        ports_at_open = NULL;
+        json_object_set_new(j, "ports", ports);
+        json_object_set_new(j, "tx_drops", json_integer(tx_drops));
+        json_object_set_new(j, "rx_drops", json_integer(rx_drops));
         return j;
 }
 

@@ -95,6 +95,8 @@ struct nf_ops {
 /* nf-ovs.c: OVS's `dpif-netdev/pmd-stats-show` text as {"rx", "busy_share", "idle_cycles",
  * "processing_cycles", "pmds": [{"core", "rx", "idle_cycles", "processing_cycles"}]}. */
 json_t *ovs_pmd_stats_parse(const char *text);
+/* `dpctl/show -s` text: {"p0": {"rx", "rx_dropped", "tx", "tx_dropped"}, "p1": ...}. */
+json_t *ovs_port_stats_parse(const char *text);
 
 /* Every kind, in the order --help names them (nf.c). */
 extern const struct nf_ops *const nf_kinds[];

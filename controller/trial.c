@@ -247,6 +247,13 @@ static json_t *trial_loss_parts(const struct trial *T, json_t *s0, json_t *s1) {
                                         ports_sum(s0, "rx_nombuf")),
                 .nf_tx_drops = counted(sum_lcores(s1, "tx_drops") - sum_lcores(s0, "tx_drops")),
         };
+        /* An NF kind that counts its ports' drops itself (OVS's dpctl/show). */
+        json_t *in_tx = json_object_get(T->inside, "tx_drops"), *in_rx = json_object_get(T->inside, "rx_drops");
+        if (!c.nf_known && json_is_integer(in_tx) && json_is_integer(in_rx)) {
+                c.nf_known = true;
+                c.nf_tx_drops = counted(json_integer_value(in_tx));
+                c.nf_rx_missed = counted(json_integer_value(in_rx));
+        }
         return loss_parts(&c);
 }
 

@@ -1079,6 +1079,14 @@ Test(sweep, ovs_dpdk_forwards_counts_from_the_inside_and_leaves_nothing, .timeou
                 cr_expect(busy > 0 && busy <= 1, "trial %zu: busy share %.3f", i, busy);
                 json_t *th = json_object_get(json_object_get(t, "nf"), "threads_cpu_ns");
                 cr_expect(json_integer_value(json_object_get(th, "pmd")) > 0, "trial %zu: no PMD thread time", i);
+                /* OVS's port drops (dpctl/show) are known loss parts, and the parts add up. */
+                json_t *lp = json_object_get(t, "loss_parts");
+                cr_expect(json_is_integer(json_object_get(lp, "nf_tx_drops")), "trial %zu: OVS's TX drops not counted", i);
+                double parts = num(t, "loss_parts", "link_refused") + num(t, "loss_parts", "nf_rx_missed") +
+                               num(t, "loss_parts", "nf_tx_drops") + num(t, "loss_parts", "gen_rx_missed") +
+                               num(t, "loss_parts", "unseen");
+                cr_expect_eq(parts, num(t, "loss_parts", "lost") + num(t, "loss_parts", "overcounted"),
+                             "trial %zu: the loss parts add to %.0f, lost %.0f", i, parts, num(t, "loss_parts", "lost"));
                 cr_expect(json_is_integer(json_object_get(th, "main")), "trial %zu: no main thread", i);
         }
         cr_assert(q100 && q25);

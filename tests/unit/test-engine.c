@@ -982,3 +982,31 @@ Test(nf, ovs_pmd_stats_are_parsed_per_pmd) {
         cr_expect_float_eq(json_real_value(json_object_get(none, "busy_share")), 0, 1e-12);
         json_decref(none);
 }
+
+/* OVS's dpctl/show -s (3.1): the two ports' counters, the bridge's own and the datapath's left out. */
+Test(nf, ovs_port_stats_are_parsed_for_the_two_ports) {
+        const char *text = "netdev@ovs-netdev:\n"
+                           "  lookups: hit:12324128 missed:0 lost:0\n"
+                           "  flows: 1\n"
+                           "  port 0: ovs-netdev (tap)\n"
+                           "    RX packets:0 errors:0 dropped:0 overruns:0 frame:0\n"
+                           "    TX packets:0 errors:0 dropped:0 aborted:0 carrier:0\n"
+                           "  port 1: p0 (dpdkvhostuserclient: configured_rx_queues=1, configured_tx_queues=1, mtu=1500)\n"
+                           "    RX packets:13622675 errors:? dropped:7 overruns:? frame:?\n"
+                           "    TX packets:0 errors:? dropped:0 aborted:? carrier:?\n"
+                           "    RX bytes:817360500 (779.5 MiB)  TX bytes:0\n"
+                           "  port 2: p1 (dpdkvhostuserclient: configured_rx_queues=1, configured_tx_queues=1, mtu=1500)\n"
+                           "    RX packets:0 errors:? dropped:0 overruns:? frame:?\n"
+                           "    TX packets:13622640 errors:? dropped:35 aborted:? carrier:?\n"
+                           "  port 3: br0 (tap)\n"
+                           "    RX packets:5 errors:0 dropped:9 overruns:0 frame:0\n";
+        json_t *j = ovs_port_stats_parse(text);
+        cr_assert_not_null(j);
+        cr_expect_eq(json_object_size(j), 2, "p0 and p1 only");
+        json_t *p0 = json_object_get(j, "p0"), *p1 = json_object_get(j, "p1");
+        cr_expect_eq(json_integer_value(json_object_get(p0, "rx")), 13622675);
+        cr_expect_eq(json_integer_value(json_object_get(p0, "rx_dropped")), 7);
+        cr_expect_eq(json_integer_value(json_object_get(p1, "tx")), 13622640);
+        cr_expect_eq(json_integer_value(json_object_get(p1, "tx_dropped")), 35);
+        json_decref(j);
+}
