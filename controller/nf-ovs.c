@@ -217,7 +217,19 @@ static int read_pid(const char *path) {
         return n > 0 ? atoi(b) : -1;
 }
 
+/* The database server this controller started last: a restart of the agents (another
+ * pinning, an agent that died) starts a new one on the same socket and pid file, so the
+ * old one goes first.  Its undo entry then finds it gone (by its start time). */
+static struct undo_ovsdb last_ovsdb;
+
 static int ovs_before_start(struct exp_run *R, struct diag *d) {
+        if (last_ovsdb.pid > 0) {
+                struct undo_ovsdb old = last_ovsdb;
+                last_ovsdb.pid = 0;
+                int r = undo_ovsdb(&old, d);
+                if (r < 0)
+                        return r;
+        }
         char dir[400], db[460], sock[460], pidf[460], ctl[460], log[460];
         ovs_dir(R->run_dir, dir, sizeof(dir));
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -246,6 +258,7 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
                 free(u);
                 return diag_set(d, -ESRCH, "OVS: ovsdb-server started but left no pid in %s", pidpath);
         }
+        last_ovsdb = *u;
         /* `isolab cleanup` kills it as an agent (pid and start time; no DPDK prefix). */
         r = undo_push_rec(&R->undo, undo_ovsdb, u,
                           json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)u->pid, "starttime",

@@ -1221,3 +1221,25 @@ Test(sweep, ovs_dpdk_unpinned_lets_its_pmd_threads_go, .timeout = 300) {
         json_decref(a);
         expect_machine_clean();
 }
+
+/* OVS restarted between variants (pinned, then unpinned): the second instance replaces
+ * the first (its database server too), and the run ends with none left. */
+Test(sweep, ovs_dpdk_restarts_between_variants, .timeout = 300) {
+        const char *args[] = { "--nf", "ovs-dpdk", "--pinning", "pinned,unpinned", "--cpu-quota", "100", "--duration", "0.5s",
+                               NULL };
+        sweep = start_isolab("sweep", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_eq(n, 2);
+        for (size_t i = 0; i < n; i++)
+                cr_expect_null(json_object_get(json_array_get(a, i), "error"), "trial %zu failed", i);
+        json_decref(a);
+        char run[128];
+        run_name(run, sizeof(run));
+        cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
+        expect_machine_clean();
+}
