@@ -40,8 +40,8 @@ static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct 
 }
 
 static struct agent_env env_of(const struct exp_run *R) {
-        return (struct agent_env){ .x = R->x, .run_dir = R->run_dir, .link_dir = R->link_dir, .huge_dir = R->huge_dir, .socket_mem = R->socket_mem,
-                                   .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
+        return (struct agent_env){ .x = R->x, .run_dir = R->run_dir, .link_dir = R->link_dir, .huge_dir = R->huge_dir,
+                                   .socket_mem = R->socket_mem, .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
                                    .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix }, .ring = R->ring };
 }
 

@@ -735,7 +735,8 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
                 return diag_set(d, -EINVAL, "--repetitions and --pmd-cores are at least 1");
         if ((r = build_link(x, d)) < 0)
                 return r;
-        if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 || (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
+        if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 ||
+            (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
                 return -EINVAL;
