@@ -474,6 +474,32 @@ json_t *ovs_port_stats_parse(const char *text) {
         return ports;
 }
 
+json_t *ovs_rxq_parse(const char *text) {
+        json_t *a = json_array();
+        int core = -1;
+        for (const char *l = text; l && *l;) {
+                size_t n = strcspn(l, "\n");
+                char line[512];
+                snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), l);
+                const char *c = strstr(line, "core_id ");
+                char port[64], state[32];
+                unsigned q;
+                if (strncmp(line, "pmd thread", 10) == 0 && c) {
+                        core = atoi(c + 8);
+                } else if (core >= 0 && sscanf(line, " port: %63s queue-id: %u (%31[^)])", port, &q, state) == 3) {
+                        const char *u = strstr(line, "pmd usage:");
+                        json_t *e = json_pack("{s:i, s:s, s:i, s:s}", "core", core, "port", port, "queue", (int)q, "state",
+                                              state);
+                        /* "pmd usage: 42 %", or "NOT AVAIL" before OVS has measured it */
+                        if (u && strchr(u, '%'))
+                                json_object_set_new(e, "usage_pct", json_integer(atoi(u + 10)));
+                        json_array_append_new(a, e);
+                }
+                l += n + (l[n] == '\n');
+        }
+        return a;
+}
+
 /* The ports' counters (dpctl/show -s: never cleared, read at both ends of the window). */
 static json_t *port_counters(struct exp_run *R, struct diag *d) {
         char ctl[460], *out = NULL;
@@ -568,6 +594,13 @@ static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
         json_decref(ports_at_open);
         ports_at_open = NULL;
         json_object_set_new(j, "ports", ports);
+        /* Which PMD polled which queue, with OVS's own usage estimate of that PMD. */
+        if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-rxq-show", NULL }, &out, d) < 0) {
+                json_decref(j);
+                return NULL;
+        }
+        json_object_set_new(j, "rxqs", ovs_rxq_parse(out));
+        free(out);
         json_object_set_new(j, "tx_drops", json_integer(tx_drops));
         json_object_set_new(j, "rx_drops", json_integer(rx_drops));
         return j;

@@ -97,6 +97,8 @@ struct nf_ops {
 json_t *ovs_pmd_stats_parse(const char *text);
 /* `dpctl/show -s` text: {"p0": {"rx", "rx_dropped", "tx", "tx_dropped"}, "p1": ...}. */
 json_t *ovs_port_stats_parse(const char *text);
+/* `dpif-netdev/pmd-rxq-show` text: [{"core", "port", "queue", "state", "usage_pct"}]. */
+json_t *ovs_rxq_parse(const char *text);
 
 /* Every kind, in the order --help names them (nf.c). */
 extern const struct nf_ops *const nf_kinds[];

@@ -1010,3 +1010,23 @@ Test(nf, ovs_port_stats_are_parsed_for_the_two_ports) {
         cr_expect_eq(json_integer_value(json_object_get(p1, "tx_dropped")), 35);
         json_decref(j);
 }
+
+/* OVS's pmd-rxq-show (3.1): which PMD polls which queue, enabled or not, and its usage. */
+Test(nf, ovs_rxq_placement_is_parsed) {
+        const char *text = "Displaying last 60 seconds pmd usage %\n"
+                           "pmd thread numa_id 0 core_id 1:\n"
+                           "  isolated : false\n"
+                           "  port: p0                queue-id:  0 (enabled)   pmd usage: 42 %\n"
+                           "  port: p1                queue-id:  0 (disabled)  pmd usage: NOT AVAIL\n"
+                           "  overhead:  3 %\n";
+        json_t *a = ovs_rxq_parse(text);
+        cr_assert_eq(json_array_size(a), 2);
+        json_t *q0 = json_array_get(a, 0), *q1 = json_array_get(a, 1);
+        cr_expect_eq(json_integer_value(json_object_get(q0, "core")), 1);
+        cr_expect_str_eq(json_string_value(json_object_get(q0, "port")), "p0");
+        cr_expect_str_eq(json_string_value(json_object_get(q0, "state")), "enabled");
+        cr_expect_eq(json_integer_value(json_object_get(q0, "usage_pct")), 42);
+        cr_expect_str_eq(json_string_value(json_object_get(q1, "state")), "disabled");
+        cr_expect_null(json_object_get(q1, "usage_pct"), "NOT AVAIL is no number");
+        json_decref(a);
+}
