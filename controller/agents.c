@@ -1,7 +1,6 @@
 /* agents — the generator and the NF under test: their command lines, their start in
  * their cgroups (each with its undo), readiness and protocol version, their restart
  * (engine.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -184,33 +183,31 @@ static int start_both(struct exp_run *R, const struct agent_slot **failed, struc
  * urcu; a DPDK process's control and interrupt threads) leave its group for one without a
  * quota on the housekeeping CPUs (cgroup v1 moves threads one by one).  Threads they start
  * later are born there. */
+struct move_ctx {
+        struct exp_run *R;
+        struct diag *d;
+        unsigned polling;
+};
+
+static int move_if_not_polling(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        (void)pid;
+        struct move_ctx *m = ctx;
+        if (thread_polls(comm)) {
+                m->polling++;
+                return 0;
+        }
+        return m->R->cg.ops->attach_thread(&m->R->cg, m->R->nf_other_rel, tid, m->d);
+}
+
 static int move_other_threads(struct exp_run *R, struct diag *d) {
         struct runner_agent *a = R->slot[ROLE_NF].a;
         if (!R->x->quota_scope_pmd || !a || a->pid <= 0)
                 return 0;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)a->pid);
-        DIR *dh = opendir(path);
-        if (!dh)
-                return diag_set(d, -errno, "--quota-scope pmd: cannot list the NF's threads in %s: %s", path, strerror(errno));
-        unsigned polling = 0;
-        int r = 0;
-        for (struct dirent *e; r >= 0 && (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] < '1' || e->d_name[0] > '9')
-                        continue;
-                char cpath[96];
-                _cleanup_free_ char *comm = NULL;
-                snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.16s/comm", (int)a->pid, e->d_name);
-                if (read_small_file(cpath, &comm) < 0)
-                        continue; /* it ended */
-                comm[strcspn(comm, "\n")] = '\0';
-                if (thread_polls(comm))
-                        polling++;
-                else
-                        r = R->cg.ops->attach_thread(&R->cg, R->nf_other_rel, (pid_t)atoi(e->d_name), d);
-        }
-        closedir(dh);
-        if (r >= 0 && !polling)
+        struct move_ctx m = { R, d, 0 };
+        int r = threads_foreach(a->pid, move_if_not_polling, &m);
+        if (r < 0 && !d->err)
+                return diag_set(d, r, "--quota-scope pmd: cannot list the NF's threads: %s", strerror(-r));
+        if (r >= 0 && !m.polling)
                 r = diag_set(d, -ESRCH, "--quota-scope pmd: the NF (%s) has no polling thread to keep under the quota (none "
                                         "named pmd-* or rte-worker-*)",
                              R->nf->name);

@@ -2,6 +2,7 @@
 #include "controller/counters.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,31 +38,57 @@ void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
         }
 }
 
-/* CPU time of all of a process's threads (the NF's PMD lcores plus its control,
- * interrupt and telemetry threads), to show what the quota spent beside the PMDs. */
-uint64_t process_run_ns(pid_t pid) {
+int thread_file(pid_t pid, pid_t tid, const char *name, char **ret) {
+        char path[96];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+        return read_small_file(path, ret);
+}
+
+int threads_foreach(pid_t pid, int (*fn)(pid_t pid, pid_t tid, const char *comm, void *ctx), void *ctx) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
         DIR *dh = opendir(path);
-        uint64_t sum = 0;
-        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] == '.')
+        if (!dh)
+                return -errno;
+        int r = 0;
+        for (struct dirent *e; r >= 0 && (e = readdir(dh)) != NULL;) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
                         continue;
-                char p2[96];
-                _cleanup_free_ char *text = NULL;
-                uint64_t v;
-                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/schedstat", (int)pid, e->d_name);
-                if (read_small_file(p2, &text) == 0 && sscanf(text, "%" SCNu64, &v) == 1)
-                        sum += v;
+                pid_t tid = (pid_t)atoi(e->d_name);
+                _cleanup_free_ char *comm = NULL;
+                if (thread_file(pid, tid, "comm", &comm) < 0)
+                        continue; /* it ended */
+                comm[strcspn(comm, "\n")] = '\0';
+                r = fn(pid, tid, comm, ctx);
         }
-        if (dh)
-                closedir(dh);
+        closedir(dh);
+        return r < 0 ? r : 0;
+}
+
+/* A thread's CPU time (its schedstat's first field), 0 when it ended. */
+static uint64_t thread_run_ns(pid_t pid, pid_t tid) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t v;
+        return thread_file(pid, tid, "schedstat", &text) == 0 && sscanf(text, "%" SCNu64, &v) == 1 ? v : 0;
+}
+
+static int add_run_ns(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        (void)comm;
+        *(uint64_t *)ctx += thread_run_ns(pid, tid);
+        return 0;
+}
+
+/* CPU time of all of a process's threads (the NF's PMD lcores plus its control,
+ * interrupt and telemetry threads), to show what the quota spent beside the PMDs. */
+uint64_t process_run_ns(pid_t pid) {
+        uint64_t sum = 0;
+        threads_foreach(pid, add_run_ns, &sum);
         return sum;
 }
 
 /* A thread's class by its name: OVS names its threads (pmd-c01/id:8, handler6,
- * revalidator7, urcu3), DPDK 22.11 its worker lcores (rte-worker-1; lcore-worker-1 in later releases); the process's
- * first thread is "main". */
+ * revalidator7, urcu3), DPDK 22.11 its worker lcores (rte-worker-1; lcore-worker-1 in
+ * later releases); the process's first thread is "main". */
 static const char *thread_class(const char *comm, bool first) {
         static const struct {
                 const char *prefix, *cls;
@@ -81,54 +108,34 @@ bool thread_polls(const char *comm) {
         return strcmp(cls, "pmd") == 0 || strcmp(cls, "lcore") == 0;
 }
 
+static int add_migrations(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        if (!thread_polls(comm))
+                return 0;
+        _cleanup_free_ char *sched = NULL;
+        const char *m = thread_file(pid, tid, "sched", &sched) == 0 ? strstr(sched, "se.nr_migrations") : NULL;
+        m = m ? strchr(m, ':') : NULL;
+        if (m)
+                *(uint64_t *)ctx += strtoull(m + 1, NULL, 10);
+        return 0;
+}
+
 uint64_t polling_migrations(pid_t pid) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-        DIR *dh = opendir(path);
         uint64_t sum = 0;
-        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] == '.')
-                        continue;
-                char p2[96];
-                _cleanup_free_ char *comm = NULL, *sched = NULL;
-                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
-                if (read_small_file(p2, &comm) < 0 || !thread_polls(comm))
-                        continue;
-                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/sched", (int)pid, e->d_name);
-                const char *m = read_small_file(p2, &sched) == 0 ? strstr(sched, "se.nr_migrations") : NULL;
-                m = m ? strchr(m, ':') : NULL;
-                if (m)
-                        sum += strtoull(m + 1, NULL, 10);
-        }
-        if (dh)
-                closedir(dh);
+        threads_foreach(pid, add_migrations, &sum);
         return sum;
 }
 
+static int add_class_ns(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        json_t *o = ctx;
+        const char *cls = thread_class(comm, tid == pid);
+        json_t *cur = json_object_get(o, cls);
+        json_object_set_new(o, cls, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)thread_run_ns(pid, tid)));
+        return 0;
+}
+
 json_t *thread_classes_ns(pid_t pid) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-        DIR *dh = opendir(path);
         json_t *o = json_object();
-        for (struct dirent *e; dh && (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] == '.')
-                        continue;
-                char p2[96];
-                _cleanup_free_ char *text = NULL, *comm = NULL;
-                uint64_t v;
-                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/schedstat", (int)pid, e->d_name);
-                if (read_small_file(p2, &text) < 0 || sscanf(text, "%" SCNu64, &v) != 1)
-                        continue;
-                snprintf(p2, sizeof(p2), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
-                if (read_small_file(p2, &comm) < 0)
-                        continue;
-                comm[strcspn(comm, "\n")] = '\0';
-                const char *cls = thread_class(comm, atoi(e->d_name) == (int)pid);
-                json_t *cur = json_object_get(o, cls);
-                json_object_set_new(o, cls, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)v));
-        }
-        if (dh)
-                closedir(dh);
+        threads_foreach(pid, add_class_ns, o);
         return o;
 }
 

@@ -19,6 +19,12 @@ struct sched_snap {
 void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s);
 /* CPU time of all of a process's threads. */
 uint64_t process_run_ns(pid_t pid);
+/* Calls fn(pid, tid, comm, ctx) for each thread of pid still there (comm without its
+ * newline); stops at fn's first negative return and returns it, -errno when the threads
+ * cannot be listed, else 0. */
+int threads_foreach(pid_t pid, int (*fn)(pid_t pid, pid_t tid, const char *comm, void *ctx), void *ctx);
+/* A thread's /proc/PID/task/TID/NAME (comm, sched, schedstat, status) in *ret. */
+int thread_file(pid_t pid, pid_t tid, const char *name, char **ret);
 /* CPU time of a process's threads by class of thread name: {"pmd": ns, "main": ns,
  * "handler": ns, "revalidator": ns, "urcu": ns, "lcore": ns, "eal": ns, "other": ns}
  * (only the classes it has), and the growth from a to b. */

@@ -28,7 +28,6 @@
  * --legacy-mem), and needs 1 GiB here for its mempools (512 MiB: "failed to allocate
  * memory for new device" on the second port).  ovs-appctl is run rather than speaking
  * OVS's unixctl JSON-RPC: its commands print text in 3.1 either way. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -44,6 +43,7 @@
 #include "base/spawn.h"
 #include "base/util.h"
 #include "controller/cleanup.h"
+#include "controller/counters.h"
 #include "controller/engine.h"
 #include "controller/experiment.h"
 #include "controller/nf.h"
@@ -349,59 +349,56 @@ static int ovs_after_start(struct exp_run *R, struct diag *d) {
         return 0;
 }
 
-static int ovs_wait_ports(struct exp_run *R, struct diag *d);
-
 /* Unpinned: OVS pins each PMD thread to its core of pmd-cpu-mask when it makes it, and
  * only again when that mask changes; the PMD threads' affinity is widened to the NF's
  * cpuset (the node, as for isolab-nf unpinned) once they run, and the scheduler moves them
  * from then on (nf.migrations counts it). */
+struct unpin_ctx {
+        cpu_set_t set;
+        struct diag *d;
+        unsigned pmds;
+};
+
+static int unpin_if_pmd(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        (void)pid;
+        struct unpin_ctx *u = ctx;
+        if (strncmp(comm, "pmd", 3) != 0)
+                return 0;
+        u->pmds++;
+        if (sched_setaffinity(tid, sizeof(u->set), &u->set) < 0)
+                return diag_set(u->d, -errno, "OVS: cannot unpin PMD thread %d: %s", (int)tid, strerror(errno));
+        return 0;
+}
+
 static int unpin_pmds(struct exp_run *R, struct diag *d) {
         pid_t pid = R->slot[ROLE_NF].a ? R->slot[ROLE_NF].a->pid : 0;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-        DIR *dh = pid > 0 ? opendir(path) : NULL;
-        if (!dh)
-                return diag_set(d, -ESRCH, "OVS: cannot list ovs-vswitchd's threads to unpin its PMDs");
-        cpu_set_t set;
-        CPU_ZERO(&set);
+        struct unpin_ctx u = { .d = d };
+        CPU_ZERO(&u.set);
         int c;
         hwloc_bitmap_foreach_begin(c, R->nf_set) {
                 if (c < CPU_SETSIZE)
-                        CPU_SET(c, &set);
+                        CPU_SET(c, &u.set);
         }
         hwloc_bitmap_foreach_end();
-        unsigned n = 0;
-        int r = 0;
-        for (struct dirent *e; r >= 0 && (e = readdir(dh)) != NULL;) {
-                if (e->d_name[0] < '1' || e->d_name[0] > '9')
-                        continue;
-                char cpath[96];
-                _cleanup_free_ char *comm = NULL;
-                snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
-                if (read_small_file(cpath, &comm) < 0 || strncmp(comm, "pmd", 3) != 0)
-                        continue;
-                if (sched_setaffinity((pid_t)atoi(e->d_name), sizeof(set), &set) < 0)
-                        r = diag_set(d, -errno, "OVS: cannot unpin PMD thread %s: %s", e->d_name, strerror(errno));
-                n++;
-        }
-        closedir(dh);
-        if (r >= 0 && !n)
+        int r = pid > 0 ? threads_foreach(pid, unpin_if_pmd, &u) : -ESRCH;
+        if (r < 0 && !d->err)
+                return diag_set(d, r, "OVS: cannot list ovs-vswitchd's threads to unpin its PMDs: %s", strerror(-r));
+        if (r >= 0 && !u.pmds)
                 r = diag_set(d, -ESRCH, "OVS: ovs-vswitchd has no PMD thread to unpin");
         return r;
 }
 
-/* Both ports listed by pmd-rxq-show, none disabled; then, unpinned, the PMDs let go. */
-static int ovs_ready(struct exp_run *R, struct diag *d) {
-        int r = ovs_wait_ports(R, d);
-        if (r >= 0 && R->x->unpinned[variant_pin(R->x, R->cur_var)])
-                r = unpin_pmds(R, d);
-        return r;
+/* vswitchd's unixctl socket, for ovs-appctl -t. */
+static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
+        char dir[400];
+        ovs_dir(R->run_dir, dir, sizeof(dir));
+        snprintf(buf, len, "%s/vswitchd.ctl", dir);
 }
 
+/* Both ports listed by pmd-rxq-show, none disabled. */
 static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
-        char dir[400], ctl[460];
-        ovs_dir(R->run_dir, dir, sizeof(dir));
-        snprintf(ctl, sizeof(ctl), "%s/vswitchd.ctl", dir);
+        char ctl[460];
+        appctl_target(R, ctl, sizeof(ctl));
         char last[600] = "";
         for (int waited = 0; waited < OVS_READY_MS; waited += 100) {
                 char *out = NULL;
@@ -423,11 +420,14 @@ static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
                         last, line[0] ? "; ovs-vswitchd.log: " : "", line);
 }
 
-static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
-        char dir[400];
-        ovs_dir(R->run_dir, dir, sizeof(dir));
-        snprintf(buf, len, "%s/vswitchd.ctl", dir);
+/* Both ports listed by pmd-rxq-show, none disabled; then, unpinned, the PMDs let go. */
+static int ovs_ready(struct exp_run *R, struct diag *d) {
+        int r = ovs_wait_ports(R, d);
+        if (r >= 0 && R->x->unpinned[variant_pin(R->x, R->cur_var)])
+                r = unpin_pmds(R, d);
+        return r;
 }
+
 
 /* One "NAME: N" line's N. */
 static bool stat_of(const char *line, const char *name, unsigned long long *v) {
