@@ -160,6 +160,17 @@ static void interrupt_sweep(size_t all) {
         json_decref(a);
 }
 
+/* `isolab report` of this test's run, as text (at most len - 1 bytes). */
+static void report_text(char *text, size_t len) {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
+        FILE *rp = popen(cmd, "r");
+        size_t got = rp ? fread(text, 1, len - 1, rp) : 0;
+        text[got] = '\0';
+        if (rp)
+                pclose(rp);
+}
+
 /* Nothing of this test's runs is left: cgroups, mounts, run directories, processes. */
 static void expect_machine_clean(void) {
         char *left = ownrun_leftovers(mounts.cpu_root, mounts.cpuset_root, mounts.cpuacct_root);
@@ -281,14 +292,8 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
         cr_expect_eq(nser, 3, "%zu series for 3 trials", nser);
         json_decref(a);
 
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
-        FILE *rp = popen(cmd, "r");
-        char text[8192] = "";
-        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
-        text[got] = '\0';
-        if (rp)
-                pclose(rp);
+        char cmd[256], text[8192];
+        report_text(text, sizeof(text));
         /* The generator's floor, measured once before the NF started, beside the results. */
         cr_expect(strstr(text, "Generator floor (no NF, its port looped back;") != NULL, "no floor in the report:\n%s", text);
         snprintf(cmd, sizeof(cmd), "%s/run/run.json", out);
@@ -340,13 +345,8 @@ Test(sweep, a_generator_limited_baseline_gets_no_ratio) {
         cr_expect_lt(num(q100, "nf", "busy_share"), 0.95, "at 10 %% of line the NF was busy %.2f of its polls",
                      num(q100, "nf", "busy_share"));
         json_decref(a);
-        char cmd[256], text[8192] = "";
-        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
-        FILE *rp = popen(cmd, "r");
-        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
-        text[got] = '\0';
-        if (rp)
-                pclose(rp);
+        char text[8192];
+        report_text(text, sizeof(text));
         cr_expect(strstr(text, "q/100% n/a: generator-limited: at the baseline the NF's PMDs polled empty queues") != NULL,
                   "%s", text);
         expect_machine_clean();
@@ -391,13 +391,8 @@ Test(sweep, pdr_search_with_a_final_trial_and_latency_at_load, .timeout = 300) {
                 cr_expect_geq(finals, 1, "a converged search ends with its final trial");
         cr_expect_eq(at, found > 0 ? 2 : 0, "%u latency-at trials", at);
         json_decref(a);
-        char cmd[256], text[8192] = "";
-        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab report %s/run", out);
-        FILE *rp = popen(cmd, "r");
-        size_t got = rp ? fread(text, 1, sizeof(text) - 1, rp) : 0;
-        text[got] = '\0';
-        if (rp)
-                pclose(rp);
+        char text[8192];
+        report_text(text, sizeof(text));
         cr_expect(strstr(text, "latency at load (--latency-at)") != NULL && strstr(text, "50% pdr") != NULL &&
                           strstr(text, "stream") != NULL,
                   "%s", text);
