@@ -159,6 +159,7 @@ static int start_both(struct exp_run *R, const struct agent_slot **failed, struc
                 order[1] = &R->slot[ROLE_GEN];
         }
         int r = 0;
+        R->nf_up = nf;
         for (int i = 0; i < _ROLE_MAX && r >= 0; i++) {
                 struct agent_slot *s = order[i];
                 *failed = s;
@@ -227,6 +228,13 @@ int agents_start(struct exp_run *R, struct diag *d) {
         return r;
 }
 
+void agents_nf_stop(struct exp_run *R) {
+        if (R->nf_up && R->nf_up->stop)
+                R->nf_up->stop(R);
+        R->nf_up = NULL;
+        R->nf_state = NULL;
+}
+
 /* The old agents' undo entries stay and find their slots taken. */
 int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
         for (int i = _ROLE_MAX - 1; i >= 0; i--)
@@ -234,6 +242,7 @@ int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
                         runner_release(&R->run, R->slot[i].a);
         for (int i = 0; i < _ROLE_MAX; i++)
                 R->slot[i].a = NULL;
+        agents_nf_stop(R);
         int r;
         if (nf_cpus && (r = R->cg.ops->set_cpuset(&R->cg, R->slot[ROLE_NF].rel, nf_cpus, R->mems, d)) < 0)
                 return r;

@@ -102,6 +102,8 @@ struct exp_run {
         unsigned cur_var;         /* the variant (NF kind x ring size x pinning) running now */
         unsigned ring;            /* its ring size (0: the driver's default) */
         const struct nf_ops *nf;  /* its NF kind */
+        const struct nf_ops *nf_up; /* the kind whose agents were started last (agents.c) */
+        void *nf_state;           /* that kind's own state, freed by its stop (nf.h) */
         struct agent_slot slot[_ROLE_MAX];
         char nf_other_rel[220];   /* --quota-scope pmd: the group of the NF's other threads */
         /* run_open */
@@ -173,6 +175,8 @@ int agents_start(struct exp_run *R, struct diag *d);
 /* Stops both agents (the NF first) and starts them again; with nf_cpus, the NF's cpuset
  * changes in between (a new pinning). */
 int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d);
+/* The NF kind's stop (nf.h), once its agents are released; run_free calls it last. */
+void agents_nf_stop(struct exp_run *R);
 int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
                 const char *logname, bool raw, struct runner_agent **ret, struct diag *d);
 

@@ -217,19 +217,36 @@ static int read_pid(const char *path) {
         return n > 0 ? atoi(b) : -1;
 }
 
-/* The database server this controller started last: a restart of the agents (another
- * pinning, an agent that died) starts a new one on the same socket and pid file, so the
- * old one goes first.  Its undo entry then finds it gone (by its start time). */
-static struct undo_ovsdb last_ovsdb;
+/* What one start of OVS keeps (R->nf_state): the database server it started, which its
+ * stop ends (a restart starts a new one on the same socket and pid file; its undo entry
+ * then finds it gone by its start time), and the ports' counters at the window's open. */
+struct ovs_state {
+        struct undo_ovsdb db;
+        json_t *ports_at_open;
+};
+
+static struct ovs_state *ovs_state(struct exp_run *R) {
+        if (!R->nf_state)
+                R->nf_state = calloc(1, sizeof(struct ovs_state));
+        return R->nf_state;
+}
+
+static void ovs_stop(struct exp_run *R) {
+        struct ovs_state *st = R->nf_state;
+        if (!st)
+                return;
+        struct diag d = { 0 };
+        if (st->db.pid > 0 && undo_ovsdb(&st->db, &d) < 0)
+                report_error(&d, d.err);
+        json_decref(st->ports_at_open);
+        free(st);
+        R->nf_state = NULL;
+}
 
 static int ovs_before_start(struct exp_run *R, struct diag *d) {
-        if (last_ovsdb.pid > 0) {
-                struct undo_ovsdb old = last_ovsdb;
-                last_ovsdb.pid = 0;
-                int r = undo_ovsdb(&old, d);
-                if (r < 0)
-                        return r;
-        }
+        struct ovs_state *os = ovs_state(R);
+        if (!os)
+                return diag_set(d, -ENOMEM, "out of memory");
         char dir[400], db[460], sock[460], pidf[460], ctl[460], log[460];
         ovs_dir(R->run_dir, dir, sizeof(dir));
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -258,7 +275,7 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
                 free(u);
                 return diag_set(d, -ESRCH, "OVS: ovsdb-server started but left no pid in %s", pidpath);
         }
-        last_ovsdb = *u;
+        os->db = *u;
         /* `isolab cleanup` kills it as an agent (pid and start time; no DPDK prefix). */
         r = undo_push_rec(&R->undo, undo_ovsdb, u,
                           json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)u->pid, "starttime",
@@ -511,14 +528,15 @@ static json_t *port_counters(struct exp_run *R, struct diag *d) {
         return j;
 }
 
-static json_t *ports_at_open; /* one run per controller: the window's first reading */
-
 /* The PMD counters start again with the window; the ports' are read. */
 static int ovs_stats_clear(struct exp_run *R, struct diag *d) {
         char ctl[460];
         appctl_target(R, ctl, sizeof(ctl));
-        json_decref(ports_at_open);
-        if (!(ports_at_open = port_counters(R, d)))
+        struct ovs_state *os = ovs_state(R);
+        if (!os)
+                return diag_set(d, -ENOMEM, "out of memory");
+        json_decref(os->ports_at_open);
+        if (!(os->ports_at_open = port_counters(R, d)))
                 return d->err ? d->err : -EIO;
         return ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-clear", NULL }, NULL, d);
 }
@@ -562,6 +580,11 @@ json_t *ovs_pmd_stats_parse(const char *text) {
 static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
         char ctl[460], *out = NULL;
         appctl_target(R, ctl, sizeof(ctl));
+        struct ovs_state *os = ovs_state(R);
+        if (!os) {
+                diag_set(d, -ENOMEM, "out of memory");
+                return NULL;
+        }
         if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-show", NULL }, &out, d) < 0)
                 return NULL;
         json_t *j = ovs_pmd_stats_parse(out);
@@ -577,7 +600,7 @@ static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
         const char *name;
         json_t *p;
         json_object_foreach(now, name, p) {
-                json_t *b = json_object_get(ports_at_open, name), *delta = json_object();
+                json_t *b = json_object_get(os->ports_at_open, name), *delta = json_object();
                 const char *key;
                 json_t *v;
                 json_object_foreach(p, key, v) {
@@ -591,8 +614,8 @@ static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
                 json_object_set_new(ports, name, delta);
         }
         json_decref(now);
-        json_decref(ports_at_open);
-        ports_at_open = NULL;
+        json_decref(os->ports_at_open);
+        os->ports_at_open = NULL;
         json_object_set_new(j, "ports", ports);
         /* Which PMD polled which queue, with OVS's own usage estimate of that PMD. */
         if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-rxq-show", NULL }, &out, d) < 0) {
@@ -621,4 +644,5 @@ const struct nf_ops nf_ovs = {
         .log = "ovs-vswitchd.log",
         .hugepage_mem = OVS_HUGEPAGE_MEM,
         .housekeeping_threads = true,
+        .stop = ovs_stop,
 };

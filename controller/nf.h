@@ -90,6 +90,11 @@ struct nf_ops {
         json_t *(*stats_read)(struct exp_run *R, struct diag *d);
         /* Its threads outside the PMD lcores run on the housekeeping CPUs, in its cgroup. */
         bool housekeeping_threads;
+        /* Once its agents are released (a restart, another kind, the run's end): what it
+         * started besides its process stops and its own state (R->nf_state) is freed;
+         * NULL: nothing to do.  At the run's end the undo stack has stopped everything
+         * already, and this only frees. */
+        void (*stop)(struct exp_run *R);
 };
 
 /* nf-ovs.c: OVS's `dpif-netdev/pmd-stats-show` text as {"rx", "busy_share", "idle_cycles",

@@ -276,6 +276,7 @@ int run_plan(struct exp_run *R, struct diag *d) {
 }
 
 void run_free(struct exp_run *R) {
+        agents_nf_stop(R);
         resdir_close(&R->outdir);
         neighbours_free(&R->nb);
         json_decref(R->floor);
