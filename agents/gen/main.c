@@ -79,10 +79,11 @@ static struct {
         uint64_t link_bps;
         unsigned mbufs;
         unsigned mbuf_size;  /* data room */
+        unsigned tx_queues;  /* queues of the TX port, sent on in turn, a burst each */
         const char *selftest; /* vhost socket to loop back to */
         struct link_opts link;
 } opt = { .link = LINK_OPTS_DEFAULT, .tx_port = 0, .rx_port = 1, .link_bps = 10000000000ULL, .mbufs = 16383,
-          .mbuf_size = RTE_MBUF_DEFAULT_DATAROOM };
+          .mbuf_size = RTE_MBUF_DEFAULT_DATAROOM, .tx_queues = 1 };
 
 /* ---- one trial: parameters in, counters out ----------------------------------------------------- */
 
@@ -302,7 +303,11 @@ static inline unsigned tx_due(struct trial *t, struct pacer *p, uint64_t *seq, u
                 pkts[i]->data_len = (uint16_t)len;
                 pkts[i]->pkt_len = (uint32_t)len;
         }
-        uint16_t ok = rte_eth_tx_burst((uint16_t)opt.tx_port, 0, pkts, (uint16_t)due);
+        /* Several queues (an NF that polls each, OVS's n_rxq on vhost): a burst on each in
+         * turn, as a NIC's RSS would spread flows. */
+        static unsigned txq;
+        uint16_t queue = (uint16_t)(opt.tx_queues > 1 ? txq++ % opt.tx_queues : 0);
+        uint16_t ok = rte_eth_tx_burst((uint16_t)opt.tx_port, queue, pkts, (uint16_t)due);
         if (ok < due)
                 rte_pktmbuf_free_bulk(pkts + ok, due - ok);
         /* Paced: the schedule moves on whether or not the device took them (what it did
@@ -707,6 +712,8 @@ static const struct agent_option gen_options[] = {
         { "link-speed", "BPS", 'l', "the emulated link's speed in bit/s, for line rate (default 10000000000)" },
         { "mbufs", "N", 'n', "mbufs in the pool (default 16383)" },
         { "mbuf-size", "BYTES", 's', "mbuf data room in bytes, 128 to 65000 (default 2048)" },
+        { "tx-queues", "N", 'q', "queues of the TX port, 1 to 8, sent on in turn a burst each (default 1); its device "
+          "must have as many (queues=N)" },
         { "selftest", "SOCKET", 'S', "loop port 0 back through a virtio-user port on this vhost socket (the none NF)" },
 };
 
@@ -746,12 +753,15 @@ static int parse_args(int argc, char **argv) {
                 case 'l': opt.link_bps = v; break;
                 case 'n': opt.mbufs = (unsigned)v; break;
                 case 's': opt.mbuf_size = (unsigned)v; break;
+                case 'q': opt.tx_queues = (unsigned)v; break;
                 }
         }
         if (link_opts_check(&opt.link, "isolab-gen") < 0)
                 return -EINVAL;
-        if (opt.link_bps < 1000000 || opt.mbufs < 1023 || opt.mbuf_size < 128 || opt.mbuf_size > 65000) {
-                fprintf(stderr, "isolab-gen: --link-speed is in bit/s (>= 1000000), --mbufs >= 1023, --mbuf-size 128..65000\n");
+        if (opt.link_bps < 1000000 || opt.mbufs < 1023 || opt.mbuf_size < 128 || opt.mbuf_size > 65000 || opt.tx_queues < 1 ||
+            opt.tx_queues > 8) {
+                fprintf(stderr, "isolab-gen: --link-speed is in bit/s (>= 1000000), --mbufs >= 1023, --mbuf-size 128..65000, "
+                                "--tx-queues 1..8\n");
                 return -EINVAL;
         }
         return 0;
@@ -807,7 +817,9 @@ static int gen_init(int argc, char **argv) {
         }
         for (uint16_t p = 0; p < n_ports; p++) {
                 char err[256];
-                struct port_conf pc = { .nb_rxq = 1, .nb_txq = 1, .pool = pool, .nb_rxd = (uint16_t)opt.link.ring,
+                /* The TX port's queues in pairs: a virtio device enables the pairs configured. */
+                uint16_t nq = (uint16_t)(p == opt.tx_port ? opt.tx_queues : 1);
+                struct port_conf pc = { .nb_rxq = nq, .nb_txq = nq, .pool = pool, .nb_rxd = (uint16_t)opt.link.ring,
                                         .nb_txd = (uint16_t)opt.link.ring };
                 if (port_start(p, &pc, err, sizeof(err)) < 0) {
                         fprintf(stderr, "isolab-gen: %s\n", err);
