@@ -12,6 +12,7 @@
 
 #include "agents/common/proto.h"
 #include "base/util.h"
+#include "agents/common/linkspec.h"
 #include "controller/cleanup.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
@@ -21,8 +22,9 @@
 /* The generator's command line: EAL, the link, the emulated link speed, and what the NF
  * kind asks of it (none: loop port 0 back). */
 static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct argvec *a) {
-        if (nf->gen_eal) {
-                /* Its ports from EAL, as the NF kind wants them, instead of isolab's link. */
+        if (nf->gen_eal && link_spec_find(e->x->link)->sockets) {
+                /* Its ports from EAL, as the NF kind wants them, instead of isolab's virtual
+                 * link (real ports are the same for every kind). */
                 char bin[600];
                 paths_agent("gen", bin, sizeof(bin));
                 argv_add(a, "%s", bin);

@@ -133,7 +133,10 @@ struct exp_run {
         int restarts;
 };
 
-/* plan-run.c.  run_plan returns 0, -errno with d set, or an exit status it has said. */
+/* plan-run.c.  run_fit (--fit): the most PMD cores up to --pmd-cores this machine can
+ * plan, written into x (experiment_fit); run_plan then plans the run.  Each returns 0,
+ * -errno with d set, or an exit status it has said. */
+int run_fit(struct exp_run *R, struct experiment *x, struct diag *d);
 int run_plan(struct exp_run *R, struct diag *d);
 /* Makes variant v (NF kind x pinning) the current one: lcores, cpuset, command lines. */
 void run_variant(struct exp_run *R, unsigned v);

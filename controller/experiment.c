@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,9 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, shuffle), "scenario" },
         { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct exp_opts, seed),
           "scenario" },
+        { "fit", NULL, "on a machine smaller than the scenario asks, run it with fewer PMD cores (at least one) and OVS's "
+          "rx-queue affinity folded onto them instead of refusing; every change is a warning in the plan, run.json and "
+          "the report", NULL, offsetof(struct exp_opts, fit), "scenario" },
         { "restart-agents", NULL, "when an agent dies, record the failed trial, restart both agents and go on (3 times at most)",
           NULL, offsetof(struct exp_opts, restart), "scenario" },
         { "out", "DIR", "results directory (default results/NAME-UTCTIME)", cli_parse_string,
@@ -128,6 +132,17 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, max_trials), "search" },
         { "latency-at", "LIST", "after each search, latency at these % of the point's PDR (0: a 10 kpps stream), "
           "e.g. 0,10,50,90", cli_parse_string, offsetof(struct exp_opts, latency_at), "search" },
+        { "ovs-n-rxq", "N", "OVS: rx queues of its ingress port p0 (n_rxq; 1 to 8, default 1); on vhost the generator's "
+          "virtio-user port gets as many queues and sends on each in turn", cli_parse_uint,
+          offsetof(struct exp_opts, ovs_n_rxq), "ovs" },
+        { "ovs-n-rxq-desc", "N", "OVS: descriptors per rx queue of its ingress port (n_rxq_desc; a power of two from 64 to "
+          "4096, default the ring); on vhost the ring of the generator's virtio-user port, which OVS takes as its own",
+          cli_parse_uint, offsetof(struct exp_opts, ovs_n_rxq_desc), "ovs" },
+        { "ovs-rxq-affinity", "Q:P,...", "OVS: rx queue Q of the ingress port polled by the P-th PMD (0-based, in the order "
+          "of the planned PMD CPUs; pmd-rxq-affinity with the CPU filled in); default OVS's own assignment",
+          cli_parse_string, offsetof(struct exp_opts, ovs_rxq_affinity), "ovs" },
+        { "ovs-socket-mem", "MiB", "OVS: hugepage memory on the planned node (dpdk-socket-mem and -limit; default 1024, the "
+          "study's --socket-mem=1024,0)", cli_parse_uint, offsetof(struct exp_opts, ovs_socket_mem), "ovs" },
         { "noise", "LIST", "neighbour workloads: cpu, cache, membw, ctxsw, http, idle, exec (noisy: default cpu)",
           cli_parse_string, offsetof(struct exp_opts, noise), NULL },
         { "placement", "LIST", "where neighbours run: same-core, sibling, same-llc, same-node, other-node, any "
@@ -676,6 +691,110 @@ static int build_quota_scope(struct experiment *x, struct diag *d) {
         return 0;
 }
 
+/* Whether OVS's pinned PMDs must also poll the queues left to OVS: a PMD with a pinned
+ * queue is isolated, so when every PMD has one, the egress port's queue (never pinned)
+ * and the ingress queues without affinity are polled by none. */
+static void ovs_isolation(struct experiment *x) {
+        unsigned pinned_pmds = 0;
+        for (unsigned p = 0; p < x->o.pmd_cores && p < 64; p++)
+                for (unsigned q = 0; q < x->ovs.n_rxq; q++)
+                        if (x->ovs.affinity[q] == (int)p) {
+                                pinned_pmds++;
+                                break;
+                        }
+        x->ovs.no_isolate = pinned_pmds == x->o.pmd_cores;
+}
+
+/* [ovs]: only with --nf ovs-dpdk; the affinity names queues and PMDs the run has. */
+static int build_ovs(struct experiment *x, struct diag *d) {
+        const struct exp_opts *o = &x->o;
+        bool ovs = false;
+        for (int i = 0; i < x->n_nf; i++)
+                ovs |= strcmp(x->nf[i]->name, "ovs-dpdk") == 0;
+        const char *given = o->ovs_n_rxq ? "--ovs-n-rxq" : o->ovs_n_rxq_desc ? "--ovs-n-rxq-desc" :
+                            o->ovs_rxq_affinity ? "--ovs-rxq-affinity" : o->ovs_socket_mem ? "--ovs-socket-mem" : NULL;
+        if (given && !ovs)
+                return diag_set(d, -EINVAL, "%s ([ovs]) configures OVS, but the run has no --nf ovs-dpdk; add it to --nf or "
+                                            "drop the [ovs] options",
+                                given);
+        x->ovs.n_rxq = o->ovs_n_rxq ? o->ovs_n_rxq : 1;
+        if (x->ovs.n_rxq > EXP_OVS_RXQ)
+                return diag_set(d, -EINVAL, "--ovs-n-rxq %u: give 1 to %d", o->ovs_n_rxq, EXP_OVS_RXQ);
+        unsigned desc = o->ovs_n_rxq_desc;
+        if (desc && (desc < 64 || desc > 4096 || (desc & (desc - 1))))
+                return diag_set(d, -EINVAL, "--ovs-n-rxq-desc %u: give a power of two from 64 to 4096", desc);
+        x->ovs.rxq_desc = desc;
+        x->ovs.socket_mem_mb = o->ovs_socket_mem ? o->ovs_socket_mem : 1024;
+        if (x->ovs.socket_mem_mb < 64 || x->ovs.socket_mem_mb > 1048576)
+                return diag_set(d, -EINVAL, "--ovs-socket-mem %u: give MiB from 64 to 1048576 (default 1024)", o->ovs_socket_mem);
+        for (int q = 0; q < EXP_OVS_RXQ; q++)
+                x->ovs.affinity[q] = -1;
+        if (o->ovs_rxq_affinity) {
+                char buf[256];
+                char *v[EXP_OVS_RXQ + 1];
+                snprintf(buf, sizeof(buf), "%s", o->ovs_rxq_affinity);
+                int n = split_list(buf, v, EXP_OVS_RXQ + 1);
+                if (n < 1 || n > EXP_OVS_RXQ)
+                        return diag_set(d, -EINVAL, "--ovs-rxq-affinity %s: give 1 to %d QUEUE:PMD pairs, e.g. 0:1", o->ovs_rxq_affinity,
+                                        EXP_OVS_RXQ);
+                for (int i = 0; i < n; i++) {
+                        unsigned q, p;
+                        char tail;
+                        if (sscanf(v[i], "%u:%u%c", &q, &p, &tail) != 2 || p > 63)
+                                return diag_set(d, -EINVAL, "--ovs-rxq-affinity %s: give QUEUE:PMD, e.g. 0:1 (queue 0 on the second "
+                                                            "PMD)",
+                                                v[i]);
+                        if (q >= x->ovs.n_rxq)
+                                return diag_set(d, -EINVAL, "--ovs-rxq-affinity %s: the ingress port has %u rx queue%s (0 to %u); "
+                                                            "raise --ovs-n-rxq",
+                                                v[i], x->ovs.n_rxq, x->ovs.n_rxq > 1 ? "s" : "", x->ovs.n_rxq - 1);
+                        if (x->ovs.affinity[q] >= 0)
+                                return diag_set(d, -EINVAL, "--ovs-rxq-affinity names queue %u twice", q);
+                        if (p >= o->pmd_cores)
+                                return diag_set(d, -EINVAL, "--ovs-rxq-affinity %s: the run has %u PMD core%s (0 to %u); raise "
+                                                            "--pmd-cores or give another PMD",
+                                                v[i], o->pmd_cores, o->pmd_cores > 1 ? "s" : "", o->pmd_cores - 1);
+                        x->ovs.affinity[q] = (int)p;
+                }
+        }
+        ovs_isolation(x);
+        return 0;
+}
+
+static void warn(struct experiment *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct experiment *x, const char *fmt, ...) {
+        char msg[600];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (!x->warnings)
+                x->warnings = json_array();
+        json_array_append_new(x->warnings, json_string(msg));
+}
+
+void experiment_fit(struct experiment *x, unsigned pmd_cores, const char *why) {
+        unsigned asked = x->o.pmd_cores;
+        if (pmd_cores >= asked)
+                return;
+        warn(x, "fit: %u PMD core%s instead of the %u asked (%s); the quotas are %% of %u CPU%s", pmd_cores,
+             pmd_cores > 1 ? "s" : "", asked, why, pmd_cores, pmd_cores > 1 ? "s" : "");
+        x->o.pmd_cores = pmd_cores;
+        bool was_no_isolate = x->ovs.no_isolate;
+        for (unsigned q = 0; q < x->ovs.n_rxq; q++) {
+                int p = x->ovs.affinity[q];
+                if (p < (int)pmd_cores)
+                        continue;
+                x->ovs.affinity[q] = p % (int)pmd_cores;
+                warn(x, "fit: OVS's rx queue %u on PMD %d (0-based) as asked is on PMD %d here", q, p, x->ovs.affinity[q]);
+        }
+        ovs_isolation(x);
+        if (x->ovs.no_isolate && !was_no_isolate)
+                warn(x, "fit: every PMD polls a pinned rx queue here, so OVS runs with pmd-rxq-isolate=false (and "
+                        "pmd-rxq-assign=group, which that needs): the pinned PMDs also poll the queues left to OVS "
+                        "(isolated, none would)");
+}
+
 /* The throughput method: MRR offers --rate; NDR/PDR search for the rate. */
 static int build_method(struct experiment *x, struct diag *d) {
         const struct exp_opts *o = &x->o;
@@ -736,6 +855,7 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
         if ((r = build_link(x, d)) < 0)
                 return r;
         if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 ||
+            (r = build_ovs(x, d)) < 0 ||
             (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))

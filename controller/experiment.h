@@ -26,6 +26,7 @@
 #define EXP_MAX_RING 4   /* ring sizes in one run */
 #define EXP_MAX_WORKLOADS 32
 #define EXP_PORTS 4      /* --link pci: the generator's two, the NF's two */
+#define EXP_OVS_RXQ 8    /* --ovs-n-rxq: rx queues of OVS's ingress port */
 
 enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 
@@ -35,10 +36,10 @@ struct exp_opts {
         const char *quotas, *periods, *frame_sizes, *rate, *out, *link, *ports;
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
-        const char *min_rate, *latency_at, *loss_repeats, *quota_scope;
-        unsigned repetitions, pmd_cores, max_trials;
+        const char *min_rate, *latency_at, *loss_repeats, *quota_scope, *ovs_rxq_affinity;
+        unsigned repetitions, pmd_cores, max_trials, ovs_n_rxq, ovs_n_rxq_desc, ovs_socket_mem;
         uint64_t duration_us, warmup_us, link_speed, final_us;
-        bool shuffle, no_huge, restart, dry_run, no_floor;
+        bool shuffle, no_huge, restart, dry_run, no_floor, fit;
         unsigned seed;
         char resume_sum[20]; /* --resume: the checksum of the run's configuration (not an option) */
 };
@@ -75,6 +76,15 @@ struct experiment {
         struct nf_work work;           /* --nf-work: per-packet work of the NF (table 0: none) */
         unsigned gen_cores;            /* --gen-cores: 1 or 2 lcores (TX, RX); 0: auto, the plan's choice */
         bool quota_scope_pmd;          /* --quota-scope pmd: only the polling threads under the quota */
+        /* [ovs]: the ingress port's rx queues and their descriptors (0: the ring), each
+         * queue's PMD (an index into the plan's PMD CPUs; -1: OVS assigns it), OVS's
+         * hugepage memory, and whether its pinned PMDs must also poll the unpinned queues
+         * (pmd-rxq-isolate=false: every PMD has a pinned queue and some queue has none). */
+        struct {
+                unsigned n_rxq, rxq_desc, socket_mem_mb;
+                int affinity[EXP_OVS_RXQ];
+                bool no_isolate;
+        } ovs;
         struct noise_spec specs[SCENARIO_MAX_NOISE];
         size_t n_specs;
         enum noise_placement places[SCENARIO_MAX_NOISE][_NOISE_PLACEMENT_MAX];
@@ -92,7 +102,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 40
+#define EXPERIMENT_N_OPTIONS 45
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 
@@ -108,6 +118,12 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
  * driver, each NF kind's own check (testpmd in PATH), each neighbour by isolab-noise
  * --check.  Still changes nothing. */
 int experiment_check_here(const struct experiment *x, struct diag *d);
+
+/* --fit: the run made to fit a machine with room for pmd_cores PMD cores only (fewer than
+ * asked): --pmd-cores becomes pmd_cores and OVS's rx-queue affinity is folded onto the
+ * PMDs there are; each change is a warning (x->warnings: the plan's output, run.json and
+ * the report say it). */
+void experiment_fit(struct experiment *x, unsigned pmd_cores, const char *why);
 
 /* The workloads of isolab-noise --list, into env; needed when the run has neighbours. */
 int experiment_env_load(struct exp_env *env, struct diag *d);

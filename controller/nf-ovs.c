@@ -56,7 +56,6 @@
 #define OVS_OFCTL "/usr/bin/ovs-ofctl"
 #define OVS_APPCTL "/usr/bin/ovs-appctl"
 #define OVS_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
-#define OVS_HUGEPAGE_MEM (1ULL << 30)
 #define OVS_READY_MS 15000   /* ports come up ~1.8 s after the peer appears */
 #define OVS_VSCTL_TIMEOUT "20"
 
@@ -80,9 +79,10 @@ static int ovs_check(const struct experiment *x, struct diag *d) {
         if (x->o.no_huge)
                 return diag_set(d, -EINVAL, "--nf ovs-dpdk cannot run with --no-huge: OVS adds --in-memory, which DPDK refuses "
                                             "without hugepages; drop --no-huge");
-        if (x->link && strcmp(x->link, "vhost") != 0)
-                return diag_set(d, -EINVAL, "--nf ovs-dpdk runs over --link vhost only here (its ports are vhost-user clients "
-                                            "of the generator's sockets)");
+        if (x->link && strcmp(x->link, "vhost") != 0 && strcmp(x->link, "pci") != 0)
+                return diag_set(d, -EINVAL, "--nf ovs-dpdk runs over --link vhost (its ports are vhost-user clients of the "
+                                            "generator's sockets) or --link pci (real ports), not --link %s",
+                                x->link);
         return 0;
 }
 
@@ -101,15 +101,31 @@ static void ovs_argv(const struct agent_env *e, struct argvec *a) {
         argv_add(a, "-vsyslog:off");
 }
 
+/* The generator serves both sockets.  OVS's vhost port takes its queues and their size
+ * from this frontend: the ingress port (p0) gets --ovs-n-rxq queues of --ovs-n-rxq-desc
+ * descriptors (else the ring), and the generator sends on each in turn. */
 static void ovs_gen_eal(const struct agent_env *e, struct argvec *a) {
         for (unsigned k = 0; k < 2; k++) {
                 char path[400], devargs[600], id[16];
                 ovs_socket(e->link_dir, k, path, sizeof(path));
                 snprintf(id, sizeof(id), "%u", k);
-                link_virtio_devargs(id, path, 1, e->ring, devargs, sizeof(devargs));
+                unsigned queues = k == 0 ? e->x->ovs.n_rxq : 1;
+                unsigned ring = k == 0 && e->x->ovs.rxq_desc ? e->x->ovs.rxq_desc : e->ring;
+                link_virtio_devargs(id, path, queues, ring, devargs, sizeof(devargs));
                 argv_add(a, "--vdev");
                 argv_add(a, "%s,server=1", devargs);
         }
+}
+
+static void ovs_gen_argv(const struct agent_env *e, struct argvec *a) {
+        if (e->x->ovs.n_rxq > 1) {
+                argv_add(a, "--tx-queues");
+                argv_add(a, "%u", e->x->ovs.n_rxq);
+        }
+}
+
+static unsigned long long ovs_hugepage_mem(const struct experiment *x) {
+        return (unsigned long long)x->ovs.socket_mem_mb << 20;
 }
 
 /* A hex CPU mask of set (any size), as OVS's pmd-cpu-mask takes it. */
@@ -296,47 +312,115 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
         cpu_mask(hk, mask, sizeof(mask));
         hwloc_bitmap_free(hk);
         snprintf(lcore, sizeof(lcore), "other_config:dpdk-lcore-mask=%s", mask);
-        snprintf(smem, sizeof(smem), "other_config:dpdk-socket-mem=%s", R->socket_mem);
-        snprintf(slim, sizeof(slim), "other_config:dpdk-socket-limit=%s", R->socket_mem);
-        snprintf(extra, sizeof(extra), "other_config:dpdk-extra=--file-prefix=%s --no-pci --huge-dir=%s",
-                 R->slot[ROLE_NF].prefix, R->huge_dir);
+        /* --ovs-socket-mem on the planned node, none on the others (the study's 1024,0). */
+        char mem[120] = "";
+        for (int n = 0; n < R->p->node && strlen(mem) + 3 < sizeof(mem); n++)
+                strcat(mem, "0,");
+        snprintf(mem + strlen(mem), sizeof(mem) - strlen(mem), "%u", R->x->ovs.socket_mem_mb);
+        snprintf(smem, sizeof(smem), "other_config:dpdk-socket-mem=%s", mem);
+        snprintf(slim, sizeof(slim), "other_config:dpdk-socket-limit=%s", mem);
+        /* Real ports: only the NF's two on EAL's allow-list (never the generator's). */
+        char pci[80] = "--no-pci";
+        if (link_spec_find(R->x->link)->kind == LINK_PCI)
+                snprintf(pci, sizeof(pci), "-a %s -a %s", R->x->ports[2], R->x->ports[3]);
+        snprintf(extra, sizeof(extra), "other_config:dpdk-extra=--file-prefix=%s %s --huge-dir=%s", R->slot[ROLE_NF].prefix,
+                 pci, R->huge_dir);
         if ((r = ovs_run((char *[]){ OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "init", NULL }, NULL, d)) < 0)
                 return r;
-        return ovs_run((char *[]){ OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
-                                   "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra, NULL },
-                       NULL, d);
+        /* Every PMD with a pinned queue (experiment.h): they poll the others too, which OVS
+         * allows only with its group assignment. */
+        char *set[16] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
+                          "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra };
+        if (R->x->ovs.no_isolate) {
+                set[13] = "other_config:pmd-rxq-isolate=false";
+                set[14] = "other_config:pmd-rxq-assign=group";
+        }
+        return ovs_run(set, NULL, d);
 }
 
 /* The bridge, its two ports on the generator's sockets and the study's two flows. */
+void ovs_bridge_argv(const struct ovs_bridge *b, struct argvec *a) {
+        argv_add(a, "add-br");
+        argv_add(a, "br0");
+        argv_add(a, "--");
+        argv_add(a, "set");
+        argv_add(a, "bridge");
+        argv_add(a, "br0");
+        argv_add(a, "datapath_type=netdev");
+        for (unsigned k = 0; k < 2; k++) {
+                argv_add(a, "--");
+                argv_add(a, "add-port");
+                argv_add(a, "br0");
+                argv_add(a, "p%u", k);
+                argv_add(a, "--");
+                argv_add(a, "set");
+                argv_add(a, "Interface");
+                argv_add(a, "p%u", k);
+                if (b->pci) {
+                        argv_add(a, "type=dpdk");
+                        argv_add(a, "options:dpdk-devargs=%s", b->port[k]);
+                } else {
+                        argv_add(a, "type=dpdkvhostuserclient");
+                        argv_add(a, "options:vhost-server-path=%s", b->port[k]);
+                }
+                argv_add(a, "ofport_request=%u", k + 1);
+                /* A physical port's queues and rings are OVS's to set; a vhost port's are
+                 * the frontend's (the generator's devargs). */
+                if (b->pci && k == 0 && b->n_rxq > 1)
+                        argv_add(a, "options:n_rxq=%u", b->n_rxq);
+                unsigned rxd = k == 0 && b->rxq_desc ? b->rxq_desc : b->ring;
+                if (b->pci && rxd)
+                        argv_add(a, "options:n_rxq_desc=%u", rxd);
+                if (b->pci && b->ring)
+                        argv_add(a, "options:n_txq_desc=%u", b->ring);
+                if (k == 0 && b->affinity[0])
+                        argv_add(a, "other_config:pmd-rxq-affinity=\"%s\"", b->affinity);
+        }
+}
+
+/* --ovs-rxq-affinity with the PMDs' CPUs filled in: "0:3,1:3". */
+static void affinity_of(const struct exp_run *R, char *buf, size_t len) {
+        buf[0] = '\0';
+        for (unsigned q = 0; q < R->x->ovs.n_rxq; q++) {
+                int p = R->x->ovs.affinity[q], cpu = -1, i = 0, c;
+                if (p < 0)
+                        continue;
+                hwloc_bitmap_foreach_begin(c, R->p->pmd.cpus) {
+                        if (i++ == p)
+                                cpu = c;
+                }
+                hwloc_bitmap_foreach_end();
+                size_t n = strlen(buf);
+                if (cpu >= 0)
+                        snprintf(buf + n, len - n, "%s%u:%d", n ? "," : "", q, cpu);
+        }
+}
+
+/* The bridge, its two ports (on the generator's sockets, or the NF's PCI ports) and the
+ * study's two flows. */
 static int ovs_after_start(struct exp_run *R, struct diag *d) {
-        char dir[400], dbarg[470], mgmt[460], s0[600], s1[600], ring0[64] = "", ring1[64] = "";
+        char dir[400], dbarg[470], mgmt[460];
         ovs_dir(R->run_dir, dir, sizeof(dir));
         snprintf(dbarg, sizeof(dbarg), "--db=unix:%s/db.sock", dir);
         snprintf(mgmt, sizeof(mgmt), "%s/br0.mgmt", dir);
-        char p0[400], p1[400];
-        ovs_socket(R->link_dir, 0, p0, sizeof(p0));
-        ovs_socket(R->link_dir, 1, p1, sizeof(p1));
-        snprintf(s0, sizeof(s0), "options:vhost-server-path=%s", p0);
-        snprintf(s1, sizeof(s1), "options:vhost-server-path=%s", p1);
-        /* The ring: OVS's descriptors per queue follow --ring-size, as isolab-nf's do. */
-        unsigned ring = R->ring ? R->ring : 0;
-        if (ring) {
-                snprintf(ring0, sizeof(ring0), "options:n_rxq_desc=%u", ring);
-                snprintf(ring1, sizeof(ring1), "options:n_txq_desc=%u", ring);
+        struct ovs_bridge b = { .pci = link_spec_find(R->x->link)->kind == LINK_PCI, .ring = R->ring,
+                                .n_rxq = R->x->ovs.n_rxq, .rxq_desc = R->x->ovs.rxq_desc };
+        for (unsigned k = 0; k < 2; k++) {
+                if (b.pci)
+                        snprintf(b.port[k], sizeof(b.port[k]), "%s", R->x->ports[2 + k]);
+                else
+                        ovs_socket(R->link_dir, k, b.port[k], sizeof(b.port[k]));
         }
-        char *argv[40] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "add-br", "br0", "--", "set", "bridge", "br0",
-                           "datapath_type=netdev", "--", "add-port", "br0", "p0", "--", "set", "Interface", "p0",
-                           "type=dpdkvhostuserclient", s0, "ofport_request=1", ring ? ring0 : NULL, ring ? ring1 : NULL };
-        size_t n = ring ? 24 : 22;
-        const char *tail[] = { "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdkvhostuserclient",
-                               s1, "ofport_request=2" };
-        for (size_t i = 0; i < ELEMENTSOF(tail); i++)
-                argv[n++] = (char *)tail[i];
-        if (ring) {
-                argv[n++] = ring0;
-                argv[n++] = ring1;
-        }
-        argv[n] = NULL;
+        affinity_of(R, b.affinity, sizeof(b.affinity));
+        struct argvec av = { 0 };
+        argv_add(&av, "%s", OVS_VSCTL);
+        argv_add(&av, "--timeout=" OVS_VSCTL_TIMEOUT);
+        argv_add(&av, "%s", dbarg);
+        argv_add(&av, "--no-wait");
+        ovs_bridge_argv(&b, &av);
+        if (av.overflow)
+                return diag_set(d, -E2BIG, "OVS: the bridge's ovs-vsctl command line is too long (a path of the run?)");
+        char **argv = av.v;
         int r = ovs_run(argv, NULL, d);
         char line[300];
         if (r < 0) {
@@ -412,7 +496,23 @@ static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
         snprintf(buf, len, "%s/vswitchd.ctl", dir);
 }
 
-/* Both ports listed by pmd-rxq-show, none disabled. */
+/* Whether pmd-rxq-show lists n_rxq queues of p0 and one of p1, none disabled. */
+static bool ports_up(const char *text, unsigned n_rxq) {
+        json_t *q = ovs_rxq_parse(text), *e;
+        size_t i;
+        unsigned p0 = 0, p1 = 0;
+        bool disabled = false;
+        json_array_foreach(q, i, e) {
+                const char *port = json_string_value(json_object_get(e, "port"));
+                p0 += port && strcmp(port, "p0") == 0;
+                p1 += port && strcmp(port, "p1") == 0;
+                disabled |= strcmp(json_string_value(json_object_get(e, "state")) ?: "", "enabled") != 0;
+        }
+        json_decref(q);
+        return p0 == n_rxq && p1 >= 1 && !disabled;
+}
+
+/* Both ports listed by pmd-rxq-show, every queue enabled. */
 static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
         char ctl[460];
         appctl_target(R, ctl, sizeof(ctl));
@@ -421,7 +521,7 @@ static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
                 char *out = NULL;
                 struct diag rd = { 0 };
                 if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-rxq-show", NULL }, &out, &rd) == 0) {
-                        bool ok = strstr(out, "port: p0") && strstr(out, "port: p1") && !strstr(out, "(disabled)");
+                        bool ok = ports_up(out, R->x->ovs.n_rxq);
                         snprintf(last, sizeof(last), "%.*s", (int)strcspn(out, "\n"), out);
                         free(out);
                         if (ok)
@@ -635,6 +735,7 @@ const struct nf_ops nf_ovs = {
         .check = ovs_check,
         .nf_argv = ovs_argv,
         .gen_eal = ovs_gen_eal,
+        .gen_argv = ovs_gen_argv,
         .start_first = true,
         .before_start = ovs_before_start,
         .after_start = ovs_after_start,
@@ -642,7 +743,7 @@ const struct nf_ops nf_ovs = {
         .stats_clear = ovs_stats_clear,
         .stats_read = ovs_stats_read,
         .log = "ovs-vswitchd.log",
-        .hugepage_mem = OVS_HUGEPAGE_MEM,
+        .hugepage_mem = ovs_hugepage_mem,
         .housekeeping_threads = true,
         .stop = ovs_stop,
 };

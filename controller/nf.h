@@ -80,9 +80,9 @@ struct nf_ops {
         int (*after_start)(struct exp_run *R, struct diag *d);
         int (*ready)(struct exp_run *R, struct diag *d);
         /* Its log in the results directory (NULL: nf.log), and the hugepage memory each
-         * DPDK process of the run gets (0: the plan's default). */
+         * DPDK process of the run gets (NULL or 0: the plan's default). */
         const char *log;
-        unsigned long long hugepage_mem;
+        unsigned long long (*hugepage_mem)(const struct experiment *x);
         /* Counting from the inside without isolab's protocol (OVS's pmd-stats): cleared
          * when the window opens, read when it closes into {"rx": packets, "busy_share":
          * share of the PMD cycles that processed packets, ...}; NULL: none. */
@@ -97,6 +97,17 @@ struct nf_ops {
         void (*stop)(struct exp_run *R);
 };
 
+/* nf-ovs.c: OVS's bridge br0 and its two ports p0 (ingress) and p1, as ovs-vsctl words
+ * (after --db and --no-wait): dpdkvhostuserclient ports on the generator's sockets, or
+ * dpdk ports on PCI addresses; the ingress port's queues, descriptors and rx-queue
+ * affinity ("Q:CPU,...", "" for none). */
+struct ovs_bridge {
+        bool pci;
+        char port[2][400];       /* the sockets, or the PCI addresses */
+        unsigned ring, n_rxq, rxq_desc;
+        char affinity[128];
+};
+void ovs_bridge_argv(const struct ovs_bridge *b, struct argvec *a);
 /* nf-ovs.c: OVS's `dpif-netdev/pmd-stats-show` text as {"rx", "busy_share", "idle_cycles",
  * "processing_cycles", "pmds": [{"core", "rx", "idle_cycles", "processing_cycles"}]}. */
 json_t *ovs_pmd_stats_parse(const char *text);

@@ -235,23 +235,70 @@ void run_variant(struct exp_run *R, unsigned v) {
         agents_build_argv(R);
 }
 
-int run_plan(struct exp_run *R, struct diag *d) {
-        const struct experiment *x = R->x;
+/* What the planner is asked for this run. */
+static struct plan_request plan_request_of(const struct experiment *x) {
+        /* Real ports: the planner puts the NF on their node and says where it cannot. */
+        static const char *nf_ports[2];
+        nf_ports[0] = x->ports[2];
+        nf_ports[1] = x->ports[3];
+        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
+                                    .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
+                                    .n_ports = x->ports[2][0] ? 2 : 0 };
+        /* The memory the most demanding NF kind of the run needs (OVS: its socket-mem). */
+        for (int i = 0; i < x->n_nf; i++)
+                if (x->nf[i]->hugepage_mem && x->nf[i]->hugepage_mem(x) > req.hugepage_mem)
+                        req.hugepage_mem = x->nf[i]->hugepage_mem(x);
+        return req;
+}
+
+static int load_machine(struct exp_run *R, struct diag *d) {
+        if (R->t)
+                return 0;
         int r;
         if ((r = cg_detect(&R->mounts, d)) < 0)
                 return r;
         struct machine_opts mo = { 0 };
-        if ((r = machine_load(&mo, &R->t)) != 0)
-                return r; /* said */
-        /* Real ports: the planner puts the NF on their node and says where it cannot. */
-        const char *nf_ports[2] = { x->ports[2], x->ports[3] };
-        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
-                                    .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
-                                    .n_ports = x->ports[2][0] ? 2 : 0 };
-        /* The memory the most demanding NF kind of the run needs (OVS: 1 GiB). */
-        for (int i = 0; i < x->n_nf; i++)
-                if (x->nf[i]->hugepage_mem > req.hugepage_mem)
-                        req.hugepage_mem = x->nf[i]->hugepage_mem;
+        return machine_load(&mo, &R->t); /* said */
+}
+
+int run_fit(struct exp_run *R, struct experiment *x, struct diag *d) {
+        if (!x->o.fit)
+                return 0;
+        int r = load_machine(R, d);
+        if (r != 0)
+                return r;
+        /* The most PMD cores that leave the housekeeping core to housekeeping (a PMD there
+         * is preempted by everything else; one PMD takes it when nothing else is left). */
+        struct plan_request req = plan_request_of(x);
+        char why[300] = "";
+        for (unsigned n = x->o.pmd_cores; n >= 1; n--) {
+                struct plan *p = NULL;
+                struct diag pd = { 0 };
+                req.pmd_cores = n;
+                r = plan_make(R->t, &req, &p, &pd);
+                bool on_hk = r >= 0 && hwloc_bitmap_intersects(p->pmd.cpus, p->housekeeping.cpus);
+                plan_free(p);
+                if (r >= 0 && (!on_hk || n == 1)) {
+                        experiment_fit(x, n, why);
+                        return 0;
+                }
+                if (n == 1) /* not the core count: the plan's own reason */
+                        return diag_set(d, pd.err, "%s", pd.msg);
+                size_t wl = strlen(why);
+                if (r < 0 && !wl)
+                        snprintf(why, sizeof(why), "%.250s", pd.msg);
+                else if (r >= 0)
+                        snprintf(why + wl, sizeof(why) - wl, "%s%u would put a PMD on the housekeeping core", wl ? "; " : "", n);
+        }
+        return 0;
+}
+
+int run_plan(struct exp_run *R, struct diag *d) {
+        const struct experiment *x = R->x;
+        int r;
+        if ((r = load_machine(R, d)) != 0)
+                return r;
+        struct plan_request req = plan_request_of(x);
         if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
                 return r;
         /* --gen-cores auto: a sender and a receiver when the plan found two cores that no PMD

@@ -185,13 +185,18 @@ static int handler(void *user, const char *section, const char *name, const char
                 return fail(c, -EINVAL, "unknown section [%s]%s%s%s", section, close ? "; did you mean [" : "",
                             close ? close : "", close ? "]?" : " ([noise.NAME] describes a neighbour)");
         }
+        /* In [S] an option named S-KEY may be given as KEY ([ovs] n-rxq is --ovs-n-rxq). */
         const struct cli_option *o = NULL;
         const char *keys[c->n];
         size_t nk = 0;
+        size_t sl = strlen(section);
         for (size_t i = 0; i < c->n; i++) {
                 if (!c->table[i].section)
                         continue;
-                if (strcmp(c->table[i].name, name) == 0)
+                const char *tn = c->table[i].name;
+                bool prefixed = strcmp(c->table[i].section, section) == 0 && strncmp(tn, section, sl) == 0 && tn[sl] == '-' &&
+                                strcmp(tn + sl + 1, name) == 0;
+                if (strcmp(tn, name) == 0 || prefixed)
                         o = &c->table[i];
                 if (strcmp(c->table[i].section, section) == 0)
                         keys[nk++] = c->table[i].name;

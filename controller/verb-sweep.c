@@ -142,10 +142,12 @@ static int experiment(int argc, char **argv, enum exp_mode mode) {
         if (r < 0 || (experiment_wants_noise(&x) && (r = experiment_env_load(&env, &d)) < 0) ||
             (r = experiment_build(&x, &env, &d)) < 0 || (r = experiment_check_here(&x, &d)) < 0)
                 return fail_usage(&d, r);
+        _cleanup_(run_free) struct exp_run R = { .x = &x, .tfd = -1, .lock_fd = -1, .outdir = { .fd = -1 } };
+        if ((r = run_fit(&R, &x, &d)) != 0)
+                return r > 0 ? r : fail_usage(&d, r);
         size_t i;
         json_t *w;
         json_array_foreach(x.warnings, i, w) fprintf(stderr, "isolab: %s\n", json_string_value(w));
-        _cleanup_(run_free) struct exp_run R = { .x = &x, .tfd = -1, .lock_fd = -1, .outdir = { .fd = -1 } };
         if ((r = run_plan(&R, &d)) != 0)
                 return r > 0 ? r : fail_usage(&d, r);
         if (!R.npts)

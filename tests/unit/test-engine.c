@@ -1030,3 +1030,99 @@ Test(nf, ovs_rxq_placement_is_parsed) {
         cr_expect_null(json_object_get(q1, "usage_pct"), "NOT AVAIL is no number");
         json_decref(a);
 }
+
+/* [ovs]: the ingress port's queues, descriptors and rx-queue affinity, checked against
+ * the run; --fit folds them onto the PMDs a smaller machine has, and says so. */
+Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--nf", "ovs-dpdk", "--pmd-cores", "3", "--ovs-n-rxq", "2",
+                           "--ovs-n-rxq-desc", "128", "--ovs-rxq-affinity", "0:1"),
+                     0, "%s", d.msg);
+        cr_expect_eq(x.ovs.n_rxq, 2);
+        cr_expect_eq(x.ovs.rxq_desc, 128);
+        cr_expect_eq(x.ovs.socket_mem_mb, 1024, "the study's --socket-mem=1024,0 by default");
+        cr_expect_eq(x.ovs.affinity[0], 1);
+        cr_expect_eq(x.ovs.affinity[1], -1);
+        cr_expect_not(x.ovs.no_isolate, "two of three PMDs have no pinned queue: OVS's isolation leaves them the rest");
+        cr_expect_eq(nf_find("ovs-dpdk")->hugepage_mem(&x), 1ULL << 30);
+        /* A 1-core node: one PMD, the queue folded onto it, and isolation off. */
+        experiment_fit(&x, 1, "node 0 has 2 cores");
+        cr_expect_eq(x.o.pmd_cores, 1);
+        cr_expect_eq(x.ovs.affinity[0], 0);
+        cr_expect(x.ovs.no_isolate);
+        const char *want[] = { "fit: 1 PMD core instead of the 3 asked (node 0 has 2 cores)", "rx queue 0 on PMD 1 (0-based) as "
+                               "asked is on PMD 0 here", "pmd-rxq-isolate=false" };
+        cr_assert_eq(json_array_size(x.warnings), 3);
+        for (size_t i = 0; i < 3; i++)
+                cr_expect(strstr(json_string_value(json_array_get(x.warnings, i)), want[i]), "%s",
+                          json_string_value(json_array_get(x.warnings, i)));
+        /* Enough cores: nothing changes, nothing is said. */
+        experiment_fit(&x, 4, "unused");
+        cr_expect_eq(x.o.pmd_cores, 1);
+        cr_expect_eq(json_array_size(x.warnings), 3);
+
+        /* One PMD with a pinned queue: the egress port's queue needs isolation off too. */
+        _cleanup_(experiment_free) struct experiment y = { 0 };
+        cr_assert_eq(BUILD(&y, EXP_SWEEP, &d, "sweep", "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0:0"), 0, "%s", d.msg);
+        cr_expect(y.ovs.no_isolate);
+
+        static const struct {
+                const char *args[6], *needle;
+        } bad[] = {
+                { { "--ovs-n-rxq", "2" }, "--ovs-n-rxq ([ovs]) configures OVS, but the run has no --nf ovs-dpdk" },
+                { { "--nf", "ovs-dpdk", "--ovs-n-rxq", "9" }, "--ovs-n-rxq 9: give 1 to 8" },
+                { { "--nf", "ovs-dpdk", "--ovs-n-rxq-desc", "100" }, "--ovs-n-rxq-desc 100: give a power of two from 64 to 4096" },
+                { { "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "1:0" }, "the ingress port has 1 rx queue (0 to 0); raise --ovs-n-rxq" },
+                { { "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0:2" }, "the run has 1 PMD core (0 to 0); raise --pmd-cores" },
+                { { "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0-1" }, "give QUEUE:PMD, e.g. 0:1" },
+                { { "--nf", "ovs-dpdk", "--ovs-n-rxq", "2", "--ovs-rxq-affinity", "0:0,0:0" }, "names queue 0 twice" },
+                { { "--nf", "ovs-dpdk", "--ovs-socket-mem", "10" }, "--ovs-socket-mem 10: give MiB from 64" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(experiment_free) struct experiment z = { 0 };
+                char *argv[8] = { "sweep" };
+                for (int k = 0; k < 6 && bad[i].args[k]; k++)
+                        argv[k + 1] = (char *)bad[i].args[k];
+                struct diag e = { 0 };
+                cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
+                cr_expect(strstr(e.msg, bad[i].needle), "case %zu: %s", i, e.msg);
+        }
+}
+
+static void joined_words(const struct argvec *a, char *buf, size_t len) {
+        buf[0] = '\0';
+        for (int i = 0; i < a->n; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), " %s", a->v[i]);
+}
+
+/* The bridge as ovs-vsctl words: vhost-user client ports (their queues are the
+ * generator's), or DPDK ports on PCI addresses with OVS's own queues and rings. */
+Test(nf, ovs_bridge_words_for_vhost_and_pci) {
+        struct ovs_bridge b = { .port = { "/run/isolab/r/link/ovs-0.sock", "/run/isolab/r/link/ovs-1.sock" }, .ring = 512,
+                                .n_rxq = 2, .rxq_desc = 128, .affinity = "0:3" };
+        struct argvec a = { 0 };
+        char j[4096];
+        ovs_bridge_argv(&b, &a);
+        cr_assert_not(a.overflow);
+        joined_words(&a, j, sizeof(j));
+        cr_expect(strstr(j, " add-br br0 -- set bridge br0 datapath_type=netdev -- add-port br0 p0 -- set Interface p0 "
+                            "type=dpdkvhostuserclient options:vhost-server-path=/run/isolab/r/link/ovs-0.sock ofport_request=1 "
+                            "other_config:pmd-rxq-affinity=\"0:3\" -- add-port br0 p1 -- set Interface p1 "
+                            "type=dpdkvhostuserclient options:vhost-server-path=/run/isolab/r/link/ovs-1.sock ofport_request=2")
+                          == j, "%s", j);
+        cr_expect_null(strstr(j, "n_rxq"), "a vhost port's queues come from its frontend: %s", j);
+
+        struct ovs_bridge p = { .pci = true, .port = { "0000:af:00.0", "0000:af:00.1" }, .ring = 1024, .n_rxq = 2,
+                                .rxq_desc = 128 };
+        a = (struct argvec){ 0 };
+        ovs_bridge_argv(&p, &a);
+        joined_words(&a, j, sizeof(j));
+        cr_expect(strstr(j, " p0 -- set Interface p0 type=dpdk options:dpdk-devargs=0000:af:00.0 ofport_request=1 "
+                            "options:n_rxq=2 options:n_rxq_desc=128 options:n_txq_desc=1024 -- "),
+                  "%s", j);
+        cr_expect(strstr(j, " p1 -- set Interface p1 type=dpdk options:dpdk-devargs=0000:af:00.1 ofport_request=2 "
+                            "options:n_rxq_desc=1024 options:n_txq_desc=1024"),
+                  "%s", j);
+        cr_expect_null(strstr(j, "affinity"), "%s", j);
+}

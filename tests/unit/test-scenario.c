@@ -17,6 +17,7 @@ struct opts {
         uint64_t dur;
         bool shuffle;
         const char *quota;
+        unsigned rxq;
 };
 
 static const struct cli_option table[] = {
@@ -25,6 +26,7 @@ static const struct cli_option table[] = {
         { "duration", "DUR", "", cli_parse_duration, offsetof(struct opts, dur), "scenario" },
         { "shuffle", NULL, "", NULL, offsetof(struct opts, shuffle), "scenario" },
         { "cpu-quota", "LIST", "", cli_parse_string, offsetof(struct opts, quota), "sweep" },
+        { "ovs-n-rxq", "N", "", cli_parse_uint, offsetof(struct opts, rxq), "ovs" },
         { "dry-run", NULL, "", NULL, offsetof(struct opts, shuffle), NULL },
 };
 
@@ -84,6 +86,21 @@ static void expect_error(const char *text, int line, const char *needle) {
         cr_expect(strstr(d.msg, needle) != NULL, "\"%s\" not in: %s", needle, d.msg);
         scenario_free(&sc);
         unlink(path);
+}
+
+/* In [S] an option S-KEY may be given as KEY: [ovs] n-rxq is --ovs-n-rxq. */
+Test(scenario, a_section_s_keys_may_leave_out_its_prefix) {
+        struct opts o = { 0 };
+        struct scenario sc = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(load("[ovs]\nn-rxq = 2\n", &o, &sc, &d), 0, "%s", d.msg);
+        cr_expect_eq(o.rxq, 2);
+        scenario_free(&sc);
+        o = (struct opts){ 0 };
+        cr_assert_eq(load("[ovs]\novs-n-rxq = 3\n", &o, &sc, &d), 0, "%s", d.msg);
+        cr_expect_eq(o.rxq, 3);
+        scenario_free(&sc);
+        expect_error("[sweep]\nn-rxq = 2\n", 2, "unknown key \"n-rxq\" in [sweep]");
 }
 
 Test(scenario, errors_name_file_line_key_and_the_closest) {
