@@ -725,8 +725,8 @@ static int build_ovs(struct experiment *x, struct diag *d) {
                 return diag_set(d, -EINVAL, "--ovs-n-rxq-desc %u: give a power of two from 64 to 4096", desc);
         x->ovs.rxq_desc = desc;
         x->ovs.socket_mem_mb = o->ovs_socket_mem ? o->ovs_socket_mem : 1024;
-        if (x->ovs.socket_mem_mb < 64 || x->ovs.socket_mem_mb > 1048576)
-                return diag_set(d, -EINVAL, "--ovs-socket-mem %u: give MiB from 64 to 1048576 (default 1024)", o->ovs_socket_mem);
+        if (x->ovs.socket_mem_mb < 16 || x->ovs.socket_mem_mb > 1048576)
+                return diag_set(d, -EINVAL, "--ovs-socket-mem %u: give MiB from 16 to 1048576 (default 1024)", o->ovs_socket_mem);
         for (int q = 0; q < EXP_OVS_RXQ; q++)
                 x->ovs.affinity[q] = -1;
         if (o->ovs_rxq_affinity) {

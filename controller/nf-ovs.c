@@ -166,26 +166,38 @@ static int ovs_run(char *const argv[], char **out, struct diag *d) {
         return 0;
 }
 
-/* The newest line of the NF's log that OVS marked an error or a warning, for a sentence
- * (read through the results directory, as every file there). */
-static void log_line(struct exp_run *R, char *buf, size_t len) {
+/* The newest line of the NF's log that OVS marked an error (else a warning, else EAL's),
+ * for a sentence (read through the results directory, as every file there).  Returns
+ * whether an error line says that one of our ports failed to configure (no memory for
+ * its pool, a bad option): it will not come up. */
+static bool log_line(struct exp_run *R, char *buf, size_t len) {
         struct diag ld = { 0 };
         FILE *f = resdir_read(&R->outdir, R->slot[ROLE_NF].log, &ld);
         buf[0] = '\0';
         if (!f)
-                return;
-        char *line = NULL, last[300] = "";
+                return false;
+        char *line = NULL, last[300] = "", err[300] = "", warn[300] = "";
         size_t cap = 0;
+        bool port_failed = false;
         while (getline(&line, &cap, f) > 0) {
-                if (strstr(line, "|ERR|") || strstr(line, "|EMER|") || strstr(line, "|WARN|") || strstr(line, "EAL: "))
-                        snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
+                int n = (int)strcspn(line, "\n");
+                if (strstr(line, "|ERR|") || strstr(line, "|EMER|")) {
+                        /* "Failed to set interface pN" follows the error that says why. */
+                        bool port = strstr(line, "Failed to set interface p0") || strstr(line, "Failed to set interface p1");
+                        if (!port || !err[0])
+                                snprintf(err, sizeof(err), "%.*s", n, line);
+                        port_failed |= port;
+                } else if (strstr(line, "|WARN|") || strstr(line, "EAL: ")) {
+                        snprintf(warn, sizeof(warn), "%.*s", n, line);
+                }
                 if (line[0] != '\n')
-                        snprintf(last, sizeof(last), "%.*s", (int)strcspn(line, "\n"), line);
+                        snprintf(last, sizeof(last), "%.*s", n, line);
         }
-        if (!buf[0]) /* no error marked: its last word (e.g. the exec that failed) */
-                snprintf(buf, len, "%s", last);
+        /* No error marked: its last word (e.g. the exec that failed). */
+        snprintf(buf, len, "%s", err[0] ? err : warn[0] ? warn : last);
         free(line);
         fclose(f);
+        return port_failed;
 }
 
 struct undo_ovsdb {
@@ -496,45 +508,50 @@ static void appctl_target(const struct exp_run *R, char *buf, size_t len) {
         snprintf(buf, len, "%s/vswitchd.ctl", dir);
 }
 
-/* Whether pmd-rxq-show lists n_rxq queues of p0 and one of p1, none disabled. */
-static bool ports_up(const char *text, unsigned n_rxq) {
+/* Whether pmd-rxq-show lists n_rxq queues of p0 and one of p1, none disabled; what it
+ * lists, in a few words, into what. */
+static bool ports_up(const char *text, unsigned n_rxq, char *what, size_t len) {
         json_t *q = ovs_rxq_parse(text), *e;
         size_t i;
-        unsigned p0 = 0, p1 = 0;
-        bool disabled = false;
+        unsigned seen[2] = { 0 }, enabled[2] = { 0 };
         json_array_foreach(q, i, e) {
                 const char *port = json_string_value(json_object_get(e, "port"));
-                p0 += port && strcmp(port, "p0") == 0;
-                p1 += port && strcmp(port, "p1") == 0;
-                disabled |= strcmp(json_string_value(json_object_get(e, "state")) ?: "", "enabled") != 0;
+                const char *state = json_string_value(json_object_get(e, "state"));
+                for (int k = 0; k < 2; k++)
+                        if (port && port[0] == 'p' && port[1] == '0' + k && !port[2]) {
+                                seen[k]++;
+                                enabled[k] += state && strcmp(state, "enabled") == 0;
+                        }
         }
         json_decref(q);
-        return p0 == n_rxq && p1 >= 1 && !disabled;
+        snprintf(what, len, "p0 has %u of %u rx queues polled and enabled, p1 %u of 1", enabled[0], n_rxq, enabled[1]);
+        return seen[0] == n_rxq && enabled[0] == n_rxq && seen[1] == 1 && enabled[1] == 1;
 }
 
-/* Both ports listed by pmd-rxq-show, every queue enabled. */
+/* Both ports listed by pmd-rxq-show, every queue enabled; a port OVS failed to
+ * configure fails at once. */
 static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
         char ctl[460];
         appctl_target(R, ctl, sizeof(ctl));
-        char last[600] = "";
+        char last[600] = "pmd-rxq-show did not answer", line[300];
         for (int waited = 0; waited < OVS_READY_MS; waited += 100) {
                 char *out = NULL;
                 struct diag rd = { 0 };
                 if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-rxq-show", NULL }, &out, &rd) == 0) {
-                        bool ok = ports_up(out, R->x->ovs.n_rxq);
-                        snprintf(last, sizeof(last), "%.*s", (int)strcspn(out, "\n"), out);
+                        bool ok = ports_up(out, R->x->ovs.n_rxq, last, sizeof(last));
                         free(out);
                         if (ok)
                                 return 0;
                 } else {
                         snprintf(last, sizeof(last), "%s", rd.msg);
                 }
+                if (log_line(R, line, sizeof(line)))
+                        return diag_set(d, -EIO, "OVS: a port failed to come up (%s); ovs-vswitchd.log: %s", last, line);
                 nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
         }
-        char line[300];
         log_line(R, line, sizeof(line));
-        return diag_set(d, -ETIMEDOUT, "OVS: its ports did not come up in %d s (pmd-rxq-show: %s)%s%s", OVS_READY_MS / 1000,
-                        last, line[0] ? "; ovs-vswitchd.log: " : "", line);
+        return diag_set(d, -ETIMEDOUT, "OVS: its ports did not come up in %d s (%s)%s%s", OVS_READY_MS / 1000, last,
+                        line[0] ? "; ovs-vswitchd.log: " : "", line);
 }
 
 /* Both ports listed by pmd-rxq-show, none disabled; then, unpinned, the PMDs let go. */

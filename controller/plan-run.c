@@ -244,9 +244,11 @@ static struct plan_request plan_request_of(const struct experiment *x) {
         struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
                                     .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
                                     .n_ports = x->ports[2][0] ? 2 : 0 };
-        /* The memory the most demanding NF kind of the run needs (OVS: its socket-mem). */
+        /* The memory the most demanding NF kind of the run needs (OVS: its socket-mem), if
+         * more than the default every DPDK process of the run gets (the generator too). */
         for (int i = 0; i < x->n_nf; i++)
-                if (x->nf[i]->hugepage_mem && x->nf[i]->hugepage_mem(x) > req.hugepage_mem)
+                if (x->nf[i]->hugepage_mem && x->nf[i]->hugepage_mem(x) > PLAN_DEFAULT_HUGEPAGE_MEM &&
+                    x->nf[i]->hugepage_mem(x) > req.hugepage_mem)
                         req.hugepage_mem = x->nf[i]->hugepage_mem(x);
         return req;
 }

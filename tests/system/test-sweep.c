@@ -636,7 +636,7 @@ Test(sweep, progress_on_a_terminal_only) {
  * file), and its report and figures come out; the machine is as it was afterwards. */
 Test(sweep, every_shipped_scenario_runs_reports_and_plots, .timeout = 600) {
         static const char *const names[] = { "baseline", "cpu-sweep", "cpu-period-sweep", "noisy-pinned-vs-unpinned",
-                                             "noisy-placement", "ndr", "ovs-cpu-sweep" };
+                                             "noisy-placement", "ndr", "ovs-cpu-sweep", "ovs-balanced" };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 char cmd[1024];
                 snprintf(cmd, sizeof(cmd),
@@ -1115,6 +1115,77 @@ Test(sweep, ovs_dpdk_kill_9_then_cleanup_leaves_no_ovs, .timeout = 300) {
         cr_expect_eq(system(cmd), 0, "isolab cleanup failed");
         while (waitpid(-1, NULL, WNOHANG) > 0)
                 ;
+        cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
+        expect_machine_clean();
+}
+
+/* The study's balanced configuration on this 2-core VM: --fit makes it one PMD (said in
+ * run.json's warnings), the ingress port has two rx queues (the generator's virtio queues)
+ * and both are polled, and OVS counts every packet the generator sent. */
+Test(sweep, ovs_dpdk_balanced_configuration_fits_and_polls_both_queues, .timeout = 120) {
+        const char *args[] = { "--cpu-quota", "100", "--duration", "1s", "--repetitions", "1", "--no-floor", NULL };
+        const char *av[16] = { ISOLAB_SRC "/scenarios/ovs-balanced.ini" };
+        for (size_t i = 0; args[i]; i++)
+                av[i + 1] = args[i];
+        sweep = start_isolab("run", av);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
+        size_t n, i;
+        json_t *a = trials(&n), *t, *q;
+        cr_assert_eq(n, 1);
+        t = json_array_get(a, 0);
+        json_t *rxqs = json_object_get(json_object_get(json_object_get(t, "nf"), "inside"), "rxqs");
+        unsigned p0 = 0;
+        json_array_foreach(rxqs, i, q) {
+                bool ingress = strcmp(json_string_value(json_object_get(q, "port")) ?: "", "p0") == 0;
+                p0 += ingress;
+                cr_expect_str_eq(json_string_value(json_object_get(q, "state")), "enabled");
+        }
+        cr_expect_eq(p0, 2, "p0 should have 2 rx queues: %s", json_dumps(rxqs, JSON_COMPACT));
+        double sent = num(json_object_get(t, "result"), "tx", "sent"), rx = num(t, "nf", "rx");
+        cr_expect(rx > 0 && fabs(rx - sent) <= 0.001 * sent, "OVS received %.0f, the generator sent %.0f", rx, sent);
+        json_decref(a);
+        char path[200];
+        snprintf(path, sizeof(path), "%s/run/run.json", out);
+        json_t *rj = json_load_file(path, 0, NULL), *w;
+        bool fit = false;
+        json_array_foreach(json_object_get(rj, "warnings"), i, w) fit |= strstr(json_string_value(w), "fit: ") != NULL;
+        cr_expect(fit || sysconf(_SC_NPROCESSORS_ONLN) > 4, "run.json does not say what --fit changed");
+        json_decref(rj);
+        snprintf(path, sizeof(path), "%s/run", out);
+        cr_expect(ownrun_add_dir(path), "%s has no run.json", path);
+        expect_machine_clean();
+}
+
+/* OVS that cannot bring a port up (too little memory for its pools: --ovs-socket-mem 16)
+ * is one sentence with the log line that says why, at once (not after the readiness
+ * timeout), and the run leaves nothing. */
+Test(sweep, ovs_dpdk_start_failure_is_one_sentence_with_its_log_line, .timeout = 120) {
+        const char *args[] = { "--nf", "ovs-dpdk", "--ovs-socket-mem", "16", "--cpu-quota", "100", "--duration", "1s",
+                               "--no-floor", NULL };
+        sweep = start_isolab("sweep", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x", status);
+        cr_expect(log_has("isolab: OVS: a port failed to come up (p0 has 0 of 1 rx queues polled and enabled"),
+                  "the sentence is missing; see %s/isolab.log", out);
+        cr_expect(log_has("; ovs-vswitchd.log: ") && log_has("Cannot allocate memory"),
+                  "the sentence does not quote OVS's reason; see %s/isolab.log", out);
+        /* No run.json yet: the run's name from the paths in OVS's log. */
+        char path[200], run[128] = "";
+        snprintf(path, sizeof(path), "%s/run/ovs-vswitchd.log", out);
+        FILE *f = fopen(path, "re");
+        char *text = NULL, *at;
+        size_t cap = 0;
+        if (f && getdelim(&text, &cap, '\0', f) > 0 && (at = strstr(text, "/run/isolab/")))
+                snprintf(run, sizeof(run), "%.*s", (int)strcspn(at + 12, "/"), at + 12);
+        free(text);
+        if (f)
+                fclose(f);
+        cr_assert_neq(run[0], '\0', "no run directory in %s", path);
         cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
         expect_machine_clean();
 }

@@ -1077,7 +1077,7 @@ Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
                 { { "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0:2" }, "the run has 1 PMD core (0 to 0); raise --pmd-cores" },
                 { { "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0-1" }, "give QUEUE:PMD, e.g. 0:1" },
                 { { "--nf", "ovs-dpdk", "--ovs-n-rxq", "2", "--ovs-rxq-affinity", "0:0,0:0" }, "names queue 0 twice" },
-                { { "--nf", "ovs-dpdk", "--ovs-socket-mem", "10" }, "--ovs-socket-mem 10: give MiB from 64" },
+                { { "--nf", "ovs-dpdk", "--ovs-socket-mem", "10" }, "--ovs-socket-mem 10: give MiB from 16" },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_(experiment_free) struct experiment z = { 0 };
