@@ -28,6 +28,7 @@
  * --legacy-mem), and needs 1 GiB here for its mempools (512 MiB: "failed to allocate
  * memory for new device" on the second port).  ovs-appctl is run rather than speaking
  * OVS's unixctl JSON-RPC: its commands print text in 3.1 either way. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -251,6 +252,7 @@ static int read_pid(const char *path) {
 struct ovs_state {
         struct undo_ovsdb db;
         json_t *ports_at_open;
+        long log_at_open;        /* ovs-vswitchd.log's size when the window opened */
 };
 
 static struct ovs_state *ovs_state(struct exp_run *R) {
@@ -341,11 +343,13 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
                 return r;
         /* Every PMD with a pinned queue (experiment.h): they poll the others too, which OVS
          * allows only with its group assignment. */
-        char *set[16] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
-                          "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra };
+        /* pmd-perf-metrics: per-iteration statistics (OVS says about 1 % overhead) for
+         * pmd-perf-show's histograms and the suspicious-iteration log, the stall signal. */
+        char *set[17] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
+                          "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra, "other_config:pmd-perf-metrics=true" };
         if (R->x->ovs.no_isolate) {
-                set[13] = "other_config:pmd-rxq-isolate=false";
-                set[14] = "other_config:pmd-rxq-assign=group";
+                set[14] = "other_config:pmd-rxq-isolate=false";
+                set[15] = "other_config:pmd-rxq-assign=group";
         }
         return ovs_run(set, NULL, d);
 }
@@ -557,6 +561,15 @@ static int ovs_wait_ports(struct exp_run *R, struct diag *d) {
 /* Both ports listed by pmd-rxq-show, none disabled; then, unpinned, the PMDs let go. */
 static int ovs_ready(struct exp_run *R, struct diag *d) {
         int r = ovs_wait_ports(R, d);
+        /* OVS logs each iteration over 250 us (its default) with its neighbourhood; the
+         * vhost queue-fill criterion is set beyond any ring (a full ring is in the qlen
+         * histogram), or its events flood the log and crowd out the long iterations. */
+        char ctl[460];
+        appctl_target(R, ctl, sizeof(ctl));
+        if (r >= 0)
+                r = ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-perf-log-set", "on", "-us", "250", "-q",
+                                        "16384", NULL },
+                            NULL, d);
         if (r >= 0 && R->x->unpinned[variant_pin(R->x, R->cur_var)])
                 r = unpin_pmds(R, d);
         return r;
@@ -655,7 +668,121 @@ static int ovs_stats_clear(struct exp_run *R, struct diag *d) {
         json_decref(os->ports_at_open);
         if (!(os->ports_at_open = port_counters(R, d)))
                 return d->err ? d->err : -EIO;
+        struct diag ld = { 0 };
+        FILE *f = resdir_read(&R->outdir, R->slot[ROLE_NF].log, &ld);
+        os->log_at_open = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        if (f)
+                fclose(f);
         return ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-stats-clear", NULL }, NULL, d);
+}
+
+json_t *ovs_perf_parse(const char *text) {
+        json_t *pmds = json_array(), *cur = NULL;
+        double duration_s = 0, used_share = 0;
+        unsigned long long used = 0, long_total = 0;
+        bool histo = false;
+        double lo = 0; /* the current bin's lower edge (the previous bin's upper) */
+        json_t *bins = NULL;
+        for (const char *l = text; l && *l;) {
+                size_t n = strcspn(l, "\n");
+                char line[512];
+                snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), l);
+                l += n + (l[n] == '\n');
+                const char *c;
+                unsigned long long v;
+                double x;
+                if (sscanf(line, "Measurement duration: %lf s", &x) == 1) {
+                        duration_s = x;
+                } else if (strncmp(line, "pmd thread", 10) == 0 && (c = strstr(line, "core_id "))) {
+                        cur = json_pack("{s:i, s:I, s:o}", "core", atoi(c + 8), "iterations", (json_int_t)0, "cycles_per_iteration",
+                                        json_array());
+                        bins = json_object_get(cur, "cycles_per_iteration");
+                        json_array_append_new(pmds, cur);
+                        histo = false;
+                } else if (cur && sscanf(line, " Iterations: %llu", &v) == 1) {
+                        json_object_set_new(cur, "iterations", json_integer((json_int_t)v));
+                } else if (cur && sscanf(line, " - Used TSC cycles: %llu ( %lf", &v, &x) == 2) {
+                        used = v, used_share = x / 100;
+                } else if (cur && strncmp(line, "Histograms", 10) == 0) {
+                        histo = true;
+                        lo = 0;
+                } else if (cur && histo) {
+                        /* The first column pair: the bin's upper edge in cycles ('>' for the
+                         * overflow bin) and the iterations in it. */
+                        char edge[32];
+                        unsigned long long count;
+                        if (sscanf(line, " %31s %llu", edge, &count) != 2 || (edge[0] != '>' && !isdigit((unsigned char)edge[0]))) {
+                                if (strncmp(line, "---", 3) == 0)
+                                        histo = false;
+                                continue;
+                        }
+                        double hi = edge[0] == '>' ? -1 : atof(edge);
+                        json_array_append_new(bins, json_pack("{s:f, s:o, s:I}", "from_cycles", lo, "to_cycles",
+                                                              hi < 0 ? json_null() : json_real(hi), "iterations", (json_int_t)count));
+                        lo = hi;
+                }
+        }
+        /* The TSC rate from OVS's own figures (its cycles over its measurement), and the
+         * iterations over 250 us: the bins that start there or later. */
+        double tsc_hz = duration_s > 0 && used_share > 0 ? (double)used / used_share / duration_s : 0;
+        size_t i;
+        json_array_foreach(pmds, i, cur) {
+                unsigned long long over = 0;
+                double longest = 0;
+                json_t *b;
+                size_t k;
+                json_array_foreach(json_object_get(cur, "cycles_per_iteration"), k, b) {
+                        double from = json_number_value(json_object_get(b, "from_cycles"));
+                        json_int_t cnt = json_integer_value(json_object_get(b, "iterations"));
+                        if (tsc_hz > 0 && from >= 250e-6 * tsc_hz && cnt > 0) {
+                                over += (unsigned long long)cnt;
+                                longest = from;
+                        }
+                }
+                json_object_set_new(cur, "long_iterations", json_integer((json_int_t)over));
+                json_object_set_new(cur, "longest_at_least_us", json_real(tsc_hz > 0 ? longest / tsc_hz * 1e6 : 0));
+                long_total += over;
+        }
+        return json_pack("{s:f, s:f, s:I, s:o}", "duration_s", duration_s, "tsc_hz", tsc_hz, "long_iterations",
+                         (json_int_t)long_total, "pmds", pmds);
+}
+
+json_t *ovs_suspicious_parse(const char *text) {
+        json_int_t count = 0, other = 0;
+        double longest = 0, sum = 0;
+        for (const char *l = text, *m; l && (m = strstr(l, "Suspicious iteration (")); l = m + 1) {
+                const char *dur = strstr(m, "duration=");
+                size_t eol = strcspn(m, "\n");
+                if (strncmp(m + 22, "Excessive total cycles", 22) != 0 || !dur || (size_t)(dur - m) > eol) {
+                        other++;
+                        continue;
+                }
+                double us = atof(dur + 9);
+                count++;
+                sum += us;
+                if (us > longest)
+                        longest = us;
+        }
+        return json_pack("{s:I, s:f, s:f, s:I}", "long_iterations_logged", count, "longest_us", longest, "logged_us", sum,
+                         "other_logged", other);
+}
+
+/* What OVS logged as suspicious since the window opened. */
+static json_t *suspicious_in_window(struct exp_run *R, const struct ovs_state *os) {
+        struct diag ld = { 0 };
+        FILE *f = os->log_at_open >= 0 ? resdir_read(&R->outdir, R->slot[ROLE_NF].log, &ld) : NULL;
+        if (!f || fseek(f, os->log_at_open, SEEK_SET) != 0) {
+                if (f)
+                        fclose(f);
+                return json_null();
+        }
+        char *text = NULL;
+        size_t cap = 0;
+        ssize_t got = getdelim(&text, &cap, '\0', f);
+        fclose(f);
+        json_t *j = ovs_suspicious_parse(got > 0 ? text : "");
+        free(text);
+        return j;
 }
 
 json_t *ovs_pmd_stats_parse(const char *text) {
@@ -741,6 +868,18 @@ static json_t *ovs_stats_read(struct exp_run *R, struct diag *d) {
         }
         json_object_set_new(j, "rxqs", ovs_rxq_parse(out));
         free(out);
+        /* The stall signal: iterations over 250 us from pmd-perf-show's histogram (every
+         * one, cleared with the window), and those OVS logged, with their durations (a
+         * lower bound: OVS logs one at a time, with its neighbourhood). */
+        if (ovs_run((char *[]){ OVS_APPCTL, "-t", ctl, "dpif-netdev/pmd-perf-show", NULL }, &out, d) < 0) {
+                json_decref(j);
+                return NULL;
+        }
+        json_t *perf = ovs_perf_parse(out);
+        free(out);
+        json_object_set(j, "stalls", json_object_get(perf, "long_iterations"));
+        json_object_set_new(j, "perf", perf);
+        json_object_set_new(j, "suspicious", suspicious_in_window(R, os));
         json_object_set_new(j, "tx_drops", json_integer(tx_drops));
         json_object_set_new(j, "rx_drops", json_integer(rx_drops));
         return j;

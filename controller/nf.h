@@ -111,6 +111,14 @@ void ovs_bridge_argv(const struct ovs_bridge *b, struct argvec *a);
 /* nf-ovs.c: OVS's `dpif-netdev/pmd-stats-show` text as {"rx", "busy_share", "idle_cycles",
  * "processing_cycles", "pmds": [{"core", "rx", "idle_cycles", "processing_cycles"}]}. */
 json_t *ovs_pmd_stats_parse(const char *text);
+/* `dpif-netdev/pmd-perf-show` text: {"duration_s", "tsc_hz" (OVS's cycles over its
+ * measurement), "long_iterations" (over 250 us), "pmds": [{"core", "iterations",
+ * "cycles_per_iteration": [{"from_cycles", "to_cycles" (null: no bound), "iterations"}],
+ * "long_iterations", "longest_at_least_us"}]}. */
+json_t *ovs_perf_parse(const char *text);
+/* OVS's log lines "Suspicious iteration (REASON): ... duration=N us": {"long_iterations_logged"
+ * (Excessive total cycles), "longest_us", "logged_us" (their sum), "other_logged"}. */
+json_t *ovs_suspicious_parse(const char *text);
 /* `dpctl/show -s` text: {"p0": {"rx", "rx_dropped", "tx", "tx_dropped"}, "p1": ...}. */
 json_t *ovs_port_stats_parse(const char *text);
 /* `dpif-netdev/pmd-rxq-show` text: [{"core", "port", "queue", "state", "usage_pct"}]. */

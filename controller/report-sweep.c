@@ -219,6 +219,37 @@ static void text_threads(FILE *f, const struct run_model *m) {
                    "main, handler, revalidator, urcu: OVS's others; eal: DPDK's interrupt and telemetry threads\n");
 }
 
+/* OVS's own stall signal: its PMD iterations over 250 us (pmd-perf-show's histogram, every
+ * one) and those it logged as suspicious with their length (one at a time: a lower bound),
+ * beside the throttled time the cgroup counted. */
+static void text_ovs_stalls(FILE *f, const struct run_model *m) {
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        bool any = false;
+        for (size_t i = 0; i < s->n && !any; i++)
+                any = s->v[i].ovs_long_it.n > 0;
+        if (!any)
+                return;
+        fprintf(f, "\nOVS's own stall signal (per trial; nf.inside.perf and nf.inside.suspicious):\n");
+        lead_header(f, m);
+        fprintf(f, "%7s %7s %6s %13s %12s %12s %14s\n", "quota", "period", "frame", "iter >250us", "logged ms", "longest ms",
+                "throttled ms");
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mrow *r = &s->v[i];
+                if (!r->n || !r->ovs_long_it.n)
+                        continue;
+                char per[32], q[32];
+                snprintf(per, sizeof(per), "%ldms", r->period_us / 1000);
+                snprintf(q, sizeof(q), "%g%%", r->quota);
+                lead(f, m, r);
+                fprintf(f, "%7s %7s %6ld %13.1f %12.1f %12.1f %14.1f\n", q, per, r->frame_size, acc_mean(&r->ovs_long_it),
+                        r->ovs_logged_ms.n ? acc_mean(&r->ovs_logged_ms) : NAN, r->ovs_longest_ms.n ? r->ovs_longest_ms.max : NAN,
+                        acc_mean(&r->throttled_ms));
+        }
+        fprintf(f, "iter >250us: OVS's PMD iterations that took over 250 us (all of them, from pmd-perf-show); logged ms, "
+                   "longest ms: the time of those OVS logged as suspicious, which it does one at a time (a lower bound); "
+                   "throttled ms: the cgroup's throttled time over its own window (about the trial's)\n");
+}
+
 void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc) {
         (void)doc;
         const struct rowset *s = &m->table[TABLE_SWEEP];
@@ -276,4 +307,5 @@ void report_sweep_text(FILE *f, const struct run_model *m, json_t *warnings, jso
         text_burst(f, m, TABLE_SWEEP);
         text_loss_parts(f, m);
         text_threads(f, m);
+        text_ovs_stalls(f, m);
 }

@@ -88,12 +88,21 @@ static void add_throttling(struct mrow *r, json_t *t) {
         else
                 acc_add(&r->throttled, periods_us > 0 ? fmin(100, 100 * thr_us / periods_us) : 0);
         acc_add(&r->throttle_len, n > 0 ? thr_us / n : 0);
+        acc_add(&r->throttled_ms, thr_us / 1e3);
 }
 
 /* The NF's busy share of its polls, when it counts them from the inside. */
 static void add_busy(struct mrow *r, json_t *t) {
         if (report_num(t, "nf.busy_share") > 0)
                 acc_add(&r->busy, report_num(t, "nf.busy_share"));
+        json_t *ins = json_object_get(json_object_get(t, "nf"), "inside");
+        if (json_is_object(json_object_get(ins, "perf"))) {
+                acc_add(&r->ovs_long_it, report_num(ins, "perf.long_iterations"));
+                if (json_is_object(json_object_get(ins, "suspicious"))) {
+                        acc_add(&r->ovs_logged_ms, report_num(ins, "suspicious.logged_us") / 1e3);
+                        acc_add(&r->ovs_longest_ms, report_num(ins, "suspicious.longest_us") / 1e3);
+                }
+        }
 }
 
 /* Each part of the loss as a share of what was offered, so the parts add up to loss %;

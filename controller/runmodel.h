@@ -113,8 +113,12 @@ struct mrow {
         struct acc mpps, offered, loss, min, p50, p99, p999, max, lat_sd, samples, throttled, share, stalls, stalled, gap,
                 ctxsw, migr, nrate, pct;
         struct acc throttle_len;  /* mean throttle, us */
+        struct acc throttled_ms;  /* the cgroup's throttled time per trial */
         struct acc thr_cpu[_TC_MAX]; /* the NF's threads' CPU time by class, share of the sched window (nf.threads_cpu_ns) */
         struct acc busy;          /* the NF's busy share of its polls (trials that count it from the inside) */
+        /* OVS's own stall signal (nf.inside): iterations over 250 us per trial (pmd-perf-show),
+         * and those it logged as suspicious: their time per trial and the longest, ms */
+        struct acc ovs_long_it, ovs_logged_ms, ovs_longest_ms;
         struct acc lparts[_LP_MAX]; /* each loss part, % of the packets offered (trials that have it) */
         char unit[24];            /* the neighbour's rate unit */
         struct kvhist latency, gaps; /* the plot's series */

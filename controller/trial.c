@@ -306,6 +306,9 @@ static json_t *record_measured(const struct trial *T, const struct matrix_point 
         if (T->inside) {
                 json_object_set(nfj, "rx", json_object_get(T->inside, "rx"));
                 json_object_set(nfj, "busy_share", json_object_get(T->inside, "busy_share"));
+                /* Its stall count, where it keeps one (OVS: iterations over 250 us). */
+                if (json_is_integer(json_object_get(T->inside, "stalls")))
+                        json_object_set(nfj, "stalls", json_object_get(T->inside, "stalls"));
                 json_object_set(nfj, "inside", T->inside);
         }
         /* max_gap_ns is this trial's (the NF restarts it at stats with reset_max);

@@ -1088,6 +1088,11 @@ Test(sweep, ovs_dpdk_forwards_counts_from_the_inside_and_leaves_nothing, .timeou
         double r100 = num(json_object_get(q100, "result"), "mpps", NULL), r25 = num(json_object_get(q25, "result"), "mpps", NULL);
         cr_expect_gt(r100, 0);
         cr_expect_lt(r25, 0.5 * r100, "25 %% forwarded %.3f Mpps, 100 %% %.3f", r25, r100);
+        /* OVS's own stall signal: at 25 % every throttle is a PMD iteration over 250 us. */
+        json_t *ins25 = json_object_get(json_object_get(q25, "nf"), "inside");
+        cr_expect_geq(num(q25, "nf", "stalls"), 1, "no long iteration at 25 %%");
+        cr_expect(json_is_object(json_object_get(ins25, "suspicious")), "OVS's suspicious iterations not read");
+        cr_expect_gt(num(ins25, "suspicious", "long_iterations_logged"), 0, "OVS logged no long iteration at 25 %%");
         json_decref(a);
         char run[128], path[200];
         run_name(run, sizeof(run));

@@ -1126,3 +1126,64 @@ Test(nf, ovs_bridge_words_for_vhost_and_pci) {
                   "%s", j);
         cr_expect_null(strstr(j, "affinity"), "%s", j);
 }
+
+/* OVS's pmd-perf-show (3.1): iterations, TSC cycles and the cycles/iteration histogram's
+ * first column; the iterations over 250 us are the bins from there on. */
+Test(nf, ovs_perf_show_counts_iterations_over_250us) {
+        const char *text = "Time: 08:40:45.862\n"
+                           "Measurement duration: 4.451 s\n"
+                           "\n"
+                           "pmd thread numa_id 0 core_id 1:\n"
+                           "\n"
+                           "  Iterations:              1350213  (2.98 us/it)\n"
+                           "  - Used TSC cycles:   10461483183  ( 90.4 % of total cycles)\n"
+                           "  - idle iterations:        831110  (  2.3 % of used cycles)\n"
+                           "  Rx packets:             16604298  (3730 Kpps, 616 cycles/pkt)\n"
+                           "Histograms\n"
+                           "   cycles/it              packets/it             cycles/pkt\n"
+                           "   499       829284       0         831110       100       0\n"
+                           "   461058    4            72        0            19036     0\n"
+                           "   660385    1            92        0            20033     0\n"
+                           "   24000000  0            1000      0            30000     0\n"
+                           "   >         41           >         0            >         21\n"
+                           "-------------------------------------------------------------\n"
+                           "   cycles/it              packets/it             cycles/pkt\n"
+                           "   15863                  22.09090               711\n";
+        json_t *j = ovs_perf_parse(text);
+        double hz = json_number_value(json_object_get(j, "tsc_hz"));
+        cr_expect(hz > 2.59e9 && hz < 2.61e9, "TSC %.0f Hz", hz);
+        json_t *p = json_array_get(json_object_get(j, "pmds"), 0);
+        cr_expect_eq(json_integer_value(json_object_get(p, "core")), 1);
+        cr_expect_eq(json_integer_value(json_object_get(p, "iterations")), 1350213);
+        json_t *bins = json_object_get(p, "cycles_per_iteration");
+        cr_assert_eq(json_array_size(bins), 5, "%zu bins", json_array_size(bins));
+        cr_expect(json_is_null(json_object_get(json_array_get(bins, 4), "to_cycles")), "the overflow bin has no bound");
+        /* A bin holds iterations up to its edge: those from 660385 cycles (254 us) on count,
+         * 0 + 41; the one up to 660385, from 461058 (177 us), does not. */
+        cr_expect_eq(json_integer_value(json_object_get(p, "long_iterations")), 41);
+        cr_expect_eq(json_integer_value(json_object_get(j, "long_iterations")), 41);
+        double longest = json_number_value(json_object_get(p, "longest_at_least_us"));
+        cr_expect(longest > 9200 && longest < 9250, "the overflow bin starts at 24M cycles, %.0f us", longest);
+        json_decref(j);
+}
+
+Test(nf, ovs_suspicious_iterations_are_counted_with_their_length) {
+        const char *log = "2026-12-05T08:40:43Z|00141|pmd_perf|INFO|pmd-perf-log-set: on, before=5, after=5\n"
+                          "2026-12-05T08:40:43Z|00002|pmd_perf(pmd-c01/id:8)|WARN|Suspicious iteration (Excessive total "
+                          "cycles): iter=56441819 duration=857 us\n"
+                          "2026-12-05T08:40:43Z|00003|pmd_perf(pmd-c01/id:8)|WARN|Neighborhood of suspicious iteration:\n"
+                          "   iter   cycles\n"
+                          "2026-12-05T08:40:43Z|00004|pmd_perf(pmd-c01/id:8)|WARN|Suspicious iteration (Vhost RX queue full): "
+                          "iter=56441826 duration=5 us\n"
+                          "2026-12-05T08:40:56Z|00853|pmd_perf(pmd-c01/id:8)|WARN|Suspicious iteration (Excessive total "
+                          "cycles): iter=58819681 duration=51461 us\n";
+        json_t *j = ovs_suspicious_parse(log);
+        cr_expect_eq(json_integer_value(json_object_get(j, "long_iterations_logged")), 2);
+        cr_expect_eq(json_integer_value(json_object_get(j, "other_logged")), 1);
+        cr_expect_eq(json_number_value(json_object_get(j, "longest_us")), 51461);
+        cr_expect_eq(json_number_value(json_object_get(j, "logged_us")), 52318);
+        json_decref(j);
+        j = ovs_suspicious_parse("");
+        cr_expect_eq(json_integer_value(json_object_get(j, "long_iterations_logged")), 0);
+        json_decref(j);
+}
