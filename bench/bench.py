@@ -16,6 +16,16 @@
   gen  isolab-gen (every packet stamped with sequence number and TSC) vs testpmd txonly,
        each alone on the generator CPU sending 64-byte frames as fast as it can into a
        testpmd rxonly sink on the other CPU: Mpps per core.
+  nf-ovs
+       OVS-DPDK (Debian's openvswitch-switch-dpdk: a private ovsdb-server and vswitchd, a
+       netdev bridge, two dpdkvhostuserclient ports, the study's two flows, one PMD on CPU
+       1) beside isolab-nf and testpmd (io), the three rotated in each round, fed by
+       isolab-gen at its maximum rate.  OVS's cost per packet is its pmd-stats-show
+       "processing cycles" over "packets received" (cycles of iterations that received
+       packets, as the other two count theirs), sampled every 250 ms.  OVS's ports are
+       vhost-user clients, so its generator is a virtio-user server of the sockets; the
+       other two have the generator as the vhost-user backend: the same transport,
+       reversed roles.
   gen-layout
        isolab-gen against a copy of itself built with the TX lcore's and the RX lcore's
        counters packed on shared cache lines (as before they were split), each with its
@@ -31,7 +41,7 @@ import argparse, json, os, queue, re, shutil, signal, statistics, subprocess, sy
 
 BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build")
 NR = "/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"
-PAGES = 400  # three DPDK processes at -m 256 (128 pages each), and slack
+PAGES = 400  # three DPDK processes at -m 256 (128 pages each; OVS: socket-mem 256), and slack
 
 
 class Env:
@@ -218,6 +228,19 @@ def nf_once(env, kind, mode, duration, n):
                 samples.append(got[:2])
         finally:
             nf.close()
+        if kind != "isolab":
+            # testpmd's main lcore shares a CPU with busy pollers here and may not answer
+            # "show fwd stats" during the trial; its counters at "stop" still give the
+            # whole run (cycles of bursts that received packets: the idle time before the
+            # trial adds nothing).  Windows then are missing, and the p10 comparison says so.
+            final = None
+            while not nf.q.empty():
+                final = nf.q.get()
+            if final and (not samples or final[1] > samples[-1][1]):
+                if len(samples) < 2:
+                    samples = [samples[0] if samples else (0, 0)]
+                samples.append(final[:2])
+                hz = final[2]
         if len(samples) < 2 or samples[-1][1] == samples[0][1]:
             return {"mpps_per_core": 0, "mpps_per_core_p10": 0, "rx_mpps": result.get("mpps", 0)}
         cpp = (samples[-1][0] - samples[0][0]) / (samples[-1][1] - samples[0][1])
@@ -226,6 +249,162 @@ def nf_once(env, kind, mode, duration, n):
                 "mpps_per_core_p10": hz / p10(w) / 1e6 if w else 0, "windows": len(w), "rx_mpps": result["mpps"]}
     finally:
         gen.close()
+
+
+OVS = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+
+class Ovs:
+    """A private Open vSwitch with DPDK in env's directory: database, vswitchd, bridge br0
+    with ports p0/p1 on the generator's virtio-user server sockets s0/s1, and the study's
+    two flows.  Never the system's: every path is ours, stopped by pid in close()."""
+
+    def __init__(self, env, n, s0, s1):
+        self.dir = env.sock(f"ovs{n}")
+        os.mkdir(self.dir, 0o700)
+        self.prefix = f"bench-ovs-{n}"
+        env.prefixes.append(self.prefix)
+        self.db = os.path.join(self.dir, "db.sock")
+        self.ctl = os.path.join(self.dir, "vswitchd.ctl")
+        self.vs = self.dbpid = None
+        self.log = open(os.path.join(self.dir, "ovs-vswitchd.log"), "w+")
+        conf = os.path.join(self.dir, "conf.db")
+        subprocess.run(["ovsdb-tool", "create", conf, "/usr/share/openvswitch/vswitch.ovsschema"], check=True)
+        subprocess.run(["ovsdb-server", conf, f"--remote=punix:{self.db}", f"--pidfile={self.dir}/ovsdb-server.pid",
+                        f"--unixctl={self.dir}/ovsdb-server.ctl", f"--log-file={self.dir}/ovsdb-server.log", "--detach",
+                        "--no-chdir"], check=True)
+        self.dbpid = int(open(f"{self.dir}/ovsdb-server.pid").read())
+        self.vsctl("--no-wait", "init")
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   "other_config:dpdk-socket-mem=256", "other_config:dpdk-socket-limit=256",
+                   "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-lcore-mask=0x1",
+                   f"other_config:dpdk-extra=--file-prefix={self.prefix} --no-pci --huge-dir={env.huge}")
+        self.vs = subprocess.Popen(["env", f"OVS_RUNDIR={self.dir}", OVS, f"unix:{self.db}",
+                                    f"--pidfile={self.dir}/ovs-vswitchd.pid", f"--unixctl={self.ctl}", "--no-chdir",
+                                    "-vconsole:info", "-vsyslog:off"], stdout=self.log, stderr=subprocess.STDOUT)
+        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev",
+                   "--", "add-port", "br0", "p0", "--", "set", "Interface", "p0", "type=dpdkvhostuserclient",
+                   f"options:vhost-server-path={s0}", "ofport_request=1",
+                   "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdkvhostuserclient",
+                   f"options:vhost-server-path={s1}", "ofport_request=2")
+        mgmt = os.path.join(self.dir, "br0.mgmt")
+        subprocess.run(["ovs-ofctl", "del-flows", mgmt], check=True)
+        for flow in ("in_port=1,actions=output:2", "in_port=2,actions=output:1"):
+            subprocess.run(["ovs-ofctl", "add-flow", mgmt, flow], check=True)
+
+    def vsctl(self, *args):
+        subprocess.run(["ovs-vsctl", "--timeout=20", f"--db=unix:{self.db}", *args], check=True,
+                        stdout=subprocess.DEVNULL)
+
+    def appctl(self, *args):
+        return subprocess.run(["ovs-appctl", "-t", self.ctl, *args], check=True, capture_output=True, text=True).stdout
+
+    def wait_ports(self, timeout=20.0):
+        """OVS reconnects to the generator's sockets once a second."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            out = self.appctl("dpif-netdev/pmd-rxq-show")
+            if "port: p0" in out and "port: p1" in out and "disabled" not in out:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("OVS's ports did not come up:\n" + self.appctl("dpif-netdev/pmd-rxq-show"))
+
+    def tsc_hz(self):
+        self.log.flush()
+        self.log.seek(0)
+        m = re.search(r"TSC frequency: (\d+) KHz", self.log.read())
+        return int(m.group(1)) * 1e3 if m else 0
+
+    def sample(self):
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        m = re.search(r"pmd thread.*?packets received: (\d+).*?processing cycles: (\d+)", out, re.S)
+        return (int(m.group(2)), int(m.group(1)), self.tsc_hz()) if m else None
+
+    def close(self):
+        if self.vs is not None:
+            self.vs.terminate()
+            try:
+                self.vs.wait(15)
+            except subprocess.TimeoutExpired:
+                self.vs.kill()
+                self.vs.wait()
+        if self.dbpid:
+            try:
+                os.kill(self.dbpid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+
+
+def ovs_once(env, duration, n):
+    s0, s1 = env.sock(f"ovs{n}-0"), env.sock(f"ovs{n}-1")
+    ovs = Ovs(env, n, s0, s1)
+    gen = None
+    result, samples, hz = {}, [], 0
+    try:
+        # The generator serves the sockets OVS connects to; its EAL init returns once it has.
+        gen = Agent([os.path.join(BUILD, "isolab-gen"), *env.eal(f"bench-ovsgen-{n}", "0@0,1@0",
+                    [f"net_virtio_user0,path={s0},queues=1,server=1", f"net_virtio_user1,path={s1},queues=1,server=1"]),
+                     "--"])
+        gen.req(cmd="hello")
+        ovs.wait_ports()
+        t = threading.Thread(target=lambda: result.update(
+            gen.req(cmd="trial", frame_size=64, rate="max", duration=duration)["result"]))
+        t.start()
+        while t.is_alive():
+            got = ovs.sample()
+            if got:
+                samples.append(got[:2])
+                hz = got[2]
+            time.sleep(0.25)
+        t.join()
+        got = ovs.sample()
+        if got:
+            samples.append(got[:2])
+    finally:
+        if gen is not None:
+            gen.close()
+        ovs.close()
+    if len(samples) < 2 or samples[-1][1] == samples[0][1] or not hz:
+        return {"mpps_per_core": 0, "mpps_per_core_p10": 0, "rx_mpps": result.get("mpps", 0)}
+    cpp = (samples[-1][0] - samples[0][0]) / (samples[-1][1] - samples[0][1])
+    w = windows(samples)
+    return {"cycles_per_packet": cpp, "mpps_per_core": hz / cpp / 1e6, "mpps_per_core_p10": hz / p10(w) / 1e6 if w else 0,
+            "windows": len(w), "rx_mpps": result["mpps"]}
+
+
+def rotated(name, rounds, kinds, run, key, base="testpmd"):
+    """Each round runs every kind once, in an order rotated by one per round; each kind's
+    figure as a ratio to base's of the same round, with min/median/max over the rounds."""
+    ratios = {k: [] for k in kinds if k != base}
+    cpp = {k: [] for k in kinds}
+    for i in range(rounds):
+        order = kinds[i % len(kinds):] + kinds[:i % len(kinds)]
+        got = {k: run(k, i) for k in order}
+        if key.endswith("_p10") and not all(got[k][key] for k in kinds):
+            # A side without 250 ms windows (testpmd that did not answer during the trial).
+            print(f"  round {i + 1}: left out, no windows for " + ", ".join(k for k in kinds if not got[k][key]), flush=True)
+            continue
+        for k in kinds:
+            if not got[k][key]:
+                raise SystemExit(f"bench: {name} round {i + 1}: {k} measured nothing ({got[k]}); nothing is compared")
+            if "cycles_per_packet" in got[k]:
+                cpp[k].append(got[k]["cycles_per_packet"])
+        for k in ratios:
+            ratios[k].append(got[k][key] / got[base][key])
+        print(f"  round {i + 1} ({', '.join(order)}): " +
+              "  ".join(f"{k} {got[k][key]:6.2f}" for k in kinds), flush=True)
+    for k, r in ratios.items():
+        if not r:
+            print(f"{name}: {k}/{base} {key}: no round had it", flush=True)
+            continue
+        print(f"{name}: {k}/{base} {key}: min {min(r):.3f}  median {statistics.median(r):.3f}  max {max(r):.3f}  "
+              f"over {len(r)} of {rounds} rounds", flush=True)
+    if not key.endswith("_p10"):
+        print("  cycles per packet, median over the rounds (whole run): " +
+              "  ".join(f"{k} {statistics.median(v):.0f}" for k, v in cpp.items() if v), flush=True)
+    print(flush=True)
+    return ratios
 
 
 def wait_for_socket(path, timeout=15.0):
@@ -299,6 +478,10 @@ def compare(name, pairs, fa, fb, key, higher_better=True, labels=("isolab", "tes
     for i in range(pairs):
         order = ((a, fa), (b, fb)) if i % 2 == 0 else ((b, fb), (a, fa))
         got = {k: f(i) for k, f in order}
+        if key.endswith("_p10") and (not got[a][key] or not got[b][key]):
+            print(f"  pair {i + 1}: left out, no 250 ms windows for " +
+                  ", ".join(k for k in (a, b) if not got[k][key]), flush=True)
+            continue
         if not got[a][key] or not got[b][key]:
             # A side that measured nothing (a link that never came up) makes the comparison
             # meaningless: the benchmark fails, loudly, rather than report fewer pairs.
@@ -316,7 +499,7 @@ def compare(name, pairs, fa, fb, key, higher_better=True, labels=("isolab", "tes
         print(f"{name}: no valid pair\n", flush=True)
         return ratios
     print(f"{name}: {a}/{b} {key}: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}  "
-          f"max {max(ratios):.3f}  over {pairs} pairs\n", flush=True)
+          f"max {max(ratios):.3f}  over {len(ratios)} of {pairs} pairs\n", flush=True)
     return ratios
 
 
@@ -324,8 +507,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--duration", type=float, default=3.0, help="seconds of traffic per run")
-    ap.add_argument("what", nargs="*", default=["nf-io", "nf-mac", "gen"], help="nf-io, nf-mac, gen, gen-layout")
+    ap.add_argument("what", nargs="*", default=None, help="nf-io, nf-mac, nf-ovs, gen, gen-layout (default: all but "
+                    "gen-layout; nf-ovs when Open vSwitch with DPDK is installed)")
     a = ap.parse_args()
+    if not a.what:
+        a.what = ["nf-io", "nf-mac", "gen"] + (["nf-ovs"] if os.access(OVS, os.X_OK) else [])
+        if not os.access(OVS, os.X_OK):
+            print(f"bench: nf-ovs left out: {OVS} is missing (make deps installs openvswitch-switch-dpdk)")
+    if "nf-ovs" in a.what and not os.access(OVS, os.X_OK):
+        raise SystemExit(f"bench: nf-ovs needs {OVS}: make deps installs Debian's openvswitch-switch-dpdk")
     if os.geteuid() != 0:
         raise SystemExit("bench: needs root (hugepages, hugetlbfs mount, DPDK)")
     if shutil.which("dpdk-testpmd") is None:
@@ -354,6 +544,21 @@ def main():
                 print("  the same runs, on the 10th percentile of 250 ms windows (robust to preemption):")
                 compare(f"nf-{mode}-p10", a.pairs, lambda i: run("isolab", i), lambda i: run("testpmd", i),
                         "mpps_per_core_p10")
+            elif w == "nf-ovs":
+                print("NF: OVS-DPDK, isolab-nf and testpmd (io), rotated: Mpps per PMD core from cycles per packet "
+                      "(higher is better)")
+                runs = {}
+
+                def run3(kind, i):
+                    key = (kind, i)
+                    if key not in runs:
+                        runs[key] = ovs_once(env, a.duration, seq()) if kind == "ovs" else \
+                            nf_once(env, kind, "io", a.duration, seq())
+                    return runs[key]
+                kinds = ["ovs", "isolab", "testpmd"]
+                rotated("nf-ovs", a.pairs, kinds, run3, "mpps_per_core")
+                print("  the same runs, on the 10th percentile of 250 ms windows (robust to preemption):")
+                rotated("nf-ovs-p10", a.pairs, kinds, run3, "mpps_per_core_p10")
             elif w == "gen":
                 print("generator, 64 B as fast as possible into an rxonly sink: Mpps per core (higher is better)")
                 compare("gen", a.pairs, lambda i: gen_once(env, "isolab", a.duration, seq()),
@@ -364,7 +569,7 @@ def main():
                 compare("gen-layout", a.pairs, lambda i: gen_once(env, "split", a.duration, seq()),
                         lambda i: gen_once(env, "shared", a.duration, seq()), "mpps", labels=("split", "shared"))
             else:
-                raise SystemExit(f"bench: unknown benchmark {w!r}; use nf-io, nf-mac, gen or gen-layout")
+                raise SystemExit(f"bench: unknown benchmark {w!r}; use nf-io, nf-mac, nf-ovs, gen or gen-layout")
     finally:
         env.close()
 
