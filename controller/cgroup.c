@@ -234,6 +234,19 @@ static int v2_attach(struct cg *cg, const char *rel, pid_t pid, struct diag *d) 
         return write_file(path, v, d);
 }
 
+static int v2_attach_thread(struct cg *cg, const char *rel, pid_t tid, struct diag *d) {
+        char path[512], v[32];
+        v2_path(cg, rel, "cgroup.threads", path, sizeof(path));
+        snprintf(v, sizeof(v), "%d", (int)tid);
+        return write_file(path, v, d);
+}
+
+static int v2_make_threaded(struct cg *cg, const char *rel, struct diag *d) {
+        char path[512];
+        v2_path(cg, rel, "cgroup.type", path, sizeof(path));
+        return write_verify(path, "threaded", NULL, d);
+}
+
 /* "key value" lines, as in cpu.stat of v1 and v2. */
 static bool stat_value(const char *text, const char *key, uint64_t *ret) {
         size_t n = strlen(key);
@@ -284,6 +297,8 @@ const struct cg_ops cg_v2_ops = {
         .set_quota = v2_set_quota,
         .set_cpuset = v2_set_cpuset,
         .attach = v2_attach,
+        .attach_thread = v2_attach_thread,
+        .make_threaded = v2_make_threaded,
         .cpu_stat = v2_cpu_stat,
         .destroy = v2_destroy,
 };

@@ -77,9 +77,12 @@ struct cg_sd;
 
 struct cg_ops {
         const char *name;
-        /* Moves one thread (v1's tasks), not its whole process; NULL where the hierarchy
-         * keeps a process's threads together (v2 outside a threaded subtree, systemd). */
+        /* Moves one thread (v1's tasks, v2's cgroup.threads), not its whole process; NULL
+         * where the backend keeps a process's threads together (systemd).  On v2 a thread
+         * moves only between threaded groups of its process's subtree: make_threaded turns
+         * a new, empty group threaded (cgroup.type); NULL where any group will do (v1). */
         int (*attach_thread)(struct cg *cg, const char *rel, pid_t tid, struct diag *d);
+        int (*make_threaded)(struct cg *cg, const char *rel, struct diag *d);
         int (*create)(struct cg *cg, const char *rel, struct diag *d);
         int (*set_quota)(struct cg *cg, const char *rel, const struct cg_quota *q, struct diag *d);
         int (*set_cpuset)(struct cg *cg, const char *rel, const char *cpus, const char *mems, struct diag *d);

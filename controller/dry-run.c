@@ -28,14 +28,21 @@ static void dry_cgroups(struct exp_run *R) {
         hwloc_bitmap_or(set, set, p->gen.cpus);
         _cleanup_free_ char *gl = cpulist_format(set);
         printf("  %-22s cpus %-8s mems %d\n", "gen", gl, p->node);
+        /* --quota-scope pmd: the PMDs' group under the quota, the others' beside it. */
+        const char *nf = x->quota_scope_pmd ? "nf/pmd" : "nf";
         for (int i = 0; i < x->n_pin; i++) {
                 char lc[512];
                 nf_pinning(p, R->t, x->unpinned[i], lc, sizeof(lc), set);
                 _cleanup_free_ char *nl = cpulist_format(set);
-                printf("  %-22s cpus %-8s mems %d  (%s)\n", "nf", nl, p->node, x->pin_names[i]);
+                printf("  %-22s cpus %-8s mems %d  (%s)\n", nf, nl, p->node, x->pin_names[i]);
         }
         hwloc_bitmap_free(set);
-        printf("  %-22s cpu quota per trial:", "nf");
+        if (x->quota_scope_pmd) {
+                _cleanup_free_ char *hl = cpulist_format(p->housekeeping.cpus);
+                printf("  %-22s cpus %-8s mems %d  (the NF's threads that do not poll; no quota%s)\n", "nf/other", hl, p->node,
+                       R->mounts.cpu == CG_V2 ? "; both threaded" : "");
+        }
+        printf("  %-22s cpu quota per trial:", nf);
         for (int i = 0; i < x->nq; i++)
                 printf("%s %g%% of %u CPU%s", i ? "," : "", x->quotas[i], x->o.pmd_cores, x->o.pmd_cores > 1 ? "s" : "");
         printf(" (%s)\n", x->o.periods ? x->o.periods : "100ms");

@@ -105,7 +105,8 @@ struct exp_run {
         const struct nf_ops *nf_up; /* the kind whose agents were started last (agents.c) */
         void *nf_state;           /* that kind's own state, freed by its stop (nf.h) */
         struct agent_slot slot[_ROLE_MAX];
-        char nf_other_rel[220];   /* --quota-scope pmd: the group of the NF's other threads */
+        char nf_parent_rel[200];  /* --quota-scope pmd: the NF's group, holding */
+        char nf_other_rel[220];   /* its other threads' (and slot[ROLE_NF].rel its PMDs') */
         /* run_open */
         struct cg_mounts mounts;
         struct cg cg;

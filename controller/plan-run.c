@@ -212,7 +212,14 @@ static void make_slots(struct exp_run *R) {
                 snprintf(s->log, sizeof(s->log), "%s.log", roles[i]);
                 snprintf(s->rel, sizeof(s->rel), "isolab/%s/%s", R->run_id, roles[i]);
         }
-        snprintf(R->nf_other_rel, sizeof(R->nf_other_rel), "isolab/%s/nf-other", R->run_id);
+        /* --quota-scope pmd: the NF's group holds two, its polling threads under the quota
+         * (nf/pmd) and its other threads without one (nf/other); on cgroup v2 both are
+         * threaded, a thread may move only within its process's threaded subtree. */
+        if (R->x->quota_scope_pmd) {
+                snprintf(R->nf_parent_rel, sizeof(R->nf_parent_rel), "isolab/%s/nf", R->run_id);
+                snprintf(R->slot[ROLE_NF].rel, sizeof(R->slot[ROLE_NF].rel), "isolab/%s/nf/pmd", R->run_id);
+                snprintf(R->nf_other_rel, sizeof(R->nf_other_rel), "isolab/%s/nf/other", R->run_id);
+        }
 }
 
 /* Two generator CPUs of their own: on no PMD core and not the housekeeping core. */

@@ -47,8 +47,8 @@ int run_open(struct exp_run *R, struct diag *d) {
                 return r;
         if (x->quota_scope_pmd && !R->cg.ops->attach_thread)
                 return diag_set(d, -EINVAL, "--quota-scope pmd moves single threads between cgroups, which the %s backend "
-                                            "cannot (cgroup v2 keeps a process's threads together outside a threaded "
-                                            "subtree); use --quota-scope process",
+                                            "cannot (systemd's units hold whole processes); use --quota-scope process, or "
+                                            "ISOLAB_CGROUP_BACKEND=v2 for isolab's own threaded groups",
                                 R->cg.ops->name);
         /* Opened once and written only through its fd (resdir.h): a new run's is made and
          * must not hold a run yet, a resumed run's must be the run's own. */
@@ -221,6 +221,20 @@ static int create_group(struct exp_run *R, const char *rel, hwloc_const_bitmap_t
         return list ? R->cg.ops->set_cpuset(&R->cg, rel, list, mems, d) : -ENOMEM;
 }
 
+/* A group whose threads may move to and from its threaded siblings (cgroup v2: its
+ * type, before its cpuset; v1 moves threads anywhere). */
+static int create_threaded(struct exp_run *R, const char *rel, hwloc_const_bitmap_t cpus, struct diag *d) {
+        int r = create_group(R, rel, NULL, NULL, d);
+        if (r >= 0)
+                r = R->cg.ops->create(&R->cg, rel, d);
+        if (r >= 0 && R->cg.ops->make_threaded)
+                r = R->cg.ops->make_threaded(&R->cg, rel, d);
+        _cleanup_free_ char *list = r >= 0 ? cpulist_format(cpus) : NULL;
+        if (r >= 0 && !list)
+                r = -ENOMEM;
+        return r < 0 ? r : R->cg.ops->set_cpuset(&R->cg, rel, list, R->mems, d);
+}
+
 /* A group per neighbour placement, on the planner's CPUs for it (any: the whole machine,
  * as without a cpuset), with the neighbours' own quota when asked. */
 static int create_neighbour_groups(struct exp_run *R, const char *run_rel, struct diag *d) {
@@ -264,12 +278,28 @@ static int setup_cgroups(struct exp_run *R) {
         if (r >= 0)
                 r = create_group(R, R->slot[ROLE_GEN].rel, gen_set, R->mems, &d);
         hwloc_bitmap_free(gen_set);
-        if (r >= 0)
+        /* --quota-scope pmd: the NF's group holds its PMDs' group (the quota) and its other
+         * threads' (none, on the housekeeping CPUs; agents.c moves them once the NF runs),
+         * both threaded on cgroup v2; the NF's group spans both and any pinning's CPUs. */
+        if (r >= 0 && R->x->quota_scope_pmd) {
+                hwloc_bitmap_t all = hwloc_bitmap_alloc();
+                char lc[512];
+                if (!all)
+                        r = -ENOMEM;
+                if (r >= 0) {
+                        nf_pinning(R->p, R->t, true, lc, sizeof(lc), all);
+                        hwloc_bitmap_or(all, all, R->nf_set);
+                        hwloc_bitmap_or(all, all, R->p->housekeeping.cpus);
+                        r = create_group(R, R->nf_parent_rel, all, R->mems, &d);
+                }
+                hwloc_bitmap_free(all);
+                if (r >= 0)
+                        r = create_threaded(R, R->slot[ROLE_NF].rel, R->nf_set, &d);
+                if (r >= 0)
+                        r = create_threaded(R, R->nf_other_rel, R->p->housekeeping.cpus, &d);
+        } else if (r >= 0) {
                 r = create_group(R, R->slot[ROLE_NF].rel, R->nf_set, R->mems, &d);
-        /* --quota-scope pmd: the NF's other threads go to a group without a quota, on the
-         * housekeeping CPUs (agents.c moves them once the NF runs). */
-        if (r >= 0 && R->x->quota_scope_pmd)
-                r = create_group(R, R->nf_other_rel, R->p->housekeeping.cpus, R->mems, &d);
+        }
         if (r >= 0)
                 r = create_neighbour_groups(R, run_rel, &d);
         if (r < 0 && d.err)

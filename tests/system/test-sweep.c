@@ -1220,7 +1220,7 @@ static size_t group_threads(const char *run, const char *group, size_t *polling)
 }
 
 /* --quota-scope pmd: only OVS's PMD threads stay in the NF's group under the quota; its
- * main, handler, revalidator and other threads run in nf-other, without one. */
+ * main, handler, revalidator and other threads run in nf/other, without one. */
 Test(sweep, ovs_dpdk_quota_scope_pmd_leaves_the_other_threads_outside, .timeout = 300) {
         const char *args[] = { "--nf", "ovs-dpdk", "--quota-scope", "pmd", "--cpu-quota", "100,25", "--duration", "2s", NULL };
         sweep = start_isolab("sweep", args);
@@ -1228,9 +1228,9 @@ Test(sweep, ovs_dpdk_quota_scope_pmd_leaves_the_other_threads_outside, .timeout 
         char run[128];
         run_name(run, sizeof(run));
         size_t pmd_in_nf, pmd_in_other;
-        size_t in_nf = group_threads(run, "nf", &pmd_in_nf), in_other = group_threads(run, "nf-other", &pmd_in_other);
+        size_t in_nf = group_threads(run, "nf/pmd", &pmd_in_nf), in_other = group_threads(run, "nf/other", &pmd_in_other);
         cr_expect(in_nf > 0 && in_nf == pmd_in_nf, "the NF's group holds %zu threads, %zu of them PMDs", in_nf, pmd_in_nf);
-        cr_expect(in_other > 0 && pmd_in_other == 0, "nf-other holds %zu threads, %zu of them PMDs", in_other, pmd_in_other);
+        cr_expect(in_other > 0 && pmd_in_other == 0, "nf/other holds %zu threads, %zu of them PMDs", in_other, pmd_in_other);
         int status;
         cr_assert_eq(waitpid(sweep, &status, 0), sweep);
         sweep = -1;

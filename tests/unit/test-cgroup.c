@@ -137,6 +137,8 @@ static int fake_mkdir(const char *path) {
                 return -1;
         put(path, "cgroup.subtree_control", "");
         put(path, "cgroup.procs", "");
+        put(path, "cgroup.threads", "");
+        put(path, "cgroup.type", "domain\n");
         put(path, "cpu.max", "max 100000\n");
         put(path, "cpuset.cpus", "");
         put(path, "cpuset.mems", "");
@@ -232,4 +234,43 @@ Test(cgroup, v2_backend_on_a_tree, .init = tree_setup, .fini = tree_teardown) {
         cr_expect_eq(cg.ops->destroy(&cg, "isolab/run-1/nf", &d), 0);
         /* Writing to a group that is not there is an error, not a silent no-op. */
         cr_expect_lt(cg.ops->set_quota(&cg, "isolab/run-1/missing", &q, &d), 0);
+}
+
+/* --quota-scope pmd on v2: the NF's polling threads and its others in two threaded groups
+ * of one subtree, each thread moved by its tid (cgroup.threads). */
+Test(cgroup, v2_threaded_groups_take_single_threads, .init = tree_setup, .fini = tree_teardown) {
+        char mi[512];
+        snprintf(mi, sizeof(mi), "40 31 0:37 / %s rw - cgroup2 cgroup2 rw\n", root);
+        struct cg_mounts m;
+        cr_assert_eq(cg_detect_parse(mi, "cpuset cpu io memory pids\n", &m, NULL), 0);
+        struct cg cg = { .mkdir = fake_mkdir, .rmdir = fake_rmdir };
+        struct diag d = { 0 };
+        cr_assert_eq(cg_open(&cg, &m, &d), 0, "%s", d.msg);
+        cr_assert_not_null(cg.ops->attach_thread, "v2 moves single threads within a threaded subtree");
+        cr_assert_not_null(cg.ops->make_threaded);
+        cr_assert_eq(cg.ops->create(&cg, "isolab/run-1/nf/pmd", &d), 0, "%s", d.msg);
+        cr_assert_eq(cg.ops->create(&cg, "isolab/run-1/nf/other", &d), 0, "%s", d.msg);
+        for (const char *const *g = (const char *const[]){ "isolab/run-1/nf/pmd", "isolab/run-1/nf/other", NULL }; *g; g++) {
+                cr_assert_eq(cg.ops->make_threaded(&cg, *g, &d), 0, "%s", d.msg);
+                char *t = slurp(*g, "cgroup.type");
+                cr_expect_str_eq(t, "threaded");
+                free(t);
+        }
+        /* The NF's group hands cpu and cpuset down to the two (threaded controllers). */
+        char *t = slurp("isolab/run-1/nf", "cgroup.subtree_control");
+        cr_expect_str_eq(t, "+cpu +cpuset");
+        free(t);
+        cr_assert_eq(cg.ops->attach_thread(&cg, "isolab/run-1/nf/other", 4243, &d), 0, "%s", d.msg);
+        t = slurp("isolab/run-1/nf/other", "cgroup.threads");
+        cr_expect_str_eq(t, "4243");
+        free(t);
+        /* A group that cannot be made threaded is an error naming its file (emulated: a
+         * cgroup.type that cannot be written). */
+        cr_assert_eq(cg.ops->create(&cg, "isolab/run-1/nf/bad", &d), 0, "%s", d.msg);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/isolab/run-1/nf/bad/cgroup.type", root);
+        cr_assert_eq(unlink(path), 0);
+        cr_assert_eq(mkdir(path, 0755), 0);
+        cr_expect_lt(cg.ops->make_threaded(&cg, "isolab/run-1/nf/bad", &d), 0);
+        cr_expect(strstr(d.msg, "nf/bad/cgroup.type") != NULL, "%s", d.msg);
 }
