@@ -182,14 +182,21 @@ static char *slurp(const char *rel, const char *file) {
         return t;
 }
 
-Test(cgroup, v2_backend_on_a_tree, .init = tree_setup, .fini = tree_teardown) {
+/* The v2 backend on the temporary tree, its kernel emulated. */
+static void open_tree(struct cg *cg) {
         char mi[512];
         snprintf(mi, sizeof(mi), "40 31 0:37 / %s rw - cgroup2 cgroup2 rw\n", root);
         struct cg_mounts m;
         cr_assert_eq(cg_detect_parse(mi, "cpuset cpu io memory pids\n", &m, NULL), 0);
-        struct cg cg = { .mkdir = fake_mkdir, .rmdir = fake_rmdir };
+        *cg = (struct cg){ .mkdir = fake_mkdir, .rmdir = fake_rmdir };
         struct diag d = { 0 };
-        cr_assert_eq(cg_open(&cg, &m, &d), 0, "%s", d.msg);
+        cr_assert_eq(cg_open(cg, &m, &d), 0, "%s", d.msg);
+}
+
+Test(cgroup, v2_backend_on_a_tree, .init = tree_setup, .fini = tree_teardown) {
+        struct cg cg;
+        struct diag d = { 0 };
+        open_tree(&cg);
         cr_expect_str_eq(cg.ops->name, "v2");
 
         cr_assert_eq(cg.ops->create(&cg, "isolab/run-1/nf", &d), 0, "%s", d.msg);
@@ -239,13 +246,9 @@ Test(cgroup, v2_backend_on_a_tree, .init = tree_setup, .fini = tree_teardown) {
 /* --quota-scope pmd on v2: the NF's polling threads and its others in two threaded groups
  * of one subtree, each thread moved by its tid (cgroup.threads). */
 Test(cgroup, v2_threaded_groups_take_single_threads, .init = tree_setup, .fini = tree_teardown) {
-        char mi[512];
-        snprintf(mi, sizeof(mi), "40 31 0:37 / %s rw - cgroup2 cgroup2 rw\n", root);
-        struct cg_mounts m;
-        cr_assert_eq(cg_detect_parse(mi, "cpuset cpu io memory pids\n", &m, NULL), 0);
-        struct cg cg = { .mkdir = fake_mkdir, .rmdir = fake_rmdir };
+        struct cg cg;
         struct diag d = { 0 };
-        cr_assert_eq(cg_open(&cg, &m, &d), 0, "%s", d.msg);
+        open_tree(&cg);
         cr_assert_not_null(cg.ops->attach_thread, "v2 moves single threads within a threaded subtree");
         cr_assert_not_null(cg.ops->make_threaded);
         cr_assert_eq(cg.ops->create(&cg, "isolab/run-1/nf/pmd", &d), 0, "%s", d.msg);
