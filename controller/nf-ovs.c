@@ -8,25 +8,32 @@
  *
  *   before_start  ovsdb-tool create, ovsdb-server --detach (its undo: stop it by pid and
  *                 start time, also from `isolab cleanup`), other_config from the plan:
- *                 dpdk-init, socket-mem and limit on the planned node, pmd-cpu-mask = the
- *                 PMD CPUs, dpdk-lcore-mask = the housekeeping CPU (OVS's other threads
- *                 inherit it), the run's file prefix and hugetlbfs
+ *                 dpdk-init, socket-mem and limit on the planned node ([ovs] socket-mem),
+ *                 pmd-cpu-mask = the PMD CPUs, dpdk-lcore-mask = the housekeeping CPU
+ *                 (OVS's other threads inherit it), the run's file prefix and hugetlbfs
+ *                 (real ports: the NF's two on EAL's allow-list), pmd-perf-metrics
  *   the process   ovs-vswitchd-dpdk in the NF's cgroup before it execs (every thread under
  *                 the quota from its first instruction, as Docker's --cpus), logging to
  *                 the console: its log is ovs-vswitchd.log in the results directory, opened
  *                 by isolab (never a path OVS would follow)
- *   after_start   bridge br0 (netdev), ports p0 and p1 of type dpdkvhostuserclient on the
- *                 generator's sockets, and the study's two flows in_port=1 -> 2 and back
- *   the generator then starts as the virtio-user server of those sockets (gen_eal); its
- *                 EAL init returns once OVS has connected
- *   ready         OVS reconnects once a second: wait until pmd-rxq-show lists both ports
- *                 with no queue disabled; unpinned, widen the PMD threads' affinity to
- *                 the NF's cpuset (OVS pinned them to pmd-cpu-mask)
+ *   after_start   bridge br0 (netdev), ports p0 and p1 (dpdkvhostuserclient on the
+ *                 generator's sockets, or dpdk on PCI addresses) with the [ovs] queues and
+ *                 rx-queue affinity, and the study's two flows in_port=1 -> 2 and back
+ *   the generator then starts as the virtio-user server of those sockets (gen_eal, with
+ *                 [ovs] n-rxq queues on port 0); its EAL init returns once OVS connected
+ *   ready         OVS reconnects once a second: wait until pmd-rxq-show lists every queue
+ *                 of both ports enabled (a port OVS failed to configure fails at once, with
+ *                 its log's reason); its suspicious-iteration log on; unpinned, widen the
+ *                 PMD threads' affinity to the NF's cpuset (OVS pinned them)
+ *   stats         per trial window: pmd-stats-show (cleared at the open), the ports'
+ *                 counters, pmd-rxq-show, pmd-perf-show's iterations over 250 us and the
+ *                 suspicious iterations OVS logged in the window
+ *   stop          when its agents are released: the database server, and its state
  *
  * Stopped by SIGTERM (vswitchd exits cleanly on it), then the database server.  OVS
  * cannot run without hugepages (it adds --in-memory, which EAL refuses with
- * --legacy-mem), and needs 1 GiB here for its mempools (512 MiB: "failed to allocate
- * memory for new device" on the second port).  ovs-appctl is run rather than speaking
+ * --legacy-mem); 1 GiB by default, the study's (16 MiB is too little for its ports'
+ * mempools).  ovs-appctl is run rather than speaking
  * OVS's unixctl JSON-RPC: its commands print text in 3.1 either way. */
 #include <ctype.h>
 #include <errno.h>
