@@ -348,10 +348,10 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
                  pci, R->huge_dir);
         if ((r = ovs_run((char *[]){ OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "init", NULL }, NULL, d)) < 0)
                 return r;
-        /* Every PMD with a pinned queue (experiment.h): they poll the others too, which OVS
-         * allows only with its group assignment. */
         /* pmd-perf-metrics: per-iteration statistics (OVS says about 1 % overhead) for
-         * pmd-perf-show's histograms and the suspicious-iteration log, the stall signal. */
+         * pmd-perf-show's histograms and the suspicious-iteration log, the stall signal.
+         * Every PMD with a pinned queue (experiment.h): they poll the others too, which OVS
+         * allows only with its group assignment. */
         char *set[17] = { OVS_VSCTL, "--timeout=" OVS_VSCTL_TIMEOUT, dbarg, "--no-wait", "set", "Open_vSwitch", ".",
                           "other_config:dpdk-init=true", smem, slim, pmd, lcore, extra, "other_config:pmd-perf-metrics=true" };
         if (R->x->ovs.no_isolate) {
@@ -361,7 +361,7 @@ static int ovs_before_start(struct exp_run *R, struct diag *d) {
         return ovs_run(set, NULL, d);
 }
 
-/* The bridge, its two ports on the generator's sockets and the study's two flows. */
+/* (nf.h) */
 void ovs_bridge_argv(const struct ovs_bridge *b, struct argvec *a) {
         argv_add(a, "add-br");
         argv_add(a, "br0");
