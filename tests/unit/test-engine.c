@@ -1051,8 +1051,8 @@ Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
         cr_expect_eq(x.o.pmd_cores, 1);
         cr_expect_eq(x.ovs.affinity[0], 0);
         cr_expect(x.ovs.no_isolate);
-        const char *want[] = { "fit: 1 PMD core instead of the 3 asked (node 0 has 2 cores)", "rx queue 0 on PMD 1 (0-based) as "
-                               "asked is on PMD 0 here", "pmd-rxq-isolate=false" };
+        const char *want[] = { "fit: 1 PMD core instead of the 3 asked (node 0 has 2 cores)",
+                               "rx queue 0 on PMD 1 (0-based) as asked is on PMD 0 here", "pmd-rxq-isolate=false" };
         cr_assert_eq(json_array_size(x.warnings), 3);
         for (size_t i = 0; i < 3; i++)
                 cr_expect(strstr(json_string_value(json_array_get(x.warnings, i)), want[i]), "%s",
