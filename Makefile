@@ -48,7 +48,7 @@ same = $(and $(findstring x$(1)x,x$(2)x),$(findstring x$(2)x,x$(1)x))
 # Debian packages: `make deps` installs exactly these.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
             libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3 \
-            clang man-db bash-completion openvswitch-switch-dpdk
+            clang man-db bash-completion openvswitch-switch-dpdk docker.io podman tini
 # What `make deb` needs besides them.
 DEB_BUILD_PKGS := debhelper dpkg-dev
 

@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "agents/common/linkspec.h"
 #include "controller/cleanup.h"
+#include "controller/container.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
 #include "controller/paths.h"
@@ -94,9 +95,10 @@ static int undo_agent(void *data, struct diag *d) {
 
 /* The protocol is the only contract (proto.h): an agent of another isolab version is
  * refused before it is asked anything else. */
-static int agent_hello(struct runner *run, struct runner_agent *a, const char *role, const char *bin, struct diag *d) {
+static int agent_hello(struct runner *run, struct runner_agent *a, const char *role, const char *bin, int timeout_ms,
+                       struct diag *d) {
         json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO), *hello = NULL;
-        int r = runner_request(run, a, req, 10000, &hello, d);
+        int r = runner_request(run, a, req, timeout_ms, &hello, d);
         json_decref(req);
         json_t *v = json_object_get(hello, PROTO_VERSION);
         if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) != ISOLAB_PROTO_VERSION))
@@ -119,6 +121,11 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
                 lfd = resdir_append(&R->outdir, logname, &ld);
         if (lfd < 0)
                 return diag_set(d, lfd, "%s", ld.msg);
+        /* An engine's client (--container) stays out of the NF's group: the container is
+         * the engine's to place; the client waits on its pipes beside the generator. */
+        bool contained = strcmp(role, "nf") == 0 && !container_is_host(R->ct);
+        if (contained)
+                rel = R->slot[ROLE_GEN].rel;
         struct runner_agent *a = raw ? runner_start_raw(&R->run, role, av, &R->cg, rel, lfd, d)
                                      : runner_start(&R->run, role, av, &R->cg, rel, lfd, d);
         close(lfd);
@@ -137,8 +144,11 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
                 runner_release(&R->run, a);
                 return diag_set(d, r, "cannot record how to stop %s: %s", role, strerror(-r));
         }
-        /* A raw program sends no READY=1; the generator's trial waits for its link. */
-        if (!raw && ((r = runner_wait_ready(&R->run, a, 60000, d)) < 0 || (r = agent_hello(&R->run, a, role, av[0], d)) < 0))
+        /* A raw program sends no READY=1; the generator's trial waits for its link.  One in
+         * a container cannot reach the notify socket: its hello answers once it runs. */
+        if (!raw && !contained && (r = runner_wait_ready(&R->run, a, 60000, d)) < 0)
+                return r;
+        if (!raw && (r = agent_hello(&R->run, a, role, av[0], contained ? 60000 : 10000, d)) < 0)
                 return r;
         *ret = a;
         return 0;
@@ -153,9 +163,33 @@ static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
 /* Both agents, in the NF kind's order: the generator first (it makes the sockets the NF
  * attaches to), or the NF first when it is the one that connects (OVS), with the kind's
  * hooks around its start (nf.h).  On failure *failed names the slot whose log says why. */
+/* --container: the run's image for this engine (once), the engine's cgroup leftovers
+ * recorded for removal (once), and the NF's command line inside `ENGINE run`. */
+static int container_prepare(struct exp_run *R, struct diag *d) {
+        int r;
+        unsigned bit = 0;
+        for (size_t i = 0; i < n_container_engines; i++)
+                if (container_engines[i] == R->ct)
+                        bit = 1u << i;
+        if (!R->leftovers_pushed) {
+                if ((r = container_push_leftovers(R, d)) < 0)
+                        return r;
+                R->leftovers_pushed = true;
+        }
+        if (!(R->images_made & bit)) {
+                if ((r = container_image(R, d)) < 0)
+                        return r;
+                R->images_made |= bit;
+        }
+        return container_wrap(R, d);
+}
+
 static int start_both(struct exp_run *R, const struct agent_slot **failed, struct diag *d) {
         const struct nf_ops *nf = R->nf;
         struct agent_slot *order[_ROLE_MAX] = { &R->slot[ROLE_GEN], &R->slot[ROLE_NF] };
+        bool contained = !container_is_host(R->ct) && !R->slot[ROLE_NF].absent;
+        /* Command lines afresh (a restart after a death would wrap a wrapped one). */
+        agents_build_argv(R);
         if (nf->start_first) {
                 order[0] = &R->slot[ROLE_NF];
                 order[1] = &R->slot[ROLE_GEN];
@@ -170,7 +204,11 @@ static int start_both(struct exp_run *R, const struct agent_slot **failed, struc
                         continue;
                 if (is_nf && nf->before_start && (r = nf->before_start(R, d)) < 0)
                         break;
+                if (is_nf && contained && (r = container_prepare(R, d)) < 0)
+                        break;
                 if ((r = slot_start(R, s, d)) < 0)
+                        break;
+                if (is_nf && contained && (r = container_attach(R, d)) < 0)
                         break;
                 if (is_nf && nf->after_start && (r = nf->after_start(R, d)) < 0)
                         break;
@@ -231,6 +269,7 @@ int agents_start(struct exp_run *R, struct diag *d) {
 }
 
 void agents_nf_stop(struct exp_run *R) {
+        container_detach(R);
         if (R->nf_up && R->nf_up->stop)
                 R->nf_up->stop(R);
         R->nf_up = NULL;

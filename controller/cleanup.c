@@ -1,5 +1,6 @@
 /* cleanup — see cleanup.h. */
 #include "controller/cleanup.h"
+#include "controller/container.h"
 
 #include <dirent.h>
 #include <ftw.h>
@@ -114,12 +115,31 @@ static int do_rmtree(json_t *rec, struct diag *d) {
         return cleanup_rm_rf(path) < 0 ? diag_set(d, -EIO, "cannot remove %s", path) : 0;
 }
 
+/* A container of the run, by its name (container.h checks it is one of isolab's). */
+static int do_container(json_t *rec, struct diag *d) {
+        return container_remove(json_string_value(json_object_get(rec, "engine")),
+                                json_string_value(json_object_get(rec, "name")), d);
+}
+
+/* The run's own image (localhost/isolab-base:RUN), never a user's. */
+static int do_container_image(json_t *rec, struct diag *d) {
+        return container_image_remove(json_string_value(json_object_get(rec, "engine")),
+                                      json_string_value(json_object_get(rec, "image")), d);
+}
+
+static int do_engine_cgroups(json_t *rec, struct diag *d) {
+        (void)d;
+        container_cgroup_leftovers(json_string_value(json_object_get(rec, "rel")));
+        return 0;
+}
+
 static const struct {
         const char *kind;
         int (*fn)(json_t *rec, struct diag *d);
 } handlers[] = {
         { "agent", do_agent }, { "cgroup", do_cgroup }, { "umount", do_umount },
-        { "hugepages", do_hugepages }, { "rmtree", do_rmtree },
+        { "hugepages", do_hugepages }, { "rmtree", do_rmtree }, { "container", do_container },
+        { "container-image", do_container_image }, { "engine-cgroups", do_engine_cgroups },
 };
 
 static int clean_one(const char *run_dir, int verbose) {

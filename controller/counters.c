@@ -10,12 +10,55 @@
 
 #include "base/util.h"
 
+/* NSpid's last number (the id in the process's own namespace) of /proc/PID/task/TID. */
+static pid_t ns_tid(pid_t pid, pid_t tid, int *levels) {
+        _cleanup_free_ char *text = NULL;
+        if (thread_file(pid, tid, "status", &text) < 0)
+                return 0;
+        const char *p = strstr(text, "NSpid:");
+        if (!p)
+                return 0;
+        pid_t last = 0;
+        int n = 0;
+        for (char *end = (char *)p + 6;; n++) {
+                long v = strtol(end, &end, 10);
+                if (v <= 0)
+                        break;
+                last = (pid_t)v;
+        }
+        *levels = n;
+        return last;
+}
+
+struct tid_find {
+        pid_t ns, host;
+};
+
+static int match_ns_tid(pid_t pid, pid_t tid, const char *comm, void *ctx) {
+        (void)comm;
+        struct tid_find *f = ctx;
+        int levels = 0;
+        if (ns_tid(pid, tid, &levels) == f->ns && levels > 1)
+                f->host = tid;
+        return 0;
+}
+
+pid_t host_tid(pid_t pid, pid_t tid) {
+        int levels = 0;
+        if (ns_tid(pid, pid, &levels) <= 0 || levels <= 1)
+                return tid; /* the host's own namespace: the same id */
+        struct tid_find f = { tid, 0 };
+        threads_foreach(pid, match_ns_tid, &f);
+        return f.host;
+}
+
 void sched_read(pid_t pid, json_t *lcores, struct sched_snap *s) {
         *s = (struct sched_snap){ 0 };
         size_t i;
         json_t *lc;
         json_array_foreach(lcores, i, lc) {
-                int tid = (int)json_integer_value(json_object_get(lc, "tid"));
+                /* The NF names its threads in its own namespace (in a container, its own). */
+                int tid = (int)host_tid(pid, (pid_t)json_integer_value(json_object_get(lc, "tid")));
                 char path[96];
                 _cleanup_free_ char *text = NULL;
                 snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);

@@ -24,6 +24,9 @@ uint64_t process_run_ns(pid_t pid);
  * cannot be listed, else 0. */
 int threads_foreach(pid_t pid, int (*fn)(pid_t pid, pid_t tid, const char *comm, void *ctx), void *ctx);
 /* A thread's /proc/PID/task/TID/NAME (comm, sched, schedstat, status) in *ret. */
+/* The host's id of thread tid as process pid's namespace numbers it (a container's
+ * own); 0 when it has none. */
+pid_t host_tid(pid_t pid, pid_t tid);
 int thread_file(pid_t pid, pid_t tid, const char *name, char **ret);
 /* CPU time of a process's threads by class of thread name: {"pmd": ns, "main": ns,
  * "handler": ns, "revalidator": ns, "urcu": ns, "lcore": ns, "eal": ns, "other": ns}

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "controller/cgroup.h"
+#include "controller/container.h"
 #include "controller/experiment.h"
 #include "controller/matrix.h"
 #include "controller/nf.h"
@@ -102,6 +103,11 @@ struct exp_run {
         unsigned cur_var;         /* the variant (NF kind x ring size x pinning) running now */
         unsigned ring;            /* its ring size (0: the driver's default) */
         const struct nf_ops *nf;  /* its NF kind */
+        const struct container_ops *ct; /* where it runs (container.h) */
+        char nf_host_rel[200];    /* the NF's own group (slot rel may name its container's) */
+        char image[160];          /* the containers' image (container.h) */
+        unsigned images_made;     /* engines (bits of container_engines[]) it was made or checked for */
+        bool leftovers_pushed;    /* the engines' cgroup leftovers are on the undo stack */
         const struct nf_ops *nf_up; /* the kind whose agents were started last (agents.c) */
         void *nf_state;           /* that kind's own state, freed by its stop (nf.h) */
         struct agent_slot slot[_ROLE_MAX];

@@ -14,6 +14,7 @@
 #include "base/spawn.h"
 #include "base/util.h"
 #include "controller/cgroup.h"
+#include "controller/container.h"
 #include "controller/drivers.h"
 #include "controller/method.h"
 #include "controller/nf.h"
@@ -80,6 +81,15 @@ const struct cli_option experiment_options_table[] = {
         { "nf", "LIST", "the NF under test: isolab-nf (default), testpmd (dpdk-testpmd io forwarding, the yardstick), "
           "ovs-dpdk (a private Open vSwitch with DPDK: a bridge, two ports, two flows), none (the generator looped back: "
           "the floor)", cli_parse_string, offsetof(struct exp_opts, nf), "nf" },
+        { "container", "LIST", "where the NF runs: none (the host, in isolab's cgroup; default), docker or podman (a "
+          "container of that engine, the quota through the engine; several: a dimension of the run)", cli_parse_string,
+          offsetof(struct exp_opts, container), "nf" },
+        { "container-image", "IMAGE", "the NF's image (never pulled; default: one isolab makes for the run, with the "
+          "host's /usr and its agents mounted read-only)", cli_parse_string, offsetof(struct exp_opts, container_image),
+          "nf" },
+        { "container-headroom", "PCT", "% of one CPU the container's quota gets beyond PMD cores x q, for the NF's other "
+          "threads (default 0: the limit is PMD cores x q, as docker --cpus)", cli_parse_string,
+          offsetof(struct exp_opts, container_headroom), "nf" },
         { "nf-work", "reads=N,writes=N,table=SIZE", "per-packet work of the NF, as testpmd's noisy VNF: N random reads "
           "and writes per packet in a table of SIZE per PMD (default none; isolab-nf and testpmd)", cli_parse_string,
           offsetof(struct exp_opts, nf_work), "nf" },
@@ -705,6 +715,48 @@ static void ovs_isolation(struct experiment *x) {
         x->ovs.no_isolate = pinned_pmds == x->o.pmd_cores;
 }
 
+/* --container: the engines, each once; what they cannot run refused here. */
+static int build_containers(struct experiment *x, struct diag *d) {
+        char buf[64];
+        char *v[EXP_MAX_CT + 1];
+        snprintf(buf, sizeof(buf), "%s", x->o.container ? x->o.container : "none");
+        x->n_ct = split_list(buf, v, EXP_MAX_CT + 1);
+        if (x->n_ct == 0 || x->n_ct > EXP_MAX_CT)
+                return diag_set(d, -EINVAL, "--container %s: use %s (one or more)", x->o.container, container_names());
+        bool any = false;
+        for (int i = 0; i < x->n_ct; i++) {
+                if (!(x->ct[i] = container_find(v[i])))
+                        return diag_set(d, -EINVAL, "--container %s: use %s", v[i], container_names());
+                for (int j = 0; j < i; j++)
+                        if (x->ct[j] == x->ct[i])
+                                return diag_set(d, -EINVAL, "--container names %s twice", v[i]);
+                any |= !container_is_host(x->ct[i]);
+        }
+        char *end = NULL;
+        x->ct_headroom = x->o.container_headroom ? strtod(x->o.container_headroom, &end) : 0;
+        if (x->o.container_headroom && (end == x->o.container_headroom || *end || x->ct_headroom < 0 || x->ct_headroom > 400))
+                return diag_set(d, -EINVAL, "--container-headroom %s: give %% of one CPU, 0 to 400", x->o.container_headroom);
+        if (!any) {
+                if (x->o.container_image || x->o.container_headroom)
+                        return diag_set(d, -EINVAL, "--container-image and --container-headroom are for --container docker or "
+                                                    "podman");
+                return 0;
+        }
+        if (strcmp(x->link, "vhost") != 0)
+                return diag_set(d, -EINVAL, "--container runs the NF over --link vhost (the run's sockets mounted into it), "
+                                            "not --link %s",
+                                x->link);
+        if (x->quota_scope_pmd)
+                return diag_set(d, -EINVAL, "--quota-scope pmd moves threads between isolab's groups, and a container's "
+                                            "threads are in the engine's: use --quota-scope process with --container");
+        for (int i = 0; i < x->n_nf; i++)
+                if (!x->nf[i]->has_process)
+                        return diag_set(d, -EINVAL, "--container: --nf %s has no process to put in a container; leave it "
+                                                    "out of --nf",
+                                        x->nf[i]->name);
+        return 0;
+}
+
 /* [ovs]: only with --nf ovs-dpdk; the affinity names queues and PMDs the run has. */
 static int build_ovs(struct experiment *x, struct diag *d) {
         const struct exp_opts *o = &x->o;
@@ -855,7 +907,7 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
         if ((r = build_link(x, d)) < 0)
                 return r;
         if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 ||
-            (r = build_ovs(x, d)) < 0 ||
+            (r = build_ovs(x, d)) < 0 || (r = build_containers(x, d)) < 0 ||
             (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
@@ -908,6 +960,9 @@ int experiment_check_here(const struct experiment *x, struct diag *d) {
         for (int i = 0; i < x->n_nf && r >= 0; i++)
                 if (x->nf[i]->check)
                         r = x->nf[i]->check(x, d);
+        for (int i = 0; i < x->n_ct && r >= 0; i++)
+                if (x->ct[i]->check)
+                        r = x->ct[i]->check(x->ct[i], d);
         for (size_t i = 0; i < x->n_specs && r >= 0; i++)
                 r = noise_check(&x->specs[i], d);
         return r;

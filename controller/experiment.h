@@ -27,6 +27,7 @@
 #define EXP_MAX_WORKLOADS 32
 #define EXP_PORTS 4      /* --link pci: the generator's two, the NF's two */
 #define EXP_OVS_RXQ 8    /* --ovs-n-rxq: rx queues of OVS's ingress port */
+#define EXP_MAX_CT 3     /* --container: none, docker, podman */
 
 enum exp_mode { EXP_SWEEP, EXP_NOISY, EXP_RUN };
 
@@ -37,6 +38,7 @@ struct exp_opts {
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
         const char *min_rate, *latency_at, *loss_repeats, *quota_scope, *ovs_rxq_affinity;
+        const char *container, *container_image, *container_headroom;
         unsigned repetitions, pmd_cores, max_trials, ovs_n_rxq, ovs_n_rxq_desc, ovs_socket_mem;
         uint64_t duration_us, warmup_us, link_speed, final_us;
         bool shuffle, no_huge, restart, dry_run, no_floor, fit;
@@ -53,6 +55,7 @@ struct exp_env {
 
 struct nf_ops;
 struct method;
+struct container_ops;
 
 struct experiment {
         enum exp_mode mode;
@@ -71,6 +74,9 @@ struct experiment {
         int n_pin;
         const struct nf_ops *nf[EXP_MAX_NF];
         int n_nf;
+        const struct container_ops *ct[EXP_MAX_CT]; /* --container: where the NF runs (container.h) */
+        int n_ct;
+        double ct_headroom;            /* --container-headroom: % of one CPU over PMD cores x q */
         unsigned rings[EXP_MAX_RING];  /* --ring-size: descriptors per ring, 0 for the driver's default */
         int n_ring;
         struct nf_work work;           /* --nf-work: per-packet work of the NF (table 0: none) */
@@ -102,7 +108,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 45
+#define EXPERIMENT_N_OPTIONS 48
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 
@@ -134,19 +140,22 @@ void experiment_free(struct experiment *x);
 /* The verb's name in run.json's "tool": "isolab sweep". */
 const char *experiment_tool(const struct experiment *x);
 
-/* The matrix's "pinning" dimension holds variants: NF kind x ring size x pinning (each
- * change restarts the agents with other command lines). */
+/* The matrix's "pinning" dimension holds variants: NF kind x container x ring size x
+ * pinning (each change restarts the agents with other command lines). */
 static inline unsigned variant_pin(const struct experiment *x, unsigned v) {
         return v % (unsigned)x->n_pin;
 }
 static inline unsigned variant_ring(const struct experiment *x, unsigned v) {
         return x->rings[(v / (unsigned)x->n_pin) % (unsigned)x->n_ring];
 }
+static inline const struct container_ops *variant_ct(const struct experiment *x, unsigned v) {
+        return x->ct[(v / (unsigned)(x->n_pin * x->n_ring)) % (unsigned)x->n_ct];
+}
 static inline const struct nf_ops *variant_nf(const struct experiment *x, unsigned v) {
-        return x->nf[v / (unsigned)(x->n_pin * x->n_ring)];
+        return x->nf[v / (unsigned)(x->n_pin * x->n_ring * x->n_ct)];
 }
 static inline unsigned n_variants(const struct experiment *x) {
-        return (unsigned)(x->n_nf * x->n_ring * x->n_pin);
+        return (unsigned)(x->n_nf * x->n_ct * x->n_ring * x->n_pin);
 }
 
 /* A checksum of a run's configuration (run.json "config", keys sorted), for every trial

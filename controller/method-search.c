@@ -70,6 +70,8 @@ static bool search_result(struct exp_run *R, const struct matrix_point *pt, cons
                                 "pct_of_line", 100 * se->found / line_pps, "trials", (int)se->trials, "converged",
                                 se->phase == SEARCH_DONE, "generator_limited", se->generator_limited);
         json_object_set_new(sum, "ring_size", R->ring ? json_integer(R->ring) : json_null());
+        if (!container_is_host(R->ct))
+                json_object_set_new(sum, "container", json_string(R->ct->name));
         json_object_set_new(sum, "precision_pct", json_real(x->precision));
         json_object_set_new(sum, "repeated", json_integer(se->repeated));
         json_object_set_new(sum, "final_duration", json_real((x->o.final_us ? x->o.final_us : x->o.duration_us) / 1e6));

@@ -454,7 +454,7 @@ static int ovs_after_start(struct exp_run *R, struct diag *d) {
         }
         /* vswitchd makes the bridge once DPDK is up (its management socket appears); if it
          * dies first (a bad option, no memory), say so at once with its log's last error. */
-        pid_t pid = R->slot[ROLE_NF].a ? R->slot[ROLE_NF].a->pid : 0;
+        pid_t pid = agent_proc_pid(R->slot[ROLE_NF].a);
         struct stat st;
         for (int waited = 0; stat(mgmt, &st) < 0; waited += 100) {
                 if (pid <= 0 || !proc_alive(pid) || waited >= 1000 * atoi(OVS_VSCTL_TIMEOUT)) {
@@ -495,7 +495,7 @@ static int unpin_if_pmd(pid_t pid, pid_t tid, const char *comm, void *ctx) {
 }
 
 static int unpin_pmds(struct exp_run *R, struct diag *d) {
-        pid_t pid = R->slot[ROLE_NF].a ? R->slot[ROLE_NF].a->pid : 0;
+        pid_t pid = agent_proc_pid(R->slot[ROLE_NF].a);
         struct unpin_ctx u = { .d = d };
         CPU_ZERO(&u.set);
         int c;
@@ -908,5 +908,6 @@ const struct nf_ops nf_ovs = {
         .log = "ovs-vswitchd.log",
         .hugepage_mem = ovs_hugepage_mem,
         .housekeeping_threads = true,
+        .container_net_admin = true,
         .stop = ovs_stop,
 };

@@ -90,6 +90,8 @@ struct nf_ops {
         json_t *(*stats_read)(struct exp_run *R, struct diag *d);
         /* Its threads outside the PMD lcores run on the housekeeping CPUs, in its cgroup. */
         bool housekeeping_threads;
+        /* In a container it needs NET_ADMIN and /dev/net/tun (OVS: its bridge's port). */
+        bool container_net_admin;
         /* Once its agents are released (a restart, another kind, the run's end): what it
          * started besides its process stops and its own state (R->nf_state) is freed;
          * NULL: nothing to do.  At the run's end the undo stack has stopped everything

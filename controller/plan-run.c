@@ -215,6 +215,7 @@ static void make_slots(struct exp_run *R) {
         /* --quota-scope pmd: the NF's group holds two, its polling threads under the quota
          * (nf/pmd) and its other threads without one (nf/other); on cgroup v2 both are
          * threaded, a thread may move only within its process's threaded subtree. */
+        snprintf(R->nf_host_rel, sizeof(R->nf_host_rel), "%s", R->slot[ROLE_NF].rel);
         if (R->x->quota_scope_pmd) {
                 snprintf(R->nf_parent_rel, sizeof(R->nf_parent_rel), "isolab/%s/nf", R->run_id);
                 snprintf(R->slot[ROLE_NF].rel, sizeof(R->slot[ROLE_NF].rel), "isolab/%s/nf/pmd", R->run_id);
@@ -232,6 +233,7 @@ static bool gen_cores_free(const struct plan *p) {
 void run_variant(struct exp_run *R, unsigned v) {
         R->cur_var = v;
         R->nf = variant_nf(R->x, v);
+        R->ct = variant_ct(R->x, v);
         R->ring = variant_ring(R->x, v);
         nf_pinning(R->p, R->t, R->x->unpinned[variant_pin(R->x, v)], R->lc_nf, sizeof(R->lc_nf), R->nf_set);
         /* An NF whose other threads run on the housekeeping CPUs (OVS: main, handler,

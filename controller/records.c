@@ -196,7 +196,7 @@ static json_t *placement_actual(struct exp_run *R, json_t *warnings) {
         }
         json_t *mem_nodes = json_object();
         for (int k = 0; k < _ROLE_MAX && R->slot[k].a; k++) {
-                json_t *m = numa_huge_json(R->slot[k].a->pid);
+                json_t *m = numa_huge_json(agent_proc_pid(R->slot[k].a));
                 const char *key;
                 json_t *v;
                 json_object_foreach(m, key, v) {

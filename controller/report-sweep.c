@@ -43,16 +43,26 @@ static double vs_full(const struct rowset *s, const struct mrow *r, const char *
 
 /* The columns that tell rows apart beyond the quota: the NF kind and the ring size, when
  * the run has several. */
+/* The nf column: as wide as its longest label ("ovs-dpdk@docker"), 10 at least. */
+static int nf_width(const struct run_model *m) {
+        int w = 10;
+        const struct rowset *s = &m->table[TABLE_SWEEP];
+        for (size_t i = 0; i < s->n; i++)
+                if ((int)strlen(s->v[i].nf) > w)
+                        w = (int)strlen(s->v[i].nf);
+        return w;
+}
+
 static void lead_header(FILE *f, const struct run_model *m) {
         if (m->several_nf)
-                fprintf(f, "%-10s ", "nf");
+                fprintf(f, "%-*s ", nf_width(m), "nf");
         if (m->several_rings)
                 fprintf(f, "%5s ", "ring");
 }
 
 static void lead(FILE *f, const struct run_model *m, const struct mrow *r) {
         if (m->several_nf)
-                fprintf(f, "%-10s ", r->nf);
+                fprintf(f, "%-*s ", nf_width(m), r->nf);
         if (m->several_rings) {
                 char ring[16] = "dflt";
                 if (r->ring)

@@ -68,6 +68,12 @@ static struct mrow *counted_row(struct rowset *s, const struct mrow *k, json_t *
         return r;
 }
 
+/* The NF under test, and where it ran when that was a container: "ovs-dpdk@docker". */
+static void nf_label(json_t *t, char *buf, size_t len) {
+        const char *ct = str(t, "container", "none");
+        snprintf(buf, len, "%s%s%s", str(t, "nf_under_test", "isolab-nf"), strcmp(ct, "none") ? "@" : "", strcmp(ct, "none") ? ct : "");
+}
+
 /* A search's or --latency-at's neighbour: "name@placement", or "none". */
 static void point_neighbour(json_t *t, struct mrow *k) {
         json_t *nb = json_object_get(t, "neighbour");
@@ -158,7 +164,7 @@ const char *row_baseline_na(const struct mrow *b, char *buf, size_t len) {
 /* The sweep's rows: per NF kind, period, frame size and quota. */
 static void add_sweep(struct run_model *m, json_t *t) {
         struct mrow k = key_of(t);
-        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
+        nf_label(t, k.nf, sizeof(k.nf));
         struct rowset *s = &m->table[TABLE_SWEEP];
         size_t had = s->n;
         struct mrow *r = row_of(s, &k);
@@ -199,7 +205,7 @@ static void add_sweep(struct run_model *m, json_t *t) {
 static void add_noisy(struct run_model *m, json_t *t) {
         json_t *nb = json_object_get(t, "neighbour");
         struct mrow k = key_of(t);
-        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
+        nf_label(t, k.nf, sizeof(k.nf));
         snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
         snprintf(k.neighbour, sizeof(k.neighbour), "%.31s",
                  json_is_object(nb) ? str(nb, "name", str(nb, "workload", "?")) : "none");
@@ -268,7 +274,7 @@ static void add_latency_at(struct run_model *m, json_t *t) {
         struct mrow k = key_of(t);
         k.goal = report_num(la, "pct");
         snprintf(k.method, sizeof(k.method), "%s", str(la, "of", ""));
-        snprintf(k.nf, sizeof(k.nf), "%s", str(t, "nf_under_test", "isolab-nf"));
+        nf_label(t, k.nf, sizeof(k.nf));
         snprintf(k.pinning, sizeof(k.pinning), "%s", str(t, "pinning", "pinned"));
         point_neighbour(t, &k);
         struct mrow *r = counted_row(&m->latency_at, &k, t);

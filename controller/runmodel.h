@@ -96,7 +96,7 @@ extern const char *const thread_cls_keys[_TC_MAX];
 
 struct mrow {
         /* the key */
-        char nf[16], pinning[16], neighbour[48], placement[16], method[8], name[96];
+        char nf[32], pinning[16], neighbour[48], placement[16], method[8], name[96];
         double quota, goal;
         long period_us, frame_size;
         long ring;                /* ring_size of the link, 0 for the driver's default */

@@ -35,7 +35,13 @@ struct runner_agent {
         bool released;            /* stopped and freed: the slot can be taken again */
         unsigned generation;      /* which start this slot holds (slots are reused) */
         bool raw;                 /* speaks no protocol (dpdk-testpmd): stdout to the log, SIGTERM to stop */
+        pid_t inner_pid;          /* the program itself when pid is its container engine's client (0: pid) */
 };
+
+/* The process to read /proc of: the program, in a container or not. */
+static inline pid_t agent_proc_pid(const struct runner_agent *a) {
+        return a ? (a->inner_pid > 0 ? a->inner_pid : a->pid) : 0;
+}
 
 struct runner {
         sd_event *ev;

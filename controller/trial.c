@@ -102,7 +102,7 @@ static void cpus_of_trial(const struct exp_run *R, struct cpu_snap *s) {
 }
 
 static void sched_snap(const struct trial *T, struct snap *s) {
-        pid_t pid = T->nf ? T->nf->pid : 0;
+        pid_t pid = agent_proc_pid(T->nf);
         s->sched_ns = mono_ns();
         if (pid <= 0)
                 return;
@@ -427,6 +427,8 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         json_object_set_new(line, "pinning", json_string(R->x->pin_names[variant_pin(R->x, pt->pinning)]));
         json_object_set_new(line, "neighbour", neighbour_json(&T, r >= 0));
         json_object_set_new(line, "nf_under_test", json_string(R->nf->name));
+        if (!container_is_host(R->ct))
+                json_object_set_new(line, "container", json_string(R->ct->name));
         json_object_set_new(line, "quota_scope", json_string(R->x->quota_scope_pmd ? "pmd" : "process"));
         json_object_set_new(line, "ring_size", R->ring ? json_integer(R->ring) : json_null());
         /* The neighbour goes with its trial. */

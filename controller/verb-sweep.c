@@ -78,7 +78,8 @@ static int run_points(struct exp_run *R) {
                 int r = pt->pinning != R->cur_var ? switch_variant(R, pt->pinning, &d) : 0;
                 if (r >= 0) {
                         cg_quota_compute(pt->quota, x->o.pmd_cores, pt->period_us, &q, NULL);
-                        r = R->cg.ops->set_quota(&R->cg, R->slot[ROLE_NF].rel, &q, &d);
+                        r = container_is_host(R->ct) ? R->cg.ops->set_quota(&R->cg, R->slot[ROLE_NF].rel, &q, &d)
+                                                     : container_set_quota(R, &q, &d);
                 }
                 if (r < 0) {
                         report_error(&d, r);
