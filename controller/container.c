@@ -187,10 +187,11 @@ static int undo_ct(void *data, struct diag *d) {
         return container_remove(u->c->name, u->name, d);
 }
 
-int container_wrap(struct exp_run *R, struct diag *d) {
+void container_argv(const struct exp_run *R, const struct argvec *nf, struct argvec *ret) {
         const struct container_ops *c = R->ct;
-        struct agent_slot *s = &R->slot[ROLE_NF];
-        struct argvec a = { 0 };
+        const struct agent_slot *s = &R->slot[ROLE_NF];
+        struct argvec *a = ret;
+        *a = (struct argvec){ 0 };
         char name[128], parent[220], quota[32], period[32];
         ct_name(R, name, sizeof(name));
         snprintf(parent, sizeof(parent), "/%s", R->nf_host_rel[0] ? R->nf_host_rel : s->rel);
@@ -200,60 +201,75 @@ int container_wrap(struct exp_run *R, struct diag *d) {
         snprintf(period, sizeof(period), "%" PRIu64, q.period_us);
         snprintf(quota, sizeof(quota), "%" PRIu64, q.quota_us + (uint64_t)(R->x->ct_headroom * (double)q.period_us / 100));
         _cleanup_free_ char *cpus = cpulist_format(R->nf_set);
-        container_cmd(c, &a);
-        argv_add(&a, "run");
-        argv_add(&a, "-i");
-        argv_add(&a, "--rm");
-        argv_add(&a, "--name");
-        argv_add(&a, "%s", name);
-        argv_add(&a, "--pull");
-        argv_add(&a, "never");
-        argv_add(&a, "--network");
-        argv_add(&a, "none");
-        argv_add(&a, "--log-driver");
-        argv_add(&a, "none");
-        argv_add(&a, "--cgroup-parent");
-        argv_add(&a, "%s", parent);
-        argv_add(&a, "--cpu-period");
-        argv_add(&a, "%s", period);
-        argv_add(&a, "--cpu-quota");
-        argv_add(&a, "%s", quota);
-        argv_add(&a, "--cpuset-cpus");
-        argv_add(&a, "%s", cpus ? cpus : "0");
-        argv_add(&a, "--cpuset-mems");
-        argv_add(&a, "%s", R->mems);
+        container_cmd(c, a);
+        argv_add(a, "run");
+        argv_add(a, "-i");
+        argv_add(a, "--rm");
+        argv_add(a, "--name");
+        argv_add(a, "%s", name);
+        argv_add(a, "--pull");
+        argv_add(a, "never");
+        argv_add(a, "--network");
+        argv_add(a, "none");
+        argv_add(a, "--log-driver");
+        argv_add(a, "none");
+        argv_add(a, "--cgroup-parent");
+        argv_add(a, "%s", parent);
+        argv_add(a, "--cpu-period");
+        argv_add(a, "%s", period);
+        argv_add(a, "--cpu-quota");
+        argv_add(a, "%s", quota);
+        argv_add(a, "--cpuset-cpus");
+        argv_add(a, "%s", cpus ? cpus : "0");
+        argv_add(a, "--cpuset-mems");
+        argv_add(a, "%s", R->mems);
         /* DPDK on hugepages: Docker's seccomp profile blocks get_mempolicy without it. */
-        argv_add(&a, "--cap-add");
-        argv_add(&a, "SYS_NICE");
+        argv_add(a, "--cap-add");
+        argv_add(a, "SYS_NICE");
         if (R->nf->container_net_admin) { /* OVS: its bridge's tap port */
-                argv_add(&a, "--cap-add");
-                argv_add(&a, "NET_ADMIN");
-                argv_add(&a, "--device");
-                argv_add(&a, "/dev/net/tun");
+                argv_add(a, "--cap-add");
+                argv_add(a, "NET_ADMIN");
+                argv_add(a, "--device");
+                argv_add(a, "/dev/net/tun");
         }
         if (c->run_args)
-                c->run_args(&a);
+                c->run_args(a);
         /* The run's directory (hugetlbfs, the link's sockets, OVS's database) and the
          * host's programs at their own paths: the command line is the host's. */
-        argv_add(&a, "-v");
-        argv_add(&a, "%s:%s", R->run_dir, R->run_dir);
-        argv_add(&a, "-v");
-        argv_add(&a, "/usr:/usr:ro");
+        argv_add(a, "-v");
+        argv_add(a, "%s:%s", R->run_dir, R->run_dir);
+        argv_add(a, "-v");
+        argv_add(a, "/usr:/usr:ro");
         char agent[600];
         paths_agent("nf", agent, sizeof(agent));
         char *slash = strrchr(agent, '/');
         if (slash)
                 *slash = '\0';
         if (strncmp(agent, "/usr/", 5) != 0) {
-                argv_add(&a, "-v");
-                argv_add(&a, "%s:%s:ro", agent, agent);
+                argv_add(a, "-v");
+                argv_add(a, "%s:%s:ro", agent, agent);
         }
-        argv_add(&a, "%s", R->image);
-        argv_add(&a, "/usr/bin/tini");
-        argv_add(&a, "--");
-        for (int i = 0; i < s->argv.n; i++)
-                argv_add(&a, "%s", s->argv.v[i]);
-        if (a.overflow || s->argv.overflow)
+        if (R->image[0])
+                argv_add(a, "%s", R->image);
+        else if (R->x->o.container_image) /* the dry run: what container_image() will name */
+                argv_add(a, "%s", R->x->o.container_image);
+        else
+                argv_add(a, "localhost/isolab-base:%s", R->run_id);
+        argv_add(a, "/usr/bin/tini");
+        argv_add(a, "--");
+        for (int i = 0; i < nf->n; i++)
+                argv_add(a, "%s", nf->v[i]);
+        a->overflow |= nf->overflow;
+}
+
+int container_wrap(struct exp_run *R, struct diag *d) {
+        const struct container_ops *c = R->ct;
+        struct agent_slot *s = &R->slot[ROLE_NF];
+        struct argvec a;
+        char name[128];
+        ct_name(R, name, sizeof(name));
+        container_argv(R, &s->argv, &a);
+        if (a.overflow)
                 return diag_set(d, -E2BIG, "the NF's container command line is too long (a path of the run?)");
         s->argv = a;
         /* Removed by name at the end, on failure and by `isolab cleanup` (pushed before it

@@ -64,7 +64,9 @@ int container_run_cli(const struct container_ops *c, const char *const args[], c
 /* The run's image: --container-image, checked to exist (never pulled), or one made now
  * from an empty base with the usual top-level symlinks (removed at the run's end). */
 int container_image(struct exp_run *R, struct diag *d);
-/* The NF's command line in R->slot[ROLE_NF].argv wrapped in `ENGINE run ... IMAGE tini --`. */
+/* The NF's command line nf wrapped in `ENGINE run ... IMAGE tini --` (pure: the dry
+ * run shows it); container_wrap makes the slot's that, and records how to remove it. */
+void container_argv(const struct exp_run *R, const struct argvec *nf, struct argvec *ret);
 int container_wrap(struct exp_run *R, struct diag *d);
 /* Once its client runs: the container's id, its main process (the NF, under tini), its
  * cgroup (the slot's rel from now on); records how to remove it. */

@@ -76,8 +76,15 @@ static void dry_agents(struct exp_run *R) {
                 }
                 if (R->slot[ROLE_NF].absent)
                         continue;
-                snprintf(label, sizeof(label), "%s (%s%s)", R->nf->name, x->pin_names[i], ring);
-                print_argv(label, R->slot[ROLE_NF].argv.v);
+                snprintf(label, sizeof(label), "%s%s%s (%s%s)", R->nf->name, container_is_host(R->ct) ? "" : "@",
+                         container_is_host(R->ct) ? "" : R->ct->name, x->pin_names[i], ring);
+                if (container_is_host(R->ct)) {
+                        print_argv(label, R->slot[ROLE_NF].argv.v);
+                } else {
+                        struct argvec in;
+                        container_argv(R, &R->slot[ROLE_NF].argv, &in);
+                        print_argv(label, in.v);
+                }
         }
         if (R->nb.n > 1)
                 printf("  %-14s one per neighbour trial, in its cgroup: start {workload, options, argv}\n", "isolab-noise");
@@ -93,9 +100,12 @@ static unsigned dry_trials(const struct exp_run *R) {
                 if (pt->neighbour)
                         neighbour_label(&R->nb.v[pt->neighbour], who, sizeof(who));
                 restarts += i && pt->pinning != R->pts[i - 1].pinning;
-                printf("  %4zu  rep %-3u %-9s %-9s %-24s quota %5g%%  period %6.1fms  %4u B\n", i + 1, pt->repetition + 1,
-                       variant_nf(x, pt->pinning)->name, x->pin_names[variant_pin(x, pt->pinning)], who, pt->quota,
-                       (double)pt->period_us / 1000, pt->frame_size);
+                char nf[48];
+                const struct container_ops *ct = variant_ct(x, pt->pinning);
+                snprintf(nf, sizeof(nf), "%s%s%s", variant_nf(x, pt->pinning)->name, container_is_host(ct) ? "" : "@",
+                         container_is_host(ct) ? "" : ct->name);
+                printf("  %4zu  rep %-3u %-9s %-9s %-24s quota %5g%%  period %6.1fms  %4u B\n", i + 1, pt->repetition + 1, nf,
+                       x->pin_names[variant_pin(x, pt->pinning)], who, pt->quota, (double)pt->period_us / 1000, pt->frame_size);
         }
         return restarts;
 }
