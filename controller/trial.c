@@ -427,8 +427,10 @@ json_t *trial_measure(struct exp_run *R, const struct matrix_point *pt, json_t *
         json_object_set_new(line, "pinning", json_string(R->x->pin_names[variant_pin(R->x, pt->pinning)]));
         json_object_set_new(line, "neighbour", neighbour_json(&T, r >= 0));
         json_object_set_new(line, "nf_under_test", json_string(R->nf->name));
-        if (!container_is_host(R->ct))
+        if (!container_is_host(R->ct)) { /* the engine, and the container's cgroup its counters come from */
                 json_object_set_new(line, "container", json_string(R->ct->name));
+                json_object_set_new(line, "container_cgroup", json_string(R->slot[ROLE_NF].rel));
+        }
         json_object_set_new(line, "quota_scope", json_string(R->x->quota_scope_pmd ? "pmd" : "process"));
         json_object_set_new(line, "ring_size", R->ring ? json_integer(R->ring) : json_null());
         /* The neighbour goes with its trial. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -44,12 +45,15 @@ static void setup(void) {
         cr_assert_eq(cg_detect(&mounts, &d), 0, "%s", d.msg);
 }
 
+static void engines_down(void);
+
 static void teardown(void) {
         if (sweep > 0) {
                 kill(sweep, SIGKILL);
                 waitpid(sweep, NULL, 0);
                 sweep = -1;
         }
+        engines_down();
         if (saved_nr >= 0)
                 cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), saved_nr, "the hugepage reservation was not restored");
         saved_nr = -1;
@@ -1313,4 +1317,263 @@ Test(sweep, ovs_dpdk_restarts_between_variants, .timeout = 300) {
         run_name(run, sizeof(run));
         cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
         expect_machine_clean();
+}
+
+/* ---- the NF in a container (Docker, Podman from Debian) ------------------------------------ */
+
+/* A private engine state for the test: Docker's daemon when none answers (its data, exec
+ * root and socket in the test's directory; DOCKER_HOST tells isolab's docker client), and
+ * Podman's storage there too (CONTAINERS_STORAGE_CONF).  Stopped and removed in teardown. */
+static pid_t own_dockerd = -1;
+static char engine_dir[200];
+static int podman_state_was = -1; /* whether /var/lib/containers was there before (Podman's blob cache goes there) */
+
+static bool docker_answers(void) {
+        return system("/usr/bin/docker version --format '{{.Server.Version}}' > /dev/null 2>&1") == 0;
+}
+
+static void engine_dir_make(void) {
+        if (!engine_dir[0]) {
+                snprintf(engine_dir, sizeof(engine_dir), "%s/engine", out);
+                cr_assert_eq(mkdir(engine_dir, 0700), 0);
+        }
+}
+
+static void docker_up(void) {
+        if (access("/usr/sbin/dockerd", X_OK) < 0)
+                cr_skip_test("needs Debian's docker.io (make deps)");
+        if (docker_answers())
+                return; /* the machine's own daemon */
+        engine_dir_make();
+        char sock[300], data[300], exec[300], pidf[300], host[320], log[300];
+        snprintf(sock, sizeof(sock), "%s/docker.sock", engine_dir);
+        snprintf(data, sizeof(data), "--data-root=%s/data", engine_dir);
+        snprintf(exec, sizeof(exec), "--exec-root=%s/exec", engine_dir);
+        snprintf(pidf, sizeof(pidf), "--pidfile=%s/docker.pid", engine_dir);
+        snprintf(host, sizeof(host), "unix://%s", sock);
+        snprintf(log, sizeof(log), "%s/dockerd.log", engine_dir);
+        own_dockerd = fork();
+        if (own_dockerd == 0) {
+                setsid();
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                execl("/usr/sbin/dockerd", "dockerd", "--iptables=false", "--ip-forward=false", "--bridge=none", data, exec, pidf,
+                      "-H", host, (char *)NULL);
+                _exit(127);
+        }
+        cr_assert_gt(own_dockerd, 0);
+        setenv("DOCKER_HOST", host, 1);
+        for (int i = 0; i < 300 && !docker_answers(); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        cr_assert(docker_answers(), "the test's dockerd did not answer in 30 s; see %s", log);
+}
+
+static void podman_up(void) {
+        if (access("/usr/bin/podman", X_OK) < 0)
+                cr_skip_test("needs Debian's podman (make deps)");
+        podman_state_was = access("/var/lib/containers", F_OK) == 0;
+        engine_dir_make();
+        char conf[300];
+        snprintf(conf, sizeof(conf), "%s/storage.conf", engine_dir);
+        FILE *f = fopen(conf, "we");
+        cr_assert_not_null(f);
+        fprintf(f, "[storage]\ndriver = \"overlay\"\ngraphroot = \"%s/podman-root\"\nrunroot = \"%s/podman-run\"\n", engine_dir,
+                engine_dir);
+        fclose(f);
+        setenv("CONTAINERS_STORAGE_CONF", conf, 1);
+        snprintf(conf, sizeof(conf), "%s/containers.conf", engine_dir);
+        f = fopen(conf, "we");
+        cr_assert_not_null(f);
+        fprintf(f, "[engine]\ntmp_dir = \"%s/podman-tmp\"\n", engine_dir);
+        fclose(f);
+        setenv("CONTAINERS_CONF", conf, 1);
+}
+
+/* Stops the test's dockerd and unmounts what the engines left mounted under their
+ * directory (Podman's overlay driver bind-mounts its home), deepest first. */
+static void engines_down(void) {
+        if (own_dockerd > 0) {
+                kill(own_dockerd, SIGTERM);
+                for (int i = 0; i < 200 && waitpid(own_dockerd, NULL, WNOHANG) == 0; i++)
+                        nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+                if (waitpid(own_dockerd, NULL, WNOHANG) == 0) {
+                        kill(own_dockerd, SIGKILL);
+                        waitpid(own_dockerd, NULL, 0);
+                }
+                own_dockerd = -1;
+        }
+        unsetenv("DOCKER_HOST");
+        unsetenv("CONTAINERS_STORAGE_CONF");
+        unsetenv("CONTAINERS_CONF");
+        if (podman_state_was == 0)
+                sysfix_rm_rf("/var/lib/containers");
+        podman_state_was = -1;
+        for (int pass = 0; engine_dir[0] && pass < 8; pass++) {
+                FILE *m = fopen("/proc/self/mountinfo", "re");
+                char *line = NULL, deepest[600] = "";
+                size_t cap = 0;
+                while (m && getline(&line, &cap, m) > 0) {
+                        char mp[600];
+                        if (sscanf(line, "%*s %*s %*s %*s %599s", mp) == 1 && strncmp(mp, engine_dir, strlen(engine_dir)) == 0 &&
+                            strlen(mp) > strlen(deepest))
+                                snprintf(deepest, sizeof(deepest), "%s", mp);
+                }
+                free(line);
+                if (m)
+                        fclose(m);
+                if (!deepest[0])
+                        break;
+                umount2(deepest, MNT_DETACH);
+        }
+        engine_dir[0] = '\0';
+}
+
+/* Nothing of run RUN in the engine: no container of its name, no image of its, and no
+ * directory of its in any cgroup hierarchy (the engines make --cgroup-parent in all). */
+static void expect_engine_clean(const char *engine, const char *run) {
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "%s ps -a --format '{{.Names}}' | grep -q 'isolab-%s-nf'", engine, run);
+        cr_expect_neq(system(cmd), 0, "a container of run %s is left in %s", run, engine);
+        snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}' | grep -q 'isolab-base:%s'", engine, run);
+        cr_expect_neq(system(cmd), 0, "the image of run %s is left in %s", run, engine);
+        glob_t g;
+        snprintf(cmd, sizeof(cmd), "/sys/fs/cgroup/*/isolab/%s", run);
+        if (glob(cmd, 0, NULL, &g) == 0) {
+                cr_expect_eq(g.gl_pathc, 0, "cgroup %s is left (and %zu more)", g.gl_pathv[0], g.gl_pathc - 1);
+                globfree(&g);
+        }
+}
+
+static const char *engine_cli(const char *engine) {
+        return strcmp(engine, "docker") == 0 ? "/usr/bin/docker" : "/usr/bin/podman --cgroup-manager=cgroupfs --events-backend=file";
+}
+
+/* isolab-nf in a container of engine: it forwards, the quota goes through the engine
+ * between the trials and is what the container's cgroup holds (read back, or the trial
+ * fails), its counters come from that cgroup, and the run leaves nothing. */
+static void nf_in_a_container(const char *engine) {
+        const char *args[] = { "--container", engine, "--cpu-quota", "100,50", "--duration", "1s", "--no-floor", NULL };
+        sweep = start_isolab("sweep", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
+        char run[128];
+        run_name(run, sizeof(run));
+        size_t n, i;
+        json_t *a = trials(&n), *t, *q100 = NULL, *q50 = NULL;
+        cr_assert_eq(n, 2);
+        json_array_foreach(a, i, t) {
+                cr_expect_str_eq(json_string_value(json_object_get(t, "container")), engine);
+                const char *cg = json_string_value(json_object_get(t, "container_cgroup"));
+                char want[200];
+                snprintf(want, sizeof(want), "isolab/%s/nf/", run);
+                cr_expect(cg && strncmp(cg, want, strlen(want)) == 0, "trial %zu: the container's cgroup is %s", i, cg);
+                *(num(t, "quota", NULL) == 100 ? &q100 : &q50) = t;
+        }
+        cr_assert(q100 && q50);
+        double r100 = num(json_object_get(q100, "result"), "mpps", NULL), r50 = num(json_object_get(q50, "result"), "mpps", NULL);
+        cr_expect_gt(r100, 0);
+        cr_expect_lt(r50, 0.75 * r100, "50 %% forwarded %.3f Mpps, 100 %% %.3f", r50, r100);
+        cr_expect_gt(num(q50, "cgroup", "nr_throttled"), 0, "the container's cgroup was not throttled at 50 %%");
+        cr_expect_gt(num(q100, "nf", "rx"), 0, "isolab-nf's counters through the container's stdio");
+        json_decref(a);
+        char path[200];
+        snprintf(path, sizeof(path), "%s/run", out);
+        cr_expect(ownrun_add_dir(path), "%s has no run.json", path);
+        expect_engine_clean(engine_cli(engine), run);
+        expect_machine_clean();
+}
+
+Test(sweep, docker_runs_isolab_nf_with_the_quota_through_the_engine, .timeout = 300) {
+        docker_up();
+        nf_in_a_container("docker");
+        engines_down();
+}
+
+Test(sweep, podman_runs_isolab_nf_with_the_quota_through_the_engine, .timeout = 300) {
+        podman_up();
+        nf_in_a_container("podman");
+        engines_down();
+}
+
+/* The study's own setup: OVS-DPDK in a container, and its PMDs count what was sent. */
+Test(sweep, ovs_dpdk_in_a_container_forwards, .timeout = 300) {
+        docker_up();
+        const char *args[] = { "--nf", "ovs-dpdk", "--container", "docker", "--cpu-quota", "100", "--duration", "1s",
+                               "--rate", "30%", "--no-floor", NULL };
+        sweep = start_isolab("sweep", args);
+        int status;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
+        size_t n;
+        json_t *a = trials(&n), *t = json_array_get(a, 0);
+        cr_assert_eq(n, 1);
+        double sent = num(json_object_get(t, "result"), "tx", "sent"), rx = num(t, "nf", "rx");
+        cr_expect(rx > 0 && fabs(rx - sent) <= 0.001 * sent, "OVS in the container received %.0f, the generator sent %.0f", rx,
+                  sent);
+        json_decref(a);
+        char run[128], path[200];
+        run_name(run, sizeof(run));
+        cr_expect_eq(procs_of_run(run), 0, "an OVS process of run %s is still there", run);
+        snprintf(path, sizeof(path), "%s/run", out);
+        cr_expect(ownrun_add_dir(path), "%s has no run.json", path);
+        expect_engine_clean(engine_cli("docker"), run);
+        expect_machine_clean();
+        engines_down();
+}
+
+/* kill -9 of the controller while its NF runs in a container: `isolab cleanup` removes the
+ * container, the run's image and the engine's cgroup directories, as the rest. */
+Test(sweep, kill_9_then_cleanup_leaves_no_container, .timeout = 300) {
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        docker_up();
+        sweep = start_sweep_args("100,50,25", "2s", "--container=docker");
+        wait_first_trial();
+        kill(sweep, SIGKILL);
+        cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
+        sweep = -1;
+        char run[128], cmd[600];
+        run_name(run, sizeof(run));
+        cr_assert_neq(run[0], '\0', "no run.json");
+        snprintf(cmd, sizeof(cmd), "/usr/bin/docker ps --format '{{.Names}}' | grep -q 'isolab-%s-nf'", run);
+        cr_expect_eq(system(cmd), 0, "the container should outlive the killed controller");
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab cleanup --quiet --run %s", run);
+        cr_expect_eq(system(cmd), 0, "isolab cleanup failed");
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        expect_engine_clean(engine_cli("docker"), run);
+        expect_machine_clean();
+        engines_down();
+}
+
+/* cmd's output (stdout and what it redirects) and exit status. */
+static int run_capture(const char *cmd, char **text) {
+        FILE *p = popen(cmd, "r");
+        size_t cap = 0;
+        *text = NULL;
+        if (!p)
+                return -1;
+        if (getdelim(text, &cap, '\0', p) < 0) {
+                free(*text);
+                *text = strdup("");
+        }
+        int st = pclose(p);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* An engine whose daemon does not answer is one sentence with the command that starts
+ * it, before anything changes. */
+Test(sweep, a_docker_that_does_not_answer_is_one_sentence) {
+        setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock", 1);
+        char *text = NULL;
+        int st = run_capture(ISOLAB_BUILD "/isolab sweep --container docker --dry-run 2>&1", &text);
+        unsetenv("DOCKER_HOST");
+        cr_expect_eq(st, 2, "%s", text);
+        cr_expect(text && strstr(text, "--container docker: no Docker daemon answers") &&
+                          strstr(text, "dockerd --iptables=false --ip-forward=false --bridge=none"),
+                  "%s", text);
+        free(text);
 }

@@ -13,6 +13,7 @@
 
 #include "base/util.h"
 #include "agents/common/linkspec.h"
+#include "controller/container.h"
 #include "controller/counters.h"
 #include "controller/drivers.h"
 #include "controller/engine.h"
@@ -1186,4 +1187,64 @@ Test(nf, ovs_suspicious_iterations_are_counted_with_their_length) {
         j = ovs_suspicious_parse("");
         cr_expect_eq(json_integer_value(json_object_get(j, "long_iterations_logged")), 0);
         json_decref(j);
+}
+
+/* The container's cgroup from its process's /proc/PID/cgroup: v1's cpu line, or the
+ * unified one. */
+Test(container, cgroup_path_of_proc_cgroup) {
+        const char *v1 = "12:pids:/isolab/r/nf/abc\n4:cpu,cpuacct:/isolab/r/nf/abc\n3:cpuset:/isolab/r/nf/abc\n0::/\n";
+        char buf[200];
+        cr_assert_eq(container_cgroup_of(v1, "cpu", buf, sizeof(buf)), 0);
+        cr_expect_str_eq(buf, "isolab/r/nf/abc");
+        cr_assert_eq(container_cgroup_of(v1, "cpuacct", buf, sizeof(buf)), 0);
+        cr_expect_eq(container_cgroup_of(v1, "memory", buf, sizeof(buf)), -ENOENT);
+        cr_assert_eq(container_cgroup_of("0::/isolab/r/nf/libpod-1\n", NULL, buf, sizeof(buf)), 0);
+        cr_expect_str_eq(buf, "isolab/r/nf/libpod-1");
+        /* "cpuset" is not "cpu". */
+        cr_expect_eq(container_cgroup_of("3:cpuset:/x\n", "cpu", buf, sizeof(buf)), -ENOENT);
+}
+
+/* --container: each engine once, and what a container cannot do refused with the fix. */
+Test(container, options_are_checked) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--nf", "ovs-dpdk,isolab-nf", "--container", "none,docker",
+                           "--container-headroom", "20"),
+                     0, "%s", d.msg);
+        cr_expect_eq(x.n_ct, 2);
+        cr_expect_eq(n_variants(&x), 4, "NF kind x container");
+        cr_expect(container_is_host(variant_ct(&x, 0)));
+        cr_expect_str_eq(variant_ct(&x, 1)->name, "docker");
+        cr_expect_str_eq(variant_nf(&x, 1)->name, "ovs-dpdk");
+        cr_expect_str_eq(variant_nf(&x, 2)->name, "isolab-nf");
+        cr_expect_eq(x.ct_headroom, 20);
+        static const struct {
+                const char *args[6], *needle;
+        } bad[] = {
+                { { "--container", "lxc" }, "--container lxc: use none, docker or podman" },
+                { { "--container", "docker,docker" }, "--container names docker twice" },
+                { { "--container", "docker", "--link", "memif" }, "runs the NF over --link vhost" },
+                { { "--container", "docker", "--quota-scope", "pmd" }, "use --quota-scope process with --container" },
+                { { "--container", "podman", "--nf", "none" }, "--nf none has no process to put in a container" },
+                { { "--container-image", "mine" }, "are for --container docker or podman" },
+                { { "--container", "docker", "--container-headroom", "lots" }, "--container-headroom lots: give % of one CPU" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(experiment_free) struct experiment z = { 0 };
+                char *argv[8] = { "sweep" };
+                for (int k = 0; k < 6 && bad[i].args[k]; k++)
+                        argv[k + 1] = (char *)bad[i].args[k];
+                struct diag e = { 0 };
+                cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
+                cr_expect(strstr(e.msg, bad[i].needle), "case %zu: %s", i, e.msg);
+        }
+}
+
+/* An engine that is not installed is one sentence naming its package. */
+Test(container, a_missing_engine_names_its_package) {
+        struct container_ops fake = container_podman;
+        fake.bin = "/nonexistent/podman";
+        struct diag d = { 0 };
+        cr_expect_eq(fake.check(&fake, &d), -ENOENT);
+        cr_expect_str_eq(d.msg, "--container podman: /nonexistent/podman is missing; install Debian's podman (make deps)");
 }
