@@ -71,6 +71,9 @@ const struct cli_option experiment_options_table[] = {
           offsetof(struct exp_opts, shuffle), "scenario" },
         { "seed", "N", "seed for --shuffle (default: from the clock)", cli_parse_uint, offsetof(struct exp_opts, seed),
           "scenario" },
+        { "study", "CASE", "the study's test case this run reproduces, case1 (throughput and latency), case2 (the CPU "
+          "limit) or case3 (a neighbour, pinned and unpinned): the report adds the study's table beside isolab's",
+          cli_parse_string, offsetof(struct exp_opts, study), "scenario" },
         { "fit", NULL, "on a machine smaller than the scenario asks, run it with fewer PMD cores (at least one) and OVS's "
           "rx-queue affinity folded onto them instead of refusing; every change is a warning in the plan, run.json and "
           "the report", NULL, offsetof(struct exp_opts, fit), "scenario" },
@@ -908,6 +911,8 @@ int experiment_build(struct experiment *x, const struct exp_env *env, struct dia
                 return r;
         if ((r = build_variants(x, d)) < 0 || (r = build_gen_cores(x, d)) < 0 || (r = build_quota_scope(x, d)) < 0 ||
             (r = build_ovs(x, d)) < 0 || (r = build_containers(x, d)) < 0 ||
+            (o->study && strcmp(o->study, "case1") && strcmp(o->study, "case2") && strcmp(o->study, "case3") &&
+             (r = diag_set(d, -EINVAL, "--study %s: give case1, case2 or case3", o->study)) < 0) ||
             (r = neighbour_specs(x, env, d)) < 0 || (r = neighbour_settings(x, d)) < 0)
                 return r;
         if (!(x->rate = rate_json(o->rate, d)))
@@ -960,7 +965,8 @@ int experiment_check_here(const struct experiment *x, struct diag *d) {
         for (int i = 0; i < x->n_nf && r >= 0; i++)
                 if (x->nf[i]->check)
                         r = x->nf[i]->check(x, d);
-        for (int i = 0; i < x->n_ct && r >= 0; i++)
+        /* The engines when the run starts (a dry run needs no daemon). */
+        for (int i = 0; i < x->n_ct && r >= 0 && !x->o.dry_run; i++)
                 if (x->ct[i]->check)
                         r = x->ct[i]->check(x->ct[i], d);
         for (size_t i = 0; i < x->n_specs && r >= 0; i++)

@@ -38,7 +38,7 @@ struct exp_opts {
         const char *noise, *placement, *pinning, *noise_opt, *noise_cmd, *noise_quota, *name;
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
         const char *min_rate, *latency_at, *loss_repeats, *quota_scope, *ovs_rxq_affinity;
-        const char *container, *container_image, *container_headroom;
+        const char *container, *container_image, *container_headroom, *study;
         unsigned repetitions, pmd_cores, max_trials, ovs_n_rxq, ovs_n_rxq_desc, ovs_socket_mem;
         uint64_t duration_us, warmup_us, link_speed, final_us;
         bool shuffle, no_huge, restart, dry_run, no_floor, fit;
@@ -108,7 +108,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 48
+#define EXPERIMENT_N_OPTIONS 49
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

@@ -85,6 +85,13 @@ int model_render(FILE *f, const struct run_model *m, enum model_format fmt) {
         }
         if (plain || !searches)
                 model_renderers[m->neighbours ? TABLE_NOISY : TABLE_SWEEP][fmt](f, m, warnings, doc);
+        if (fmt == FORMAT_TEXT)
+                report_study_text(f, m);
+        else if (fmt == FORMAT_JSON) {
+                json_t *st = report_study_json(m);
+                if (st)
+                        json_object_set_new(doc, "study", st);
+        }
         if (fmt == FORMAT_JSON) {
                 json_object_set_new(doc, "warnings", m->warnings ? json_incref(m->warnings) : json_array());
                 json_dumpf(doc, f, JSON_INDENT(2));

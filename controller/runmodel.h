@@ -189,6 +189,9 @@ void report_search_csv(FILE *f, const struct run_model *m, json_t *warnings, jso
 void report_search_json(FILE *f, const struct run_model *m, json_t *warnings, json_t *doc);
 /* --latency-at's table (text) and array "latency_at" (JSON), after the searches'. */
 void report_latency_at_text(FILE *f, const struct run_model *m);
+/* report-study.c: the study's table for run.json's config.study (case1..3), or nothing. */
+void report_study_text(FILE *f, const struct run_model *m);
+json_t *report_study_json(const struct run_model *m);
 void report_latency_at_json(const struct run_model *m, json_t *doc);
 
 /* report-detail.c: intervals, merged latency, burst loss and the repetitions note, for the
