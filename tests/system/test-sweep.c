@@ -1331,6 +1331,8 @@ Test(sweep, ovs_dpdk_restarts_between_variants, .timeout = 300) {
 static pid_t own_dockerd = -1;
 static char engine_dir[200];
 static int podman_state_was = -1; /* whether /var/lib/containers was there before (Podman's blob cache goes there) */
+static int docker_key_was = -1;   /* whether /etc/docker/key.json was (dockerd 20.10 makes it there) */
+static int docker_run_was = -1;   /* whether /run/docker was (it makes run/docker/plugins) */
 
 static bool docker_answers(void) {
         return system("/usr/bin/docker version --format '{{.Server.Version}}' > /dev/null 2>&1") == 0;
@@ -1349,6 +1351,8 @@ static void docker_up(void) {
         if (docker_answers())
                 return; /* the machine's own daemon */
         engine_dir_make();
+        docker_key_was = access("/etc/docker/key.json", F_OK) == 0;
+        docker_run_was = access("/run/docker", F_OK) == 0;
         char sock[300], data[300], exec[300], pidf[300], host[320], log[300];
         snprintf(sock, sizeof(sock), "%s/docker.sock", engine_dir);
         snprintf(data, sizeof(data), "--data-root=%s/data", engine_dir);
@@ -1407,6 +1411,13 @@ static void engines_down(void) {
                 }
                 own_dockerd = -1;
         }
+        if (docker_key_was == 0)
+                unlink("/etc/docker/key.json");
+        if (docker_run_was == 0) {
+                rmdir("/run/docker/plugins");
+                rmdir("/run/docker");
+        }
+        docker_key_was = docker_run_was = -1;
         unsetenv("DOCKER_HOST");
         unsetenv("CONTAINERS_STORAGE_CONF");
         unsetenv("CONTAINERS_CONF");
