@@ -160,9 +160,6 @@ static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
         return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, &s->a, d);
 }
 
-/* Both agents, in the NF kind's order: the generator first (it makes the sockets the NF
- * attaches to), or the NF first when it is the one that connects (OVS), with the kind's
- * hooks around its start (nf.h).  On failure *failed names the slot whose log says why. */
 /* --container: the run's image for this engine (once), the engine's cgroup leftovers
  * recorded for removal (once), and the NF's command line inside `ENGINE run`. */
 static int container_prepare(struct exp_run *R, struct diag *d) {
@@ -184,6 +181,9 @@ static int container_prepare(struct exp_run *R, struct diag *d) {
         return container_wrap(R, d);
 }
 
+/* Both agents, in the NF kind's order: the generator first (it makes the sockets the NF
+ * attaches to), or the NF first when it is the one that connects (OVS), with the kind's
+ * hooks around its start (nf.h).  On failure *failed names the slot whose log says why. */
 static int start_both(struct exp_run *R, const struct agent_slot **failed, struct diag *d) {
         const struct nf_ops *nf = R->nf;
         struct agent_slot *order[_ROLE_MAX] = { &R->slot[ROLE_GEN], &R->slot[ROLE_NF] };

@@ -361,12 +361,22 @@ int container_attach(struct exp_run *R, struct diag *d) {
                                 rel, R->nf_host_rel);
         snprintf(s->rel, sizeof(s->rel), "%s", rel);
         s->a->inner_pid = nf;
+        R->ct_up = c;
         return 0;
 }
 
 void container_detach(struct exp_run *R) {
         if (R->nf_host_rel[0])
                 snprintf(R->slot[ROLE_NF].rel, sizeof(R->slot[ROLE_NF].rel), "%s", R->nf_host_rel);
+        /* Gone before the next start takes its name (--rm removes it only once the engine
+         * has seen it stop). */
+        if (R->ct_up) {
+                char name[128];
+                struct diag d = { 0 };
+                ct_name(R, name, sizeof(name));
+                container_remove(R->ct_up->name, name, &d);
+                R->ct_up = NULL;
+        }
 }
 
 /* A cgroup file's first line. */

@@ -71,7 +71,8 @@ int container_wrap(struct exp_run *R, struct diag *d);
 /* Once its client runs: the container's id, its main process (the NF, under tini), its
  * cgroup (the slot's rel from now on); records how to remove it. */
 int container_attach(struct exp_run *R, struct diag *d);
-/* Its agents released: the slot's cgroup is isolab's again. */
+/* Its agents released: the container removed (its name is free for the next start), and
+ * the slot's cgroup is isolab's again. */
 void container_detach(struct exp_run *R);
 /* Records, once per run, how to remove the directories the engines make for
  * --cgroup-parent in every hierarchy (after the containers are gone). */

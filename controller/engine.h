@@ -106,6 +106,7 @@ struct exp_run {
         const struct container_ops *ct; /* where it runs (container.h) */
         char nf_host_rel[200];    /* the NF's own group (slot rel may name its container's) */
         char image[160];          /* the containers' image (container.h) */
+        const struct container_ops *ct_up; /* the engine whose container runs now */
         unsigned images_made;     /* engines (bits of container_engines[]) it was made or checked for */
         bool leftovers_pushed;    /* the engines' cgroup leftovers are on the undo stack */
         const struct nf_ops *nf_up; /* the kind whose agents were started last (agents.c) */

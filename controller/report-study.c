@@ -39,7 +39,7 @@ static bool lat5_of(const struct mrow *r, struct lat5 *l) {
 
 static void case1_text(FILE *f, const struct run_model *m) {
         const struct rowset *s = &m->table[TABLE_SWEEP];
-        fprintf(f, "\nThe study's test case 1: throughput and latency per NF (each row's trials merged; us):\n");
+        fprintf(f, "The study's test case 1: throughput and latency per NF (each row's trials merged; us):\n");
         fprintf(f, "%-22s %7s %4s %18s %8s %9s %9s %9s %9s %9s %9s %10s\n", "nf", "quota", "n", "Mpps (mean ±95%)", "loss %",
                 "min", "max", "median", "mean", "stdev", "samples", "lost");
         for (size_t i = 0; i < s->n; i++) {
@@ -71,7 +71,7 @@ static const struct mrow *row_at(const struct rowset *s, const char *nf, double 
 
 static void case2_text(FILE *f, const struct run_model *m) {
         const struct rowset *s = &m->table[TABLE_SWEEP];
-        fprintf(f, "\nThe study's test case 2: the rate under the CPU limit, beside the study's Table 5 (OVS-DPDK in Docker, "
+        fprintf(f, "The study's test case 2: the rate under the CPU limit, beside the study's Table 5 (OVS-DPDK in Docker, "
                    "10 GbE, 64 B):\n");
         fprintf(f, "%-22s %7s %10s %8s %18s %9s %10s %8s %10s\n", "nf", "quota", "study Mpps", "study q/", "Mpps (mean ±95%)",
                 "q/100%", "throttled", "non-PMD", "offered");
@@ -107,16 +107,36 @@ static void case2_text(FILE *f, const struct run_model *m) {
                    "CPU) took part of a limit of PMD cores x q; --container-headroom gives them room.\n");
 }
 
+/* Where this run's setting differs from the study's testbed (two hosts, MoonGen at 10 GbE
+ * line rate, OVS in Docker), from run.json. */
+static void differs_text(FILE *f, const struct run_model *m) {
+        json_t *cfg = json_object_get(m->run, "config");
+        json_t *rate = json_object_get(cfg, "rate_parsed");
+        char r[48];
+        if (json_is_string(rate))
+                snprintf(r, sizeof(r), "%s", json_string_value(rate));
+        else
+                snprintf(r, sizeof(r), "%.0f pps", json_number_value(rate));
+        json_t *ls = json_object_get(cfg, "link-speed"), *pc = json_object_get(cfg, "pmd-cores");
+        fprintf(f, "\nThis run: offered %s of a %.0f Gbit/s emulated link (the study: 10 GbE line rate from MoonGen on "
+                   "another host, over a cable), %lld PMD core%s, the generator on this machine over vhost-user; the "
+                   "warnings above say what the plan had to change.\n",
+                r, (json_is_number(ls) ? json_number_value(ls) : 1e10) / 1e9,
+                json_is_integer(pc) ? (long long)json_integer_value(pc) : 1LL,
+                json_is_integer(pc) && json_integer_value(pc) > 1 ? "s" : "");
+}
+
 void report_study_text(FILE *f, const struct run_model *m) {
         const char *st = study_of(m);
         if (!st)
                 return;
+        differs_text(f, m);
         if (strcmp(st, "case1") == 0)
                 case1_text(f, m);
         else if (strcmp(st, "case2") == 0)
                 case2_text(f, m);
         else if (strcmp(st, "case3") == 0)
-                fprintf(f, "\nThe study's test case 3 is the neighbour table above: the NF beside an HTTP neighbour, pinned and "
+                fprintf(f, "The study's test case 3 is the neighbour table above: the NF beside an HTTP neighbour, pinned and "
                            "unpinned (the study's Table 7), with isolab's columns beside the rate.\n");
 }
 
