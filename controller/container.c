@@ -433,9 +433,20 @@ int container_remove(const char *name_of_engine, const char *name, struct diag *
                 return diag_set(d, -EINVAL, "state file names container \"%s\", not one of isolab's", name ? name : "?");
         struct diag rd = { 0 };
         int r = container_run_cli(c, (const char *[]){ "rm", "-f", name, NULL }, NULL, &rd);
-        /* Gone already (--rm removed it when it stopped): nothing to do. */
-        if (r < 0 && (strstr(rd.msg, "No such container") || strstr(rd.msg, "no such container")))
-                return 0;
+        /* Gone already (--rm removed it when it stopped), or going: the engine's own
+         * removal (--rm) may be under way ("removal ... already in progress"); wait for it. */
+        for (int waited = 0; r < 0 && waited <= 20000; waited += 200) {
+                struct diag id = { 0 };
+                char *state = NULL;
+                /* Docker 20.10's inspect of a name that is gone fails without a word. */
+                if (container_run_cli(c, (const char *[]){ "inspect", "--format", "{{.State.Status}}", name, NULL }, &state, &id) < 0 &&
+                    (strstr(id.msg, "No such") || strstr(id.msg, "no such") || strstr(id.msg, "(no output)")))
+                        return 0;
+                free(state);
+                nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
+                if (waited % 2000 == 1800) /* the engine's removal may have given up: again */
+                        r = container_run_cli(c, (const char *[]){ "rm", "-f", name, NULL }, NULL, &rd);
+        }
         return r < 0 ? diag_set(d, r, "%s", rd.msg) : 0;
 }
 
