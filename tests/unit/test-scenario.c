@@ -96,10 +96,12 @@ Test(scenario, a_section_s_keys_may_leave_out_its_prefix) {
         cr_assert_eq(load("[ovs]\nn-rxq = 2\n", &o, &sc, &d), 0, "%s", d.msg);
         cr_expect_eq(o.rxq, 2);
         scenario_free(&sc);
+        unlink(path); /* each load makes a file; fini removes the last */
         o = (struct opts){ 0 };
         cr_assert_eq(load("[ovs]\novs-n-rxq = 3\n", &o, &sc, &d), 0, "%s", d.msg);
         cr_expect_eq(o.rxq, 3);
         scenario_free(&sc);
+        unlink(path);
         expect_error("[sweep]\nn-rxq = 2\n", 2, "unknown key \"n-rxq\" in [sweep]");
 }
 
