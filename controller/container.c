@@ -359,7 +359,9 @@ int container_attach(struct exp_run *R, struct diag *d) {
         if (r < 0 || strncmp(rel, prefix, strlen(prefix)) != 0 || strstr(rel, ".."))
                 return diag_set(d, -EPERM, "container %s runs in cgroup \"%s\", not under %s as asked (--cgroup-parent)", name,
                                 rel, R->nf_host_rel);
-        snprintf(s->rel, sizeof(s->rel), "%s", rel);
+        if (strlen(rel) >= sizeof(s->rel))
+                return diag_set(d, -ENAMETOOLONG, "container %s's cgroup path is too long: %s", name, rel);
+        memcpy(s->rel, rel, strlen(rel) + 1);
         s->a->inner_pid = nf;
         R->ct_up = c;
         return 0;
