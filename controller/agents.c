@@ -114,7 +114,7 @@ static int agent_hello(struct runner *run, struct runner_agent *a, const char *r
  * for READY=1 and checks its protocol version.  A restart appends to the agent's log,
  * which the first start made (never through a planted name). */
 int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
-                const char *logname, bool raw, struct runner_agent **ret, struct diag *d) {
+                const char *logname, bool raw, bool contained, struct runner_agent **ret, struct diag *d) {
         struct diag ld = { 0 };
         int lfd = resdir_create(&R->outdir, logname, O_APPEND, &ld);
         if (lfd == -EEXIST)
@@ -123,7 +123,6 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
                 return diag_set(d, lfd, "%s", ld.msg);
         /* An engine's client (--container) stays out of the NF's group: the container is
          * the engine's to place; the client waits on its pipes beside the generator. */
-        bool contained = strcmp(role, "nf") == 0 && !container_is_host(R->ct);
         if (contained)
                 rel = R->slot[ROLE_GEN].rel;
         struct runner_agent *a = raw ? runner_start_raw(&R->run, role, av, &R->cg, rel, lfd, d)
@@ -157,7 +156,8 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
 static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
         if (s->argv.overflow)
                 return diag_set(d, -E2BIG, "the %s's command line is too long (a path of the run?)", s->name);
-        return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, &s->a, d);
+        bool contained = s == &R->slot[ROLE_NF] && !container_is_host(R->ct);
+        return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, contained, &s->a, d);
 }
 
 /* --container: the run's image for this engine (once), the engine's cgroup leftovers

@@ -187,6 +187,11 @@ static int undo_ct(void *data, struct diag *d) {
         return container_remove(u->c->name, u->name, d);
 }
 
+/* The container's limit: the quota of its PMD cores, and --container-headroom. */
+static uint64_t ct_quota_us(const struct exp_run *R, const struct cg_quota *q) {
+        return q->quota_us + (uint64_t)(R->x->ct_headroom * (double)q->period_us / 100);
+}
+
 void container_argv(const struct exp_run *R, const struct argvec *nf, struct argvec *ret) {
         const struct container_ops *c = R->ct;
         const struct agent_slot *s = &R->slot[ROLE_NF];
@@ -199,7 +204,7 @@ void container_argv(const struct exp_run *R, const struct argvec *nf, struct arg
         struct cg_quota q;
         cg_quota_compute(100, R->x->o.pmd_cores, R->pts[0].period_us, &q, NULL);
         snprintf(period, sizeof(period), "%" PRIu64, q.period_us);
-        snprintf(quota, sizeof(quota), "%" PRIu64, q.quota_us + (uint64_t)(R->x->ct_headroom * (double)q.period_us / 100));
+        snprintf(quota, sizeof(quota), "%" PRIu64, ct_quota_us(R, &q));
         _cleanup_free_ char *cpus = cpulist_format(R->nf_set);
         container_cmd(c, a);
         argv_add(a, "run");
@@ -396,7 +401,7 @@ int container_set_quota(struct exp_run *R, const struct cg_quota *q, struct diag
         const struct container_ops *c = R->ct;
         char name[128], period[32], quota[32];
         ct_name(R, name, sizeof(name));
-        uint64_t want = q->quota_us + (uint64_t)(R->x->ct_headroom * (double)q->period_us / 100);
+        uint64_t want = ct_quota_us(R, q);
         snprintf(period, sizeof(period), "%" PRIu64, q->period_us);
         snprintf(quota, sizeof(quota), "%" PRIu64, want);
         int r = container_run_cli(c, (const char *[]){ "update", "--cpu-period", period, "--cpu-quota", quota, name, NULL }, NULL, d);

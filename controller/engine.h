@@ -188,8 +188,10 @@ int agents_start(struct exp_run *R, struct diag *d);
 int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d);
 /* The NF kind's stop (nf.h), once its agents are released; run_free calls it last. */
 void agents_nf_stop(struct exp_run *R);
+/* contained: its process is a container engine's client (--container), whose NF cannot
+ * send READY=1 and whose container is the engine's to place. */
 int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
-                const char *logname, bool raw, struct runner_agent **ret, struct diag *d);
+                const char *logname, bool raw, bool contained, struct runner_agent **ret, struct diag *d);
 
 /* records.c (and records.h for what needs no run) */
 int records_begin(struct exp_run *R);

@@ -245,9 +245,8 @@ void run_variant(struct exp_run *R, unsigned v) {
 }
 
 /* What the planner is asked for this run. */
-static struct plan_request plan_request_of(const struct experiment *x) {
+static struct plan_request plan_request_of(const struct experiment *x, const char *nf_ports[2]) {
         /* Real ports: the planner puts the NF on their node and says where it cannot. */
-        static const char *nf_ports[2];
         nf_ports[0] = x->ports[2];
         nf_ports[1] = x->ports[3];
         struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
@@ -280,7 +279,8 @@ int run_fit(struct exp_run *R, struct experiment *x, struct diag *d) {
                 return r;
         /* The most PMD cores that leave the housekeeping core to housekeeping (a PMD there
          * is preempted by everything else; one PMD takes it when nothing else is left). */
-        struct plan_request req = plan_request_of(x);
+        const char *nf_ports[2];
+        struct plan_request req = plan_request_of(x, nf_ports);
         char why[300] = "";
         for (unsigned n = x->o.pmd_cores; n >= 1; n--) {
                 struct plan *p = NULL;
@@ -309,7 +309,8 @@ int run_plan(struct exp_run *R, struct diag *d) {
         int r;
         if ((r = load_machine(R, d)) != 0)
                 return r;
-        struct plan_request req = plan_request_of(x);
+        const char *nf_ports[2];
+        struct plan_request req = plan_request_of(x, nf_ports);
         if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
                 return r;
         /* --gen-cores auto: a sender and a receiver when the plan found two cores that no PMD

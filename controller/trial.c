@@ -53,7 +53,7 @@ static int request(struct trial *T, struct runner_agent *a, json_t *req, int tim
  * first packet). */
 static int neighbour_begin(struct trial *T, struct diag *d) {
         const struct neighbour *nb = T->nb;
-        int r = agent_start(T->R, "noise", (char *[]){ T->R->noise_bin, NULL }, nb->rel, "", "noise.log", false, &T->noise, d);
+        int r = agent_start(T->R, "noise", (char *[]){ T->R->noise_bin, NULL }, nb->rel, "", "noise.log", false, false, &T->noise, d);
         json_t *rep = NULL;
         if (r >= 0)
                 r = request(T, T->noise,

@@ -93,6 +93,14 @@ static pid_t start_isolab(const char *verb, const char *const args[]) {
         return pid;
 }
 
+/* Waits for the running sweep to end; its status. */
+static int sweep_wait(void) {
+        int status = 0;
+        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
+        sweep = -1;
+        return status;
+}
+
 static pid_t start_sweep_args(const char *quotas, const char *duration, const char *extra) {
         const char *args[] = { "--cpu-quota", quotas, "--duration", duration, extra, NULL };
         return start_isolab("sweep", args);
@@ -171,9 +179,7 @@ static void wait_first_trial(void) {
  * at least one and fewer than all. */
 static void interrupt_sweep(size_t all) {
         kill(sweep, SIGINT);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
         size_t n;
         json_t *a = trials(&n);
@@ -355,9 +361,7 @@ Test(sweep, three_quotas_throttle_scale_and_leave_nothing_behind) {
  * and loses nothing) is reported as such: no ratio, "n/a: generator-limited" and why. */
 Test(sweep, a_generator_limited_baseline_gets_no_ratio) {
         sweep = start_sweep_args("100,50", "0.5s", "--rate=10%");
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep failed (status %d)", status);
         size_t n, i;
         json_t *a = trials(&n), *t, *q100 = NULL;
@@ -384,9 +388,7 @@ Test(sweep, pdr_search_with_a_final_trial_and_latency_at_load, .timeout = 300) {
                                "--max-trials", "30", "--loss-repeats", "0", "--final-duration", "0.6s", "--latency-at",
                                "0,50", NULL };
         sweep = start_isolab("sweep", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep failed (status %d); see %s/isolab.log",
                   status, out);
         size_t n, i;
@@ -471,9 +473,7 @@ Test(sweep, restart_agents_after_the_nf_dies) {
         pid_t nf = own_agent("nf");
         cr_assert_gt(nf, 0, "no isolab-nf in the run's nf cgroup");
         cr_assert_eq(kill(nf, SIGKILL), 0);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
         size_t n, errors = 0;
         json_t *a = trials(&n);
@@ -572,9 +572,7 @@ Test(sweep, noisy_same_core_neighbour_preempts_the_pmd_and_dies_with_its_trial) 
 Test(sweep, noisy_http_anywhere_is_bounded_and_says_what_ran_on_the_cpus) {
         const char *args[] = { "--noise", "http", "--placement", "any", "--duration", "1s", "--no-floor", NULL };
         sweep = start_isolab("noisy", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
         size_t n, i;
         json_t *a = trials(&n), *t;
@@ -717,9 +715,7 @@ Test(sweep, resume_completes_an_interrupted_matrix) {
         sweep = start_isolab("sweep", args);
         wait_first_trial();
         kill(sweep, SIGINT);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        sweep_wait();
         size_t n;
         json_t *a = trials(&n);
         json_decref(a);
@@ -804,9 +800,7 @@ static int sweep_with_fake_nf(const char *nf_py, const char *quotas, const char 
         cr_assert_eq(chmod(path, 0755), 0);
         setenv("ISOLAB_LIBEXEC", dir, 1);
         sweep = start_sweep(quotas, duration);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         unsetenv("ISOLAB_LIBEXEC");
         return status;
 }
@@ -879,9 +873,7 @@ Test(sweep, a_stop_signal_during_the_setup_undoes_it) {
                 sweep = start_sweep("100,50", "1s");
                 nanosleep(&(struct timespec){ .tv_sec = at[i].ms / 1000, .tv_nsec = (at[i].ms % 1000) * 1000000 }, NULL);
                 kill(sweep, at[i].sig);
-                int status;
-                cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-                sweep = -1;
+                int status = sweep_wait();
                 /* Before its first change the controller may simply die of the signal
                  * (nothing to undo yet); after it, it undoes and exits 1. */
                 cr_expect((WIFEXITED(status) && WEXITSTATUS(status) == 1) || (WIFSIGNALED(status) && WTERMSIG(status) == at[i].sig),
@@ -947,9 +939,7 @@ Test(sweep, a_controller_held_up_mid_trial_invalidates_that_trial) {
         cr_assert_eq(kill(sweep, SIGSTOP), 0);
         nanosleep(&(struct timespec){ .tv_sec = 4 }, NULL);
         kill(sweep, SIGCONT);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
         size_t n, held = 0;
         json_t *a = trials(&n);
@@ -1007,9 +997,7 @@ Test(sweep, resume_refuses_a_mismatched_line_and_cuts_a_torn_one) {
 Test(sweep, an_exec_neighbour_that_exits_at_once_fails_its_trial) {
         const char *args[] = { "--noise", "exec", "--noise-cmd", "true", "--placement", "same-core", "--duration", "0.5s", NULL };
         sweep = start_isolab("noisy", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        sweep_wait();
         size_t n, ended = 0, measured_with_neighbour = 0;
         json_t *a = trials(&n);
         size_t i;
@@ -1106,9 +1094,7 @@ static void run_name(char *buf, size_t len) {
  * nothing of it is left. */
 Test(sweep, ovs_dpdk_forwards_counts_from_the_inside_and_leaves_nothing, .timeout = 300) {
         sweep = start_sweep_args("100,25", "1s", "--nf=ovs-dpdk");
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "isolab sweep --nf ovs-dpdk failed (status %#x); see %s",
                   status, out);
         size_t n, i;
@@ -1184,9 +1170,7 @@ Test(sweep, ovs_dpdk_balanced_configuration_fits_and_polls_both_queues, .timeout
         for (size_t i = 0; args[i]; i++)
                 av[i + 1] = args[i];
         sweep = start_isolab("run", av);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
         size_t n, i;
         json_t *a = trials(&n), *t, *q;
@@ -1222,9 +1206,7 @@ Test(sweep, ovs_dpdk_start_failure_is_one_sentence_with_its_log_line, .timeout =
         const char *args[] = { "--nf", "ovs-dpdk", "--ovs-socket-mem", "16", "--cpu-quota", "100", "--duration", "1s",
                                "--no-floor", NULL };
         sweep = start_isolab("sweep", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x", status);
         cr_expect(log_has("isolab: OVS: a port failed to come up (p0 has 0 of 1 rx queues polled and enabled"),
                   "the sentence is missing; see %s/isolab.log", out);
@@ -1282,9 +1264,7 @@ Test(sweep, ovs_dpdk_quota_scope_pmd_leaves_the_other_threads_outside, .timeout 
         size_t in_nf = group_threads(run, "nf/pmd", &pmd_in_nf), in_other = group_threads(run, "nf/other", &pmd_in_other);
         cr_expect(in_nf > 0 && in_nf == pmd_in_nf, "the NF's group holds %zu threads, %zu of them PMDs", in_nf, pmd_in_nf);
         cr_expect(in_other > 0 && pmd_in_other == 0, "nf/other holds %zu threads, %zu of them PMDs", in_other, pmd_in_other);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
         size_t n, i;
         json_t *a = trials(&n), *t;
@@ -1329,9 +1309,7 @@ Test(sweep, ovs_dpdk_unpinned_lets_its_pmd_threads_go, .timeout = 300) {
                 closedir(dh);
         cr_expect_gt(pmds, 0, "ovs-vswitchd (pid %d) has no PMD thread", (int)ovs);
         cr_expect_eq(wide, pmds, "%u of %u PMD threads may run on more than one CPU", wide, pmds);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
         size_t n, i;
         json_t *a = trials(&n), *t;
@@ -1350,9 +1328,7 @@ Test(sweep, ovs_dpdk_restarts_between_variants, .timeout = 300) {
         const char *args[] = { "--nf", "ovs-dpdk", "--pinning", "pinned,unpinned", "--cpu-quota", "100", "--duration", "0.5s",
                                NULL };
         sweep = start_isolab("sweep", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s", status, out);
         size_t n;
         json_t *a = trials(&n);
@@ -1513,9 +1489,7 @@ static const char *engine_cli(const char *engine) {
 static void nf_in_a_container(const char *engine) {
         const char *args[] = { "--container", engine, "--cpu-quota", "100,50", "--duration", "1s", "--no-floor", NULL };
         sweep = start_isolab("sweep", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
         char run[128];
         run_name(run, sizeof(run));
@@ -1562,9 +1536,7 @@ Test(sweep, ovs_dpdk_in_a_container_forwards, .timeout = 300) {
         const char *args[] = { "--nf", "ovs-dpdk", "--container", "docker", "--cpu-quota", "100", "--duration", "1s",
                                "--rate", "30%", "--no-floor", NULL };
         sweep = start_isolab("sweep", args);
-        int status;
-        cr_assert_eq(waitpid(sweep, &status, 0), sweep);
-        sweep = -1;
+        int status = sweep_wait();
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x; see %s/isolab.log", status, out);
         size_t n;
         json_t *a = trials(&n), *t = json_array_get(a, 0);

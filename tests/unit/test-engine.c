@@ -1032,6 +1032,24 @@ Test(nf, ovs_rxq_placement_is_parsed) {
         json_decref(a);
 }
 
+/* Sweeps of these options (up to 6 words after the verb) that experiment_build refuses,
+ * each with a message holding needle. */
+struct refusal {
+        const char *args[6], *needle;
+};
+
+static void expect_refusals(const struct refusal *bad, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(experiment_free) struct experiment z = { 0 };
+                char *argv[8] = { "sweep" };
+                for (int k = 0; k < 6 && bad[i].args[k]; k++)
+                        argv[k + 1] = (char *)bad[i].args[k];
+                struct diag e = { 0 };
+                cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
+                cr_expect(strstr(e.msg, bad[i].needle), "case %zu: %s", i, e.msg);
+        }
+}
+
 /* [ovs]: the ingress port's queues, descriptors and rx-queue affinity, checked against
  * the run; --fit folds them onto the PMDs a smaller machine has, and says so. */
 Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
@@ -1068,9 +1086,7 @@ Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
         cr_assert_eq(BUILD(&y, EXP_SWEEP, &d, "sweep", "--nf", "ovs-dpdk", "--ovs-rxq-affinity", "0:0"), 0, "%s", d.msg);
         cr_expect(y.ovs.no_isolate);
 
-        static const struct {
-                const char *args[6], *needle;
-        } bad[] = {
+        static const struct refusal bad[] = {
                 { { "--ovs-n-rxq", "2" }, "--ovs-n-rxq ([ovs]) configures OVS, but the run has no --nf ovs-dpdk" },
                 { { "--nf", "ovs-dpdk", "--ovs-n-rxq", "9" }, "--ovs-n-rxq 9: give 1 to 8" },
                 { { "--nf", "ovs-dpdk", "--ovs-n-rxq-desc", "100" }, "--ovs-n-rxq-desc 100: give a power of two from 64 to 4096" },
@@ -1080,15 +1096,7 @@ Test(experiment, ovs_options_are_checked_and_fit_folds_them) {
                 { { "--nf", "ovs-dpdk", "--ovs-n-rxq", "2", "--ovs-rxq-affinity", "0:0,0:0" }, "names queue 0 twice" },
                 { { "--nf", "ovs-dpdk", "--ovs-socket-mem", "10" }, "--ovs-socket-mem 10: give MiB from 16" },
         };
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                _cleanup_(experiment_free) struct experiment z = { 0 };
-                char *argv[8] = { "sweep" };
-                for (int k = 0; k < 6 && bad[i].args[k]; k++)
-                        argv[k + 1] = (char *)bad[i].args[k];
-                struct diag e = { 0 };
-                cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
-                cr_expect(strstr(e.msg, bad[i].needle), "case %zu: %s", i, e.msg);
-        }
+        expect_refusals(bad, ELEMENTSOF(bad));
 }
 
 static void joined_words(const struct argvec *a, char *buf, size_t len) {
@@ -1218,9 +1226,7 @@ Test(container, options_are_checked) {
         cr_expect_str_eq(variant_nf(&x, 1)->name, "ovs-dpdk");
         cr_expect_str_eq(variant_nf(&x, 2)->name, "isolab-nf");
         cr_expect_eq(x.ct_headroom, 20);
-        static const struct {
-                const char *args[6], *needle;
-        } bad[] = {
+        static const struct refusal bad[] = {
                 { { "--container", "lxc" }, "--container lxc: use none, docker or podman" },
                 { { "--container", "docker,docker" }, "--container names docker twice" },
                 { { "--container", "docker", "--link", "memif" }, "runs the NF over --link vhost" },
@@ -1229,15 +1235,7 @@ Test(container, options_are_checked) {
                 { { "--container-image", "mine" }, "are for --container docker or podman" },
                 { { "--container", "docker", "--container-headroom", "lots" }, "--container-headroom lots: give % of one CPU" },
         };
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                _cleanup_(experiment_free) struct experiment z = { 0 };
-                char *argv[8] = { "sweep" };
-                for (int k = 0; k < 6 && bad[i].args[k]; k++)
-                        argv[k + 1] = (char *)bad[i].args[k];
-                struct diag e = { 0 };
-                cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
-                cr_expect(strstr(e.msg, bad[i].needle), "case %zu: %s", i, e.msg);
-        }
+        expect_refusals(bad, ELEMENTSOF(bad));
 }
 
 /* An engine that is not installed is one sentence naming its package. */
