@@ -48,7 +48,7 @@ same = $(and $(findstring x$(1)x,x$(2)x),$(findstring x$(2)x,x$(1)x))
 # Debian packages: `make deps` installs exactly these.
 DEB_PKGS := build-essential pkg-config libdpdk-dev dpdk-dev libhwloc-dev hwloc libcgroup-dev \
             libsystemd-dev libcriterion-dev libjansson-dev libinih-dev gnuplot-nox python3 \
-            clang man-db bash-completion openvswitch-switch-dpdk docker.io podman tini
+            clang man-db bash-completion openvswitch-switch-dpdk docker.io podman tini openssh-server openssh-client
 # What `make deb` needs besides them.
 DEB_BUILD_PKGS := debhelper dpkg-dev
 
@@ -88,7 +88,7 @@ UNIT_SRC  := tests/unit/test-cpulist.c tests/unit/test-cmdline.c tests/unit/test
              tests/unit/test-cgroup-systemd.c tests/unit/test-noise.c \
              tests/unit/test-scenario.c tests/unit/test-search.c tests/unit/test-plot.c \
              tests/unit/test-fuzz-corpus.c tests/unit/test-drivers.c tests/unit/test-manual.c \
-             tests/unit/test-install.c tests/unit/test-engine.c tests/unit/test-stats.c $(FUZZ_SRC)
+             tests/unit/test-install.c tests/unit/test-engine.c tests/unit/test-stats.c tests/unit/test-genhost.c $(FUZZ_SRC)
 SYS_SRC   := tests/system/test-topo-live.c tests/system/test-agents.c tests/system/test-dataplane.c \
              tests/system/test-links.c tests/system/test-cgroup-live.c tests/system/test-sweep.c tests/system/test-security.c \
              tests/system/agentproc.c tests/system/sysfix.c tests/system/ownrun.c

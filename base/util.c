@@ -6,6 +6,17 @@
 #include <inttypes.h>
 #include <string.h>
 
+void read_first_line(const char *path, char *buf, size_t len) {
+        buf[0] = '\0';
+        FILE *f = fopen(path, "re");
+        if (f) {
+                if (!fgets(buf, (int)len, f))
+                        buf[0] = '\0';
+                fclose(f);
+        }
+        buf[strcspn(buf, "\n")] = '\0';
+}
+
 int read_small_file(const char *path, char **ret) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f)

@@ -39,6 +39,10 @@ static inline void closep(int *fd) {
  * trailing newlines removed.  Returns 0 or -errno. */
 int read_small_file(const char *path, char **ret);
 
+/* The first line of a small file, without its newline, into buf; "" when it cannot be
+ * read. */
+void read_first_line(const char *path, char *buf, size_t len);
+
 /* Parses a whole decimal unsigned number: no sign, no spaces, no trailing text.
  * Returns 0, -EINVAL or -ERANGE. */
 int parse_u64(const char *s, uint64_t *ret);

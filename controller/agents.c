@@ -17,6 +17,7 @@
 #include "controller/container.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
+#include "controller/genhost.h"
 #include "controller/paths.h"
 #include "controller/verbs.h"
 
@@ -44,6 +45,7 @@ static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct 
 static struct agent_env env_of(const struct exp_run *R) {
         return (struct agent_env){ .x = R->x, .run_dir = R->run_dir, .link_dir = R->link_dir, .huge_dir = R->huge_dir,
                                    .socket_mem = R->socket_mem, .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
+                                   .gen_huge_dir = R->gen_huge_dir, .gen_socket_mem = R->gen_socket_mem,
                                    .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix }, .ring = R->ring };
 }
 
@@ -110,11 +112,44 @@ static int agent_hello(struct runner *run, struct runner_agent *a, const char *r
         return r;
 }
 
+/* --gen-host: the session's helper there (verb-serve.c) answers hello with its protocol,
+ * then takes the generator's hugepages and command line and starts it; from then on the
+ * channel is the generator's.  The local /var/run/dpdk is not the generator's. */
+static int remote_start(struct exp_run *R, struct runner_agent *a, char *const av[], struct diag *d) {
+        json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO), *rep = NULL;
+        int r = runner_request(&R->run, a, req, 30000, &rep, d);
+        json_decref(req);
+        json_t *v = json_object_get(rep, PROTO_VERSION);
+        if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) != ISOLAB_PROTO_VERSION))
+                r = diag_set(d, -EPROTO, "--gen-host %s: isolab there speaks protocol %lld, this one %d; install the same "
+                                         "isolab on both hosts",
+                             R->gh->spec, json_is_integer(v) ? (long long)json_integer_value(v) : -1LL, ISOLAB_PROTO_VERSION);
+        json_decref(rep);
+        rep = NULL;
+        if (r < 0)
+                return r;
+        json_t *args = json_array();
+        for (int i = 0; av[i]; i++)
+                json_array_append_new(args, json_string(av[i]));
+        const struct plan *gp = R->gh->p;
+        char boot[64];
+        genhost_boot_id(boot, sizeof(boot));
+        req = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:o}", PROTO_CMD, PROTO_START, "run", R->run_id, "boot_id", boot,
+                        "node", gp->node, "page_size", (json_int_t)gp->huge.page_size, "pages",
+                        (json_int_t)(R->x->o.no_huge ? 0 : gp->huge.needed), PROTO_ARGV, args);
+        r = runner_request(&R->run, a, req, 120000, &rep, d);
+        json_decref(req);
+        json_decref(rep);
+        return r;
+}
+
 /* Starts one agent inside its cgroup, records its undo (and state for cleanup), waits
  * for READY=1 and checks its protocol version.  A restart appends to the agent's log,
- * which the first start made (never through a planted name). */
+ * which the first start made (never through a planted name).  AGENT_REMOTE: av runs on
+ * the generator host, through the run's master connection. */
 int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
-                const char *logname, bool raw, bool contained, struct runner_agent **ret, struct diag *d) {
+                const char *logname, bool raw, unsigned flags, struct runner_agent **ret, struct diag *d) {
+        bool contained = flags & AGENT_CONTAINED, remote = flags & AGENT_REMOTE;
         struct diag ld = { 0 };
         int lfd = resdir_create(&R->outdir, logname, O_APPEND, &ld);
         if (lfd == -EEXIST)
@@ -125,9 +160,21 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
          * the engine's to place; the client waits on its pipes beside the generator. */
         if (contained)
                 rel = R->slot[ROLE_GEN].rel;
-        struct runner_agent *a = raw ? runner_start_raw(&R->run, role, av, &R->cg, rel, lfd, d)
-                                     : runner_start(&R->run, role, av, &R->cg, rel, lfd, d);
+        struct argvec *sa = NULL;
+        if (remote) {
+                if (!(sa = calloc(1, sizeof(*sa)))) {
+                        close(lfd);
+                        return diag_set(d, -ENOMEM, "out of memory");
+                }
+                genhost_argv(R->gh, sa, "serve", "gen", (char *)NULL);
+                prefix = "";
+        }
+        char *const *run_av = remote ? sa->v : av;
+        struct runner_agent *a = (remote && sa->overflow) ? (diag_set(d, -E2BIG, "the ssh command line is too long"), NULL)
+                                 : raw ? runner_start_raw(&R->run, role, run_av, &R->cg, rel, lfd, d)
+                                       : runner_start(&R->run, role, run_av, &R->cg, rel, lfd, d);
         close(lfd);
+        free(sa);
         if (!a)
                 return d->err ? d->err : -EIO;
         struct undo_agent *u = calloc(1, sizeof(*u));
@@ -143,21 +190,118 @@ int agent_start(struct exp_run *R, const char *role, char *const av[], const cha
                 runner_release(&R->run, a);
                 return diag_set(d, r, "cannot record how to stop %s: %s", role, strerror(-r));
         }
-        /* A raw program sends no READY=1; the generator's trial waits for its link.  One in
-         * a container cannot reach the notify socket: its hello answers once it runs. */
-        if (!raw && !contained && (r = runner_wait_ready(&R->run, a, 60000, d)) < 0)
+        if (remote && (r = remote_start(R, a, av, d)) < 0)
                 return r;
-        if (!raw && (r = agent_hello(&R->run, a, role, av[0], contained ? 60000 : 10000, d)) < 0)
+        /* A raw program sends no READY=1; the generator's trial waits for its link.  One in
+         * a container or on another host cannot reach the notify socket: its hello answers
+         * once it runs. */
+        if (!raw && !contained && !remote && (r = runner_wait_ready(&R->run, a, 60000, d)) < 0)
+                return r;
+        if (!raw && (r = agent_hello(&R->run, a, role, av[0], contained || remote ? 60000 : 10000, d)) < 0)
                 return r;
         *ret = a;
         return 0;
 }
 
+struct undo_gen_host {
+        json_t *rec;
+};
+
+static int undo_gen_host(void *data, struct diag *d) {
+        struct undo_gen_host *u = data;
+        int r = cleanup_gen_host(u->rec, d);
+        json_decref(u->rec);
+        return r;
+}
+
+/* Once per run, before the first session: how to find and remove what the run leaves on
+ * the generator host, for the teardown (which checks that its sessions left nothing) and
+ * for `isolab cleanup` after a kill -9 here. */
+static int gen_host_record(struct exp_run *R, struct diag *d) {
+        if (R->gh_recorded)
+                return 0;
+        struct gen_host direct = *R->gh;
+        direct.control[0] = '\0'; /* the master connection is gone by then */
+        direct.facts = NULL, direct.t = NULL, direct.p = NULL;
+        char run[96];
+        snprintf(run, sizeof(run), "%s-gen", R->run_id);
+        struct argvec a = { 0 };
+        genhost_argv(&direct, &a, "cleanup", "--quiet", "--run", run, (char *)NULL);
+        json_t *av = json_array();
+        for (int i = 0; i < a.n; i++)
+                json_array_append_new(av, json_string(a.v[i]));
+        struct undo_gen_host *u = malloc(sizeof(*u));
+        json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", "gen-host", "run", run, "host", R->gh->spec, "boot_id",
+                                json_string_value(json_object_get(R->gh->facts, "boot_id")) ?: "", "argv", av);
+        if (!u || !rec) {
+                free(u);
+                json_decref(rec);
+                return diag_set(d, -ENOMEM, "out of memory");
+        }
+        u->rec = json_incref(rec);
+        int r = undo_push_rec(&R->undo, undo_gen_host, u, rec, "check that the generator host %s is left clean", R->gh->spec);
+        if (r < 0)
+                return diag_set(d, r, "cannot record the generator host's cleanup: %s", strerror(-r));
+        R->gh_recorded = true;
+        return 0;
+}
+
+static bool control_ready(const void *path) {
+        return access(path, F_OK) == 0;
+}
+
+/* --gen-host: the run's master connection (its ControlPath in the run's private
+ * directory), started once and again when it died; every session of the run goes through
+ * it.  Its undo stops it after the sessions. */
+static int master_ensure(struct exp_run *R, struct diag *d) {
+        if (!R->gh)
+                return 0;
+        struct runner_agent *m = R->gh_master;
+        if (m && m->generation == R->gh_master_gen && !m->exited && !m->released)
+                return 0;
+        int r = gen_host_record(R, d);
+        if (r < 0)
+                return r;
+        snprintf(R->gh->control, sizeof(R->gh->control), "%s/ssh", R->run_dir);
+        unlink(R->gh->control);
+        struct argvec a = { 0 };
+        genhost_master_argv(R->gh, &a);
+        r = agent_start(R, "ssh", a.v, R->slot[ROLE_GEN].rel, "", "ssh.log", true, 0, &R->gh_master, d);
+        if (r >= 0) {
+                R->gh_master_gen = R->gh_master->generation;
+                r = runner_wait_until(&R->run, R->gh_master, control_ready, R->gh->control, 30000,
+                                      "its connection to the generator host (ssh.log says why)", d);
+        }
+        if (r < 0 && d->err) {
+                char why[sizeof(d->msg)];
+                snprintf(why, sizeof(why), "%s", d->msg);
+                diag_clear(d);
+                diag_set(d, r, "--gen-host %s: %s", R->gh->spec, why);
+        }
+        return r;
+}
+
 static int slot_start(struct exp_run *R, struct agent_slot *s, struct diag *d) {
         if (s->argv.overflow)
                 return diag_set(d, -E2BIG, "the %s's command line is too long (a path of the run?)", s->name);
-        bool contained = s == &R->slot[ROLE_NF] && !container_is_host(R->ct);
-        return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, contained, &s->a, d);
+        unsigned flags = 0;
+        if (s == &R->slot[ROLE_NF] && !container_is_host(R->ct))
+                flags |= AGENT_CONTAINED;
+        int r;
+        if (s == &R->slot[ROLE_GEN] && R->gh) {
+                flags |= AGENT_REMOTE;
+                if ((r = master_ensure(R, d)) < 0)
+                        return r;
+        }
+        return agent_start(R, s->name, s->argv.v, s->rel, s->prefix, s->log, s->raw, flags, &s->a, d);
+}
+
+int agents_floor_start(struct exp_run *R, char *const av[], struct runner_agent **ret, struct diag *d) {
+        int r = master_ensure(R, d);
+        if (r < 0)
+                return r;
+        return agent_start(R, "floor", av, R->slot[ROLE_GEN].rel, R->slot[ROLE_GEN].prefix, "floor.log", false,
+                           R->gh ? AGENT_REMOTE : 0, ret, d);
 }
 
 /* --container: the run's image for this engine (once), the engine's cgroup leftovers

@@ -36,10 +36,11 @@ void argv_eal(const struct agent_env *e, enum agent_role role, struct argvec *a)
                 argv_add(a, "-m");
                 argv_add(a, "512");
         } else {
+                bool gen = role == ROLE_GEN && e->gen_huge_dir;
                 argv_add(a, "--huge-dir");
-                argv_add(a, "%s", e->huge_dir);
+                argv_add(a, "%s", gen ? e->gen_huge_dir : e->huge_dir);
                 argv_add(a, "--socket-mem");
-                argv_add(a, "%s", e->socket_mem);
+                argv_add(a, "%s", gen ? e->gen_socket_mem : e->socket_mem);
         }
         argv_add(a, "--single-file-segments");
         /* Real ports: this role's two on the EAL allow-list; else no PCI scan at all. */

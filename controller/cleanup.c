@@ -1,5 +1,8 @@
 /* cleanup — see cleanup.h. */
 #include "controller/cleanup.h"
+
+#include "base/spawn.h"
+#include "controller/genhost.h"
 #include "controller/container.h"
 
 #include <dirent.h>
@@ -133,14 +136,92 @@ static int do_engine_cgroups(json_t *rec, struct diag *d) {
         return 0;
 }
 
+static void pause_ms(long ms) {
+        nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
+}
+
+int cleanup_gen_host(json_t *rec, struct diag *d) {
+        const char *run = json_string_value(json_object_get(rec, "run"));
+        const char *boot = json_string_value(json_object_get(rec, "boot_id"));
+        const char *host = json_string_value(json_object_get(rec, "host")) ?: "?";
+        json_t *av = json_object_get(rec, "argv");
+        if (!run || strchr(run, '/') || !json_is_array(av) || json_array_size(av) < 2 || json_array_size(av) > 60)
+                return diag_set(d, -EINVAL, "a gen-host record without its run and command");
+        char me[64];
+        genhost_boot_id(me, sizeof(me));
+        /* Its session may still be ending (its connection just closed): 20 s for it. */
+        for (int i = 0; i < 40; i++) {
+                int r;
+                if (boot && me[0] && strcmp(boot, me) == 0) {
+                        /* This very machine: its run lock is ours now, no second isolab there.
+                         * A session still ending is waited for, not reported. */
+                        if (cleanup_run_alive(run)) {
+                                pause_ms(500);
+                                continue;
+                        }
+                        r = cleanup_all(run, 0);
+                        if (r == -ENOENT || r == 0)
+                                return 0;
+                } else {
+                        char *argv[61];
+                        size_t n = json_array_size(av);
+                        for (size_t k = 0; k < n; k++)
+                                argv[k] = (char *)json_string_value(json_array_get(av, k));
+                        argv[n] = NULL;
+                        for (size_t k = 0; k < n; k++)
+                                if (!argv[k] || (k == 0 && argv[k][0] != '/'))
+                                        return diag_set(d, -EINVAL, "a gen-host record with a bad command");
+                        _cleanup_free_ char *out = NULL;
+                        r = spawn_capture_flags(argv, 8192, SPAWN_STDERR, &out);
+                        if (r == 0)
+                                return 0;
+                        if (r < 0 || r == 255) {
+                                if (out)
+                                        out[strcspn(out, "\n")] = '\0';
+                                return diag_set(d, -EHOSTUNREACH, "cannot reach the generator host %s (%s); run isolab "
+                                                                  "cleanup there",
+                                                host, out && *out ? out : strerror(r < 0 ? -r : EHOSTUNREACH));
+                        }
+                }
+                pause_ms(500);
+        }
+        return diag_set(d, -EBUSY, "the generator host %s still holds run %s's session after 20 s; run isolab cleanup there",
+                        host, run);
+}
+
 static const struct {
         const char *kind;
         int (*fn)(json_t *rec, struct diag *d);
 } handlers[] = {
+        { "gen-host", cleanup_gen_host },
         { "agent", do_agent }, { "cgroup", do_cgroup }, { "umount", do_umount },
         { "hugepages", do_hugepages }, { "rmtree", do_rmtree }, { "container", do_container },
         { "container-image", do_container_image }, { "engine-cgroups", do_engine_cgroups },
 };
+
+/* The live controller a run's state file names, or 0. */
+static pid_t live_owner(json_t *a) {
+        size_t i;
+        json_t *rec;
+        json_array_foreach(a, i, rec) {
+                if (strcmp(json_string_value(json_object_get(rec, "kind")) ?: "", "controller") != 0)
+                        continue;
+                pid_t pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
+                unsigned long long st = (unsigned long long)json_integer_value(json_object_get(rec, "starttime"));
+                if (pid > 0 && proc_starttime(pid) == st && pid != getpid())
+                        return pid;
+        }
+        return 0;
+}
+
+bool cleanup_run_alive(const char *run) {
+        char path[400];
+        snprintf(path, sizeof(path), "/run/isolab/%s/state.json", run);
+        json_t *a = json_load_file(path, 0, NULL);
+        bool alive = json_is_array(a) && live_owner(a) > 0;
+        json_decref(a);
+        return alive;
+}
 
 static int clean_one(const char *run_dir, int verbose) {
         char path[600];
@@ -152,19 +233,12 @@ static int clean_one(const char *run_dir, int verbose) {
                 fprintf(stderr, "isolab: cleanup: %s is unreadable (%s); remove what it held by hand\n", path, e.text);
                 return 1;
         }
-        json_t *owner = NULL;
-        size_t i;
         json_t *rec;
-        json_array_foreach(a, i, rec) if (strcmp(json_string_value(json_object_get(rec, "kind")) ?: "", "controller") == 0) owner = rec;
-        if (owner) {
-                pid_t pid = (pid_t)json_integer_value(json_object_get(owner, "pid"));
-                unsigned long long st = (unsigned long long)json_integer_value(json_object_get(owner, "starttime"));
-                if (pid > 0 && proc_starttime(pid) == st && pid != getpid()) {
-                        fprintf(stderr, "isolab: cleanup: %s belongs to running controller %d; left alone\n", run_dir,
-                                (int)pid);
-                        json_decref(a);
-                        return 1;
-                }
+        pid_t pid = live_owner(a);
+        if (pid > 0) {
+                fprintf(stderr, "isolab: cleanup: %s belongs to running controller %d; left alone\n", run_dir, (int)pid);
+                json_decref(a);
+                return 1;
         }
         int failed = 0;
         for (size_t k = json_array_size(a); k-- > 0;) {

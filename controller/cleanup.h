@@ -20,6 +20,18 @@ unsigned long long proc_starttime(pid_t pid);
  * Returns 0, -EINVAL for a relative path or "/", or -EIO. */
 int cleanup_rm_rf(const char *path);
 
+/* A run's generator host (--gen-host), from its record {"run": "RUN-gen", "host",
+ * "boot_id", "argv": the ssh command of `isolab cleanup --run RUN-gen` there}: its session
+ * there is gone, or what it left is removed (in this process when the generator host is
+ * this machine, whose run lock the caller holds).  Waits up to 20 s for a session still
+ * ending.  0, or -errno with d saying what is left where. */
+#include <jansson.h>
+#include <stdbool.h>
+int cleanup_gen_host(json_t *rec, struct diag *d);
+
+/* Whether /run/isolab/RUN's state file names a controller that still runs. */
+bool cleanup_run_alive(const char *run);
+
 /* Cleans every run whose state file is left under /run/isolab (or only the run called
  * `only`), except one whose controller is still alive.  Prints one line per action to
  * stderr when verbose.  Returns the number of failed actions plus runs left alone

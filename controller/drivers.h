@@ -21,7 +21,11 @@ int drivers_check(const char *dir, const char *link, struct diag *d);
  * -EINVAL for anything else. */
 int drivers_pci_addr(const char *s, char *full, size_t len);
 
-/* 0 when the port at PCI address addr exists under sysfs and is bound to a driver DPDK
- * can use (vfio-pci, igb_uio, uio_pci_generic); else one sentence with the command that
- * fixes it. */
-int drivers_check_port(const char *sysfs, const char *addr, struct diag *d);
+/* 0 when the port at PCI address addr (given with option opt: --ports, --gen-ports)
+ * exists under sysfs, is bound to a driver DPDK can use (vfio-pci, igb_uio,
+ * uio_pci_generic) and, for vfio-pci, has an IOMMU group or runs in vfio's explicit
+ * no-IOMMU mode; else one sentence with the command that fixes it (a port still bound to
+ * its kernel driver also says its link state and speed, from sysfs's net/IFACE).  Whether
+ * the link is up, and at what speed, is only known once DPDK drives the port: the
+ * agents report it (isolab-gen's hello). */
+int drivers_check_port(const char *sysfs, const char *addr, const char *opt, struct diag *d);

@@ -98,6 +98,12 @@ struct exp_run {
         char stamp[32], run_id[64], run_dir[256], huge_dir[300], link_dir[300], notify[300];
         char *out;                /* the results directory, as given (any length) */
         char lc_gen[64], lc_nf[512], socket_mem[128], mems[16];
+        char gen_socket_mem[128], gen_huge_dir[300]; /* the generator's (on its own host with --gen-host) */
+        struct gen_host *gh;      /* --gen-host: that host, its topology and plan (genhost.h); NULL: one host */
+        struct gen_host gh_store;
+        struct runner_agent *gh_master; /* its master connection (agents.c), and which start of its slot */
+        unsigned gh_master_gen;
+        bool gh_recorded;         /* the generator host's cleanup is on the undo stack */
         unsigned gen_lcores;           /* the generator's workers: 1 (TX and RX) or 2 (TX, RX) */
         hwloc_bitmap_t nf_set;    /* the NF's cpuset for the current pinning */
         unsigned cur_var;         /* the variant (NF kind x ring size x pinning) running now */
@@ -146,6 +152,7 @@ struct exp_run {
  * -errno with d set, or an exit status it has said. */
 int run_fit(struct exp_run *R, struct experiment *x, struct diag *d);
 int run_plan(struct exp_run *R, struct diag *d);
+
 /* Makes variant v (NF kind x pinning) the current one: lcores, cpuset, command lines. */
 void run_variant(struct exp_run *R, unsigned v);
 void run_free(struct exp_run *R);
@@ -188,10 +195,15 @@ int agents_start(struct exp_run *R, struct diag *d);
 int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d);
 /* The NF kind's stop (nf.h), once its agents are released; run_free calls it last. */
 void agents_nf_stop(struct exp_run *R);
-/* contained: its process is a container engine's client (--container), whose NF cannot
- * send READY=1 and whose container is the engine's to place. */
+/* AGENT_CONTAINED: its process is a container engine's client (--container), whose NF
+ * cannot send READY=1 and whose container is the engine's to place.  AGENT_REMOTE: av
+ * runs on the generator host (--gen-host), through `isolab serve gen` there. */
+#define AGENT_CONTAINED 1u
+#define AGENT_REMOTE 2u
 int agent_start(struct exp_run *R, const char *role, char *const av[], const char *rel, const char *prefix,
-                const char *logname, bool raw, bool contained, struct runner_agent **ret, struct diag *d);
+                const char *logname, bool raw, unsigned flags, struct runner_agent **ret, struct diag *d);
+/* The floor's generator (av: agents_floor_argv), where the run's generator runs. */
+int agents_floor_start(struct exp_run *R, char *const av[], struct runner_agent **ret, struct diag *d);
 
 /* records.c (and records.h for what needs no run) */
 int records_begin(struct exp_run *R);

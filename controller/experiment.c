@@ -96,6 +96,16 @@ const struct cli_option experiment_options_table[] = {
         { "nf-work", "reads=N,writes=N,table=SIZE", "per-packet work of the NF, as testpmd's noisy VNF: N random reads "
           "and writes per packet in a table of SIZE per PMD (default none; isolab-nf and testpmd)", cli_parse_string,
           offsetof(struct exp_opts, nf_work), "nf" },
+        { "gen-host", "[USER@]HOST[:PORT]", "run the generator on this host, reached with ssh (BatchMode: keys or an agent; "
+          "the run cleans both hosts); the data link must join the hosts: --link pci --ports/--gen-ports, or a virtual link "
+          "when HOST is this machine", cli_parse_string, offsetof(struct exp_opts, gen_host), "gen" },
+        { "gen-ports", "PCI,PCI", "with --gen-host and --link pci: the generator host's two ports (gen 0 cabled to the NF's "
+          "port 0, gen 1 to its port 1)", cli_parse_string, offsetof(struct exp_opts, gen_ports), "gen" },
+        { "gen-ssh", "COMMAND", "the ssh command and its options for --gen-host, split at spaces without a shell "
+          "(default: ssh; the environment's ISOLAB_SSH_COMMAND wins), e.g. \"ssh -F /root/lab/config -i /root/lab/key\"",
+          cli_parse_string, offsetof(struct exp_opts, gen_ssh), "gen" },
+        { "gen-isolab", "PATH", "isolab on the generator host (default: isolab, in the remote PATH)", cli_parse_string,
+          offsetof(struct exp_opts, gen_isolab), "gen" },
         { "gen-cores", "N", "generator worker lcores: 1 (sends and receives) or 2 (one sends, one receives); default auto: "
           "2 when the plan has two cores for it that no PMD or housekeeping uses", cli_parse_string,
           offsetof(struct exp_opts, gen_cores), "traffic" },
@@ -182,6 +192,7 @@ const struct cli_option *experiment_options(size_t *n, size_t *opts_size) {
 
 void experiment_free(struct experiment *x) {
         scenario_free(&x->sc);
+        genhost_free(&x->gh);
         json_decref(x->warnings);
         json_decref(x->rate);
         x->warnings = x->rate = NULL;
@@ -612,27 +623,58 @@ static int build_link(struct experiment *x, struct diag *d) {
                 x->n_ring = 1;
                 x->rings[0] = 0;
         }
+        if (x->o.gen_host) {
+                const char *env = getenv("ISOLAB_SSH_COMMAND");
+                int r = genhost_parse(x->o.gen_host, env && *env ? env : x->o.gen_ssh, x->o.gen_isolab, &x->gh, d);
+                if (r < 0)
+                        return r;
+                x->gen_remote = true;
+        } else if (x->o.gen_ports || x->o.gen_ssh || x->o.gen_isolab) {
+                return diag_set(d, -EINVAL, "--%s is for --gen-host (the generator on its own host)",
+                                x->o.gen_ports ? "gen-ports" : x->o.gen_ssh ? "gen-ssh" : "gen-isolab");
+        }
         if (l->kind != LINK_PCI) {
-                if (x->o.ports)
-                        return diag_set(d, -EINVAL, "--ports is for --link pci (real ports); --link %s makes its own", x->link);
+                if (x->o.ports || x->o.gen_ports)
+                        return diag_set(d, -EINVAL, "--%s is for --link pci (real ports); --link %s makes its own",
+                                        x->o.ports ? "ports" : "gen-ports", x->link);
                 return 0;
         }
+        /* One host: the generator's two ports, then the NF's two, in --ports.  Two hosts:
+         * the NF's two in --ports, the generator's two in --gen-ports. */
         char buf[256];
         char *v[EXP_PORTS + 1];
+        int want = x->gen_remote ? 2 : EXP_PORTS;
         snprintf(buf, sizeof(buf), "%s", x->o.ports ? x->o.ports : "");
         int n = split_list(buf, v, EXP_PORTS + 1);
-        if (n != EXP_PORTS)
+        if (n != want && x->gen_remote)
+                return diag_set(d, -EINVAL, "--link pci with --gen-host needs --ports with the NF's 2 PCI addresses on this "
+                                            "host (e.g. --ports 0000:af:00.0,0000:af:00.1) and --gen-ports with the "
+                                            "generator's 2 on %s", x->o.gen_host);
+        if (n != want)
                 return diag_set(d, -EINVAL, "--link pci needs --ports with %d PCI addresses: the generator's two ports, then "
                                             "the NF's two (e.g. --ports 0000:3b:00.0,0000:3b:00.1,0000:af:00.0,0000:af:00.1)",
                                 EXP_PORTS);
-        for (int i = 0; i < n; i++) {
+        char gbuf[256];
+        char *gv[3];
+        if (x->gen_remote) {
+                v[2] = v[0], v[3] = v[1];
+                snprintf(gbuf, sizeof(gbuf), "%s", x->o.gen_ports ? x->o.gen_ports : "");
+                if (split_list(gbuf, gv, 3) != 2)
+                        return diag_set(d, -EINVAL, "--link pci with --gen-host needs --gen-ports with the generator's 2 PCI "
+                                                    "addresses on %s (e.g. --gen-ports 0000:3b:00.0,0000:3b:00.1)",
+                                        x->o.gen_host);
+                v[0] = gv[0], v[1] = gv[1];
+        }
+        for (int i = 0; i < EXP_PORTS; i++) {
+                const char *opt = x->gen_remote && i < 2 ? "--gen-ports" : "--ports";
                 if (drivers_pci_addr(v[i], x->ports[i], sizeof(x->ports[i])) < 0)
-                        return diag_set(d, -EINVAL, "--ports %s: not a PCI address; give DOMAIN:BUS:DEVICE.FUNCTION "
+                        return diag_set(d, -EINVAL, "%s %s: not a PCI address; give DOMAIN:BUS:DEVICE.FUNCTION "
                                                     "(0000:3b:00.0) as lspci -D prints it",
-                                        v[i]);
-                for (int k = 0; k < i; k++)
+                                        opt, v[i]);
+                /* Two hosts may use the same address on each. */
+                for (int k = x->gen_remote ? (i < 2 ? 0 : 2) : 0; k < i; k++)
                         if (strcmp(x->ports[k], x->ports[i]) == 0)
-                                return diag_set(d, -EINVAL, "--ports names %s twice", x->ports[i]);
+                                return diag_set(d, -EINVAL, "%s names %s twice", opt, x->ports[i]);
         }
         return 0;
 }
@@ -960,8 +1002,9 @@ int experiment_check_here(const struct experiment *x, struct diag *d) {
         char pmds[600];
         drivers_dir(ISOLAB_DPDK_LIBDIR, pmds, sizeof(pmds));
         int r = drivers_check(pmds, x->link, d);
-        for (int i = 0; i < EXP_PORTS && x->ports[i][0] && r >= 0; i++)
-                r = drivers_check_port("/sys", x->ports[i], d);
+        /* The generator host checks its own ports (isolab serve host --ports). */
+        for (int i = x->gen_remote ? 2 : 0; i < EXP_PORTS && x->ports[i][0] && r >= 0; i++)
+                r = drivers_check_port("/sys", x->ports[i], "--ports", d);
         for (int i = 0; i < x->n_nf && r >= 0; i++)
                 if (x->nf[i]->check)
                         r = x->nf[i]->check(x, d);

@@ -17,6 +17,7 @@
 #include "agents/common/nfwork.h"
 #include "base/diag.h"
 #include "controller/cli.h"
+#include "controller/genhost.h"
 #include "controller/scenario.h"
 #include "topology/plan.h"
 
@@ -39,6 +40,7 @@ struct exp_opts {
         const char *method, *ndr_loss, *pdr_loss, *precision, *nf, *resume, *nf_work, *gen_cores, *ring_size;
         const char *min_rate, *latency_at, *loss_repeats, *quota_scope, *ovs_rxq_affinity;
         const char *container, *container_image, *container_headroom, *study;
+        const char *gen_host, *gen_ports, *gen_ssh, *gen_isolab;
         unsigned repetitions, pmd_cores, max_trials, ovs_n_rxq, ovs_n_rxq_desc, ovs_socket_mem;
         uint64_t duration_us, warmup_us, link_speed, final_us;
         bool shuffle, no_huge, restart, dry_run, no_floor, fit;
@@ -68,7 +70,10 @@ struct experiment {
         int nq, np, nfs;
         json_t *warnings;              /* (quota, period) pairs the kernel refuses, left out */
         const char *link;              /* vhost, memif or pci (agents/common/linkspec.h) */
-        char ports[EXP_PORTS][16];     /* pci: gen 0, gen 1, nf 0, nf 1 (sysfs form); "" otherwise */
+        char ports[EXP_PORTS][16];     /* pci: gen 0, gen 1, nf 0, nf 1 (sysfs form; with --gen-host the first two
+                                        * are the generator host's); "" otherwise */
+        bool gen_remote;               /* --gen-host: the generator on its own host */
+        struct gen_host gh;            /* its destination and ssh command (genhost.h; the run fills the rest) */
         char pin_names[EXP_MAX_PIN][16];
         bool unpinned[EXP_MAX_PIN];
         int n_pin;
@@ -108,7 +113,7 @@ struct experiment {
 };
 
 /* The option table (EXPERIMENT_N_OPTIONS rows; the verbs' tables are constant). */
-#define EXPERIMENT_N_OPTIONS 49
+#define EXPERIMENT_N_OPTIONS 53
 extern const struct cli_option experiment_options_table[];
 const struct cli_option *experiment_options(size_t *n, size_t *opts_size);
 

@@ -66,8 +66,7 @@ void run_floor(struct exp_run *R) {
         json_t *warm = NULL, *rep = NULL;
         fprintf(stderr, "isolab: the generator's floor (no NF, %.1f s at %u B)\n", us / 1e6, R->x->sizes[0]);
         int r = av.overflow ? diag_set(&d, -E2BIG, "the floor generator's command line is too long")
-                            : agent_start(R, "floor", av.v, R->slot[ROLE_GEN].rel, R->slot[ROLE_GEN].prefix, "floor.log", false, false,
-                                          &a, &d);
+                            : agents_floor_start(R, av.v, &a, &d);
         if (r >= 0)
                 r = floor_trial(R, a, FLOOR_WARMUP_US, &warm, &d);
         if (r >= 0)

@@ -35,6 +35,7 @@ struct agent_env {
         const char *link_dir;    /* the link kind's sockets */
         const char *huge_dir;    /* the run's hugetlbfs mount */
         const char *socket_mem;  /* EAL --socket-mem: all on the planned node */
+        const char *gen_huge_dir, *gen_socket_mem; /* the generator's (its own host's with --gen-host) */
         const char *lcores_gen;  /* EAL --lcores of the generator */
         const char *lcores_nf;   /* of the NF, for the current pinning */
         const char *prefix[2];   /* DPDK --file-prefix of gen and nf */

@@ -15,6 +15,8 @@
 #include "controller/records.h"
 #include "controller/verbs.h"
 #include "topology/cpulist.h"
+#include "agents/common/linkspec.h"
+#include "controller/genhost.h"
 
 void neighbours_free(struct neighbours *nb) {
         for (size_t i = 0; i < nb->n; i++) {
@@ -183,28 +185,40 @@ static int make_names(struct exp_run *R) {
 /* The agents' slots and what their command lines share: lcore 0 (control) on the
  * housekeeping CPU, workers on the plan's; --socket-mem takes MB per node in node order,
  * all of it on the planned node, so DPDK cannot fall back to a remote one. */
+/* --socket-mem: MB per node in node order, all on the plan's node. */
+static void socket_mem_of(const struct plan *p, char *buf, size_t len) {
+        buf[0] = '\0';
+        for (int nd = 0; nd <= p->node; nd++) {
+                size_t sl = strlen(buf);
+                if (nd < p->node)
+                        snprintf(buf + sl, len - sl, "0,");
+                else
+                        snprintf(buf + sl, len - sl, "%" PRIu64, (p->huge.per_process * p->huge.page_size) >> 20);
+        }
+}
+
 static void make_slots(struct exp_run *R) {
         const struct plan *p = R->p;
+        /* The generator's plan: this host's, or its own host's (--gen-host). */
+        const struct plan *gp = R->x->gen_remote ? R->gh->p : p;
         static const char *const roles[_ROLE_MAX] = { "gen", "nf" };
         snprintf(R->mems, sizeof(R->mems), "%d", p->node);
         /* The generator's workers: one that sends and receives, or a sender and a receiver
          * (isolab-gen takes the first worker for TX, the second for RX), each on a CPU of
          * the plan's (two on one CPU when it gave one). */
-        int g1 = hwloc_bitmap_first(p->gen.cpus), g2 = hwloc_bitmap_next(p->gen.cpus, g1);
+        int g1 = hwloc_bitmap_first(gp->gen.cpus), g2 = hwloc_bitmap_next(gp->gen.cpus, g1);
         if (R->gen_lcores == 2)
-                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d,2@%d", hwloc_bitmap_first(p->housekeeping.cpus), g1,
+                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d,2@%d", hwloc_bitmap_first(gp->housekeeping.cpus), g1,
                          g2 >= 0 ? g2 : g1);
         else
-                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d", hwloc_bitmap_first(p->housekeeping.cpus), g1);
-        R->socket_mem[0] = '\0';
-        for (int nd = 0; nd <= p->node; nd++) {
-                size_t sl = strlen(R->socket_mem);
-                if (nd < p->node)
-                        snprintf(R->socket_mem + sl, sizeof(R->socket_mem) - sl, "0,");
-                else
-                        snprintf(R->socket_mem + sl, sizeof(R->socket_mem) - sl, "%" PRIu64,
-                                 (p->huge.per_process * p->huge.page_size) >> 20);
-        }
+                snprintf(R->lc_gen, sizeof(R->lc_gen), "0@%d,1@%d", hwloc_bitmap_first(gp->housekeeping.cpus), g1);
+        socket_mem_of(p, R->socket_mem, sizeof(R->socket_mem));
+        socket_mem_of(gp, R->gen_socket_mem, sizeof(R->gen_socket_mem));
+        /* Its hugetlbfs: the run's, or the session's directory on its host (verb-serve.c). */
+        if (R->x->gen_remote)
+                snprintf(R->gen_huge_dir, sizeof(R->gen_huge_dir), "/run/isolab/%s-gen/huge", R->run_id);
+        else
+                snprintf(R->gen_huge_dir, sizeof(R->gen_huge_dir), "%s", R->huge_dir);
         for (int i = 0; i < _ROLE_MAX; i++) {
                 struct agent_slot *s = &R->slot[i];
                 s->name = roles[i];
@@ -249,7 +263,8 @@ static struct plan_request plan_request_of(const struct experiment *x, const cha
         /* Real ports: the planner puts the NF on their node and says where it cannot. */
         nf_ports[0] = x->ports[2];
         nf_ports[1] = x->ports[3];
-        struct plan_request req = { .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
+        struct plan_request req = { .host = x->gen_remote ? PLAN_HOST_DUT : PLAN_HOST_BOTH,
+                                    .pmd_cores = x->o.pmd_cores, .gen_cores = x->gen_cores ? x->gen_cores : 2, .node = -1,
                                     .noise_mask = x->noise_mask, .ports = x->ports[2][0] ? nf_ports : NULL,
                                     .n_ports = x->ports[2][0] ? 2 : 0 };
         /* The memory the most demanding NF kind of the run needs (OVS: its socket-mem), if
@@ -304,6 +319,29 @@ int run_fit(struct exp_run *R, struct experiment *x, struct diag *d) {
         return 0;
 }
 
+/* --gen-host: that host's facts and topology over SSH, the generator planned there; a
+ * virtual link reaches it only when it is this machine. */
+static int run_plan_gen_host(struct exp_run *R, struct plan_request *req, struct diag *d) {
+        const struct experiment *x = R->x;
+        R->gh_store = x->gh; /* its destination and ssh command; the run fills the rest */
+        R->gh = &R->gh_store;
+        const char *ports[2] = { x->ports[0], x->ports[1] };
+        int r = genhost_query(R->gh, x->ports[0][0] ? ports : NULL, d);
+        if (r < 0)
+                return r;
+        if (link_spec_find(x->link)->kind != LINK_PCI && !R->gh->same_machine)
+                return diag_set(d, -EINVAL, "--gen-host %s: --link %s is a virtual link inside one machine and %s is another "
+                                            "(its boot id differs); cable the hosts and use --link pci --ports NF0,NF1 "
+                                            "--gen-ports GEN0,GEN1",
+                                x->gh.spec, x->link, x->gh.spec);
+        /* The generator host is this machine: the generator keeps off the PMD cores. */
+        req->avoid = R->gh->same_machine ? R->p->pmd.cpus : NULL;
+        const char *gen_ports[2] = { x->ports[0], x->ports[1] };
+        r = genhost_plan(R->gh, req, x->ports[0][0] ? gen_ports : NULL, x->gen_cores, &req->gen_cores, d);
+        req->avoid = NULL;
+        return r;
+}
+
 int run_plan(struct exp_run *R, struct diag *d) {
         const struct experiment *x = R->x;
         int r;
@@ -313,9 +351,12 @@ int run_plan(struct exp_run *R, struct diag *d) {
         struct plan_request req = plan_request_of(x, nf_ports);
         if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
                 return r;
-        /* --gen-cores auto: a sender and a receiver when the plan found two cores that no PMD
-         * and no housekeeping uses, else one lcore for both (planned again for one). */
-        if (!x->gen_cores && !gen_cores_free(R->p)) {
+        if (x->gen_remote) {
+                if ((r = run_plan_gen_host(R, &req, d)) < 0)
+                        return r;
+        } else if (!x->gen_cores && !gen_cores_free(R->p)) {
+                /* --gen-cores auto: a sender and a receiver when the plan found two cores that
+                 * no PMD and no housekeeping uses, else one lcore for both (planned again). */
                 R->p = plan_free(R->p);
                 req.gen_cores = 1;
                 if ((r = plan_make(R->t, &req, &R->p, d)) < 0)
@@ -346,5 +387,7 @@ void run_free(struct exp_run *R) {
                 hwloc_bitmap_free(R->nf_set);
         plan_free(R->p);
         topo_free(R->t);
+        genhost_free(R->gh);
+        R->gh = NULL;
         R->pts = NULL, R->out = NULL, R->nf_set = NULL, R->p = NULL, R->t = NULL;
 }

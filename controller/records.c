@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
+#include "controller/genhost.h"
 #include "controller/method.h"
 #include "controller/render.h"
 #include "controller/verbs.h"
@@ -294,6 +295,32 @@ static void records_clock(struct exp_run *R, json_t *const hellos[_ROLE_MAX], js
         json_object_set_new(R->runj, "clock", clock);
 }
 
+/* --gen-host: the generator's host as it described itself (kernel, command line, isolab
+ * and protocol, boot id), its topology, the generator's plan there (its compromises join
+ * the run's warnings), its DPDK, and where latency is measured. */
+static void records_gen_host(struct exp_run *R, json_t *gen_hello, json_t *warnings) {
+        const struct gen_host *g = R->gh;
+        json_t *f = g->facts;
+        for (unsigned i = 0; g->p && i < g->p->n_warnings; i++) {
+                char w[600];
+                snprintf(w, sizeof(w), "generator host %s: %s", g->spec, g->p->warnings[i]);
+                json_array_append_new(warnings, json_string(w));
+        }
+        json_t *o = json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:b, s:o, s:o, s:O?, s:s}", "host", g->spec, "name",
+                              json_object_get(f, "hostname"), "kernel", json_object_get(f, "kernel"), "cmdline",
+                              json_object_get(f, "cmdline"), "boot_id", json_object_get(f, "boot_id"), "isolab",
+                              json_object_get(f, "isolab"), "proto", json_object_get(f, "proto"), "same_machine",
+                              g->same_machine, "topology", topo_to_json(g->t), "plan", plan_to_json(g->p), "dpdk",
+                              json_object_get(gen_hello, "runtime"), "latency",
+                              "a round trip on the generator host's TSC: isolab-gen stamps each packet when it sends it and "
+                              "reads the stamp when the packet comes back, both there");
+        if (o)
+                json_object_set_new(R->runj, "gen_host", o);
+        if (g->same_machine)
+                json_array_append_new(warnings, json_pack("s", "the generator host is this machine (the same boot id): the "
+                                                               "generator shares its CPUs, memory and L3 with the NF"));
+}
+
 int records_begin(struct exp_run *R) {
         const struct experiment *x = R->x;
         const struct plan *p = R->p;
@@ -334,6 +361,8 @@ int records_begin(struct exp_run *R) {
                             "hugepages_granted", (json_int_t)R->granted);
         if (R->runj)
                 records_clock(R, hellos, warnings);
+        if (R->runj && R->gh)
+                records_gen_host(R, hellos[ROLE_GEN], warnings);
         for (int k = 0; k < _ROLE_MAX; k++)
                 json_decref(hellos[k]);
         if (!R->runj)

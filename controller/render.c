@@ -134,6 +134,8 @@ json_t *plan_to_json(const struct plan *p) {
                 json_array_append_new(ports, po);
         }
         json_object_set_new(o, "ports", ports);
+        static const char *const hosts[] = { [PLAN_HOST_BOTH] = "both", [PLAN_HOST_DUT] = "dut", [PLAN_HOST_GEN] = "generator" };
+        json_object_set_new(o, "host_role", json_string(hosts[p->host]));
         json_object_set_new(o, "pmd", role_json(&p->pmd));
         json_object_set_new(o, "pmd_idle_siblings", cpus_json(p->pmd_siblings));
         json_object_set_new(o, "generator", role_json(&p->gen));
@@ -148,7 +150,7 @@ json_t *plan_to_json(const struct plan *p) {
         json_t *h = json_object();
         json_object_set_new(h, "page_size", json_integer((json_int_t)p->huge.page_size));
         json_object_set_new(h, "per_process", json_integer((json_int_t)p->huge.per_process));
-        json_object_set_new(h, "processes", json_integer(PLAN_DPDK_PROCESSES));
+        json_object_set_new(h, "processes", json_integer(p->processes));
         json_object_set_new(h, "needed", json_integer((json_int_t)p->huge.needed));
         json_object_set_new(h, p->huge.free_known ? "free" : "reserved", json_integer((json_int_t)p->huge.free));
         json_object_set_new(h, "reason", json_string(p->huge.reason));
@@ -182,12 +184,20 @@ int render_topo_json(FILE *f, const struct topo *t) {
 }
 
 int render_plan_json(FILE *f, const struct topo *t, const struct plan *p) {
+        return render_plans_json(f, t, p, NULL, NULL, NULL);
+}
+
+int render_plans_json(FILE *f, const struct topo *t, const struct plan *p, const char *gen_host, const struct topo *gt,
+                      const struct plan *gp) {
         json_t *doc = json_object();
         if (!doc)
                 return -ENOMEM;
         json_object_set_new(doc, "version", json_integer(RENDER_JSON_VERSION));
         json_object_set_new(doc, "topology", topo_to_json(t));
         json_object_set_new(doc, "plan", plan_to_json(p));
+        if (gen_host && gt && gp)
+                json_object_set_new(doc, "gen_host", json_pack("{s:s, s:o, s:o}", "host", gen_host, "topology", topo_to_json(gt),
+                                                               "plan", plan_to_json(gp)));
         return dump(f, doc);
 }
 
@@ -317,8 +327,10 @@ static void text_role(FILE *f, const char *label, const struct plan_role *r, con
 
 int render_plan_text(FILE *f, const struct topo *t, const struct plan *p) {
         char b[32], node[16];
-        fprintf(f, "Plan for %s%s%s%s\n", t->source_name, t->hostname ? " (" : "", t->hostname ? t->hostname : "",
-                t->hostname ? ")" : "");
+        static const char *const host_role[] = { [PLAN_HOST_BOTH] = "", [PLAN_HOST_DUT] = ": the device under test",
+                                                 [PLAN_HOST_GEN] = ": the generator host" };
+        fprintf(f, "Plan for %s%s%s%s%s\n", t->source_name, t->hostname ? " (" : "", t->hostname ? t->hostname : "",
+                t->hostname ? ")" : "", host_role[p->host]);
         row(f, "role", "CPUs", "why");
         snprintf(node, sizeof(node), "node %d", p->node);
         row(f, "NUMA node", node, p->node_reason);
@@ -332,9 +344,10 @@ int render_plan_text(FILE *f, const struct topo *t, const struct plan *p) {
                 row(f, label, where, what);
         }
         text_role(f, "PMD threads", &p->pmd, "-");
-        row(f, "idle SMT siblings", L(p->pmd_siblings, "-"),
-            hwloc_bitmap_iszero(p->pmd_siblings) ? "the PMD cores have no SMT sibling"
-                                                 : "given to no role: a busy sibling takes half of a PMD core's pipeline");
+        if (p->host != PLAN_HOST_GEN)
+                row(f, "idle SMT siblings", L(p->pmd_siblings, "-"),
+                    hwloc_bitmap_iszero(p->pmd_siblings) ? "the PMD cores have no SMT sibling"
+                                                         : "given to no role: a busy sibling takes half of a PMD core's pipeline");
         text_role(f, "generator", &p->gen, "-");
         text_role(f, "housekeeping", &p->housekeeping, "-");
         for (int m = 0; m < _NOISE_PLACEMENT_MAX; m++) {

@@ -20,3 +20,6 @@ int render_topo_text(FILE *f, const struct topo *t);
 int render_topo_json(FILE *f, const struct topo *t);
 int render_plan_text(FILE *f, const struct topo *t, const struct plan *p);
 int render_plan_json(FILE *f, const struct topo *t, const struct plan *p);
+/* The same with the generator host's topology and plan (--gen-host) beside them. */
+int render_plans_json(FILE *f, const struct topo *t, const struct plan *p, const char *gen_host, const struct topo *gt,
+                      const struct plan *gp);

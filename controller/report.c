@@ -17,6 +17,18 @@ const model_renderer model_renderers[_TABLE_MAX][_FORMAT_MAX] = {
 /* The generator's floor (run.json "floor", floor.c): what no NF can beat here, printed
  * above the results with its window and sample count; a run of an older isolab has none. */
 static void render_floor(FILE *f, const struct run_model *m, enum model_format fmt, json_t *doc) {
+        /* --gen-host: where the generator ran, and what its latency is. */
+        json_t *gh = json_object_get(m->run, "gen_host");
+        if (json_is_object(gh) && fmt == FORMAT_TEXT)
+                fprintf(f, "Generator on %s (%s, kernel %s, DPDK %s%s); latency: %s\n",
+                        json_string_value(json_object_get(gh, "host")) ?: "?",
+                        json_string_value(json_object_get(gh, "name")) ?: "?", json_string_value(json_object_get(gh, "kernel")) ?: "?",
+                        json_string_value(json_object_get(gh, "dpdk")) ?: "?",
+                        json_is_true(json_object_get(gh, "same_machine")) ? "; this very machine" : "",
+                        json_string_value(json_object_get(gh, "latency")) ?: "?");
+        else if (json_is_object(gh) && fmt == FORMAT_JSON)
+                json_object_set_new(doc, "gen_host", json_pack("{s:O?, s:O?}", "host", json_object_get(gh, "host"), "latency",
+                                                               json_object_get(gh, "latency")));
         json_t *fl = json_object_get(m->run, "floor");
         if (!json_is_object(fl))
                 return;

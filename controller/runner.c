@@ -254,6 +254,26 @@ static int why(struct runner_agent *a, int rc, const char *what, struct diag *d)
         return diag_set(d, rc, "event loop failed during %s: %s", what, strerror(-rc));
 }
 
+int runner_wait_until(struct runner *r, struct runner_agent *a, bool (*done)(const void *ctx), const void *ctx,
+                      int timeout_ms, const char *what, struct diag *d) {
+        uint64_t deadline = now_us() + (uint64_t)timeout_ms * 1000;
+        int rc = 0;
+        while (!done(ctx)) {
+                if (r->interrupted)
+                        rc = -EINTR;
+                else if (a->exited)
+                        rc = -ECHILD;
+                else if (now_us() >= deadline)
+                        rc = -ETIMEDOUT;
+                else
+                        /* Its exit, a signal, or another look in 100 ms. */
+                        rc = sd_event_run(r->ev, 100000) < 0 ? -EIO : 0;
+                if (rc < 0)
+                        return why(a, rc, what, d);
+        }
+        return 0;
+}
+
 int runner_wait_ready(struct runner *r, struct runner_agent *a, int timeout_ms, struct diag *d) {
         int rc = turn(r, a, is_ready, timeout_ms);
         return rc < 0 ? why(a, rc, "its start (READY=1)", d) : 0;

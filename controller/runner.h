@@ -71,6 +71,11 @@ struct runner_agent *runner_start_raw(struct runner *r, const char *name, char *
 /* Waits up to timeout_ms for READY=1.  0, or -ETIMEDOUT / -ECHILD (it died) / -EINTR. */
 int runner_wait_ready(struct runner *r, struct runner_agent *a, int timeout_ms, struct diag *d);
 
+/* Turns the loop until done(ctx), for up to timeout_ms: 0, or -ECHILD (a died) /
+ * -ETIMEDOUT / -EINTR with d saying so of `what`. */
+int runner_wait_until(struct runner *r, struct runner_agent *a, bool (*done)(const void *ctx), const void *ctx,
+                      int timeout_ms, const char *what, struct diag *d);
+
 /* Sends req (one JSON object) and waits for the reply.  Returns 0 with *ret (an "ok"
  * reply, owned by the caller), or -errno with d: the agent's error reply (-EPROTO),
  * its death (-ECHILD), a timeout (-ETIMEDOUT), a signal (-EINTR). */

@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "controller/counters.h"
 #include "controller/engine.h"
+#include "controller/genhost.h"
 #include "controller/verbs.h"
 
 /* What is read at each end of the counters' window. */
@@ -53,7 +54,7 @@ static int request(struct trial *T, struct runner_agent *a, json_t *req, int tim
  * first packet). */
 static int neighbour_begin(struct trial *T, struct diag *d) {
         const struct neighbour *nb = T->nb;
-        int r = agent_start(T->R, "noise", (char *[]){ T->R->noise_bin, NULL }, nb->rel, "", "noise.log", false, false, &T->noise, d);
+        int r = agent_start(T->R, "noise", (char *[]){ T->R->noise_bin, NULL }, nb->rel, "", "noise.log", false, 0, &T->noise, d);
         json_t *rep = NULL;
         if (r >= 0)
                 r = request(T, T->noise,
@@ -174,6 +175,14 @@ int trial_gen_request(struct exp_run *R, struct runner_agent *gen, unsigned fram
                 json_object_set_new(req, "loss_window_ns", json_integer((json_int_t)window_ns));
         int r = runner_request(&R->run, gen, req, (int)(duration_us / 1000 + drain * 1000) + 30000, ret, d);
         json_decref(req);
+        /* --gen-host: the generator's process here is its ssh connection. */
+        if (R->gh && gen->exited && (r == -ECHILD || r == -EPIPE)) {
+                char why[sizeof(d->msg)];
+                snprintf(why, sizeof(why), "%s", d->msg);
+                diag_clear(d);
+                r = diag_set(d, r, "the connection to the generator host %s ended (ssh exited with %d): %s", R->gh->spec,
+                             gen->exit_code, why);
+        }
         return r;
 }
 

@@ -3,9 +3,13 @@
  * directories.  See cleanup.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "controller/cleanup.h"
+#include "controller/genhost.h"
+#include "base/spawn.h"
 #include "controller/paths.h"
 #include "controller/runlock.h"
 #include "controller/verbs.h"
@@ -14,13 +18,36 @@
 struct cleanup_opts {
         bool quiet;
         const char *run;
+        struct gen_host_opts gen;
 };
 
 static const struct cli_option cleanup_options[] = {
         { "quiet", NULL, "report failures only", NULL, offsetof(struct cleanup_opts, quiet), NULL },
         { "run", "RUN", "only this run's leftovers (its name: run.json's \"run\", /run/isolab/RUN)", cli_parse_string,
           offsetof(struct cleanup_opts, run), NULL },
+        GEN_HOST_CLI_OPTIONS(struct cleanup_opts, gen, "then the same on that generator host of --gen-host runs, over ssh"),
 };
+
+/* isolab cleanup on the generator host, its output passed on. */
+static int cleanup_gen_side(const struct cleanup_opts *o) {
+        struct diag d = { 0 };
+        struct gen_host g;
+        const char *env = getenv("ISOLAB_SSH_COMMAND");
+        if (genhost_parse(o->gen.host, env && *env ? env : o->gen.ssh, o->gen.isolab, &g, &d) < 0) {
+                fprintf(stderr, "isolab: %s\n", d.msg);
+                return EXIT_USAGE;
+        }
+        struct argvec a = { 0 };
+        genhost_argv(&g, &a, "cleanup", o->quiet ? "--quiet" : (char *)NULL, (char *)NULL);
+        _cleanup_free_ char *out = NULL;
+        int st = spawn_capture_flags(a.v, 65536, SPAWN_STDERR, &out);
+        if (out && *out)
+                fprintf(stderr, "%s: %s%s", o->gen.host, out, out[strlen(out) - 1] == '\n' ? "" : "\n");
+        if (st != 0)
+                fprintf(stderr, "isolab: cleanup on %s failed (%s %d)%s\n", o->gen.host, st < 0 ? "error" : "exit",
+                        st < 0 ? -st : st, st == 255 ? ": ssh could not log in (BatchMode: keys or an agent)" : "");
+        return st == 0 ? 0 : EXIT_RUNTIME;
+}
 
 static int cleanup_run(int argc, char **argv) {
         struct cleanup_opts o = { 0 };
@@ -29,6 +56,11 @@ static int cleanup_run(int argc, char **argv) {
                 return r;
         if (geteuid() != 0) {
                 fprintf(stderr, "isolab: cleanup needs root (cgroups, mounts, hugepages); run it with sudo\n");
+                return EXIT_USAGE;
+        }
+        if (o.gen.host && o.run) {
+                fprintf(stderr, "isolab: cleanup: --run and --gen-host: give one (a run's generator session is cleaned with "
+                                "the run)\n");
                 return EXIT_USAGE;
         }
         if (o.run && !paths_is_name(o.run)) {
@@ -48,6 +80,10 @@ static int cleanup_run(int argc, char **argv) {
         }
         r = cleanup_all(o.run, !o.quiet);
         runlock_release(lock_fd);
+        /* The generator host after this one: a run's record here may already have done it. */
+        int gr = o.gen.host ? cleanup_gen_side(&o) : 0;
+        if (gr && r >= 0)
+                r += 1;
         if (r == -ENOENT) {
                 fprintf(stderr, "isolab: cleanup: run %s left nothing in /run/isolab\n", o.run);
                 return 0;
@@ -66,7 +102,9 @@ const struct verb verb_cleanup = {
         .usage = "[options]",
         .summary = "remove what interrupted runs left: agents, cgroups, mounts, hugepages (root)",
         .description = "Remove what interrupted isolab runs left on this machine (root): agents by pid and start\n"
-                       "time, cgroups, hugetlbfs mounts and hugepage reservations, from each dead run's state file.",
+                       "time, cgroups, hugetlbfs mounts and hugepage reservations, from each dead run's state file.\n"
+                       "A --gen-host run's record also cleans its generator host; --gen-host HOST cleans that host\n"
+                       "too, over ssh.",
         .run = cleanup_run,
         .options = cleanup_options,
         .n_options = ELEMENTSOF(cleanup_options),

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controller/drivers.h"
+#include "controller/genhost.h"
 #include "controller/render.h"
 #include "controller/verbs.h"
 #include "topology/plan.h"
@@ -20,6 +22,8 @@ struct plan_opts {
         const char *noise;
         uint64_t hugepage_size;
         uint64_t hugepage_mem;
+        struct gen_host_opts gen;
+        const char *gen_ports, *gen_topology;
 };
 
 static int parse_hugepage_size(const struct cli_option *o, const char *value, void *dst, struct diag *d) {
@@ -50,6 +54,12 @@ static const struct cli_option plan_options[] = {
           offsetof(struct plan_opts, hugepage_size), NULL },
         { "hugepage-mem", "SIZE", "hugepage memory per DPDK process (default 512M)", cli_parse_size,
           offsetof(struct plan_opts, hugepage_mem), NULL },
+        GEN_HOST_CLI_OPTIONS(struct plan_opts, gen, "plan the generator on this host too, its topology read over ssh "
+                                                    "(isolab serve host there); this host gets the NF only"),
+        { "gen-ports", "PCI,PCI", "the generator host's two ports (its plan puts the generator on their node)",
+          cli_parse_string, offsetof(struct plan_opts, gen_ports), NULL },
+        { "gen-topology", "FILE", "the generator host's hwloc XML file instead of asking it over ssh", cli_parse_string,
+          offsetof(struct plan_opts, gen_topology), NULL },
 };
 
 static int parse_noise(const char *list, unsigned *ret, struct diag *d) {
@@ -97,6 +107,44 @@ static int split_ports(char *copy, const char ***ret, unsigned *ret_n) {
         return 0;
 }
 
+/* --gen-host / --gen-topology: the generator's host, asked over ssh or read from its
+ * file, and the generator planned there (off the PMD cores when it is this machine). */
+static int plan_gen_side(const struct plan_opts *o, struct plan_request *req, const struct plan *p, struct gen_host *g,
+                         struct diag *d) {
+        const char *env = getenv("ISOLAB_SSH_COMMAND");
+        int r = genhost_parse(o->gen.host ? o->gen.host : "generator-host", env && *env ? env : o->gen.ssh, o->gen.isolab, g,
+                              d);
+        if (r < 0)
+                return r;
+        char buf[64], full[2][16];
+        const char *ports[2] = { full[0], full[1] };
+        char *v[3];
+        int n = 0;
+        if (o->gen_ports) {
+                snprintf(buf, sizeof(buf), "%s", o->gen_ports);
+                n = 0;
+                for (char *save = NULL, *w = strtok_r(buf, ",", &save); w && n < 3; w = strtok_r(NULL, ",", &save))
+                        v[n++] = w;
+                if (n != 2 || drivers_pci_addr(v[0], full[0], sizeof(full[0])) < 0 ||
+                    drivers_pci_addr(v[1], full[1], sizeof(full[1])) < 0)
+                        return diag_set(d, -EINVAL, "--gen-ports %s: give the generator host's two ports as PCI addresses, "
+                                                    "e.g. --gen-ports 0000:3b:00.0,0000:3b:00.1",
+                                        o->gen_ports);
+        }
+        if (o->gen_topology) {
+                struct topo_load_opts lo = { .xml = o->gen_topology };
+                if ((r = topo_load(&lo, &g->t, d)) < 0)
+                        return r;
+        } else if ((r = genhost_query(g, o->gen_ports ? ports : NULL, d)) < 0) {
+                return r;
+        }
+        req->avoid = g->same_machine ? p->pmd.cpus : NULL;
+        unsigned got;
+        r = genhost_plan(g, req, o->gen_ports ? ports : NULL, o->gen_cores, &got, d);
+        req->avoid = NULL;
+        return r;
+}
+
 static int plan_run(int argc, char **argv) {
         struct plan_opts o = { .pmd_cores = 1, .gen_cores = 1, .node = -1 };
         struct diag d = { 0 };
@@ -129,12 +177,27 @@ static int plan_run(int argc, char **argv) {
         if (r != 0)
                 return r;
         _cleanup_(plan_freep) struct plan *p = NULL;
+        struct gen_host g = { 0 };
+        bool two = o.gen.host || o.gen_topology;
+        req.host = two ? PLAN_HOST_DUT : PLAN_HOST_BOTH;
         r = plan_make(t, &req, &p, &d);
+        if (r >= 0 && two)
+                r = plan_gen_side(&o, &req, p, &g, &d);
         if (r < 0) {
                 report_error(&d, r);
+                genhost_free(&g);
                 return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
         }
-        r = o.m.json ? render_plan_json(stdout, t, p) : render_plan_text(stdout, t, p);
+        if (o.m.json)
+                r = render_plans_json(stdout, t, p, two ? g.spec : NULL, g.t, g.p);
+        else {
+                r = render_plan_text(stdout, t, p);
+                if (r >= 0 && two) {
+                        fputc('\n', stdout);
+                        r = render_plan_text(stdout, g.t, g.p);
+                }
+        }
+        genhost_free(&g);
         if (r < 0) {
                 report_error(NULL, r);
                 return EXIT_RUNTIME;

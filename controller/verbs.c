@@ -10,6 +10,7 @@
 const struct verb *const verbs[] = {
         &verb_topo, &verb_plan, &verb_sweep, &verb_noisy, &verb_run, &verb_report, &verb_compare, &verb_plot,
         &verb_cleanup,
+        &verb_serve,
 };
 const size_t n_verbs = ELEMENTSOF(verbs);
 

@@ -24,7 +24,7 @@ struct verb {
 
 /* One entry per verb, defined in its controller/verb-*.c file; main.c lists them. */
 extern const struct verb verb_topo, verb_plan, verb_sweep, verb_noisy, verb_run, verb_report, verb_compare, verb_plot,
-        verb_cleanup;
+        verb_cleanup, verb_serve;
 
 /* Every verb, in the order `isolab --help` lists them (controller/verbs.c). */
 extern const struct verb *const verbs[];
@@ -72,6 +72,18 @@ struct machine_opts {
         { "kernel-cmdline", "STRING", "judge isolation against this kernel command line, not /proc/cmdline",      \
           cli_parse_string, offsetof(type, member.cmdline), NULL },                                                      \
         { "json", NULL, "print JSON instead of text", NULL, offsetof(type, member.json), NULL }
+
+/* Options of the verbs that reach a generator host (plan, cleanup); sweep, noisy and run
+ * have theirs in the experiment's table. */
+struct gen_host_opts {
+        const char *host, *ssh, *isolab;
+};
+#define GEN_HOST_CLI_OPTIONS(type, member, host_doc)                                                                      \
+        { "gen-host", "[USER@]HOST[:PORT]", host_doc, cli_parse_string, offsetof(type, member.host), NULL },            \
+        { "gen-ssh", "COMMAND", "the ssh command for --gen-host, split at spaces without a shell (ISOLAB_SSH_COMMAND "  \
+          "wins)", cli_parse_string, offsetof(type, member.ssh), NULL },                                                \
+        { "gen-isolab", "PATH", "isolab on the generator host (default: isolab)", cli_parse_string,                     \
+          offsetof(type, member.isolab), NULL }
 
 /* Loads the machine the options describe; prints the error and returns an exit code
  * (EXIT_USAGE for a bad file or description) when it fails, 0 on success. */

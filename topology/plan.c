@@ -106,11 +106,12 @@ static int plan_ports(struct planner *pl, struct diag *d) {
         p->ports = calloc(pl->req->n_ports, sizeof(*p->ports));
         if (!p->ports)
                 return -ENOMEM;
+        const char *opt = p->host == PLAN_HOST_GEN ? "--gen-ports" : "--ports";
         for (unsigned i = 0; i < pl->req->n_ports; i++) {
                 const char *a = pl->req->ports[i];
                 if (check_pci_address(a) < 0)
                         return diag_set(d, -EINVAL,
-                                        "--ports: \"%s\" is not a PCI address; write DDDD:BB:DD.F, e.g. 0000:06:00.0", a);
+                                        "%s: \"%s\" is not a PCI address; write DDDD:BB:DD.F, e.g. 0000:06:00.0", opt, a);
                 const struct topo_nic *nic = topo_find_nic(t, a);
                 if (!nic) {
                         char list[512] = "";
@@ -119,11 +120,11 @@ static int plan_ports(struct planner *pl, struct diag *d) {
                                          t->nics[k].busid);
                         if (t->n_nics == 0)
                                 return diag_set(d, -ENODEV,
-                                                "--ports: %s has no network controller at %s, nor any PCI NIC; "
+                                                "%s: %s has no network controller at %s, nor any PCI NIC; "
                                                 "use a virtual link",
-                                                t->source_name, a);
-                        return diag_set(d, -ENODEV, "--ports: %s has no network controller at %s; its NICs are %s",
-                                        t->source_name, a, list);
+                                                opt, t->source_name, a);
+                        return diag_set(d, -ENODEV, "%s: %s has no network controller at %s; its NICs are %s",
+                                        opt, t->source_name, a, list);
                 }
                 snprintf(p->ports[i].busid, sizeof(p->ports[i].busid), "%s", nic->busid);
                 snprintf(p->ports[i].name, sizeof(p->ports[i].name), "%s", nic->name);
@@ -177,9 +178,9 @@ static int plan_node(struct planner *pl, struct diag *d) {
                 if (p->ports[i].node < 0 || p->ports[i].node == p->node)
                         continue;
                 r = warn(p,
-                         "NIC %s is on node %d, the NF on node %d: every packet crosses the interconnect "
+                         "NIC %s is on node %d, the %s on node %d: every packet crosses the interconnect "
                          "(remote DMA and remote mbuf access)",
-                         p->ports[i].busid, p->ports[i].node, p->node);
+                         p->ports[i].busid, p->ports[i].node, p->host == PLAN_HOST_GEN ? "generator" : "NF", p->node);
                 if (r < 0)
                         return r;
         }
@@ -192,6 +193,10 @@ static int plan_pmd(struct planner *pl, struct diag *d) {
         const struct topo *t = pl->t;
         struct plan *p = pl->p;
         unsigned want = pl->req->pmd_cores, got = 0, on_node = 0;
+        if (p->host == PLAN_HOST_GEN) {
+                snprintf(p->pmd.reason, sizeof(p->pmd.reason), "none: the NF runs on the other host");
+                return 0;
+        }
 
         /* Two passes make the order: isolated cores first, then the rest; each in
          * topological order.  The housekeeping core is a last resort, after both. */
@@ -263,6 +268,10 @@ static int plan_gen(struct planner *pl) {
         struct plan *p = pl->p;
         unsigned got = 0;
         int worst = 0;
+        if (p->host == PLAN_HOST_DUT) {
+                snprintf(p->gen.reason, sizeof(p->gen.reason), "none: the generator runs on its own host (--gen-host)");
+                return 0;
+        }
         for (int level = 0; level <= 4 && got < pl->req->gen_cores; level++)
                 for (unsigned i = 0; i < t->n_cores && got < pl->req->gen_cores; i++) {
                         if (gen_level(pl, i) != level)
@@ -276,6 +285,13 @@ static int plan_gen(struct planner *pl) {
         /* Even on one core the generator gets a CPU: more generator cores than the
          * machine has simply stack up on the last one. */
         p->gen.available = got > 0;
+        static const char *const why_alone[] = {
+                "whole cores on the node of the generator's ports (or with the most free hugepages)",
+                "whole cores on the node of the generator's ports (or with the most free hugepages)",
+                "whole cores on another node than its ports' (no free core left on it)",
+                "the housekeeping core: the host has no other core",
+                "the housekeeping core: the host has no other core",
+        };
         static const char *const why[] = {
                 "whole cores on the NF's node that share no L3 with the PMD cores: the generator's cache traffic stays out of the NF's L3",
                 "whole cores on the NF's node, in the PMD cores' L3 (no other L3 on the node has a free core)",
@@ -283,10 +299,13 @@ static int plan_gen(struct planner *pl) {
                 "the housekeeping core: no other core is free after the PMD cores",
                 "a PMD core: the machine has no other core",
         };
-        snprintf(p->gen.reason, sizeof(p->gen.reason), "%s", why[worst]);
+        snprintf(p->gen.reason, sizeof(p->gen.reason), "%s", (p->host == PLAN_HOST_GEN ? why_alone : why)[worst]);
         if (got < pl->req->gen_cores)
                 return warn(p, "--gen-cores %u: only %u core%s left for the generator", pl->req->gen_cores, got,
                             got == 1 ? "" : "s");
+        if (worst == 2 && p->host == PLAN_HOST_GEN)
+                return warn(p, "the generator runs on another node than its ports (node %d): every packet crosses the "
+                               "interconnect on the generator host", p->node);
         if (worst == 3)
                 return warn(p, "the generator shares the housekeeping CPU %u with the controller, the agents' control "
                                "threads and the kernel: its pacing and timestamps jitter",
@@ -456,28 +475,29 @@ static int plan_hugepages(struct planner *pl, struct diag *d) {
                 h->page_size = pool ? pool->page_size : 2ULL << 20;
         }
         h->per_process = (mem + h->page_size - 1) / h->page_size;
-        h->needed = h->per_process * PLAN_DPDK_PROCESSES;
+        h->needed = h->per_process * p->processes;
         /* More than the node has cannot be reserved. */
+        const char *who = p->host == PLAN_HOST_BOTH ? "the NF and the generator" : p->host == PLAN_HOST_DUT ? "the NF" : "the generator";
         if (n->memory && h->needed * h->page_size > n->memory)
                 return diag_set(d, -EINVAL,
-                                "--hugepage-mem %s: the NF and the generator would need %s of hugepages, more than "
+                                "--hugepage-mem %s: %s would need %s of hugepages, more than "
                                 "node %d's %s of memory; give at most %s",
-                                format_size(mem, sz2, sizeof(sz2)),
+                                format_size(mem, sz2, sizeof(sz2)), who,
                                 format_size(h->needed * h->page_size, sz, sizeof(sz)), p->node,
                                 format_size(n->memory, sizes, sizeof(sizes)),
-                                format_size(n->memory / PLAN_DPDK_PROCESSES / h->page_size * h->page_size, sizes + 64,
+                                format_size(n->memory / p->processes / h->page_size * h->page_size, sizes + 64,
                                             sizeof(sizes) - 64));
         h->free = pool ? pool->free : 0;
         h->free_known = n->huge_free_known;
         size_t l = strlen(h->reason);
-        snprintf(h->reason + l, sizeof(h->reason) - l, "; %" PRIu64 " per DPDK process (%s each), %d processes",
-                 h->per_process, format_size(mem, sz2, sizeof(sz2)), PLAN_DPDK_PROCESSES);
+        snprintf(h->reason + l, sizeof(h->reason) - l, "; %" PRIu64 " per DPDK process (%s each), %u process%s",
+                 h->per_process, format_size(mem, sz2, sizeof(sz2)), p->processes, p->processes == 1 ? "" : "es");
         if (h->free < h->needed)
                 return warn(p,
-                            "not enough hugepages: node %d has %" PRIu64 " %s %s page%s, the NF and the generator need %" PRIu64
+                            "not enough hugepages: node %d has %" PRIu64 " %s %s page%s, %s need%s %" PRIu64
                             "; the run reserves the difference on node %d (or run with --no-huge)",
                             p->node, h->free, h->free_known ? "free" : "reserved", format_size(h->page_size, sz, sizeof(sz)),
-                            h->free == 1 ? "" : "s", h->needed, p->node);
+                            h->free == 1 ? "" : "s", who, p->processes == 1 ? "s" : "", h->needed, p->node);
         return 0;
 }
 
@@ -488,7 +508,7 @@ static int plan_checks(struct planner *pl) {
         struct plan *p = pl->p;
         int r;
 
-        if (t->n_cores == 1) {
+        if (t->n_cores == 1 && p->host == PLAN_HOST_BOTH) {
                 r = warn(p, "a 1-core machine: the NF, the generator and any neighbour share one core; the figures "
                             "measure the scheduler more than the NF");
                 if (r < 0)
@@ -523,6 +543,14 @@ static int plan_checks(struct planner *pl) {
         if (!quiet || !noisy)
                 return -ENOMEM;
         hwloc_bitmap_or(quiet, t->iso.isolcpus, t->iso.nohz_full);
+        if (p->host == PLAN_HOST_GEN) { /* the generator's CPUs, said and not warned of */
+                hwloc_bitmap_andnot(noisy, p->gen.cpus, quiet);
+                snprintf(p->isolation, sizeof(p->isolation), "generator CPU %s %s (isolcpus=%s nohz_full=%s)", L(p->gen.cpus),
+                         hwloc_bitmap_iszero(noisy) ? "isolated" : "not isolated",
+                         hwloc_bitmap_iszero(t->iso.isolcpus) ? "none" : L(t->iso.isolcpus),
+                         hwloc_bitmap_iszero(t->iso.nohz_full) ? "none" : L(t->iso.nohz_full));
+                return 0;
+        }
         hwloc_bitmap_andnot(noisy, p->pmd.cpus, quiet);
         if (hwloc_bitmap_iszero(noisy)) {
                 snprintf(p->isolation, sizeof(p->isolation), "PMD CPU %s isolated (isolcpus=%s nohz_full=%s)", L(p->pmd.cpus),
@@ -548,9 +576,11 @@ int plan_make(const struct topo *t, const struct plan_request *req, struct plan 
 
         if (!p || !use || !pmd_l3s)
                 return -ENOMEM;
-        if (req->pmd_cores < 1)
+        p->host = req->host;
+        p->processes = req->host == PLAN_HOST_BOTH ? PLAN_DPDK_PROCESSES : 1;
+        if (req->pmd_cores < 1 && req->host != PLAN_HOST_GEN)
                 return diag_set(d, -EINVAL, "--pmd-cores %u: the NF needs at least one PMD core", req->pmd_cores);
-        if (req->gen_cores < 1)
+        if (req->gen_cores < 1 && req->host != PLAN_HOST_DUT)
                 return diag_set(d, -EINVAL, "--gen-cores %u: the generator needs at least one core", req->gen_cores);
         if ((r = role_init(&p->pmd)) < 0 || (r = role_init(&p->gen)) < 0 || (r = role_init(&p->housekeeping)) < 0)
                 return r;
@@ -567,6 +597,13 @@ int plan_make(const struct topo *t, const struct plan_request *req, struct plan 
         };
         if ((r = plan_ports(&pl, d)) < 0 || (r = plan_node(&pl, d)) < 0 || (r = plan_pmd(&pl, d)) < 0)
                 return r;
+        /* The DUT's PMD cores, when the generator host is the DUT itself. */
+        for (unsigned i = 0; req->avoid && i < t->n_cores; i++)
+                if (hwloc_bitmap_intersects(t->cores[i].pus, req->avoid)) {
+                        use[i] = USE_PMD;
+                        if (t->cores[i].l3 >= 0)
+                                hwloc_bitmap_set(pmd_l3s, (unsigned)t->cores[i].l3);
+                }
         /* The housekeeping core is reserved before the generator looks for cores, so the
          * generator takes it only when nothing else is left. */
         plan_housekeeping(&pl);

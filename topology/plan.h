@@ -45,15 +45,23 @@ int noise_placement_from_string(const char *s);
 #define PLAN_DEFAULT_HUGEPAGE_MEM (512ULL << 20) /* per DPDK process */
 #define PLAN_DPDK_PROCESSES 2                    /* isolab-nf and isolab-gen */
 
+/* Which roles this machine holds: both (one host), the NF only (the generator runs on
+ * another host, --gen-host), or the generator only (that other host). */
+enum plan_host { PLAN_HOST_BOTH, PLAN_HOST_DUT, PLAN_HOST_GEN };
+
 struct plan_request {
-        unsigned pmd_cores;        /* PMD threads of the NF, one whole core each (>= 1) */
-        unsigned gen_cores;        /* generator cores (>= 1) */
+        enum plan_host host;
+        unsigned pmd_cores;        /* PMD threads of the NF, one whole core each (>= 1; unused on the generator host) */
+        unsigned gen_cores;        /* generator cores (>= 1; unused on the DUT of two hosts) */
         int node;                  /* force this NUMA node (os index), -1: choose */
-        const char *const *ports;  /* PCI addresses of the NF's ports; none for virtual links */
+        const char *const *ports;  /* PCI addresses of the NF's ports (the generator's, on the generator
+                                    * host); none for virtual links */
         unsigned n_ports;
         unsigned noise_mask;       /* 1 << enum noise_placement for each mode to plan */
         uint64_t hugepage_size;    /* bytes; 0 chooses */
         uint64_t hugepage_mem;     /* bytes per DPDK process; 0: PLAN_DEFAULT_HUGEPAGE_MEM */
+        hwloc_const_bitmap_t avoid; /* the generator host: CPUs the NF's PMD threads take when it is the
+                                    * DUT itself (NULL: none); the generator goes there last */
 };
 
 struct plan_port {
@@ -78,6 +86,8 @@ struct plan_hugepages {
 };
 
 struct plan {
+        enum plan_host host;
+        unsigned processes;        /* DPDK processes whose hugepages this host holds */
         int node;                  /* os index of the chosen NUMA node */
         char node_reason[320];
         struct plan_port *ports;

@@ -200,6 +200,11 @@ int topo_load(const struct topo_load_opts *o, struct topo **ret, struct diag *d)
                         return diag_set(d, -EINVAL,
                                         "--topology %s is not a valid hwloc XML topology; make one with `lstopo --of xml FILE`",
                                         o->xml);
+        } else if (o->xml_buffer) {
+                t->source = TOPO_SOURCE_XML;
+                t->source_name = strdup(o->xml_name ? o->xml_name : "an XML topology");
+                if (hwloc_topology_set_xmlbuffer(t->hw, o->xml_buffer, (int)strlen(o->xml_buffer) + 1) < 0)
+                        return diag_set(d, -EINVAL, "the topology of %s is not valid hwloc XML", t->source_name);
         } else if (o->synthetic) {
                 t->source = TOPO_SOURCE_SYNTHETIC;
                 t->source_name = strdup(o->synthetic);
@@ -218,6 +223,8 @@ int topo_load(const struct topo_load_opts *o, struct topo **ret, struct diag *d)
                 /* hwloc checks an XML file at set_xml() or only at load(), depending on which
                  * XML backend (libxml2 or its own minimal parser) it picks at run time: the
                  * user gets the same sentence from either step. */
+                if (t->source == TOPO_SOURCE_XML && o->xml_buffer)
+                        return diag_set(d, -EINVAL, "the topology of %s is not valid hwloc XML", t->source_name);
                 if (t->source == TOPO_SOURCE_XML)
                         return diag_set(d, -EINVAL,
                                         "--topology %s is not a valid hwloc XML topology; make one with `lstopo --of xml FILE`",

@@ -79,6 +79,8 @@ struct topo {
 
 struct topo_load_opts {
         const char *xml;           /* load this hwloc XML file */
+        const char *xml_buffer;    /* or this hwloc XML text (another host's, read over SSH) */
+        const char *xml_name;      /* the buffer's name in messages: where it came from */
         const char *synthetic;     /* or this synthetic description */
         const char *sysfs_root;    /* for this system's hugepages; NULL: "/sys" */
         const char *cmdline_path;  /* for this system's isolation; NULL: "/proc/cmdline" */

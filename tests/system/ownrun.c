@@ -52,6 +52,13 @@ bool ownrun_add_dir(const char *dir) {
 
 bool ownrun_is_own(const char *name) {
         size_t len = strlen(name);
+        /* A run's generator session on the generator host (--gen-host): RUN-gen. */
+        if (len > 4 && strcmp(name + len - 4, "-gen") == 0) {
+                char run[128];
+                snprintf(run, sizeof(run), "%.*s", (int)(len - 4), name);
+                if (ownrun_is_own(run))
+                        return true;
+        }
         for (size_t i = 0; i < n_names; i++)
                 if (strcmp(name, names_[i]) == 0)
                         return true;

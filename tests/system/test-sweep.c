@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glob.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +49,7 @@ static void setup(void) {
 }
 
 static void engines_down(void);
+static void sshd_down(void);
 
 static void teardown(void) {
         if (sweep > 0) {
@@ -54,6 +58,7 @@ static void teardown(void) {
                 sweep = -1;
         }
         engines_down();
+        sshd_down();
         if (saved_nr >= 0)
                 cr_expect_eq(sysfix_read_long(SYSFIX_NR_2M), saved_nr, "the hugepage reservation was not restored");
         saved_nr = -1;
@@ -1608,4 +1613,273 @@ Test(sweep, a_docker_that_does_not_answer_is_one_sentence) {
                   "%s", text);
         free(text);
         cr_expect_neq(access("/nonexistent/never", F_OK), 0, "it changed something");
+}
+
+/* ---- two hosts (--gen-host): a private sshd on 127.0.0.1 --------------------------------- */
+
+static pid_t own_sshd = -1;
+static char ssh_dir[64];
+static unsigned sshd_port;
+static int run_sshd_was = -1; /* whether /run/sshd (its privilege separation directory) was there */
+
+/* A free TCP port on 127.0.0.1 (the kernel's choice). */
+static unsigned free_port(void) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+        cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+static bool port_answers(unsigned port) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+static void write_file(const char *name, const char *text) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/%s", ssh_dir, name);
+        FILE *f = fopen(path, "we");
+        cr_assert_not_null(f, "%s", path);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Debian's sshd on 127.0.0.1:PORT with a host key and a user key made for the test in a
+ * temporary directory, root's login by that key only; ISOLAB_SSH_COMMAND points ssh at
+ * the test's config (its key, its known_hosts).  sshd_down undoes all of it. */
+static void sshd_up(void) {
+        if (access("/usr/sbin/sshd", X_OK) < 0)
+                cr_skip_test("needs Debian's openssh-server (make deps installs it)");
+        snprintf(ssh_dir, sizeof(ssh_dir), "/tmp/isolab-ssh-XXXXXX");
+        cr_assert_not_null(mkdtemp(ssh_dir));
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t ed25519 -N '' -C isolab-test-host -f %s/host_key && "
+                                   "ssh-keygen -q -t ed25519 -N '' -C isolab-test-user -f %s/user_key && "
+                                   "cp %s/user_key.pub %s/authorized_keys",
+                 ssh_dir, ssh_dir, ssh_dir, ssh_dir);
+        cr_assert_eq(system(cmd), 0, "ssh-keygen failed");
+        sshd_port = free_port();
+        char text[1200], pub[400] = "";
+        snprintf(text, sizeof(text),
+                 "Port %u\nListenAddress 127.0.0.1\nHostKey %s/host_key\nAuthorizedKeysFile %s/authorized_keys\n"
+                 "PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                 "StrictModes no\nUsePAM no\nPidFile %s/sshd.pid\n",
+                 sshd_port, ssh_dir, ssh_dir, ssh_dir);
+        write_file("sshd_config", text);
+        snprintf(text, sizeof(text), "%s/host_key.pub", ssh_dir);
+        FILE *f = fopen(text, "re");
+        cr_assert_not_null(f);
+        cr_assert_not_null(fgets(pub, sizeof(pub), f));
+        fclose(f);
+        snprintf(text, sizeof(text), "[127.0.0.1]:%u %s", sshd_port, pub);
+        write_file("known_hosts", text);
+        snprintf(text, sizeof(text),
+                 "Host 127.0.0.1\n  IdentityFile %s/user_key\n  IdentitiesOnly yes\n  UserKnownHostsFile %s/known_hosts\n"
+                 "  StrictHostKeyChecking yes\n",
+                 ssh_dir, ssh_dir);
+        write_file("ssh_config", text);
+        run_sshd_was = access("/run/sshd", F_OK) == 0;
+        if (!run_sshd_was)
+                cr_assert_eq(mkdir("/run/sshd", 0755), 0);
+        char conf[120], log[120];
+        snprintf(conf, sizeof(conf), "%s/sshd_config", ssh_dir);
+        snprintf(log, sizeof(log), "%s/sshd.log", ssh_dir);
+        own_sshd = fork();
+        if (own_sshd == 0) {
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                dup2(fd, 2);
+                execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", conf, (char *)NULL);
+                _exit(127);
+        }
+        cr_assert_gt(own_sshd, 0);
+        for (int i = 0; i < 100 && !port_answers(sshd_port); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        cr_assert(port_answers(sshd_port), "sshd did not listen on 127.0.0.1:%u (see %s)", sshd_port, log);
+        snprintf(text, sizeof(text), "ssh -F %s/ssh_config", ssh_dir);
+        setenv("ISOLAB_SSH_COMMAND", text, 1);
+}
+
+static void sshd_down(void) {
+        unsetenv("ISOLAB_SSH_COMMAND");
+        if (own_sshd > 0) {
+                kill(own_sshd, SIGTERM);
+                waitpid(own_sshd, NULL, 0);
+                own_sshd = -1;
+        }
+        if (ssh_dir[0])
+                sysfix_rm_rf(ssh_dir);
+        ssh_dir[0] = '\0';
+        if (run_sshd_was == 0)
+                rmdir("/run/sshd");
+        run_sshd_was = -1;
+}
+
+static void gen_host_dest(char *buf, size_t len) {
+        snprintf(buf, len, "root@127.0.0.1:%u", sshd_port);
+}
+
+/* Nothing of the run on the "other" host either: its session's directory, its
+ * generator, its helper (the same machine here, so the same checks). */
+static void expect_gen_host_clean(const char *run) {
+        char dir[200], gen_run[120];
+        snprintf(gen_run, sizeof(gen_run), "%s-gen", run);
+        snprintf(dir, sizeof(dir), "/run/isolab/%s", gen_run);
+        /* The session ends a moment after its connection does. */
+        for (int i = 0; i < 200 && (access(dir, F_OK) == 0 || procs_of_run(gen_run) > 0); i++)
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        cr_expect_neq(access(dir, F_OK), 0, "%s is left", dir);
+        cr_expect_eq(procs_of_run(gen_run), 0, "a process of the generator session is left");
+        expect_machine_clean();
+}
+
+/* The study's testbed, reached through SSH: `isolab plan --gen-host` plans both hosts,
+ * and a short sweep runs its generator through `isolab serve gen` on the "generator
+ * host" (this machine, by 127.0.0.1; the data link stays vhost-user).  run.json records
+ * both hosts, the report says where latency was measured, nothing is left on either. */
+Test(sweep, the_generator_on_its_own_host_over_ssh, .timeout = 240) {
+        sshd_up();
+        char dest[64], cmd[600], *text = NULL;
+        gen_host_dest(dest, sizeof(dest));
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab plan --gen-host %s --gen-isolab " ISOLAB_BUILD "/isolab 2>&1", dest);
+        int st = run_capture(cmd, &text);
+        cr_expect_eq(st, 0, "%s", text);
+        cr_expect(text && strstr(text, ": the device under test") && strstr(text, ": the generator host") &&
+                          strstr(text, "none: the generator runs on its own host (--gen-host)"),
+                  "%s", text);
+        free(text);
+        const char *args[] = { "--cpu-quota", "100,50", "--duration", "1s", "--gen-host", dest, "--gen-isolab",
+                               ISOLAB_BUILD "/isolab", NULL };
+        sweep = start_isolab("sweep", args);
+        st = sweep_wait();
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (see %s/isolab.log)", st, out);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_eq(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                json_t *t = json_array_get(a, i);
+                cr_expect_null(json_object_get(t, "error"), "trial %zu: %s", i,
+                               json_string_value(json_object_get(t, "error")));
+                cr_expect_gt(num(json_object_get(t, "result"), "rx", "packets"), 0, "trial %zu forwarded nothing", i);
+        }
+        cr_expect_gt(num(json_array_get(a, 1), "cgroup", "throttled_time_pct"), 20, "50 %% is throttled on the DUT");
+        json_decref(a);
+        char path[160], run[128];
+        snprintf(path, sizeof(path), "%s/run/run.json", out);
+        json_t *rj = json_load_file(path, 0, NULL);
+        json_t *gh = json_object_get(rj, "gen_host");
+        cr_assert(json_is_object(gh), "run.json has no gen_host");
+        cr_expect_str_eq(json_string_value(json_object_get(gh, "host")), dest);
+        cr_expect(json_is_true(json_object_get(gh, "same_machine")));
+        cr_expect_eq(json_integer_value(json_object_get(gh, "proto")), 1);
+        cr_expect(json_is_string(json_object_get(gh, "kernel")) && json_is_string(json_object_get(gh, "dpdk")));
+        cr_expect_str_eq(json_string_value(json_object_get(json_object_get(gh, "plan"), "host_role")), "generator");
+        cr_expect_str_eq(json_string_value(json_object_get(json_object_get(rj, "plan"), "host_role")), "dut");
+        json_decref(rj);
+        char rep[16384];
+        report_text(rep, sizeof(rep));
+        cr_expect(strstr(rep, "Generator on root@127.0.0.1:") && strstr(rep, "latency: a round trip on the generator host's TSC"),
+                  "%.2000s", rep);
+        run_name(run, sizeof(run));
+        cr_assert_neq(run[0], '\0');
+        expect_gen_host_clean(run);
+        /* The generator's own output came back over ssh into its log. */
+        snprintf(path, sizeof(path), "%s/run/ssh.log", out);
+        cr_expect_eq(access(path, F_OK), 0, "the master connection has a log");
+}
+
+/* The ssh connection of the generator's session, a child of the controller (never by name). */
+static pid_t gen_session_ssh(pid_t controller) {
+        DIR *dh = opendir("/proc");
+        pid_t found = -1;
+        for (struct dirent *e; dh && (e = readdir(dh)) != NULL && found < 0;) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char path[300], buf[4096];
+                snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+                FILE *f = fopen(path, "re");
+                int ppid = 0;
+                if (f) {
+                        if (fscanf(f, "%*d (%*[^)]) %*c %d", &ppid) != 1)
+                                ppid = 0;
+                        fclose(f);
+                }
+                if (ppid != controller)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                ssize_t got = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                if (fd >= 0)
+                        close(fd);
+                for (ssize_t i = 0; i < got; i++)
+                        if (!buf[i])
+                                buf[i] = ' ';
+                if (got > 0 && (buf[got] = '\0', strstr(buf, " serve gen")))
+                        found = atoi(e->d_name);
+        }
+        if (dh)
+                closedir(dh);
+        return found;
+}
+
+/* The connection lost in the middle of a trial: that trial fails and says so, and the
+ * generator host is left as it was (its session saw the connection end and undid its
+ * hugepages, mount and generator); so is this one. */
+Test(sweep, a_lost_ssh_connection_fails_the_trial_and_leaves_nothing, .timeout = 240) {
+        sshd_up();
+        char dest[64], run[128];
+        gen_host_dest(dest, sizeof(dest));
+        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "3s", "--no-floor", "--gen-host", dest,
+                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial_within(90);
+        nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL); /* into the second trial */
+        pid_t ssh = gen_session_ssh(sweep);
+        cr_assert_gt(ssh, 0, "no ssh connection of the generator's session under the controller");
+        kill(ssh, SIGKILL);
+        int st = sweep_wait();
+        cr_expect(WIFEXITED(st), "status %d", st);
+        size_t n;
+        json_t *a = trials(&n);
+        cr_expect_geq(n, 2);
+        const char *err = json_string_value(json_object_get(json_array_get(a, 1), "error"));
+        cr_expect(err && strstr(err, "the connection to the generator host root@127.0.0.1:") && strstr(err, "ended"),
+                  "the second trial: %s", err ? err : "no error");
+        json_decref(a);
+        run_name(run, sizeof(run));
+        cr_assert_neq(run[0], '\0');
+        expect_gen_host_clean(run);
+}
+
+/* kill -9 of the controller: `isolab cleanup --gen-host` removes what is left on both
+ * hosts (here the master connection, the DUT's agents, cgroups, mount and hugepages; the
+ * generator's session ended with its connection). */
+Test(sweep, kill_9_then_cleanup_gen_host_leaves_nothing_on_either_host, .timeout = 240) {
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        sshd_up();
+        char dest[64], cmd[600], run[128], *text = NULL;
+        gen_host_dest(dest, sizeof(dest));
+        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "2s", "--no-floor", "--gen-host", dest,
+                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial_within(90);
+        run_name(run, sizeof(run));
+        kill(sweep, SIGKILL);
+        cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
+        sweep = -1;
+        snprintf(cmd, sizeof(cmd), ISOLAB_BUILD "/isolab cleanup --gen-host %s --gen-isolab " ISOLAB_BUILD "/isolab 2>&1", dest);
+        int st = run_capture(cmd, &text);
+        cr_expect_eq(st, 0, "%s", text);
+        cr_expect(text && strstr(text, "\"kind\":\"gen-host\"") && strstr(text, "root@127.0.0.1:"), "%s", text);
+        free(text);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        cr_assert_neq(run[0], '\0');
+        expect_gen_host_clean(run);
 }

@@ -513,28 +513,59 @@ static void rm_sysfs(void) {
         cr_expect_eq(system(cmd), 0);
 }
 
-/* A fixture sysfs tree: one port bound to vfio-pci, one to the kernel's i40e, none. */
-Test(link, a_port_must_exist_and_be_bound_to_a_dpdk_driver, .fini = rm_sysfs) {
+static void put(const char *rel, const char *text) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/%s", sysfs, rel);
+        FILE *f = fopen(p, "w");
+        cr_assert_not_null(f, "%s", p);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* A fixture sysfs tree: a port bound to vfio-pci with its IOMMU group, one bound to
+ * vfio-pci without (no IOMMU), one still held by the kernel's i40e with its link up at
+ * 10 Gbit/s, and none. */
+Test(link, a_port_must_exist_be_bound_to_a_dpdk_driver_and_have_an_iommu, .fini = rm_sysfs) {
         snprintf(sysfs, sizeof(sysfs), "/tmp/isolab-sysfs-XXXXXX");
         cr_assert_not_null(mkdtemp(sysfs));
         char p[256];
         const char *dirs[] = { "bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers", "bus/pci/drivers/vfio-pci",
-                               "bus/pci/drivers/i40e", "bus/pci/devices/0000:3b:00.0", "bus/pci/devices/0000:3b:00.1" };
+                               "bus/pci/drivers/i40e", "bus/pci/devices/0000:3b:00.0", "bus/pci/devices/0000:3b:00.1",
+                               "bus/pci/devices/0000:3b:00.2", "bus/pci/devices/0000:3b:00.1/net",
+                               "bus/pci/devices/0000:3b:00.1/net/enp59s0f1", "kernel", "kernel/iommu_groups",
+                               "kernel/iommu_groups/17", "module", "module/vfio", "module/vfio/parameters" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 snprintf(p, sizeof(p), "%s/%s", sysfs, dirs[i]);
                 cr_assert_eq(mkdir(p, 0755), 0, "%s", p);
         }
         snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.0/driver", sysfs);
         cr_assert_eq(symlink("../../../bus/pci/drivers/vfio-pci", p), 0);
+        snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.0/iommu_group", sysfs);
+        cr_assert_eq(symlink("../../../../kernel/iommu_groups/17", p), 0);
+        snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.2/driver", sysfs);
+        cr_assert_eq(symlink("../../../bus/pci/drivers/vfio-pci", p), 0);
         snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:3b:00.1/driver", sysfs);
         cr_assert_eq(symlink("../../../bus/pci/drivers/i40e", p), 0);
+        put("bus/pci/devices/0000:3b:00.1/net/enp59s0f1/operstate", "up\n");
+        put("bus/pci/devices/0000:3b:00.1/net/enp59s0f1/speed", "10000\n");
+        put("module/vfio/parameters/enable_unsafe_noiommu_mode", "N\n");
         struct diag d = { 0 };
-        cr_expect_eq(drivers_check_port(sysfs, "3b:00.0", &d), 0, "%s", d.msg);
-        cr_expect_lt(drivers_check_port(sysfs, "3b:00.1", &d), 0);
-        cr_expect(strstr(d.msg, "bound to i40e, which DPDK cannot drive; bind it with dpdk-devbind.py -b vfio-pci 0000:3b:00.1")
-                          != NULL, "%s", d.msg);
+        cr_expect_eq(drivers_check_port(sysfs, "3b:00.0", "--ports", &d), 0, "%s", d.msg);
+        cr_expect_lt(drivers_check_port(sysfs, "3b:00.1", "--gen-ports", &d), 0);
+        cr_expect(strstr(d.msg, "--gen-ports 3b:00.1: the port is bound to i40e (its link enp59s0f1 is up at 10000 Mb/s), "
+                                "which DPDK cannot drive; bind it with dpdk-devbind.py -b vfio-pci 0000:3b:00.1") != NULL,
+                  "%s", d.msg);
         d = (struct diag){ 0 };
-        cr_expect_lt(drivers_check_port(sysfs, "0000:af:00.0", &d), 0);
+        cr_expect_lt(drivers_check_port(sysfs, "3b:00.2", "--ports", &d), 0);
+        cr_expect(strstr(d.msg, "bound to vfio-pci but the port has no IOMMU group: boot with intel_iommu=on") != NULL, "%s",
+                  d.msg);
+        cr_expect(strstr(d.msg, "enable_unsafe_noiommu_mode") != NULL, "%s", d.msg);
+        /* No-IOMMU mode, switched on explicitly, is accepted. */
+        put("module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n");
+        d = (struct diag){ 0 };
+        cr_expect_eq(drivers_check_port(sysfs, "3b:00.2", "--ports", &d), 0, "%s", d.msg);
+        d = (struct diag){ 0 };
+        cr_expect_lt(drivers_check_port(sysfs, "0000:af:00.0", "--ports", &d), 0);
         cr_expect(strstr(d.msg, "there is no PCI device 0000:af:00.0 here") != NULL, "%s", d.msg);
         char full[16];
         cr_expect_eq(drivers_pci_addr("AF:1f.7", full, sizeof(full)), 0);
@@ -1035,14 +1066,14 @@ Test(nf, ovs_rxq_placement_is_parsed) {
 /* Sweeps of these options (up to 6 words after the verb) that experiment_build refuses,
  * each with a message holding needle. */
 struct refusal {
-        const char *args[6], *needle;
+        const char *args[8], *needle;
 };
 
 static void expect_refusals(const struct refusal *bad, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(experiment_free) struct experiment z = { 0 };
-                char *argv[8] = { "sweep" };
-                for (int k = 0; k < 6 && bad[i].args[k]; k++)
+                char *argv[10] = { "sweep" };
+                for (int k = 0; k < 8 && bad[i].args[k]; k++)
                         argv[k + 1] = (char *)bad[i].args[k];
                 struct diag e = { 0 };
                 cr_expect_lt(build(&z, EXP_SWEEP, &e, argv), 0, "accepted case %zu", i);
@@ -1245,4 +1276,39 @@ Test(container, a_missing_engine_names_its_package) {
         struct diag d = { 0 };
         cr_expect_eq(fake.check(&fake, &d), -ENOENT);
         cr_expect_str_eq(d.msg, "--container podman: /nonexistent/podman is missing; install Debian's podman (make deps)");
+}
+
+/* --gen-host: the generator's own host; with --link pci the NF's two ports in --ports and
+ * the generator's two in --gen-ports (the same address may be on each host). */
+Test(experiment, gen_host_options) {
+        _cleanup_(experiment_free) struct experiment x = { 0 };
+        struct diag d = { 0 };
+        unsetenv("ISOLAB_SSH_COMMAND");
+        cr_assert_eq(BUILD(&x, EXP_SWEEP, &d, "sweep", "--gen-host", "root@loadgen:2222", "--link", "pci", "--ports",
+                           "0000:af:00.0,0000:af:00.1", "--gen-ports", "af:00.0,af:00.1", "--gen-ssh", "ssh -i /root/k"),
+                     0, "%s", d.msg);
+        cr_expect(x.gen_remote);
+        cr_expect_str_eq(x.gh.dest, "root@loadgen");
+        cr_expect_eq(x.gh.port, 2222);
+        cr_expect_str_eq(x.gh.ssh_cmd, "ssh -i /root/k");
+        cr_expect_str_eq(x.ports[0], "0000:af:00.0", "the generator's, first");
+        cr_expect_str_eq(x.ports[2], "0000:af:00.0", "then the NF's");
+        /* ISOLAB_SSH_COMMAND wins over [gen] ssh, like GIT_SSH_COMMAND. */
+        _cleanup_(experiment_free) struct experiment y = { 0 };
+        setenv("ISOLAB_SSH_COMMAND", "/usr/bin/ssh -F /root/lab/config", 1);
+        cr_assert_eq(BUILD(&y, EXP_SWEEP, &d, "sweep", "--gen-host", "loadgen", "--gen-ssh", "ssh -i /root/k"), 0, "%s", d.msg);
+        cr_expect_str_eq(y.gh.ssh_cmd, "/usr/bin/ssh -F /root/lab/config");
+        unsetenv("ISOLAB_SSH_COMMAND");
+        static const struct refusal bad[] = {
+                { { "--gen-ports", "0000:af:00.0,0000:af:00.1" }, "--gen-ports is for --gen-host" },
+                { { "--gen-ssh", "ssh" }, "--gen-ssh is for --gen-host" },
+                { { "--gen-host", "h", "--link", "pci", "--ports", "0000:af:00.0,0000:af:00.1" }, "needs --gen-ports" },
+                { { "--gen-host", "h", "--link", "pci", "--ports", "0000:af:00.0", "--gen-ports", "af:00.0,af:00.1" },
+                  "needs --ports with the NF's 2" },
+                { { "--gen-host", "h", "--gen-ports", "af:00.0,af:00.1" }, "--gen-ports is for --link pci" },
+                { { "--gen-host", "h", "--link", "pci", "--ports", "af:00.0,af:00.1", "--gen-ports", "af:00.0,af:00.0" },
+                  "--gen-ports names 0000:af:00.0 twice" },
+                { { "--gen-host", "root@-x" }, "is not a host name" },
+        };
+        expect_refusals(bad, ELEMENTSOF(bad));
 }
