@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agents/common/proto.h"
@@ -37,7 +38,7 @@ static void gen_argv(const struct agent_env *e, const struct nf_ops *nf, struct 
                 argv_agent(e, ROLE_GEN, a);
         }
         argv_add(a, "--link-speed");
-        argv_add(a, "%" PRIu64, e->x->o.link_speed);
+        argv_add(a, "%" PRIu64, e->link_bps ? e->link_bps : e->x->o.link_speed);
         if (nf->gen_argv)
                 nf->gen_argv(e, a);
 }
@@ -46,6 +47,7 @@ static struct agent_env env_of(const struct exp_run *R) {
         return (struct agent_env){ .x = R->x, .run_dir = R->run_dir, .link_dir = R->link_dir, .huge_dir = R->huge_dir,
                                    .socket_mem = R->socket_mem, .lcores_gen = R->lc_gen, .lcores_nf = R->lc_nf,
                                    .gen_huge_dir = R->gen_huge_dir, .gen_socket_mem = R->gen_socket_mem,
+                                   .link_bps = R->link_bps,
                                    .prefix = { R->slot[ROLE_GEN].prefix, R->slot[ROLE_NF].prefix }, .ring = R->ring };
 }
 
@@ -399,11 +401,69 @@ static int move_other_threads(struct exp_run *R, struct diag *d) {
         return r;
 }
 
+/* --link pci: the generator's ports are up once the NF drives its side of the cables
+ * (10 s for it), and the slowest one's speed is the line rate ("line", "N%", the search's
+ * ceiling), whatever --link-speed said; the generator is told. */
+static int links_check(struct exp_run *R, struct diag *d) {
+        struct runner_agent *g = R->slot[ROLE_GEN].a;
+        if (link_spec_find(R->x->link)->kind != LINK_PCI || !g)
+                return 0;
+        json_t *rep = NULL, *down = NULL;
+        for (int i = 0; i < 100; i++) {
+                json_decref(rep);
+                rep = NULL;
+                json_t *req = json_pack("{s:s}", PROTO_CMD, PROTO_HELLO);
+                int r = runner_request(&R->run, g, req, 10000, &rep, d);
+                json_decref(req);
+                if (r < 0)
+                        return r;
+                size_t k;
+                json_t *p;
+                down = NULL;
+                json_array_foreach(json_object_get(rep, "ports"), k, p) if (!json_is_true(json_object_get(p, "link_up")) && !down)
+                        down = p;
+                if (!down)
+                        break;
+                nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+        }
+        int r = 0;
+        if (down) {
+                int k = (int)json_integer_value(json_object_get(down, "port"));
+                r = diag_set(d, -ENETDOWN, "--link pci: the generator's port %d (%s%s%s) is down after 10 s; check its cable to "
+                                           "the NF's port %d and that the NF drives it (ethtool on both ends, dpdk-devbind.py "
+                                           "--status)",
+                             k, json_string_value(json_object_get(down, "name")) ?: "?", R->gh ? " on " : "",
+                             R->gh ? R->gh->spec : "", k);
+        }
+        uint64_t slowest = 0;
+        size_t k;
+        json_t *p;
+        json_array_foreach(json_object_get(rep, "ports"), k, p) {
+                json_t *sp = json_object_get(p, "speed_mbps");
+                uint64_t bps = json_is_integer(sp) ? (uint64_t)json_integer_value(sp) * 1000000 : 0;
+                if (bps && (!slowest || bps < slowest))
+                        slowest = bps;
+        }
+        if (r >= 0 && slowest && slowest != R->link_bps) {
+                fprintf(stderr, "isolab: line rate from the ports' speed: %.0f Gbit/s (--link-speed said %.0f)\n", slowest / 1e9,
+                        R->link_bps / 1e9);
+                R->link_bps = slowest;
+                json_t *req = json_pack("{s:s, s:I}", PROTO_CMD, PROTO_CONFIGURE, "link_speed", (json_int_t)slowest), *ok = NULL;
+                r = runner_request(&R->run, g, req, 10000, &ok, d);
+                json_decref(req);
+                json_decref(ok);
+        }
+        json_decref(rep);
+        return r;
+}
+
 int agents_start(struct exp_run *R, struct diag *d) {
         const struct agent_slot *s = NULL;
         int r = start_both(R, &s, d);
         if (r >= 0)
                 r = move_other_threads(R, d);
+        if (r >= 0)
+                r = links_check(R, d);
         if (r < 0) {
                 report_error(d, r);
                 if (s)
@@ -433,5 +493,7 @@ int agents_restart(struct exp_run *R, const char *nf_cpus, struct diag *d) {
                 return r;
         const struct agent_slot *failed;
         r = start_both(R, &failed, d);
-        return r < 0 ? r : move_other_threads(R, d);
+        if (r >= 0)
+                r = move_other_threads(R, d);
+        return r < 0 ? r : links_check(R, d);
 }

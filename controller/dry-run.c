@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "controller/engine.h"
+#include "controller/genhost.h"
 #include "controller/method.h"
 #include "controller/render.h"
 #include "topology/cpulist.h"
@@ -117,6 +118,13 @@ void dry_run(struct exp_run *R) {
                 printf("Scenario    %s\n", x->sc.path);
         printf("Run         %s (nothing is started: --dry-run); results would go to %s\n\n", R->run_id, R->out);
         render_plan_text(stdout, R->t, p);
+        if (R->gh) {
+                printf("\n");
+                render_plan_text(stdout, R->gh->t, R->gh->p);
+                printf("\nGenerator   on %s through ssh (%s): isolab serve gen there reserves its %" PRIu64
+                       " hugepages, mounts /run/isolab/%s-gen/huge and starts isolab-gen with --lcores %s\n",
+                       R->gh->spec, R->gh->ssh_cmd, x->o.no_huge ? 0 : R->gh->p->huge.needed, R->run_id, R->lc_gen);
+        }
         dry_cgroups(R);
         if (x->o.no_huge)
                 printf("\nHugepages   none (--no-huge): DPDK on 4 KiB pages\n");

@@ -101,6 +101,7 @@ struct exp_run {
         char gen_socket_mem[128], gen_huge_dir[300]; /* the generator's (on its own host with --gen-host) */
         struct gen_host *gh;      /* --gen-host: that host, its topology and plan (genhost.h); NULL: one host */
         struct gen_host gh_store;
+        uint64_t link_bps;        /* the line rate: --link-speed, or the real ports' speed (agents.c) */
         struct runner_agent *gh_master; /* its master connection (agents.c), and which start of its slot */
         unsigned gh_master_gen;
         bool gh_recorded;         /* the generator host's cleanup is on the undo stack */

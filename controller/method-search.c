@@ -135,7 +135,7 @@ static int search_run_point(struct exp_run *R, const struct matrix_point *pt, co
         double found = 0;
         const char *of = NULL;
         for (unsigned k = 0; k < x->method->n_goals && !failed && !R->run.interrupted; k++) {
-                double line_pps = (double)x->o.link_speed / ((pt->frame_size + 20) * 8.0), throttle_us = 0;
+                double line_pps = (double)R->link_bps / ((pt->frame_size + 20) * 8.0), throttle_us = 0;
                 struct search se;
                 search_init(&se, &(struct search_cfg){ .max_pps = line_pps, .loss_goal = method_goal_pct(x, k) / 100,
                                                        .precision = x->precision / 100,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -40,6 +41,7 @@ struct agent_env {
         const char *lcores_nf;   /* of the NF, for the current pinning */
         const char *prefix[2];   /* DPDK --file-prefix of gen and nf */
         unsigned ring;           /* descriptors per ring of the virtual link (0: the driver's default) */
+        uint64_t link_bps;       /* the line rate: --link-speed, or the real ports' speed (0: --link-speed) */
 };
 
 enum agent_role { ROLE_GEN, ROLE_NF, _ROLE_MAX };

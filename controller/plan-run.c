@@ -363,6 +363,7 @@ int run_plan(struct exp_run *R, struct diag *d) {
                         return r;
         }
         R->gen_lcores = req.gen_cores;
+        R->link_bps = x->o.link_speed;
         if ((r = neighbours_make(x, R->p, &R->nb, d)) < 0 ||
             (r = make_matrix(R, d)) < 0)
                 return r;

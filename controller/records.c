@@ -292,7 +292,15 @@ static void records_clock(struct exp_run *R, json_t *const hellos[_ROLE_MAX], js
                         json_array_append_new(warnings, json_string(msg));
                 }
         }
+        /* Which clock times each packet's arrival (the NIC's RX timestamp where it has one). */
+        json_t *lc = json_object_get(hellos[ROLE_GEN], "latency_clock");
+        if (json_is_object(lc))
+                json_object_set(clock, "latency", lc);
         json_object_set_new(R->runj, "clock", clock);
+        /* The link: its kind, the line rate the rates refer to, the generator's ports as it sees them. */
+        json_object_set_new(R->runj, "link", json_pack("{s:s, s:I, s:O?}", "kind", R->x->link, "line_rate_bps",
+                                                       (json_int_t)R->link_bps, "generator_ports",
+                                                       json_object_get(hellos[ROLE_GEN], "ports")));
 }
 
 /* --gen-host: the generator's host as it described itself (kernel, command line, isolab
@@ -301,6 +309,10 @@ static void records_clock(struct exp_run *R, json_t *const hellos[_ROLE_MAX], js
 static void records_gen_host(struct exp_run *R, json_t *gen_hello, json_t *warnings) {
         const struct gen_host *g = R->gh;
         json_t *f = g->facts;
+        const char *arrival = json_string_value(json_object_get(json_object_get(gen_hello, "latency_clock"), "what"));
+        char latency[400];
+        snprintf(latency, sizeof(latency), "a round trip on the generator host: isolab-gen stamps each packet with its TSC "
+                 "when it sends it and times it when it comes back there (arrival: %s)", arrival ? arrival : "its TSC");
         for (unsigned i = 0; g->p && i < g->p->n_warnings; i++) {
                 char w[600];
                 snprintf(w, sizeof(w), "generator host %s: %s", g->spec, g->p->warnings[i]);
@@ -311,9 +323,7 @@ static void records_gen_host(struct exp_run *R, json_t *gen_hello, json_t *warni
                               json_object_get(f, "cmdline"), "boot_id", json_object_get(f, "boot_id"), "isolab",
                               json_object_get(f, "isolab"), "proto", json_object_get(f, "proto"), "same_machine",
                               g->same_machine, "topology", topo_to_json(g->t), "plan", plan_to_json(g->p), "dpdk",
-                              json_object_get(gen_hello, "runtime"), "latency",
-                              "a round trip on the generator host's TSC: isolab-gen stamps each packet when it sends it and "
-                              "reads the stamp when the packet comes back, both there");
+                              json_object_get(gen_hello, "runtime"), "latency", latency);
         if (o)
                 json_object_set_new(R->runj, "gen_host", o);
         if (g->same_machine)

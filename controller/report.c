@@ -20,7 +20,7 @@ static void render_floor(FILE *f, const struct run_model *m, enum model_format f
         /* --gen-host: where the generator ran, and what its latency is. */
         json_t *gh = json_object_get(m->run, "gen_host");
         if (json_is_object(gh) && fmt == FORMAT_TEXT)
-                fprintf(f, "Generator on %s (%s, kernel %s, DPDK %s%s); latency: %s\n",
+                fprintf(f, "Generator on %s (%s, kernel %s, %s%s); latency: %s\n",
                         json_string_value(json_object_get(gh, "host")) ?: "?",
                         json_string_value(json_object_get(gh, "name")) ?: "?", json_string_value(json_object_get(gh, "kernel")) ?: "?",
                         json_string_value(json_object_get(gh, "dpdk")) ?: "?",

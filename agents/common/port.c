@@ -1,4 +1,7 @@
 /* port — see port.h. */
+/* rte_eth_read_clock (the NIC's clock, for hardware RX timestamps) is still marked
+ * experimental in DPDK 22.11; it has been in ethdev unchanged since 19.08. */
+#define ALLOW_EXPERIMENTAL_API 1
 #include "agents/common/port.h"
 
 #include <errno.h>
@@ -32,6 +35,8 @@ int port_start(uint16_t port, const struct port_conf *c, char *err, size_t errle
         conf.intr_conf.lsc = c->lsc && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) ? 1 : 0;
         if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
                 conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+        if (c->rx_timestamp && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+                conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
         r = rte_eth_dev_configure(port, c->nb_rxq, c->nb_txq, &conf);
         if (r < 0) {
                 snprintf(err, errlen, "port %u (%s): configure failed: %s", port, name, rte_strerror(-r));
@@ -78,6 +83,29 @@ bool port_wait_link(uint16_t port, unsigned timeout_ms) {
                         return false;
                 rte_delay_ms(10);
         }
+}
+
+bool port_rx_timestamp_capable(uint16_t port) {
+        struct rte_eth_dev_info info;
+        uint64_t clock;
+        return rte_eth_dev_info_get(port, &info) == 0 && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) &&
+               rte_eth_read_clock(port, &clock) == 0;
+}
+
+json_t *port_describe(uint16_t port) {
+        struct rte_eth_dev_info info;
+        struct rte_eth_link link = { 0 };
+        char name[RTE_ETH_NAME_MAX_LEN] = "";
+        rte_eth_dev_get_name_by_port(port, name);
+        bool have_info = rte_eth_dev_info_get(port, &info) == 0;
+        bool have_link = rte_eth_link_get_nowait(port, &link) == 0;
+        bool known = have_link && link.link_speed != RTE_ETH_SPEED_NUM_NONE && link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN;
+        return json_pack("{s:i, s:s, s:s, s:b, s:o, s:b, s:b}", "port", port, "name", name, "driver",
+                         have_info && info.driver_name ? info.driver_name : "?", "link_up",
+                         have_link && link.link_status == RTE_ETH_LINK_UP, "speed_mbps",
+                         known ? json_integer((json_int_t)link.link_speed) : json_null(), "full_duplex",
+                         have_link && link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX, "rx_timestamp",
+                         port_rx_timestamp_capable(port));
 }
 
 json_t *port_json(uint16_t port) {

@@ -15,6 +15,7 @@ struct port_conf {
         uint16_t nb_rxd, nb_txd;   /* 0: the defaults below */
         struct rte_mempool *pool;
         bool lsc;                  /* ask for link-state-change interrupts */
+        bool rx_timestamp;         /* turn on the NIC's RX timestamps (RTE_ETH_RX_OFFLOAD_TIMESTAMP), when offered */
 };
 
 #define PORT_RXD 1024
@@ -28,6 +29,12 @@ int port_start(uint16_t port, const struct port_conf *c, char *err, size_t errle
 bool port_wait_link(uint16_t port, unsigned timeout_ms);
 bool port_link_up(uint16_t port);
 
+/* Whether the port's NIC stamps received packets itself (RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+ * and its clock can be read (rte_eth_read_clock): hardware RX timestamps are usable. */
+bool port_rx_timestamp_capable(uint16_t port);
+/* What the port is: {"port", "name", "driver", "link_up", "speed_mbps" (null when unknown),
+ * "full_duplex", "rx_timestamp" (port_rx_timestamp_capable)}. */
+json_t *port_describe(uint16_t port);
 /* {"port", "name", "socket", "link", "rx", "tx", "imissed", "ierrors", "oerrors", "rx_nombuf"} */
 json_t *port_json(uint16_t port);
 

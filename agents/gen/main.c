@@ -21,6 +21,9 @@
  * Usage: isolab-gen EAL-ARGS -- [--link vhost|memif|pci] [--link-dir DIR] [--link-ports N]
  *                               [--link-queues N] [--tx-port N] [--rx-port N] [--selftest SOCKET]
  *                               [--link-speed BPS] [--mbufs N] [--mbuf-size BYTES] */
+/* rte_eth_read_clock (the NIC's clock, for hardware RX timestamps) is still marked
+ * experimental in DPDK 22.11; it has been in ethdev unchanged since 19.08. */
+#define ALLOW_EXPERIMENTAL_API 1
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -131,6 +134,7 @@ struct trial {
         /* out, RX side (written by the RX lcore) */
         struct {
                 uint64_t rx, rx_warm, rx_other, rx_stale;
+                uint64_t rx_hwts;          /* measured with the NIC's RX timestamp */
                 struct seqtrack seq;
                 struct lossrun runs;       /* burst loss from sequence gaps */
                 struct histo lat;          /* one-way latency, ns */
@@ -152,8 +156,68 @@ static struct tsc_clock clock_info;
 static unsigned tx_lcore, rx_lcore;
 static struct tsc_skew skew;      /* TX lcore vs RX lcore, when they differ (rounds 0: not measured) */
 
+/* Hardware RX timestamps (a NIC with RTE_ETH_RX_OFFLOAD_TIMESTAMP and a readable clock):
+ * the receive time of a packet is the NIC's stamp, mapped onto the TSC, instead of the
+ * TSC when the RX lcore got round to it.  The map is a line through two (TSC, NIC clock)
+ * pairs: one taken at start, one at each trial's start (the longer apart, the better its
+ * slope); its anchor is the trial's pair.  The send time stays the TSC in the packet. */
+static struct {
+        bool on;
+        int dynfield;             /* offset of the mbuf's timestamp */
+        uint64_t flag;            /* its ol_flags bit */
+        uint64_t tsc0, nic0;      /* the first pair */
+        uint64_t tsc_a, nic_a;    /* the trial's anchor */
+        double tsc_per_tick;      /* the slope */
+        char why[160];            /* why it is off, or what it uses */
+} hwts;
+
 static uint64_t read_tsc(void) {
         return rte_rdtsc();
+}
+
+/* One (TSC, NIC clock) pair: the TSC halfway through the clock's read. */
+static bool hwts_pair(uint64_t *tsc, uint64_t *nic) {
+        uint64_t t1 = rte_rdtsc();
+        int r = rte_eth_read_clock((uint16_t)opt.rx_port, nic);
+        uint64_t t2 = rte_rdtsc();
+        *tsc = t1 + (t2 - t1) / 2;
+        return r == 0;
+}
+
+static void hwts_init(void) {
+        char name[RTE_ETH_NAME_MAX_LEN] = "?";
+        rte_eth_dev_get_name_by_port((uint16_t)opt.rx_port, name);
+        if (!port_rx_timestamp_capable((uint16_t)opt.rx_port)) {
+                snprintf(hwts.why, sizeof(hwts.why), "the generator's TSC when its RX lcore polls the packet: port %u (%s) "
+                         "offers no hardware RX timestamps", opt.rx_port, name);
+                return;
+        }
+        if (rte_mbuf_dyn_rx_timestamp_register(&hwts.dynfield, &hwts.flag) < 0 || !hwts_pair(&hwts.tsc0, &hwts.nic0)) {
+                snprintf(hwts.why, sizeof(hwts.why), "the generator's TSC: port %u (%s) has RX timestamps but their "
+                         "mbuf field or its clock is not usable", opt.rx_port, name);
+                return;
+        }
+        hwts.on = true;
+        snprintf(hwts.why, sizeof(hwts.why), "port %u (%s)'s hardware RX timestamp, mapped onto the generator's TSC; the "
+                 "send time is the TSC stamped in the packet", opt.rx_port, name);
+}
+
+/* At a trial's start: the anchor, and the slope from the first pair (rejected when the
+ * clock ran backwards or the pairs are under 10 ms apart: the last slope stays). */
+static void hwts_anchor(void) {
+        if (!hwts.on || !hwts_pair(&hwts.tsc_a, &hwts.nic_a))
+                return;
+        if (hwts.nic_a > hwts.nic0 && hwts.tsc_a > hwts.tsc0 + tsc_hz / 100)
+                hwts.tsc_per_tick = (double)(hwts.tsc_a - hwts.tsc0) / (double)(hwts.nic_a - hwts.nic0);
+}
+
+/* A packet's receive time on the TSC: the NIC's stamp when it has one. */
+static inline uint64_t rx_time(const struct rte_mbuf *m, uint64_t polled) {
+        if (!hwts.on || hwts.tsc_per_tick <= 0 || !(m->ol_flags & hwts.flag))
+                return polled;
+        uint64_t ts = *RTE_MBUF_DYNFIELD(m, hwts.dynfield, rte_mbuf_timestamp_t *);
+        double dt = ((double)ts - (double)hwts.nic_a) * hwts.tsc_per_tick;
+        return (uint64_t)((double)hwts.tsc_a + dt);
 }
 
 /* The TX lcore stamps, the RX lcore reads: their TSCs must agree.  A token goes back and
@@ -228,7 +292,12 @@ static json_t *gen_hello_extra(void) {
                 snprintf(why, sizeof(why), "the TX and RX lcores did not both run within %d ms (one CPU?)", SKEW_MS);
                 json_object_set_new(c, "tx_rx_skew", json_pack("{s:s}", "not_measured", why));
         }
-        return json_pack("{s:o}", "tsc", c);
+        json_t *ports = json_array();
+        uint16_t p;
+        RTE_ETH_FOREACH_DEV(p)
+        json_array_append_new(ports, port_describe(p));
+        return json_pack("{s:o, s:o, s:{s:s, s:s}}", "tsc", c, "ports", ports, "latency_clock", "rx", hwts.on ? "nic" : "tsc",
+                         "what", hwts.why);
 }
 
 static inline uint64_t cycles_to_ns(uint64_t c) {
@@ -263,7 +332,10 @@ static inline void rx_poll(struct trial *t) {
                 seq &= GEN_SEQ_MASK;
                 t->rx++;
                 measured++;
-                histo_add(&t->lat, now > tsc ? cycles_to_ns(now - tsc) : 0);
+                uint64_t at = rx_time(pkts[i], now);
+                if (at != now)
+                        t->rx_hwts++;
+                histo_add(&t->lat, at > tsc ? cycles_to_ns(at - tsc) : 0);
                 seqtrack_add(&t->seq, seq);
                 if (!t->runs.started)
                         t->runs.t0 = t0; /* a measured packet: TX has published its start */
@@ -601,6 +673,7 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         for (unsigned f = 0; f < flows; f++)
                 frame_build_headers(tmpl[f], &ft, f);
 
+        hwts_anchor();
         struct rte_eth_stats before[2], after[2];
         rte_eth_stats_get((uint16_t)opt.tx_port, &before[0]);
         rte_eth_stats_get((uint16_t)opt.rx_port, &before[1]);
@@ -658,6 +731,9 @@ static int cmd_trial(const struct proto_cmd *cmd, json_t *req, json_t *reply, ch
         json_object_set_new(txj, "max_gap_ns", json_integer((json_int_t)max_gap_ns));
         json_object_set_new(txj, "stall_ns", json_integer((json_int_t)cycles_to_ns(t->stall_tsc)));
         json_object_set_new(txj, "stalled", json_boolean(max_gap_ns > GEN_STALL_MARK_NS));
+        /* Which clock timed each packet's arrival. */
+        json_object_set_new(res, "latency_clock",
+                            json_pack("{s:s, s:I}", "rx", t->rx_hwts ? "nic" : "tsc", "rx_hardware_stamped", (json_int_t)t->rx_hwts));
         /* Test packets of an earlier trial that arrived in this one: not latency, not loss. */
         json_object_set_new(json_object_get(res, "rx"), "stale", json_integer((json_int_t)t->rx_stale));
         /* Due, sent and received per 1 ms: where the generator fell behind, where the NF
@@ -820,7 +896,7 @@ static int gen_init(int argc, char **argv) {
                 /* The TX port's queues in pairs: a virtio device enables the pairs configured. */
                 uint16_t nq = (uint16_t)(p == opt.tx_port ? opt.tx_queues : 1);
                 struct port_conf pc = { .nb_rxq = nq, .nb_txq = nq, .pool = pool, .nb_rxd = (uint16_t)opt.link.ring,
-                                        .nb_txd = (uint16_t)opt.link.ring };
+                                        .nb_txd = (uint16_t)opt.link.ring, .rx_timestamp = p == opt.rx_port };
                 if (port_start(p, &pc, err, sizeof(err)) < 0) {
                         fprintf(stderr, "isolab-gen: %s\n", err);
                         goto fail;
@@ -844,6 +920,7 @@ static int gen_init(int argc, char **argv) {
                 }
         }
         measure_skew();
+        hwts_init();
         return 0;
 fail:
         agent_eal_fini();
