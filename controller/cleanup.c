@@ -235,6 +235,15 @@ static int clean_one(const char *run_dir, int verbose) {
         }
         json_t *rec;
         pid_t pid = live_owner(a);
+        /* A generator session (RUN-gen) of a run whose own state is here: that run's
+         * gen-host record waits for it to end and cleans it, whichever comes first. */
+        size_t dl = strlen(run_dir);
+        char parent[600];
+        snprintf(parent, sizeof(parent), "%.*s/state.json", (int)(dl > 4 ? dl - 4 : 0), run_dir);
+        if (pid > 0 && dl > 4 && strcmp(run_dir + dl - 4, "-gen") == 0 && access(parent, F_OK) == 0) {
+                json_decref(a);
+                return 0;
+        }
         if (pid > 0) {
                 fprintf(stderr, "isolab: cleanup: %s belongs to running controller %d; left alone\n", run_dir, (int)pid);
                 json_decref(a);

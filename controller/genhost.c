@@ -248,27 +248,21 @@ int genhost_query(struct gen_host *g, const char *const ports[2], struct diag *d
         int st = spawn_capture_flags(a.v, 4u << 20, SPAWN_STDERR, &out);
         if (st < 0)
                 return diag_set(d, st, "--gen-host %s: cannot run %s: %s", g->spec, a.v[0], strerror(-st));
-        /* ssh may say something before the reply (a host key added): the reply is the last
-         * line that is an object. */
+        /* ssh may say something before the reply (a host key added): the reply is the line
+         * that is an object saying ok. */
         json_t *facts = NULL;
-        for (char *line = out; line && *line && !facts;) {
-                char *next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                if (line[0] == '{') {
-                        json_t *o = json_loads(line, 0, NULL);
-                        if (json_is_true(json_object_get(o, "ok")))
-                                facts = o;
-                        else
-                                json_decref(o);
-                }
-                if (!facts && next)
-                        next[-1] = '\n';
-                line = next;
+        _cleanup_free_ char *copy = strdup(out ? out : "");
+        for (char *save = NULL, *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !facts;
+             line = strtok_r(NULL, "\n", &save)) {
+                json_t *o = line[0] == '{' ? json_loads(line, 0, NULL) : NULL;
+                if (json_is_true(json_object_get(o, "ok")))
+                        facts = o;
+                else
+                        json_decref(o);
         }
         if (!facts) {
                 char why[400];
-                last_line(out, why, sizeof(why));
+                last_line(out ? out : (char[]){ "" }, why, sizeof(why));
                 if (st == 127 || strstr(why, "not found"))
                         return diag_set(d, -ENOENT, "--gen-host %s: %s is not there (%s); install isolab's package on the "
                                                     "generator host, or give its path with --gen-isolab",

@@ -182,10 +182,8 @@ static int make_names(struct exp_run *R) {
         return 0;
 }
 
-/* The agents' slots and what their command lines share: lcore 0 (control) on the
- * housekeeping CPU, workers on the plan's; --socket-mem takes MB per node in node order,
- * all of it on the planned node, so DPDK cannot fall back to a remote one. */
-/* --socket-mem: MB per node in node order, all on the plan's node. */
+/* --socket-mem: MB per node in node order, all of it on the plan's node, so DPDK cannot
+ * fall back to a remote one. */
 static void socket_mem_of(const struct plan *p, char *buf, size_t len) {
         buf[0] = '\0';
         for (int nd = 0; nd <= p->node; nd++) {
@@ -197,6 +195,8 @@ static void socket_mem_of(const struct plan *p, char *buf, size_t len) {
         }
 }
 
+/* The agents' slots and what their command lines share: lcore 0 (control) on the
+ * housekeeping CPU, workers on the plan's (the generator host's with --gen-host). */
 static void make_slots(struct exp_run *R) {
         const struct plan *p = R->p;
         /* The generator's plan: this host's, or its own host's (--gen-host). */

@@ -373,6 +373,10 @@ int records_begin(struct exp_run *R) {
                 records_clock(R, hellos, warnings);
         if (R->runj && R->gh)
                 records_gen_host(R, hellos[ROLE_GEN], warnings);
+        /* This isolab and its protocol (the generator host's are in gen_host). */
+        if (R->runj)
+                json_object_set_new(json_object_get(R->runj, "host"), "isolab",
+                                    json_pack("{s:s, s:i}", "version", ISOLAB_VERSION, "proto", ISOLAB_PROTO_VERSION));
         for (int k = 0; k < _ROLE_MAX; k++)
                 json_decref(hellos[k]);
         if (!R->runj)

@@ -122,6 +122,7 @@ struct session {
         char huge[220];
         int lock_fd;              /* this host's run lock, or -1 when the run's own controller holds it */
         pid_t gen;                /* isolab-gen, 0 before it starts and once reaped */
+        char prefix[120];         /* its DPDK --file-prefix: /var/run/dpdk/PREFIX is removed after it */
         int gen_in, gen_out;
         int exit_code;
 };
@@ -181,6 +182,12 @@ static int undo_gen(void *data, struct diag *d) {
                 waitpid(s->gen, NULL, 0);
                 s->gen = 0;
         }
+        if (s->prefix[0]) {
+                char path[200];
+                snprintf(path, sizeof(path), "/var/run/dpdk/%s", s->prefix);
+                cleanup_rm_rf(path);
+                rmdir("/var/run/dpdk");
+        }
         return 0;
 }
 
@@ -223,6 +230,13 @@ static bool arg_ok(const char *s) {
         return strlen(s) < 1024 && strspn(s, ok) == strlen(s);
 }
 
+/* err gets "WHAT: strerror(errno)"; returns -errno (read before anything can change it). */
+static int sys_fail(char *err, size_t errlen, const char *what, const char *path) {
+        int e = errno;
+        snprintf(err, errlen, "%s %.300s: %s", what, path, strerror(e));
+        return -e;
+}
+
 static int push(struct session *s, undo_fn fn, void *data, json_t *rec, const char *what) {
         return undo_push_rec(&s->undo, fn, data, rec, "%s", what);
 }
@@ -242,6 +256,9 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         if (!run || !paths_is_name(run) || strlen(run) > 60 || !json_is_array(argv) || n < 1 || n > 120 || node < 0 ||
             node > 4095)
                 return snprintf(err, errlen, "start: run (a name), node and argv (1 to 120 words) are required"), -EINVAL;
+        if (pages && (page_size < 4096 || (page_size & (page_size - 1)) || pages > (1u << 20)))
+                return snprintf(err, errlen, "start: page_size must be a power of two of at least 4096 and pages at most "
+                                             "%u", 1u << 20), -EINVAL;
         for (size_t i = 1; i < n; i++) {
                 const char *w = json_string_value(json_array_get(argv, i));
                 if (!w || !arg_ok(w))
@@ -249,6 +266,12 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
                                                      "digits, ._,:=/@()%%+*-)", i, w ? w : "not a string"), -EINVAL;
         }
         snprintf(s->run, sizeof(s->run), "%s", run);
+        /* Its DPDK runtime directory, removed after it (a name, never a path). */
+        for (size_t i = 1; i + 1 < n; i++) {
+                const char *w = json_string_value(json_array_get(argv, i)), *v = json_string_value(json_array_get(argv, i + 1));
+                if (strcmp(w, "--file-prefix") == 0 && paths_is_name(v) && strlen(v) < sizeof(s->prefix))
+                        snprintf(s->prefix, sizeof(s->prefix), "%s", v);
+        }
         int r = take_lock(s, boot, &d);
         if (r < 0)
                 return snprintf(err, errlen, "%s", d.msg), r;
@@ -265,7 +288,7 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         /* A session of this run that died: its leftovers first. */
         cleanup_all(strrchr(s->dir, '/') + 1, 0);
         if (mkdir(s->dir, 0700) < 0)
-                return snprintf(err, errlen, "cannot create %s: %s", s->dir, strerror(errno)), -errno;
+                return sys_fail(err, errlen, "cannot create", s->dir);
         char state[260];
         snprintf(state, sizeof(state), "%s/state.json", s->dir);
         undo_set_state_file(&s->undo, state);
@@ -310,13 +333,14 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
                                         (int64_t)node, u->added, want - found_free), -ENOMEM;
                 char opts[64];
                 if (mkdir(s->huge, 0700) < 0)
-                        return snprintf(err, errlen, "cannot create %s: %s", s->huge, strerror(errno)), -errno;
-                snprintf(opts, sizeof(opts), "pagesize=%" PRIu64 "K,mode=0700", page_size / 1024);
-                if (mount("nodev", s->huge, "hugetlbfs", MS_NOSUID | MS_NODEV, opts) < 0)
-                        return snprintf(err, errlen, "cannot mount hugetlbfs at %s: %s", s->huge, strerror(errno)), -errno;
+                        return sys_fail(err, errlen, "cannot create", s->huge);
+                /* The undo first: unmounting what is not mounted is not an error. */
                 if ((r = push(s, undo_umount, strdup(s->huge), json_pack("{s:s, s:s}", "kind", "umount", "path", s->huge),
                               "unmount the generator's hugetlbfs")) < 0)
                         return snprintf(err, errlen, "cannot record the mount: %s", strerror(-r)), r;
+                snprintf(opts, sizeof(opts), "pagesize=%" PRIu64 "K,mode=0700", page_size / 1024);
+                if (mount("nodev", s->huge, "hugetlbfs", MS_NOSUID | MS_NODEV, opts) < 0)
+                        return sys_fail(err, errlen, "cannot mount hugetlbfs at", s->huge);
         }
         char bin[600];
         paths_agent("gen", bin, sizeof(bin));
@@ -329,7 +353,7 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         int in[2], out[2];
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
                 free(av);
-                return snprintf(err, errlen, "pipe: %s", strerror(errno)), -errno;
+                return sys_fail(err, errlen, "cannot make", "a pipe");
         }
         pid_t pid = fork();
         if (pid == 0) {
@@ -348,7 +372,7 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         close(in[0]);
         close(out[1]);
         if (pid < 0)
-                return snprintf(err, errlen, "fork: %s", strerror(errno)), -errno;
+                return sys_fail(err, errlen, "cannot fork", bin);
         s->gen = pid;
         s->gen_in = in[1];
         s->gen_out = out[0];
@@ -356,13 +380,9 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         if (!sp)
                 return -ENOMEM;
         *sp = s;
-        char prefix[120] = "";
-        for (size_t i = 1; i + 1 < n; i++)
-                if (strcmp(json_string_value(json_array_get(argv, i)), "--file-prefix") == 0)
-                        snprintf(prefix, sizeof(prefix), "%s", json_string_value(json_array_get(argv, i + 1)));
         if ((r = push(s, undo_gen, sp,
                       json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)pid, "starttime",
-                                (json_int_t)proc_starttime(pid), "prefix", strchr(prefix, '/') ? "" : prefix),
+                                (json_int_t)proc_starttime(pid), "prefix", s->prefix),
                       "stop isolab-gen")) < 0)
                 return snprintf(err, errlen, "cannot record isolab-gen: %s", strerror(-r)), r;
         return 0;
@@ -387,46 +407,40 @@ static int write_all(int fd, const char *buf, size_t n) {
         return 0;
 }
 
-/* Bytes both ways until the generator exits; the end of our input (the connection gone,
- * or the controller done) closes its input, and a stop signal or a broken pipe stops it:
- * SIGTERM, then SIGKILL after 10 s. */
+/* Bytes both ways until the generator exits.  The end of our input (the controller done,
+ * or the connection gone) closes its input: it quits by itself when idle, and gets
+ * SIGTERM a second later (a trial in progress ends early), SIGKILL 10 s after that.  A
+ * stop signal or a broken pipe sends SIGTERM at once. */
 static void relay(struct session *s, int sfd) {
         char buf[65536];
         bool in_open = true;
-        uint64_t kill_at = 0;
+        uint64_t term_at = 0, kill_at = 0;
+#define STOP_IN(ms) (term_at = term_at ? term_at : mono_ms() + (ms), kill_at = kill_at ? kill_at : term_at + 10000)
         while (s->gen > 0) {
                 struct pollfd p[3] = { { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
                                        { .fd = s->gen_out, .events = POLLIN },
                                        { .fd = sfd, .events = POLLIN } };
-                int n = poll(p, 3, 200);
+                int n = poll(p, 3, 100);
                 if (n < 0 && errno != EINTR)
                         break;
                 if (p[2].revents & POLLIN) {
                         struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD) {
-                                kill(s->gen, SIGTERM);
-                                if (!kill_at)
-                                        kill_at = mono_ms() + 10000;
-                        }
+                        if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
+                                STOP_IN(0);
                 }
                 if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
                         ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
                         if (r > 0 && write_all(s->gen_in, buf, (size_t)r) == 0)
                                 continue;
-                        /* End of input: the connection is gone (or the controller is done). */
                         in_open = false;
                         close(s->gen_in);
                         s->gen_in = -1;
-                        kill(s->gen, SIGTERM);
-                        if (!kill_at)
-                                kill_at = mono_ms() + 10000;
+                        STOP_IN(1000);
                 }
                 if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                         ssize_t r = read(s->gen_out, buf, sizeof(buf));
-                        if (r > 0 && write_all(STDOUT_FILENO, buf, (size_t)r) < 0 && !kill_at) {
-                                kill(s->gen, SIGTERM); /* the controller cannot hear us any more */
-                                kill_at = mono_ms() + 10000;
-                        }
+                        if (r > 0 && write_all(STDOUT_FILENO, buf, (size_t)r) < 0)
+                                STOP_IN(0); /* the controller cannot hear us any more */
                 }
                 int st;
                 if (waitpid(s->gen, &st, WNOHANG) == s->gen) {
@@ -439,11 +453,17 @@ static void relay(struct session *s, int sfd) {
                                         break;
                         break;
                 }
-                if (kill_at && mono_ms() > kill_at) {
+                uint64_t now = mono_ms();
+                if (term_at && now >= term_at && term_at != UINT64_MAX) {
+                        kill(s->gen, SIGTERM);
+                        term_at = UINT64_MAX;
+                }
+                if (kill_at && now >= kill_at && kill_at != UINT64_MAX) {
                         kill(s->gen, SIGKILL);
                         kill_at = UINT64_MAX;
                 }
         }
+#undef STOP_IN
 }
 
 static void report(const struct undo_entry *e, const struct diag *d, void *ctx) {

@@ -1736,6 +1736,8 @@ static void expect_gen_host_clean(const char *run) {
                 nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
         cr_expect_neq(access(dir, F_OK), 0, "%s is left", dir);
         cr_expect_eq(procs_of_run(gen_run), 0, "a process of the generator session is left");
+        snprintf(dir, sizeof(dir), "/var/run/dpdk/isolab-%s-gen", run);
+        cr_expect_neq(access(dir, F_OK), 0, "%s (the generator's DPDK runtime directory) is left", dir);
         expect_machine_clean();
 }
 
@@ -1781,6 +1783,8 @@ Test(sweep, the_generator_on_its_own_host_over_ssh, .timeout = 240) {
         cr_expect(json_is_string(json_object_get(gh, "kernel")) && json_is_string(json_object_get(gh, "dpdk")));
         cr_expect_str_eq(json_string_value(json_object_get(json_object_get(gh, "plan"), "host_role")), "generator");
         cr_expect_str_eq(json_string_value(json_object_get(json_object_get(rj, "plan"), "host_role")), "dut");
+        cr_expect_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(rj, "host"), "isolab"), "version")),
+                         json_string_value(json_object_get(gh, "isolab")), "both hosts' isolab versions are recorded");
         /* vhost-user stamps nothing: arrival is the generator's TSC, and run.json says so. */
         json_t *lc = json_object_get(json_object_get(rj, "clock"), "latency");
         cr_expect_str_eq(json_string_value(json_object_get(lc, "rx")), "tsc");

@@ -251,3 +251,29 @@ Test(genhost, a_bad_cleanup_record_is_refused) {
         cr_expect_eq(cleanup_gen_host(rec, &d), -EINVAL, "a relative program: %s", d.msg);
         json_decref(rec);
 }
+
+/* `isolab plan` for two hosts described by files: no connection, both plans printed, each
+ * named for its role (the generator host's by --gen-host). */
+Test(genhost, isolab_plan_prints_both_hosts_from_files) {
+        FILE *p = popen(ISOLAB_BUILD "/isolab plan --topology " FIX "d430-2s-x710-socket0.xml --pmd-cores 2 --ports "
+                                     "0000:06:00.0,0000:06:00.1 --gen-host root@loadgen --gen-topology " FIX
+                                     "epyc-1s-nps4-e810-node2.xml --gen-ports 0000:c1:00.0,0000:c1:00.1 --gen-cores 2 2>&1",
+                        "r");
+        cr_assert_not_null(p);
+        char text[8192];
+        size_t n = fread(text, 1, sizeof(text) - 1, p);
+        text[n] = '\0';
+        cr_expect_eq(pclose(p), 0, "%s", text);
+        cr_expect(strstr(text, "d430-2s-x710-socket0.xml: the device under test"), "%s", text);
+        cr_expect(strstr(text, "epyc-1s-nps4-e810-node2.xml: the generator host"), "%s", text);
+        cr_expect(strstr(text, "generator          16-17        whole cores on the node of the generator's ports"), "%s", text);
+        cr_expect(strstr(text, "none: the generator runs on its own host (--gen-host)"), "%s", text);
+        /* A port the generator host does not have is one sentence naming --gen-ports. */
+        p = popen(ISOLAB_BUILD "/isolab plan --topology " FIX "d430-2s-x710-socket0.xml --gen-topology " FIX
+                               "epyc-1s-nps4-e810-node2.xml --gen-ports 0000:06:00.0,0000:06:00.1 2>&1",
+                  "r");
+        n = fread(text, 1, sizeof(text) - 1, p);
+        text[n] = '\0';
+        cr_expect_neq(pclose(p), 0);
+        cr_expect(strstr(text, "--gen-ports: ") && strstr(text, "has no network controller at 0000:06:00.0"), "%s", text);
+}
