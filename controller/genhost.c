@@ -64,7 +64,14 @@ int genhost_parse(const char *spec, const char *ssh_cmd, const char *isolab, str
                         return diag_set(d, -EINVAL, "--gen-host %s: the port is 1 to 65535; %s", spec, form);
                 g->port = (unsigned)v;
         }
-        snprintf(g->dest, sizeof(g->dest), "%s%s%s", user, user[0] ? "@" : "", host);
+        /* At most the spec's length: both parts come from it. */
+        size_t ul = strlen(user), hl = strlen(host);
+        if (ul + 1 + hl >= sizeof(g->dest))
+                return diag_set(d, -EINVAL, "--gen-host: %s", form);
+        memcpy(g->dest, user, ul);
+        if (ul)
+                g->dest[ul++] = '@';
+        memcpy(g->dest + ul, host, hl + 1);
 
         const char *cmd = ssh_cmd && *ssh_cmd ? ssh_cmd : "ssh";
         if (strlen(cmd) >= sizeof(g->ssh_cmd))

@@ -168,7 +168,7 @@ static struct {
         uint64_t tsc0, nic0;      /* the first pair */
         uint64_t tsc_a, nic_a;    /* the trial's anchor */
         double tsc_per_tick;      /* the slope */
-        char why[160];            /* why it is off, or what it uses */
+        char why[400];            /* why it is off, or what it uses */
 } hwts;
 
 static uint64_t read_tsc(void) {
