@@ -377,13 +377,18 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         s->gen_in = in[1];
         s->gen_out = out[0];
         struct session **sp = malloc(sizeof(*sp));
-        if (!sp)
-                return -ENOMEM;
+        if (!sp) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                s->gen = 0;
+                return snprintf(err, errlen, "out of memory"), -ENOMEM;
+        }
         *sp = s;
         if ((r = push(s, undo_gen, sp,
                       json_pack("{s:s, s:i, s:I, s:s}", "kind", "agent", "pid", (int)pid, "starttime",
                                 (json_int_t)proc_starttime(pid), "prefix", s->prefix),
                       "stop isolab-gen")) < 0)
+                /* A push that fails runs its undo at once: the generator is stopped. */
                 return snprintf(err, errlen, "cannot record isolab-gen: %s", strerror(-r)), r;
         return 0;
 }

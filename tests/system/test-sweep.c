@@ -1892,3 +1892,20 @@ Test(sweep, kill_9_then_cleanup_gen_host_leaves_nothing_on_either_host, .timeout
         cr_assert_neq(run[0], '\0');
         expect_gen_host_clean(run);
 }
+
+/* SIGINT in the middle of a trial: the run keeps its finished trials and undoes both
+ * sides (its generator session ends with the run's quit and its connection). */
+Test(sweep, sigint_with_a_generator_host_cleans_both_sides, .timeout = 240) {
+        sshd_up();
+        char dest[64], run[128];
+        gen_host_dest(dest, sizeof(dest));
+        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "3s", "--no-floor", "--gen-host", dest,
+                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial_within(90);
+        nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+        run_name(run, sizeof(run));
+        interrupt_sweep(3);
+        cr_assert_neq(run[0], '\0');
+        expect_gen_host_clean(run);
+}
