@@ -1803,6 +1803,20 @@ Test(sweep, the_generator_on_its_own_host_over_ssh, .timeout = 240) {
         cr_expect_eq(access(path, F_OK), 0, "the master connection has a log");
 }
 
+/* A sweep of three quotas of DURATION each, without the floor, its generator on the
+ * test's sshd; returns once its first trial is written, with the run's name in run. */
+static void start_gen_host_sweep(const char *duration, char *run, size_t len) {
+        static char dest[64];
+        sshd_up();
+        gen_host_dest(dest, sizeof(dest));
+        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", duration, "--no-floor", "--gen-host", dest,
+                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
+        sweep = start_isolab("sweep", args);
+        wait_first_trial_within(90);
+        run_name(run, len);
+        cr_assert_neq(run[0], '\0', "the run has no name in its run.json");
+}
+
 /* The ssh connection of the generator's session, a child of the controller (never by name). */
 static pid_t gen_session_ssh(pid_t controller) {
         DIR *dh = opendir("/proc");
@@ -1841,13 +1855,8 @@ static pid_t gen_session_ssh(pid_t controller) {
  * generator host is left as it was (its session saw the connection end and undid its
  * hugepages, mount and generator); so is this one. */
 Test(sweep, a_lost_ssh_connection_fails_the_trial_and_leaves_nothing, .timeout = 240) {
-        sshd_up();
-        char dest[64], run[128];
-        gen_host_dest(dest, sizeof(dest));
-        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "3s", "--no-floor", "--gen-host", dest,
-                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
-        sweep = start_isolab("sweep", args);
-        wait_first_trial_within(90);
+        char run[128];
+        start_gen_host_sweep("3s", run, sizeof(run));
         nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL); /* into the second trial */
         pid_t ssh = gen_session_ssh(sweep);
         cr_assert_gt(ssh, 0, "no ssh connection of the generator's session under the controller");
@@ -1861,8 +1870,6 @@ Test(sweep, a_lost_ssh_connection_fails_the_trial_and_leaves_nothing, .timeout =
         cr_expect(err && strstr(err, "the connection to the generator host root@127.0.0.1:") && strstr(err, "ended"),
                   "the second trial: %s", err ? err : "no error");
         json_decref(a);
-        run_name(run, sizeof(run));
-        cr_assert_neq(run[0], '\0');
         expect_gen_host_clean(run);
 }
 
@@ -1871,14 +1878,9 @@ Test(sweep, a_lost_ssh_connection_fails_the_trial_and_leaves_nothing, .timeout =
  * generator's session ended with its connection). */
 Test(sweep, kill_9_then_cleanup_gen_host_leaves_nothing_on_either_host, .timeout = 240) {
         cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-        sshd_up();
         char dest[64], cmd[600], run[128], *text = NULL;
+        start_gen_host_sweep("2s", run, sizeof(run));
         gen_host_dest(dest, sizeof(dest));
-        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "2s", "--no-floor", "--gen-host", dest,
-                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
-        sweep = start_isolab("sweep", args);
-        wait_first_trial_within(90);
-        run_name(run, sizeof(run));
         kill(sweep, SIGKILL);
         cr_assert_eq(waitpid(sweep, NULL, 0), sweep);
         sweep = -1;
@@ -1889,23 +1891,15 @@ Test(sweep, kill_9_then_cleanup_gen_host_leaves_nothing_on_either_host, .timeout
         free(text);
         while (waitpid(-1, NULL, WNOHANG) > 0)
                 ;
-        cr_assert_neq(run[0], '\0');
         expect_gen_host_clean(run);
 }
 
 /* SIGINT in the middle of a trial: the run keeps its finished trials and undoes both
  * sides (its generator session ends with the run's quit and its connection). */
 Test(sweep, sigint_with_a_generator_host_cleans_both_sides, .timeout = 240) {
-        sshd_up();
-        char dest[64], run[128];
-        gen_host_dest(dest, sizeof(dest));
-        const char *args[] = { "--cpu-quota", "100,50,25", "--duration", "3s", "--no-floor", "--gen-host", dest,
-                               "--gen-isolab", ISOLAB_BUILD "/isolab", NULL };
-        sweep = start_isolab("sweep", args);
-        wait_first_trial_within(90);
+        char run[128];
+        start_gen_host_sweep("3s", run, sizeof(run));
         nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
-        run_name(run, sizeof(run));
         interrupt_sweep(3);
-        cr_assert_neq(run[0], '\0');
         expect_gen_host_clean(run);
 }
