@@ -29,16 +29,9 @@ static const struct cli_option cleanup_options[] = {
 };
 
 /* isolab cleanup on the generator host, its output passed on. */
-static int cleanup_gen_side(const struct cleanup_opts *o) {
-        struct diag d = { 0 };
-        struct gen_host g;
-        const char *env = getenv("ISOLAB_SSH_COMMAND");
-        if (genhost_parse(o->gen.host, env && *env ? env : o->gen.ssh, o->gen.isolab, &g, &d) < 0) {
-                fprintf(stderr, "isolab: %s\n", d.msg);
-                return EXIT_USAGE;
-        }
+static int cleanup_gen_side(const struct cleanup_opts *o, const struct gen_host *g) {
         struct argvec a = { 0 };
-        genhost_argv(&g, &a, "cleanup", o->quiet ? "--quiet" : (char *)NULL, (char *)NULL);
+        genhost_argv(g, &a, "cleanup", o->quiet ? "--quiet" : (char *)NULL, (char *)NULL);
         _cleanup_free_ char *out = NULL;
         int st = spawn_capture_flags(a.v, 65536, SPAWN_STDERR, &out);
         if (out && *out)
@@ -63,6 +56,14 @@ static int cleanup_run(int argc, char **argv) {
                                 "the run)\n");
                 return EXIT_USAGE;
         }
+        /* The generator host checked before anything is done here. */
+        struct gen_host g;
+        const char *env = getenv("ISOLAB_SSH_COMMAND");
+        struct diag pd = { 0 };
+        if (o.gen.host && genhost_parse(o.gen.host, env && *env ? env : o.gen.ssh, o.gen.isolab, &g, &pd) < 0) {
+                fprintf(stderr, "isolab: %s\n", pd.msg);
+                return EXIT_USAGE;
+        }
         if (o.run && !paths_is_name(o.run)) {
                 fprintf(stderr, "isolab: --run %s: a run's name has only a-z, 0-9, _ and - (see run.json's \"run\")\n",
                         o.run);
@@ -81,7 +82,7 @@ static int cleanup_run(int argc, char **argv) {
         r = cleanup_all(o.run, !o.quiet);
         runlock_release(lock_fd);
         /* The generator host after this one: a run's record here may already have done it. */
-        int gr = o.gen.host ? cleanup_gen_side(&o) : 0;
+        int gr = o.gen.host ? cleanup_gen_side(&o, &g) : 0;
         if (gr && r >= 0)
                 r += 1;
         if (r == -ENOENT) {
