@@ -226,7 +226,7 @@ static int gen_host_record(struct exp_run *R, struct diag *d) {
         direct.control[0] = '\0'; /* the master connection is gone by then */
         direct.facts = NULL, direct.t = NULL, direct.p = NULL;
         char run[96];
-        snprintf(run, sizeof(run), "%s-gen", R->run_id);
+        genhost_session(R->run_id, run, sizeof(run));
         struct argvec a = { 0 };
         genhost_argv(&direct, &a, "cleanup", "--quiet", "--run", run, (char *)NULL);
         json_t *av = json_array();

@@ -4,6 +4,7 @@
 #include "base/spawn.h"
 #include "controller/genhost.h"
 #include "controller/container.h"
+#include "controller/paths.h"
 
 #include <dirent.h>
 #include <ftw.h>
@@ -136,6 +137,31 @@ static int do_engine_cgroups(json_t *rec, struct diag *d) {
         return 0;
 }
 
+int cleanup_undo_nothing(void *data, struct diag *d) {
+        (void)data, (void)d;
+        return 0;
+}
+
+int cleanup_undo_rmtree(void *data, struct diag *d) {
+        /* A run's directory holds sockets and the (unmounted) hugetlbfs mount point. */
+        return cleanup_rm_rf(data) < 0 ? diag_set(d, -EIO, "cannot remove %s", (char *)data) : 0;
+}
+
+int cleanup_undo_umount(void *data, struct diag *d) {
+        if (umount2(data, 0) < 0 && errno != EINVAL)
+                return diag_set(d, -errno, "cannot unmount %s: %s", (char *)data, strerror(errno));
+        return 0;
+}
+
+int cleanup_undo_pages(void *data, struct diag *d) {
+        struct cleanup_pages *u = data;
+        uint64_t returned = 0;
+        int r = hugepages_give_back("/sys", u->node, u->page_size, u->added, &returned, d);
+        if (u->returned)
+                *u->returned = returned;
+        return r;
+}
+
 static void pause_ms(long ms) {
         nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
 }
@@ -214,6 +240,18 @@ static pid_t live_owner(json_t *a) {
         return 0;
 }
 
+/* The run a generator session (isolab serve gen) serves, from its controller record. */
+static const char *session_of(json_t *a) {
+        size_t i;
+        json_t *rec;
+        json_array_foreach(a, i, rec) {
+                const char *of = json_string_value(json_object_get(rec, "session_of"));
+                if (of)
+                        return of;
+        }
+        return NULL;
+}
+
 bool cleanup_run_alive(const char *run) {
         char path[400];
         snprintf(path, sizeof(path), "/run/isolab/%s/state.json", run);
@@ -235,12 +273,12 @@ static int clean_one(const char *run_dir, int verbose) {
         }
         json_t *rec;
         pid_t pid = live_owner(a);
-        /* A generator session (RUN-gen) of a run whose own state is here: that run's
-         * gen-host record waits for it to end and cleans it, whichever comes first. */
-        size_t dl = strlen(run_dir);
-        char parent[600];
-        snprintf(parent, sizeof(parent), "%.*s/state.json", (int)(dl > 4 ? dl - 4 : 0), run_dir);
-        if (pid > 0 && dl > 4 && strcmp(run_dir + dl - 4, "-gen") == 0 && access(parent, F_OK) == 0) {
+        /* A live generator session whose run's own state is here: that run's gen-host
+         * record waits for it to end and cleans it, whichever comes first. */
+        const char *of = session_of(a);
+        char parent[400];
+        snprintf(parent, sizeof(parent), "/run/isolab/%s/state.json", of ? of : "");
+        if (pid > 0 && of && paths_is_name(of) && access(parent, F_OK) == 0) {
                 json_decref(a);
                 return 0;
         }

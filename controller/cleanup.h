@@ -20,6 +20,20 @@ unsigned long long proc_starttime(pid_t pid);
  * Returns 0, -EINVAL for a relative path or "/", or -EIO. */
 int cleanup_rm_rf(const char *path);
 
+/* The in-process undo actions (undo.h) whose records this file replays after a crash:
+ * nothing (the record is what counts: "controller"), a directory tree (data: its path,
+ * malloc'ed), a mount (data: its path), and the hugepages a run added to a node. */
+#include <stdint.h>
+int cleanup_undo_nothing(void *data, struct diag *d);
+int cleanup_undo_rmtree(void *data, struct diag *d);
+int cleanup_undo_umount(void *data, struct diag *d);
+struct cleanup_pages {
+        unsigned node;
+        uint64_t page_size, added;
+        uint64_t *returned;       /* where to say how many went back, or NULL */
+};
+int cleanup_undo_pages(void *data, struct diag *d);
+
 /* A run's generator host (--gen-host), from its record {"run": "RUN-gen", "host",
  * "boot_id", "argv": the ssh command of `isolab cleanup --run RUN-gen` there}: its session
  * there is gone, or what it left is removed (in this process when the generator host is

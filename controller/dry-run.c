@@ -122,8 +122,8 @@ void dry_run(struct exp_run *R) {
                 printf("\n");
                 render_plan_text(stdout, R->gh->t, R->gh->p);
                 printf("\nGenerator   on %s through ssh (%s): isolab serve gen there reserves its %" PRIu64
-                       " hugepages, mounts /run/isolab/%s-gen/huge and starts isolab-gen with --lcores %s\n",
-                       R->gh->spec, R->gh->ssh_cmd, x->o.no_huge ? 0 : R->gh->p->huge.needed, R->run_id, R->lc_gen);
+                       " hugepages, mounts %s and starts isolab-gen with --lcores %s\n",
+                       R->gh->spec, R->gh->ssh_cmd, x->o.no_huge ? 0 : R->gh->p->huge.needed, R->gen_huge_dir, R->lc_gen);
         }
         dry_cgroups(R);
         if (x->o.no_huge)

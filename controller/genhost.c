@@ -191,6 +191,14 @@ static void patch_hugepages(struct topo *t, json_t *nodes) {
         }
 }
 
+void genhost_session(const char *run, char *buf, size_t len) {
+        snprintf(buf, len, "%s-gen", run);
+}
+
+void genhost_session_huge(const char *run, char *buf, size_t len) {
+        snprintf(buf, len, "/run/isolab/%s-gen/huge", run);
+}
+
 void genhost_boot_id(char *buf, size_t len) {
         read_first_line("/proc/sys/kernel/random/boot_id", buf, len);
 }

@@ -71,6 +71,11 @@ int genhost_accept(struct gen_host *g, json_t *facts, struct diag *d);
 int genhost_plan(struct gen_host *g, const struct plan_request *dut, const char *const ports[2], unsigned asked,
                  unsigned *gen_cores, struct diag *d);
 
+/* The name of run RUN's generator session on its host ("RUN-gen": its run lock's name
+ * and /run/isolab/RUN-gen, its directory), and its hugetlbfs mount there. */
+void genhost_session(const char *run, char *buf, size_t len);
+void genhost_session_huge(const char *run, char *buf, size_t len);
+
 /* This machine's boot id (/proc/sys/kernel/random/boot_id), "" when unknown: two hosts
  * are one machine when theirs are the same. */
 void genhost_boot_id(char *buf, size_t len);

@@ -216,7 +216,7 @@ static void make_slots(struct exp_run *R) {
         socket_mem_of(gp, R->gen_socket_mem, sizeof(R->gen_socket_mem));
         /* Its hugetlbfs: the run's, or the session's directory on its host (verb-serve.c). */
         if (R->x->gen_remote)
-                snprintf(R->gen_huge_dir, sizeof(R->gen_huge_dir), "/run/isolab/%s-gen/huge", R->run_id);
+                genhost_session_huge(R->run_id, R->gen_huge_dir, sizeof(R->gen_huge_dir));
         else
                 snprintf(R->gen_huge_dir, sizeof(R->gen_huge_dir), "%s", R->huge_dir);
         for (int i = 0; i < _ROLE_MAX; i++) {

@@ -78,39 +78,6 @@ static bool setup_signal(const sigset_t *set) {
 
 /* The undo actions, and the records `isolab cleanup` replays (cleanup.c). */
 
-static int undo_nothing(void *data, struct diag *d) {
-        (void)data, (void)d;
-        return 0;
-}
-
-static int undo_rmdir_tree(void *data, struct diag *d) {
-        /* The run directory holds sockets and the (unmounted) hugetlbfs mount point. */
-        if (cleanup_rm_rf(data) < 0)
-                return diag_set(d, -EIO, "cannot remove %s", (char *)data);
-        return 0;
-}
-
-static int undo_umount(void *data, struct diag *d) {
-        if (umount2(data, 0) < 0 && errno != EINVAL)
-                return diag_set(d, -errno, "cannot unmount %s: %s", (char *)data, strerror(errno));
-        return 0;
-}
-
-struct undo_nr {
-        unsigned node;
-        uint64_t page_size, added;
-        struct hp_account *acct; /* the run's, alive while its undo runs */
-};
-
-static int undo_hugepages(void *data, struct diag *d) {
-        struct undo_nr *u = data;
-        uint64_t returned = 0;
-        int r = hugepages_give_back("/sys", u->node, u->page_size, u->added, &returned, d);
-        if (u->acct)
-                u->acct->returned = returned;
-        return r;
-}
-
 struct undo_cg {
         struct cg *cg;
         char rel[256];
@@ -140,13 +107,13 @@ static int setup_run_dir(struct exp_run *R) {
         char state[300], what[300];
         snprintf(state, sizeof(state), "%s/state.json", R->run_dir);
         undo_set_state_file(&R->undo, state);
-        int r = push(R, undo_nothing, NULL,
+        int r = push(R, cleanup_undo_nothing, NULL,
                      json_pack("{s:s, s:i, s:I}", "kind", "controller", "pid", (int)getpid(), "starttime",
                                (json_int_t)proc_starttime(getpid())),
                      "controller");
         snprintf(what, sizeof(what), "remove %s", R->run_dir);
         if (r >= 0)
-                r = push(R, undo_rmdir_tree, strdup(R->run_dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", R->run_dir),
+                r = push(R, cleanup_undo_rmtree, strdup(R->run_dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", R->run_dir),
                          what);
         if (r >= 0 && ((mkdir(R->huge_dir, 0700) < 0 && errno != EEXIST) || (mkdir(R->link_dir, 0700) < 0 && errno != EEXIST)))
                 r = -errno, fprintf(stderr, "isolab: cannot create %s's directories: %s\n", R->run_dir, strerror(errno));
@@ -161,15 +128,15 @@ static int setup_run_dir(struct exp_run *R) {
 static int setup_hugepages(struct exp_run *R) {
         const struct plan *p = R->p;
         struct diag d = { 0 };
-        struct undo_nr *u = malloc(sizeof(*u));
+        struct cleanup_pages *u = malloc(sizeof(*u));
         if (!u)
                 return -ENOMEM;
-        *u = (struct undo_nr){ (unsigned)p->node, p->huge.page_size, 0, &R->hp };
+        *u = (struct cleanup_pages){ (unsigned)p->node, p->huge.page_size, 0, &R->hp.returned };
         json_t *hrec = json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", p->node, "page_size",
                                  (json_int_t)p->huge.page_size, "added", (json_int_t)0);
         char what[120];
         snprintf(what, sizeof(what), "give back the hugepages added on node %d", p->node);
-        int r = push(R, undo_hugepages, u, json_incref(hrec), what);
+        int r = push(R, cleanup_undo_pages, u, json_incref(hrec), what);
         if (r < 0) {
                 json_decref(hrec);
                 return r;
@@ -198,7 +165,7 @@ static int setup_hugepages(struct exp_run *R) {
                 return -errno;
         }
         snprintf(what, sizeof(what), "unmount %.100s", R->huge_dir);
-        return push(R, undo_umount, strdup(R->huge_dir), json_pack("{s:s, s:s}", "kind", "umount", "path", R->huge_dir),
+        return push(R, cleanup_undo_umount, strdup(R->huge_dir), json_pack("{s:s, s:s}", "kind", "umount", "path", R->huge_dir),
                     what);
 }
 

@@ -35,6 +35,7 @@
 #include "base/util.h"
 #include "controller/cleanup.h"
 #include "controller/drivers.h"
+#include "controller/genhost.h"
 #include "controller/paths.h"
 #include "controller/runlock.h"
 #include "controller/undo.h"
@@ -60,7 +61,7 @@ static int serve_host(const struct serve_opts *o) {
         char boot[64], cmdline[4096], agent[600];
         struct utsname un;
         uname(&un);
-        read_first_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
+        genhost_boot_id(boot, sizeof(boot));
         read_first_line("/proc/cmdline", cmdline, sizeof(cmdline));
         paths_agent("gen", agent, sizeof(agent));
         json_object_set_new(reply, "boot_id", json_string(boot));
@@ -148,32 +149,6 @@ static void say_error(json_t *id, const char *fmt, ...) {
         say(r);
 }
 
-static int undo_nothing(void *data, struct diag *d) {
-        (void)data, (void)d;
-        return 0;
-}
-
-static int undo_rmtree(void *data, struct diag *d) {
-        return cleanup_rm_rf(data) < 0 ? diag_set(d, -EIO, "cannot remove %s", (char *)data) : 0;
-}
-
-static int undo_umount(void *data, struct diag *d) {
-        if (umount2(data, 0) < 0 && errno != EINVAL)
-                return diag_set(d, -errno, "cannot unmount %s: %s", (char *)data, strerror(errno));
-        return 0;
-}
-
-struct undo_pages {
-        unsigned node;
-        uint64_t page_size, added;
-};
-
-static int undo_pages(void *data, struct diag *d) {
-        struct undo_pages *u = data;
-        uint64_t returned = 0;
-        return hugepages_give_back("/sys", u->node, u->page_size, u->added, &returned, d);
-}
-
 static int undo_gen(void *data, struct diag *d) {
         (void)d;
         struct session *s = *(struct session **)data;
@@ -196,8 +171,8 @@ static int undo_gen(void *data, struct diag *d) {
  * ending is waited for. */
 static int take_lock(struct session *s, const char *boot_id, struct diag *d) {
         char me[64], mine[100];
-        read_first_line("/proc/sys/kernel/random/boot_id", me, sizeof(me));
-        snprintf(mine, sizeof(mine), "%s-gen", s->run);
+        genhost_boot_id(me, sizeof(me));
+        genhost_session(s->run, mine, sizeof(mine));
         for (int i = 0; i < 150; i++) {
                 struct diag ld = { 0 };
                 s->lock_fd = runlock_take(mine, &ld);
@@ -283,30 +258,32 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
         if (dfd < 0)
                 return snprintf(err, errlen, "%s", d.msg), dfd;
         close(dfd);
-        snprintf(s->dir, sizeof(s->dir), RUNLOCK_DIR "/%s-gen", run);
-        snprintf(s->huge, sizeof(s->huge), "%s/huge", s->dir);
+        char session[100];
+        genhost_session(run, session, sizeof(session));
+        snprintf(s->dir, sizeof(s->dir), RUNLOCK_DIR "/%s", session);
+        genhost_session_huge(run, s->huge, sizeof(s->huge));
         /* A session of this run that died: its leftovers first. */
-        cleanup_all(strrchr(s->dir, '/') + 1, 0);
+        cleanup_all(session, 0);
         if (mkdir(s->dir, 0700) < 0)
                 return sys_fail(err, errlen, "cannot create", s->dir);
         char state[260];
         snprintf(state, sizeof(state), "%s/state.json", s->dir);
         undo_set_state_file(&s->undo, state);
-        if ((r = push(s, undo_nothing, NULL,
-                      json_pack("{s:s, s:i, s:I}", "kind", "controller", "pid", (int)getpid(), "starttime",
-                                (json_int_t)proc_starttime(getpid())),
+        if ((r = push(s, cleanup_undo_nothing, NULL,
+                      json_pack("{s:s, s:i, s:I, s:s}", "kind", "controller", "pid", (int)getpid(), "starttime",
+                                (json_int_t)proc_starttime(getpid()), "session_of", run),
                       "the session")) < 0 ||
-            (r = push(s, undo_rmtree, strdup(s->dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", s->dir),
+            (r = push(s, cleanup_undo_rmtree, strdup(s->dir), json_pack("{s:s, s:s}", "kind", "rmtree", "path", s->dir),
                       "remove the session's directory")) < 0)
                 return snprintf(err, errlen, "cannot record the session's state: %s", strerror(-r)), r;
         if (pages) {
-                struct undo_pages *u = malloc(sizeof(*u));
+                struct cleanup_pages *u = malloc(sizeof(*u));
                 if (!u)
                         return -ENOMEM;
-                *u = (struct undo_pages){ (unsigned)node, page_size, 0 };
+                *u = (struct cleanup_pages){ (unsigned)node, page_size, 0, NULL };
                 json_t *rec = json_pack("{s:s, s:i, s:I, s:I}", "kind", "hugepages", "node", (int)node, "page_size",
                                         (json_int_t)page_size, "added", (json_int_t)0);
-                if ((r = push(s, undo_pages, u, json_incref(rec), "give back the generator's hugepages")) < 0) {
+                if ((r = push(s, cleanup_undo_pages, u, json_incref(rec), "give back the generator's hugepages")) < 0) {
                         json_decref(rec);
                         return snprintf(err, errlen, "cannot record the hugepages: %s", strerror(-r)), r;
                 }
@@ -335,7 +312,7 @@ static int start(struct session *s, json_t *req, char *err, size_t errlen) {
                 if (mkdir(s->huge, 0700) < 0)
                         return sys_fail(err, errlen, "cannot create", s->huge);
                 /* The undo first: unmounting what is not mounted is not an error. */
-                if ((r = push(s, undo_umount, strdup(s->huge), json_pack("{s:s, s:s}", "kind", "umount", "path", s->huge),
+                if ((r = push(s, cleanup_undo_umount, strdup(s->huge), json_pack("{s:s, s:s}", "kind", "umount", "path", s->huge),
                               "unmount the generator's hugetlbfs")) < 0)
                         return snprintf(err, errlen, "cannot record the mount: %s", strerror(-r)), r;
                 snprintf(opts, sizeof(opts), "pagesize=%" PRIu64 "K,mode=0700", page_size / 1024);

@@ -211,10 +211,13 @@ static void hwts_anchor(void) {
                 hwts.tsc_per_tick = (double)(hwts.tsc_a - hwts.tsc0) / (double)(hwts.nic_a - hwts.nic0);
 }
 
-/* A packet's receive time on the TSC: the NIC's stamp when it has one. */
-static inline uint64_t rx_time(const struct rte_mbuf *m, uint64_t polled) {
-        if (!hwts.on || hwts.tsc_per_tick <= 0 || !(m->ol_flags & hwts.flag))
-                return polled;
+/* Whether the NIC stamped this packet (and the map onto the TSC is made). */
+static inline bool rx_stamped(const struct rte_mbuf *m) {
+        return hwts.on && hwts.tsc_per_tick > 0 && (m->ol_flags & hwts.flag);
+}
+
+/* The NIC's stamp of a stamped packet, on the TSC. */
+static inline uint64_t rx_stamp_tsc(const struct rte_mbuf *m) {
         uint64_t ts = *RTE_MBUF_DYNFIELD(m, hwts.dynfield, rte_mbuf_timestamp_t *);
         double dt = ((double)ts - (double)hwts.nic_a) * hwts.tsc_per_tick;
         return (uint64_t)((double)hwts.tsc_a + dt);
@@ -332,9 +335,9 @@ static inline void rx_poll(struct trial *t) {
                 seq &= GEN_SEQ_MASK;
                 t->rx++;
                 measured++;
-                uint64_t at = rx_time(pkts[i], now);
-                if (at != now)
-                        t->rx_hwts++;
+                bool hw = rx_stamped(pkts[i]);
+                uint64_t at = hw ? rx_stamp_tsc(pkts[i]) : now;
+                t->rx_hwts += hw;
                 histo_add(&t->lat, at > tsc ? cycles_to_ns(at - tsc) : 0);
                 seqtrack_add(&t->seq, seq);
                 if (!t->runs.started)
